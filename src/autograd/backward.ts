@@ -1,0 +1,72 @@
+/**
+ * Reverse-mode differentiation: walks the graph from a root tensor in
+ * reverse topological order, sums the gradients that reach each tensor, and
+ * accumulates them into `.grad` of leaves that require one. The graph is
+ * freed as it is walked (like retain_graph=False), so memory does not grow
+ * across training steps.
+ */
+import { getBackend } from '../backend/registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export function runBackward(root: Tensor, gradient: Float32Array): void {
+  const order = topologicalOrder(root);
+  const pending = new Map<Tensor, Float32Array>();
+  pending.set(root, gradient);
+  const backend = getBackend();
+  // Buffers this walk allocated itself; only these may be summed into in place,
+  // since an op's backward may hand the same array to several inputs.
+  const owned = new Set<Float32Array>();
+
+  for (const tensor of order) {
+    const grad = pending.get(tensor);
+    pending.delete(tensor);
+    if (grad === undefined) continue;
+    const fn = tensor.gradFn;
+    if (fn === null) {
+      tensor.accumulateGrad(grad);
+      continue;
+    }
+    const inputGrads = fn.backward(grad);
+    // Free this node: its closure holds the saved activations.
+    tensor.gradFn = null;
+    fn.inputs.forEach((input, i) => {
+      const g = inputGrads[i];
+      if (input === null || g === null || g === undefined || !input.requiresGrad) return;
+      if (g.length !== input.data.length) {
+        throw new Error(`${fn.name}: gradient for input ${i} has ${g.length} elements, expected ${input.data.length}`);
+      }
+      const sofar = pending.get(input);
+      if (sofar === undefined) {
+        pending.set(input, g);
+      } else if (owned.has(sofar)) {
+        backend.axpy(1, g, sofar);
+      } else {
+        const sum = new Float32Array(sofar);
+        backend.axpy(1, g, sum);
+        owned.add(sum);
+        pending.set(input, sum);
+      }
+    });
+  }
+}
+
+/** Tensors reachable from root through gradFn inputs, root first, each after every tensor that consumes it. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const visited = new Set<Tensor>();
+  const postOrder: Tensor[] = [];
+  const stack: { tensor: Tensor; expanded: boolean }[] = [{ tensor: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (top.expanded) {
+      postOrder.push(top.tensor);
+      continue;
+    }
+    if (visited.has(top.tensor)) continue;
+    visited.add(top.tensor);
+    stack.push({ tensor: top.tensor, expanded: true });
+    for (const input of top.tensor.gradFn?.inputs ?? []) {
+      if (input !== null && input.requiresGrad && !visited.has(input)) stack.push({ tensor: input, expanded: false });
+    }
+  }
+  return postOrder.reverse();
+}

@@ -1,0 +1,131 @@
+/**
+ * The kernel interface. Every numeric routine of alexnet-ts goes through one
+ * Backend, so the portable `js` backend (the readable reference and test
+ * oracle) and the C++ `native` backend can be swapped op for op.
+ *
+ * Kernels work on raw, contiguous, row-major Float32Arrays and plain geometry
+ * records; they know nothing of tensors or autograd. Every kernel writes its
+ * whole output (never accumulates) unless its name says `accumulate`.
+ */
+
+/** Geometry of a 2-D convolution over NCHW input and OIHW weight (groups split C and O). */
+export interface Conv2dGeometry {
+  batch: number;
+  inChannels: number;
+  inH: number;
+  inW: number;
+  outChannels: number;
+  outH: number;
+  outW: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+}
+
+/** Geometry of a 2-D max pooling over NCHW input; `channels` counts N·C planes per image. */
+export interface Pool2dGeometry {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/** Local response normalization over the channel axis of [N, C, S] (S = product of spatial sizes). */
+export interface LrnGeometry {
+  batch: number;
+  channels: number;
+  spatial: number;
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+}
+
+/** One torch.optim.SGD step for one parameter, in place. */
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** true on the first step: torch initialises the momentum buffer to the gradient itself. */
+  firstStep: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * C[M,N] = op(A) · op(B) (+ C when accumulate), all row-major.
+   * op(A) is A[M,K] or, with transA, A stored as [K,M]; op(B) is B[K,N] or, with transB, B stored as [N,K].
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
+
+  /** out[N, O, oH, oW] = conv(x[N, C, H, W], w[O, C/groups, kH, kW]) + bias[O]; optional fused ReLU. */
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): void;
+  /** gradIn[N, C, H, W] = ∂loss/∂x given gradOut[N, O, oH, oW]. */
+  conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void;
+  /** gradW[O, C/groups, kH, kW] and gradBias[O] (when not null) given x and gradOut. */
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array,
+    gradW: Float32Array, gradBias: Float32Array | null): void;
+
+  /** out[B, outF] = x[B, inF] · wᵀ + bias, w stored [outF, inF] as torch.nn.Linear; optional fused ReLU. */
+  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
+    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+
+  reluForward(x: Float32Array, out: Float32Array): void;
+  /** gradIn = gradOut where y > 0, else 0 (y is the ReLU output, as torch's threshold_backward uses). */
+  reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void;
+
+  /** out = x · scale^(−β), scale = k + α/n · Σ x²; `scale` is kept for the backward pass. */
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void;
+  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
+    gradOut: Float32Array, gradIn: Float32Array): void;
+
+  /** Max pooling; `argmax` receives, per output, the flat index inside its input plane (PyTorch's choice: the first maximum, NaN wins). */
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void;
+
+  /** PyTorch's adaptive average pooling: window i is [⌊i·In/Out⌋, ⌈(i+1)·In/Out⌉). `planes` = N·C. */
+  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number,
+    x: Float32Array, out: Float32Array): void;
+  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number,
+    gradOut: Float32Array, gradIn: Float32Array): void;
+
+  /** Row-wise log-softmax of x[rows, cols]. */
+  logSoftmaxForward(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
+  /** gradIn = gradOut − exp(out) · Σ gradOut, row-wise. */
+  logSoftmaxBackward(rows: number, cols: number, gradOut: Float32Array, out: Float32Array, gradIn: Float32Array): void;
+
+  // Elementwise, same length unless stated.
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  sub(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  div(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = a · s */
+  scale(a: Float32Array, s: number, out: Float32Array): void;
+  /** y += alpha · x (gradient accumulation). */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** Sum of all elements, accumulated in float64. */
+  sum(a: Float32Array): number;
+
+  sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
+}

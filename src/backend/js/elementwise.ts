@@ -1,0 +1,43 @@
+/** Elementwise kernels of the js backend; lengths are the caller's contract. */
+
+export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+}
+
+export function sub(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+}
+
+export function mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+}
+
+export function div(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] / b[i];
+}
+
+export function scale(a: Float32Array, s: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * s;
+}
+
+export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
+}
+
+export function sum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+/** torch.relu: max(x, 0) with NaN kept. */
+export function reluForward(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    out[i] = v > 0 || v !== v ? v : 0;
+  }
+}
+
+export function reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void {
+  for (let i = 0; i < gradIn.length; i++) gradIn[i] = y[i] > 0 ? gradOut[i] : 0;
+}

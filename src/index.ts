@@ -1,0 +1,17 @@
+/**
+ * alexnet-ts, the browser-safe core: tensors, autograd, layers, models.
+ * Node-only pieces (native backend, files, images, CLI) are in 'alexnet-ts/node'.
+ */
+export { Tensor, attachGrad, type NestedArray, type TensorOptions } from './tensor/tensor.js';
+export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './tensor/random.js';
+export { numel, shapeToString, type Shape } from './tensor/shape.js';
+export { isGradEnabled, noGrad, noGradAsync } from './autograd/grad-mode.js';
+export type { GradFn } from './autograd/node.js';
+export type { Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from './backend/backend.js';
+export { getBackend, referenceBackend, setBackend, withBackend } from './backend/registry.js';
+export { JsBackend } from './backend/js/index.js';
+export * as F from './ops/index.js';
+export * as nn from './nn/index.js';
+export { AlexNet, ALEXNET_MIN_INPUT, type AlexNetOptions } from './models/alexnet.js';
+export { AlexNetOriginal, ALEXNET_ORIGINAL_INPUT, type AlexNetOriginalOptions } from './models/alexnet-original.js';
+export { createModel, getModelEntry, modelNames, type ModelEntry, type ModelOptions } from './models/registry.js';

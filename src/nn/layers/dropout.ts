@@ -1,0 +1,20 @@
+/** torch.nn.Dropout(p): active in train(), identity in eval(). */
+import { dropout } from '../../ops/dropout.js';
+import { defaultGenerator, type Generator } from '../../tensor/random.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Module } from '../module.js';
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5, readonly generator: Generator = defaultGenerator) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training, this.generator);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}, inplace=False`;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The base of every layer and model, after torch.nn.Module: ordered children,
+ * named parameters and buffers whose dotted paths are PyTorch's state_dict
+ * keys, train/eval mode, and forward hooks (the summary uses them).
+ *
+ * Subclasses implement forward(); callers use call(), which also runs hooks,
+ * the way PyTorch's __call__ wraps forward.
+ */
+import { shapeToString } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Parameter } from './parameter.js';
+
+export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
+export type StateDict = Map<string, Tensor>;
+
+export interface LoadStateDictOptions {
+  /** Require exactly the model's keys (default true, as in PyTorch). */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export abstract class Module {
+  training = true;
+  private readonly parameterSlots = new Map<string, Parameter | null>();
+  private readonly bufferSlots = new Map<string, Tensor>();
+  private readonly childSlots = new Map<string, Module>();
+  private readonly forwardHooks: ForwardHook[] = [];
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Runs forward and then the forward hooks, like PyTorch's module(x). */
+  call(x: Tensor): Tensor {
+    const y = this.forward(x);
+    for (const hook of this.forwardHooks) hook(this, x, y);
+    return y;
+  }
+
+  /** PyTorch's class name of this module ("Conv2d", "AlexNet", ...). */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
+  /** What PyTorch prints inside the parentheses of this module's repr. */
+  extraRepr(): string {
+    return '';
+  }
+
+  // ---- registration ----------------------------------------------------
+
+  protected registerParameter<T extends Parameter | null>(name: string, parameter: T): T {
+    this.assertFreeName(name);
+    this.parameterSlots.set(name, parameter);
+    return parameter;
+  }
+
+  protected registerBuffer(name: string, tensor: Tensor): Tensor {
+    this.assertFreeName(name);
+    this.bufferSlots.set(name, tensor);
+    return tensor;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.assertFreeName(name);
+    this.childSlots.set(name, module);
+    return module;
+  }
+
+  private assertFreeName(name: string): void {
+    if (name === '' || name.includes('.')) throw new Error(`${this.typeName}: invalid attribute name '${name}'`);
+    if (this.parameterSlots.has(name) || this.bufferSlots.has(name) || this.childSlots.has(name)) {
+      throw new Error(`${this.typeName}: attribute '${name}' is already registered`);
+    }
+  }
+
+  registerForwardHook(hook: ForwardHook): () => void {
+    this.forwardHooks.push(hook);
+    return () => {
+      const i = this.forwardHooks.indexOf(hook);
+      if (i >= 0) this.forwardHooks.splice(i, 1);
+    };
+  }
+
+  get hasForwardHooks(): boolean {
+    return this.forwardHooks.length > 0;
+  }
+
+  // ---- traversal -------------------------------------------------------
+
+  *namedChildren(): Generator<[string, Module]> {
+    yield* this.childSlots;
+  }
+
+  children(): Module[] {
+    return [...this.childSlots.values()];
+  }
+
+  /** This module and every descendant, depth first, with dotted names ('' for this one). */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.childSlots) yield* child.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+  }
+
+  /** Own parameters first, then the children's, in registration order: PyTorch's order. */
+  *namedParameters(prefix = ''): Generator<[string, Parameter]> {
+    for (const [name, p] of this.parameterSlots) if (p !== null) yield [prefix + name, p];
+    for (const [name, child] of this.childSlots) yield* child.namedParameters(`${prefix}${name}.`);
+  }
+
+  parameters(): Parameter[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
+
+  *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    for (const [name, b] of this.bufferSlots) yield [prefix + name, b];
+    for (const [name, child] of this.childSlots) yield* child.namedBuffers(`${prefix}${name}.`);
+  }
+
+  /** Number of parameter elements (trainable only when asked). */
+  numParameters(trainableOnly = false): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.numel;
+    return n;
+  }
+
+  // ---- modes and gradients ---------------------------------------------
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  // ---- state dict ------------------------------------------------------
+
+  /** Parameters and buffers under PyTorch's keys, in PyTorch's order (sharing storage with the module). */
+  stateDict(): StateDict {
+    const out: StateDict = new Map();
+    this.collectState('', out);
+    return out;
+  }
+
+  private collectState(prefix: string, out: StateDict): void {
+    for (const [name, p] of this.parameterSlots) if (p !== null) out.set(prefix + name, p);
+    for (const [name, b] of this.bufferSlots) out.set(prefix + name, b);
+    for (const [name, child] of this.childSlots) child.collectState(`${prefix}${name}.`, out);
+  }
+
+  /**
+   * Copies values into this module's tensors. Strict (the default) requires
+   * exactly this module's keys; any mismatch is reported in one error that
+   * lists every missing, unexpected and mis-shaped key. Shapes must always match.
+   */
+  loadStateDict(state: StateDict | Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const source = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = this.stateDict();
+    const missingKeys = [...own.keys()].filter((k) => !source.has(k));
+    const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
+    const misShaped: string[] = [];
+    for (const [key, target] of own) {
+      const value = source.get(key);
+      if (value !== undefined && (value.numel !== target.numel || value.shape.some((d, i) => d !== target.shape[i]) || value.ndim !== target.ndim)) {
+        misShaped.push(`${key}: expected ${shapeToString(target.shape)}, got ${shapeToString(value.shape)}`);
+      }
+    }
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    if (misShaped.length > 0) problems.push(`shape mismatch: ${misShaped.join('; ')}`);
+    if (problems.length > 0) throw new Error(`loadStateDict(${this.typeName}): ${problems.join('. ')}`);
+    for (const [key, target] of own) {
+      const value = source.get(key);
+      if (value !== undefined) target.data.set(value.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing --------------------------------------------------------
+
+  /** PyTorch's repr: the module tree with each layer's settings. */
+  toString(): string {
+    const children = [...this.childSlots];
+    if (children.length === 0) return `${this.typeName}(${this.extraRepr()})`;
+    const lines = [`${this.typeName}(`];
+    for (const [name, child] of children) {
+      const body = child.toString().split('\n').join('\n  ');
+      lines.push(`  (${name}): ${body}`);
+    }
+    lines.push(')');
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A chain of modules named "0", "1", ... (PyTorch's keys), indexable like
+ * PyTorch's: `net[4]`. In inference (no graph recorded) a Conv2d or Linear
+ * followed by ReLU runs as one fused kernel, unless hooks watch either layer.
+ */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+/** A layer that can apply the following ReLU inside its own kernel. */
+export interface ReluFusable {
+  forwardFusedRelu(x: Tensor): Tensor;
+}
+
+function isReluFusable(m: Module): m is Module & ReluFusable {
+  return typeof (m as Partial<ReluFusable>).forwardFusedRelu === 'function';
+}
+
+export class Sequential extends Module {
+  readonly [index: number]: Module;
+  private readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((layer, i) => this.registerModule(String(i), layer));
+    // Numeric property access (net[4]) maps to the i-th layer.
+    return new Proxy(this, {
+      get(target, property, receiver) {
+        if (typeof property === 'string' && /^\d+$/.test(property)) return target.layers[Number(property)];
+        return Reflect.get(target, property, receiver);
+      },
+    });
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  at<M extends Module = Module>(index: number): M {
+    const layer = this.layers.at(index);
+    if (layer === undefined) throw new Error(`Sequential: index ${index} is out of range for ${this.layers.length} layers`);
+    return layer as M;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.layers[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    const fuse = !isGradEnabled();
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const next = this.layers[i + 1];
+      if (fuse && next?.typeName === 'ReLU' && isReluFusable(layer) && !layer.hasForwardHooks && !next.hasForwardHooks) {
+        x = layer.forwardFusedRelu(x);
+        i++;
+      } else {
+        x = layer.call(x);
+      }
+    }
+    return x;
+  }
+}

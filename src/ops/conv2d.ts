@@ -1,0 +1,76 @@
+/** Differentiable 2-D convolution (NCHW input, OIHW weight), torch.nn.functional.conv2d. */
+import type { Conv2dGeometry } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { shapeToString } from '../tensor/shape.js';
+import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { pair, type Pair } from './pair.js';
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  /** Apply ReLU in the same pass (inference fast path; no autograd through the fused ReLU). */
+  fuseRelu?: boolean;
+  /** Who is calling, for error messages (e.g. "Conv2d(3→64, k=11, s=4, p=2)"). */
+  label?: string;
+}
+
+/** Output size of a convolution or pooling window sweep along one axis. */
+export function convOutputSize(input: number, kernel: number, stride: number, padding: number, dilation: number): number {
+  return Math.floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+export function conv2dGeometry(xShape: readonly number[], wShape: readonly number[], options: Conv2dOptions = {}): Conv2dGeometry {
+  const label = options.label ?? 'conv2d';
+  const [strideH, strideW] = pair(options.stride ?? 1);
+  const [padH, padW] = pair(options.padding ?? 0);
+  const [dilationH, dilationW] = pair(options.dilation ?? 1);
+  const groups = options.groups ?? 1;
+  if (wShape.length !== 4) throw new Error(`${label}: expected weight [O, C/groups, kH, kW], got ${shapeToString(wShape)}`);
+  const [outChannels, cPerGroup, kernelH, kernelW] = wShape;
+  const inChannels = cPerGroup * groups;
+  if (xShape.length !== 4 || xShape[1] !== inChannels) {
+    throw new Error(`${label}: expected input [N, ${inChannels}, H, W], got ${shapeToString(xShape)}`);
+  }
+  if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
+    throw new Error(`${label}: groups=${groups} must be a positive integer dividing the ${outChannels} output channels`);
+  }
+  for (const [name, v, min] of [['stride', strideH, 1], ['stride', strideW, 1], ['dilation', dilationH, 1], ['dilation', dilationW, 1], ['padding', padH, 0], ['padding', padW, 0]] as const) {
+    if (!Number.isInteger(v) || v < min) throw new Error(`${label}: ${name} must be an integer ≥ ${min}, got ${v}`);
+  }
+  const [batch, , inH, inW] = xShape;
+  const outH = convOutputSize(inH, kernelH, strideH, padH, dilationH);
+  const outW = convOutputSize(inW, kernelW, strideW, padW, dilationW);
+  if (outH < 1 || outW < 1) {
+    throw new Error(`${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) is smaller than the ${kernelH}×${kernelW} kernel (dilation ${dilationH}, ${dilationW})`);
+  }
+  return { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups };
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const g = conv2dGeometry(x.shape, weight.shape, options);
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
+    throw new Error(`${options.label ?? 'conv2d'}: expected bias [${g.outChannels}], got ${shapeToString(bias.shape)}`);
+  }
+  const out = Tensor.zeros([g.batch, g.outChannels, g.outH, g.outW]);
+  const fuseRelu = options.fuseRelu ?? false;
+  getBackend().conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  if (fuseRelu) return out;
+  return attachGrad(out, 'Conv2dBackward', [x, weight, bias], (gradOut) => {
+    const backend = getBackend();
+    let gradX: Float32Array | null = null;
+    let gradW: Float32Array | null = null;
+    let gradB: Float32Array | null = null;
+    if (x.requiresGrad) {
+      gradX = new Float32Array(x.data.length);
+      backend.conv2dBackwardData(g, gradOut, weight.data, gradX);
+    }
+    if (weight.requiresGrad || bias?.requiresGrad) {
+      gradW = new Float32Array(weight.data.length);
+      gradB = bias !== null ? new Float32Array(bias.data.length) : null;
+      backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
+    }
+    return [gradX, weight.requiresGrad ? gradW : null, gradB];
+  });
+}

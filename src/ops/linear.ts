@@ -1,0 +1,48 @@
+/** Differentiable y = x·Wᵀ + b over the last dimension, torch.nn.functional.linear (W is [out, in]). */
+import { getBackend } from '../backend/registry.js';
+import { shapeToString } from '../tensor/shape.js';
+import { attachGrad, Tensor } from '../tensor/tensor.js';
+
+export interface LinearOptions {
+  /** Apply ReLU in the same pass (inference fast path; no autograd). */
+  fuseRelu?: boolean;
+  label?: string;
+}
+
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
+  const label = options.label ?? 'linear';
+  if (weight.ndim !== 2) throw new Error(`${label}: expected weight [out, in], got ${shapeToString(weight.shape)}`);
+  const [outF, inF] = weight.shape;
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
+    throw new Error(`${label}: expected input [..., ${inF}], got ${shapeToString(x.shape)}`);
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`${label}: expected bias [${outF}], got ${shapeToString(bias.shape)}`);
+  }
+  const rows = x.data.length / inF;
+  const out = Tensor.zeros([...x.shape.slice(0, -1), outF]);
+  const fuseRelu = options.fuseRelu ?? false;
+  getBackend().linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  if (fuseRelu) return out;
+  return attachGrad(out, 'LinearBackward', [x, weight, bias], (gradOut) => {
+    const backend = getBackend();
+    let gradX: Float32Array | null = null;
+    let gradW: Float32Array | null = null;
+    let gradB: Float32Array | null = null;
+    if (x.requiresGrad) {
+      // dX[rows, in] = dY[rows, out] · W[out, in]
+      gradX = new Float32Array(x.data.length);
+      backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
+    }
+    if (weight.requiresGrad) {
+      // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
+      gradW = new Float32Array(weight.data.length);
+      backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
+    }
+    if (bias?.requiresGrad) {
+      gradB = new Float32Array(outF);
+      for (let r = 0; r < rows; r++) backend.axpy(1, gradOut.subarray(r * outF, (r + 1) * outF), gradB);
+    }
+    return [gradX, gradW, gradB];
+  });
+}

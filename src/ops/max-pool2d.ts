@@ -1,0 +1,58 @@
+/** Differentiable 2-D max pooling, torch.nn.functional.max_pool2d (ceil_mode and dilation included). */
+import type { Pool2dGeometry } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { shapeToString } from '../tensor/shape.js';
+import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { pair, type Pair } from './pair.js';
+
+export interface MaxPool2dOptions {
+  /** Defaults to the kernel size, as in PyTorch. */
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+  label?: string;
+}
+
+/** PyTorch's pooling_output_shape: with ceil_mode the last window must still start inside the input or left padding. */
+export function poolOutputSize(input: number, kernel: number, stride: number, pad: number, dilation: number, ceilMode: boolean): number {
+  const span = input + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0);
+  let out = Math.floor(span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= input + pad) out--;
+  return out;
+}
+
+export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: MaxPool2dOptions = {}): Pool2dGeometry {
+  const label = options.label ?? 'max_pool2d';
+  if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W], got ${shapeToString(xShape)}`);
+  const [kernelH, kernelW] = pair(kernelSize);
+  const [strideH, strideW] = pair(options.stride ?? kernelSize);
+  const [padH, padW] = pair(options.padding ?? 0);
+  const [dilationH, dilationW] = pair(options.dilation ?? 1);
+  const ceilMode = options.ceilMode ?? false;
+  if (kernelH < 1 || kernelW < 1 || strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) {
+    throw new Error(`${label}: kernel, stride and dilation must be positive`);
+  }
+  if (padH > kernelH / 2 || padW > kernelW / 2) {
+    throw new Error(`${label}: padding (${padH}, ${padW}) must be at most half the kernel size (${kernelH}, ${kernelW})`);
+  }
+  const [batch, channels, inH, inW] = xShape;
+  const outH = poolOutputSize(inH, kernelH, strideH, padH, dilationH, ceilMode);
+  const outW = poolOutputSize(inW, kernelW, strideW, padW, dilationW, ceilMode);
+  if (outH < 1 || outW < 1) {
+    throw new Error(`${label}: input ${inH}×${inW} is too small for a ${kernelH}×${kernelW} window (output would be ${outH}×${outW})`);
+  }
+  return { batch, channels, inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW };
+}
+
+export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  const g = maxPool2dGeometry(x.shape, kernelSize, options);
+  const out = Tensor.zeros([g.batch, g.channels, g.outH, g.outW]);
+  const argmax = new Int32Array(out.data.length);
+  getBackend().maxPool2dForward(g, x.data, out.data, argmax);
+  return attachGrad(out, 'MaxPool2dBackward', [x], (gradOut) => {
+    const gradX = new Float32Array(x.data.length);
+    getBackend().maxPool2dBackward(g, gradOut, argmax, gradX);
+    return [gradX];
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * A float32 tensor: a shape over contiguous row-major storage, plus what
+ * autograd needs (requiresGrad, grad, gradFn). Views (reshape, flatten) share
+ * storage. Differentiable math lives in src/ops; this class keeps only what
+ * every op needs.
+ */
+import { runBackward } from '../autograd/backward.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { GradFn } from '../autograd/node.js';
+import { getBackend } from '../backend/registry.js';
+import { defaultGenerator, type Generator } from './random.js';
+import { assertValidShape, inferShape, normalizeDim, numel, shapeToString, type Shape } from './shape.js';
+
+export type NestedArray = number | NestedArray[];
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  requiresGrad: boolean;
+  grad: Tensor | null = null;
+  gradFn: GradFn | null = null;
+
+  constructor(data: Float32Array, shape: Shape, options: TensorOptions = {}) {
+    assertValidShape(shape, 'Tensor');
+    if (data.length !== numel(shape)) {
+      throw new Error(`Tensor: ${data.length} values do not fill shape ${shapeToString(shape)} (${numel(shape)} elements)`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  // ---- construction ----------------------------------------------------
+
+  static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    return new Tensor(new Float32Array(numel(shape)), shape, options);
+  }
+
+  static ones(shape: Shape, options?: TensorOptions): Tensor {
+    return Tensor.full(shape, 1, options);
+  }
+
+  static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    return new Tensor(new Float32Array(numel(shape)).fill(value), shape, options);
+  }
+
+  /** From a flat list with a shape, or from nested arrays (shape inferred). */
+  static from(values: ArrayLike<number> | NestedArray, shape?: Shape, options?: TensorOptions): Tensor {
+    if (shape !== undefined) return new Tensor(Float32Array.from(values as ArrayLike<number>), shape, options);
+    const inferred: number[] = [];
+    let level: NestedArray = values as NestedArray;
+    while (Array.isArray(level)) {
+      inferred.push(level.length);
+      level = level[0];
+    }
+    const flat: number[] = [];
+    const collect = (v: NestedArray): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else flat.push(v);
+    };
+    collect(values as NestedArray);
+    return new Tensor(Float32Array.from(flat), inferred, options);
+  }
+
+  static scalar(value: number): Tensor {
+    return new Tensor(Float32Array.of(value), []);
+  }
+
+  /** U[low, high) from a seeded generator (the default one unless given). */
+  static rand(shape: Shape, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
+    const t = Tensor.zeros(shape);
+    for (let i = 0; i < t.data.length; i++) t.data[i] = generator.uniformRange(low, high);
+    return t;
+  }
+
+  /** N(mean, std²) from a seeded generator (the default one unless given). */
+  static randn(shape: Shape, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+    const t = Tensor.zeros(shape);
+    for (let i = 0; i < t.data.length; i++) t.data[i] = mean + std * generator.normal();
+    return t;
+  }
+
+  // ---- inspection ------------------------------------------------------
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get numel(): number {
+    return this.data.length;
+  }
+
+  size(dim: number): number {
+    return this.shape[normalizeDim(dim, this.ndim)];
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.data.length !== 1) throw new Error(`item(): tensor of shape ${shapeToString(this.shape)} has ${this.data.length} elements, expected 1`);
+    return this.data[0];
+  }
+
+  /** Nested JavaScript arrays, like torch's tolist(). */
+  toArray(): NestedArray {
+    if (this.ndim === 0) return this.data[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const out: NestedArray[] = [];
+      const stride = numel(this.shape.slice(dim + 1));
+      for (let i = 0; i < this.shape[dim]; i++) {
+        out.push(dim === this.ndim - 1 ? this.data[offset + i] : build(dim + 1, offset + i * stride));
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${shapeToString(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''}${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''})`;
+  }
+
+  // ---- views -----------------------------------------------------------
+
+  /** Same storage, new shape (one dimension may be -1). */
+  reshape(shape: Shape): Tensor {
+    const target = inferShape(shape, this.data.length);
+    return attachGrad(new Tensor(this.data, target), 'ReshapeBackward', [this], (g) => [g]);
+  }
+
+  view(shape: Shape): Tensor {
+    return this.reshape(shape);
+  }
+
+  /** Merges dimensions startDim..endDim, like torch.flatten. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeDim(startDim, this.ndim);
+    const e = normalizeDim(endDim, this.ndim);
+    if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+    const merged = numel(this.shape.slice(s, e + 1));
+    return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+  }
+
+  // ---- autograd --------------------------------------------------------
+
+  /** A tensor on the same storage that is cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A deep copy (own storage, no graph). */
+  clone(): Tensor {
+    return new Tensor(new Float32Array(this.data), this.shape, { requiresGrad: this.requiresGrad });
+  }
+
+  /**
+   * Back-propagates from this tensor. Without an argument it must hold one
+   * element (a loss), whose gradient is 1.
+   */
+  backward(gradient?: Tensor): void {
+    if (!this.requiresGrad) throw new Error('backward(): tensor does not require grad and has no gradFn (was it computed inside noGrad, or from inputs without requiresGrad?)');
+    let seed: Float32Array;
+    if (gradient === undefined) {
+      if (this.data.length !== 1) throw new Error(`backward(): gradient can be implicit only for a one-element tensor, got shape ${shapeToString(this.shape)}`);
+      seed = Float32Array.of(1);
+    } else {
+      if (gradient.data.length !== this.data.length) throw new Error(`backward(): gradient shape ${shapeToString(gradient.shape)} does not match tensor shape ${shapeToString(this.shape)}`);
+      seed = new Float32Array(gradient.data);
+    }
+    runBackward(this, seed);
+  }
+
+  /** Adds g into .grad (allocating it on first use). Called by autograd for leaves. */
+  accumulateGrad(g: Float32Array): void {
+    if (this.grad === null) {
+      this.grad = new Tensor(new Float32Array(g), this.shape);
+    } else {
+      getBackend().axpy(1, g, this.grad.data);
+    }
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+}
+
+/**
+ * Records `out` as produced by an op over `inputs` when grad mode is on and
+ * some input requires a gradient. `backward` maps the output's gradient to
+ * one gradient per input (null to skip); it is only called for a graph that
+ * was recorded.
+ */
+export function attachGrad(out: Tensor, name: string, inputs: readonly (Tensor | null)[],
+  backward: (gradOut: Float32Array) => (Float32Array | null)[]): Tensor {
+  if (!isGradEnabled()) return out;
+  const needed = inputs.map((t) => (t !== null && t.requiresGrad ? t : null));
+  if (needed.every((t) => t === null)) return out;
+  out.requiresGrad = true;
+  out.gradFn = { name, inputs: needed, backward };
+  return out;
+}
