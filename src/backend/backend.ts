@@ -68,8 +68,23 @@ export interface SgdHyper {
   firstStep: boolean;
 }
 
+/**
+ * Kernels that a backend can also run off the JavaScript thread, resolving
+ * when the output is written. Used by Module.callAsync so that a server or UI
+ * keeps answering during inference. The inputs must not be modified until
+ * the promise settles.
+ */
+export interface AsyncKernels {
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): Promise<void>;
+  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
+    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+}
+
 export interface Backend {
   readonly name: string;
+  /** Present when the backend can run the heavy forward kernels off the main thread. */
+  readonly async?: AsyncKernels;
 
   /**
    * C[M,N] = op(A) · op(B) (+ C when accumulate), all row-major.

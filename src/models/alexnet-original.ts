@@ -91,9 +91,21 @@ export class AlexNetOriginal extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkImageInput(x, { model: this.modelName, channels: this.inChannels, minSize: ALEXNET_ORIGINAL_INPUT, maxSize: 230 });
+    this.checkInput(x);
     x = this.net.call(x);
     x = x.flatten(1);
     return this.classifier.call(x);
+  }
+
+  /** forward() with the heavy kernels off the main thread when the backend can. */
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    this.checkInput(x);
+    x = await this.net.callAsync(x);
+    x = x.flatten(1);
+    return this.classifier.callAsync(x);
+  }
+
+  private checkInput(x: Tensor): void {
+    checkImageInput(x, { model: this.modelName, channels: this.inChannels, minSize: ALEXNET_ORIGINAL_INPUT, maxSize: 230 });
   }
 }

@@ -53,10 +53,23 @@ export class AlexNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkImageInput(x, { model: 'alexnet', channels: this.inChannels, minSize: ALEXNET_MIN_INPUT });
+    this.checkInput(x);
     x = this.features.call(x);
     x = this.avgpool.call(x);
     x = x.flatten(1);
     return this.classifier.call(x);
+  }
+
+  /** forward() with the heavy kernels off the main thread when the backend can. */
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    this.checkInput(x);
+    x = await this.features.callAsync(x);
+    x = await this.avgpool.callAsync(x);
+    x = x.flatten(1);
+    return this.classifier.callAsync(x);
+  }
+
+  private checkInput(x: Tensor): void {
+    checkImageInput(x, { model: 'alexnet', channels: this.inChannels, minSize: ALEXNET_MIN_INPUT });
   }
 }

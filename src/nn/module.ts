@@ -39,6 +39,21 @@ export abstract class Module {
     return y;
   }
 
+  /**
+   * Like call(), but layers whose backend can run kernels off the main thread
+   * (native) await them, so the event loop keeps turning during inference.
+   */
+  async callAsync(x: Tensor): Promise<Tensor> {
+    const y = await this.forwardAsync(x);
+    for (const hook of this.forwardHooks) hook(this, x, y);
+    return y;
+  }
+
+  /** Defaults to forward(); layers with heavy kernels and containers override it. */
+  async forwardAsync(x: Tensor): Promise<Tensor> {
+    return this.forward(x);
+  }
+
   /** PyTorch's class name of this module ("Conv2d", "AlexNet", ...). */
   get typeName(): string {
     return this.constructor.name;

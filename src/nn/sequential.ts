@@ -10,6 +10,7 @@ import { Module } from './module.js';
 /** A layer that can apply the following ReLU inside its own kernel. */
 export interface ReluFusable {
   forwardFusedRelu(x: Tensor): Tensor;
+  forwardFusedReluAsync(x: Tensor): Promise<Tensor>;
 }
 
 function isReluFusable(m: Module): m is Module & ReluFusable {
@@ -48,17 +49,35 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const fuse = !isGradEnabled();
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
-      const next = this.layers[i + 1];
-      if (fuse && next?.typeName === 'ReLU' && isReluFusable(layer) && !layer.hasForwardHooks && !next.hasForwardHooks) {
-        x = layer.forwardFusedRelu(x);
+      if (this.fusesWithNext(i)) {
+        x = (layer as Module & ReluFusable).forwardFusedRelu(x);
         i++;
       } else {
         x = layer.call(x);
       }
     }
     return x;
+  }
+
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      if (this.fusesWithNext(i)) {
+        x = await (layer as Module & ReluFusable).forwardFusedReluAsync(x);
+        i++;
+      } else {
+        x = await layer.callAsync(x);
+      }
+    }
+    return x;
+  }
+
+  /** Inference only (no graph), a fusable layer followed by ReLU, and no hook that would miss a call. */
+  private fusesWithNext(i: number): boolean {
+    const layer = this.layers[i];
+    const next = this.layers[i + 1];
+    return !isGradEnabled() && next?.typeName === 'ReLU' && isReluFusable(layer) && !layer.hasForwardHooks && !next.hasForwardHooks;
   }
 }

@@ -49,14 +49,34 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
 }
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const { g, out } = prepare(x, weight, bias, options);
+  const fuseRelu = options.fuseRelu ?? false;
+  getBackend().conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  return fuseRelu ? out : recordBackward(g, x, weight, bias, out);
+}
+
+/**
+ * conv2d whose kernel runs off the main thread when the backend offers async
+ * kernels (native), and synchronously otherwise. Same result as conv2d.
+ */
+export async function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Promise<Tensor> {
+  const kernels = getBackend().async;
+  if (kernels === undefined) return conv2d(x, weight, bias, options);
+  const { g, out } = prepare(x, weight, bias, options);
+  const fuseRelu = options.fuseRelu ?? false;
+  await kernels.conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  return fuseRelu ? out : recordBackward(g, x, weight, bias, out);
+}
+
+function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): { g: Conv2dGeometry; out: Tensor } {
   const g = conv2dGeometry(x.shape, weight.shape, options);
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
     throw new Error(`${options.label ?? 'conv2d'}: expected bias [${g.outChannels}], got ${shapeToString(bias.shape)}`);
   }
-  const out = Tensor.zeros([g.batch, g.outChannels, g.outH, g.outW]);
-  const fuseRelu = options.fuseRelu ?? false;
-  getBackend().conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
-  if (fuseRelu) return out;
+  return { g, out: Tensor.zeros([g.batch, g.outChannels, g.outH, g.outW]) };
+}
+
+function recordBackward(g: Conv2dGeometry, x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor): Tensor {
   return attachGrad(out, 'Conv2dBackward', [x, weight, bias], (gradOut) => {
     const backend = getBackend();
     let gradX: Float32Array | null = null;
@@ -71,6 +91,6 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       gradB = bias !== null ? new Float32Array(bias.data.length) : null;
       backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
     }
-    return [gradX, weight.requiresGrad ? gradW : null, gradB];
+    return [gradX, weight.requiresGrad ? gradW : null, bias?.requiresGrad ? gradB : null];
   });
 }

@@ -10,6 +10,23 @@ export interface LinearOptions {
 }
 
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
+  const { rows, inF, outF, out } = prepare(x, weight, bias, options);
+  const fuseRelu = options.fuseRelu ?? false;
+  getBackend().linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  return fuseRelu ? out : recordBackward(x, weight, bias, out, rows, inF, outF);
+}
+
+/** linear whose kernel runs off the main thread when the backend offers async kernels. */
+export async function linearAsync(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Promise<Tensor> {
+  const kernels = getBackend().async;
+  if (kernels === undefined) return linear(x, weight, bias, options);
+  const { rows, inF, outF, out } = prepare(x, weight, bias, options);
+  const fuseRelu = options.fuseRelu ?? false;
+  await kernels.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  return fuseRelu ? out : recordBackward(x, weight, bias, out, rows, inF, outF);
+}
+
+function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: LinearOptions): { rows: number; inF: number; outF: number; out: Tensor } {
   const label = options.label ?? 'linear';
   if (weight.ndim !== 2) throw new Error(`${label}: expected weight [out, in], got ${shapeToString(weight.shape)}`);
   const [outF, inF] = weight.shape;
@@ -19,11 +36,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`${label}: expected bias [${outF}], got ${shapeToString(bias.shape)}`);
   }
-  const rows = x.data.length / inF;
-  const out = Tensor.zeros([...x.shape.slice(0, -1), outF]);
-  const fuseRelu = options.fuseRelu ?? false;
-  getBackend().linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
-  if (fuseRelu) return out;
+  return { rows: x.data.length / inF, inF, outF, out: Tensor.zeros([...x.shape.slice(0, -1), outF]) };
+}
+
+function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, rows: number, inF: number, outF: number): Tensor {
   return attachGrad(out, 'LinearBackward', [x, weight, bias], (gradOut) => {
     const backend = getBackend();
     let gradX: Float32Array | null = null;

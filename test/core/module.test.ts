@@ -57,3 +57,12 @@ test('layer errors say which layer and what it expected', () => {
     message: 'Conv2d(3→64, k=11, s=4, p=2): expected input [N, 3, H, W], got [1, 1, 224, 224]',
   });
 });
+
+test('callAsync gives the same logits as call', async () => {
+  const model = createModel('alexnet', { numClasses: 10 }).eval();
+  const x = Tensor.randn([1, 3, 63, 63]);
+  const sync = noGrad(() => model.call(x));
+  const asyncOut = await model.callAsync(x);
+  assert.deepEqual(asyncOut.shape, [1, 10]);
+  assert.deepEqual(asyncOut.data, sync.data);
+});

@@ -1,5 +1,5 @@
 /** torch.nn.Conv2d: weight [out, in/groups, kH, kW], bias [out]. */
-import { conv2d, type Conv2dOptions } from '../../ops/conv2d.js';
+import { conv2d, conv2dAsync, type Conv2dOptions } from '../../ops/conv2d.js';
 import { pair, type Pair } from '../../ops/pair.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
@@ -61,6 +61,14 @@ export class Conv2d extends Module {
 
   forwardFusedRelu(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options(true));
+  }
+
+  override forwardAsync(x: Tensor): Promise<Tensor> {
+    return conv2dAsync(x, this.weight, this.bias, this.options(false));
+  }
+
+  forwardFusedReluAsync(x: Tensor): Promise<Tensor> {
+    return conv2dAsync(x, this.weight, this.bias, this.options(true));
   }
 
   override extraRepr(): string {

@@ -1,5 +1,5 @@
 /** torch.nn.Linear: weight [out, in], bias [out]. */
-import { linear } from '../../ops/linear.js';
+import { linear, linearAsync } from '../../ops/linear.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { Module } from '../module.js';
@@ -30,6 +30,14 @@ export class Linear extends Module {
 
   forwardFusedRelu(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias, { label: this.label, fuseRelu: true });
+  }
+
+  override forwardAsync(x: Tensor): Promise<Tensor> {
+    return linearAsync(x, this.weight, this.bias, { label: this.label });
+  }
+
+  forwardFusedReluAsync(x: Tensor): Promise<Tensor> {
+    return linearAsync(x, this.weight, this.bias, { label: this.label, fuseRelu: true });
   }
 
   override extraRepr(): string {

@@ -1,0 +1,94 @@
+/**
+ * The IDX format of (Fashion-)MNIST, parsed from bytes: a 4-byte magic
+ * (two zero bytes, a type code, the number of dimensions), one big-endian
+ * uint32 per dimension, then the values. Fashion-MNIST uses unsigned bytes
+ * (type 0x08): images are 0x00000803 (count, rows, cols), labels are
+ * 0x00000801 (count). Gzipped files (as distributed) are inflated first.
+ */
+import { gunzipSync } from 'fflate';
+
+const UNSIGNED_BYTE = 0x08;
+export const IDX_IMAGES_MAGIC = 0x00000803;
+export const IDX_LABELS_MAGIC = 0x00000801;
+
+export interface IdxImages {
+  count: number;
+  rows: number;
+  cols: number;
+  /** count × rows × cols bytes, row-major; 0 is background, 255 is ink. */
+  pixels: Uint8Array;
+}
+
+/** True when the bytes start with the gzip magic 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Inflates gzip data (detected by its magic bytes); other data is returned as is. */
+export function gunzipIfNeeded(bytes: Uint8Array, name: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
+  }
+}
+
+/** Reads the header and checks the magic and size of an unsigned-byte IDX file with `ndims` dimensions. */
+function readUnsignedByteIdx(raw: Uint8Array, name: string, expectedMagic: number, what: string): { dims: number[]; values: Uint8Array } {
+  const bytes = gunzipIfNeeded(raw, name);
+  if (bytes.length < 4) throw new Error(`${name}: file is truncated (${bytes.length} bytes, an IDX header needs at least 4)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0, false);
+  if (magic !== expectedMagic) {
+    const ndims = bytes[3];
+    const hint = bytes[0] === 0 && bytes[1] === 0 && bytes[2] === UNSIGNED_BYTE
+      ? ` (an unsigned-byte IDX file with ${ndims} dimension${ndims === 1 ? '' : 's'}: is this the ${ndims === 1 ? 'labels' : 'images'} file?)`
+      : '';
+    throw new Error(`${name}: wrong magic number 0x${hex(magic)}, expected 0x${hex(expectedMagic)} for IDX ${what}${hint}`);
+  }
+  const ndims = expectedMagic & 0xff;
+  const headerSize = 4 + 4 * ndims;
+  if (bytes.length < headerSize) throw new Error(`${name}: file is truncated (${bytes.length} bytes, the header needs ${headerSize})`);
+  const dims: number[] = [];
+  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const size = dims.reduce((a, b) => a * b, 1);
+  const available = bytes.length - headerSize;
+  if (available < size) {
+    throw new Error(`${name}: file is truncated: header declares ${dims.join('×')} = ${size} bytes of data, found ${available}`);
+  }
+  if (available > size) {
+    throw new Error(`${name}: ${available - size} unexpected bytes after the ${dims.join('×')} values the header declares`);
+  }
+  return { dims, values: bytes.subarray(headerSize, headerSize + size) };
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/** Parses an IDX images file (magic 0x00000803), raw or gzipped. `name` labels errors (e.g. the file path). */
+export function parseIdxImages(bytes: Uint8Array, name = 'IDX images'): IdxImages {
+  const { dims, values } = readUnsignedByteIdx(bytes, name, IDX_IMAGES_MAGIC, 'images');
+  const [count, rows, cols] = dims;
+  if (count > 0 && (rows === 0 || cols === 0)) throw new Error(`${name}: images of size ${rows}×${cols} are empty`);
+  return { count, rows, cols, pixels: values };
+}
+
+/** Parses an IDX labels file (magic 0x00000801), raw or gzipped. */
+export function parseIdxLabels(bytes: Uint8Array, name = 'IDX labels'): Uint8Array {
+  return readUnsignedByteIdx(bytes, name, IDX_LABELS_MAGIC, 'labels').values;
+}
+
+/** Builds an uncompressed IDX file (used by tests and tools that write subsets). */
+export function encodeIdx(magic: typeof IDX_IMAGES_MAGIC | typeof IDX_LABELS_MAGIC, dims: readonly number[], values: Uint8Array): Uint8Array {
+  if (dims.length !== (magic & 0xff)) throw new Error(`encodeIdx: magic 0x${hex(magic)} needs ${magic & 0xff} dimensions, got ${dims.length}`);
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== size) throw new Error(`encodeIdx: ${values.length} values do not fill ${dims.join('×')}`);
+  const out = new Uint8Array(4 + 4 * dims.length + values.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, magic, false);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(values, 4 + 4 * dims.length);
+  return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * The image type that data transforms work on: float32 pixels in CHW order
+ * (channels, then rows, then columns), the layout torchvision's tensor
+ * transforms use. A plain object rather than a Tensor so that it crosses
+ * worker threads by structured clone and carries no autograd state.
+ */
+
+export interface FloatImage {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** channels × height × width values, row-major. */
+  readonly data: Float32Array;
+}
+
+export function createImage(channels: number, height: number, width: number, data?: Float32Array): FloatImage {
+  for (const [name, value] of [['channels', channels], ['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`image: ${name} must be a positive integer, got ${value}`);
+  }
+  const size = channels * height * width;
+  if (data === undefined) return { channels, height, width, data: new Float32Array(size) };
+  if (data.length !== size) {
+    throw new Error(`image: ${data.length} values do not fill ${channels}×${height}×${width} (${size} values)`);
+  }
+  return { channels, height, width, data };
+}
+
+/** [1/255 · v for v in 0..255] as float32, so that bytes → [0,1] is a table lookup. */
+const BYTE_TO_UNIT = (() => {
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = v / 255;
+  return table;
+})();
+
+/**
+ * Interleaved bytes (height × width × channels, as decoders give them) to a
+ * CHW float image scaled to [0, 1]: torchvision's ToTensor. `offset` lets a
+ * caller read one image out of a larger buffer (an IDX file) without copying.
+ */
+export function bytesHwcToImage(bytes: Uint8Array, height: number, width: number, channels: number, offset = 0): FloatImage {
+  const plane = height * width;
+  const needed = plane * channels;
+  if (offset < 0 || offset + needed > bytes.length) {
+    throw new Error(`bytesHwcToImage: need ${needed} bytes at offset ${offset} for ${height}×${width}×${channels}, buffer has ${bytes.length}`);
+  }
+  const image = createImage(channels, height, width);
+  const out = image.data as Float32Array;
+  if (channels === 1) {
+    for (let i = 0; i < plane; i++) out[i] = BYTE_TO_UNIT[bytes[offset + i]];
+    return image;
+  }
+  for (let i = 0; i < plane; i++) {
+    const src = offset + i * channels;
+    for (let c = 0; c < channels; c++) out[c * plane + i] = BYTE_TO_UNIT[bytes[src + c]];
+  }
+  return image;
+}
+
+export function imageShapeString(image: FloatImage): string {
+  return `[${image.channels}, ${image.height}, ${image.width}]`;
+}

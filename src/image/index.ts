@@ -1,0 +1,17 @@
+/** Image math in pure TypeScript (no Node APIs): PIL/torchvision-exact preprocessing. */
+export { assertImage, assertRgbImage, createImage, type Image8, type ImageTensor, type RgbImage } from './image.js';
+export { cmykToRgb, gray16ToRgb, toRgb } from './convert.js';
+export { bilinearTaps, resizeBilinear, type AxisTaps } from './resample.js';
+export { resize, resizedOutputSize, type ResizeSize } from './resize.js';
+export { centerCrop, crop, type CropSize } from './crop.js';
+export { toTensor } from './to-tensor.js';
+export { normalize } from './normalize.js';
+export { interpolateBilinear } from './interpolate.js';
+export {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  imagenetEvalPixels,
+  imagenetEvalTransform,
+  preprocessBatch,
+  type EvalTransformOptions,
+} from './imagenet.js';

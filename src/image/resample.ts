@@ -1,0 +1,157 @@
+/**
+ * Bilinear resampling of 8-bit images, bit-identical to Pillow's
+ * `Image.resize(size, Image.BILINEAR)` (what torchvision's Resize runs on a
+ * PIL image).
+ *
+ * Pillow's algorithm, restated:
+ *   - Separable: a horizontal pass, then a vertical pass; a pass is skipped
+ *     when that axis keeps its size. The horizontal result is stored as
+ *     8-bit values, so the rounding between passes is part of the output.
+ *   - The filter is a triangle of half-width 1 source pixel when enlarging;
+ *     when shrinking by a factor s it is stretched to half-width s (this is
+ *     the antialiasing), with its weights renormalised to sum to 1.
+ *   - The weights are computed in double precision, then turned into 22-bit
+ *     fixed-point integers; sums start at one half and are truncated, then
+ *     clamped to 0..255.
+ */
+import { assertImage, type Image8 } from './image.js';
+
+/** Fixed-point fraction bits: Pillow keeps 32 - 8 - 2 so sums cannot overflow an int32. */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+/** Any sum at or above 256 in fixed point saturates to 255. */
+const SATURATED = 256 * ONE;
+
+/** The resampling taps of one axis: output i reads `count[i]` source pixels from `first[i]`. */
+export interface AxisTaps {
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  /** Taps reserved per output pixel (stride into `weights`). */
+  readonly stride: number;
+  /** Fixed-point weights, `stride` per output pixel (unused ones are 0). */
+  readonly weights: Int32Array;
+}
+
+/** The triangle (tent) function of half-width 1. */
+function triangle(x: number): number {
+  const a = x < 0 ? -x : x;
+  return a < 1 ? 1 - a : 0;
+}
+
+/** Pillow's BILINEAR taps for resampling `inSize` pixels to `outSize` along one axis. */
+export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
+  const scale = inSize / outSize;
+  const filterScale = scale < 1 ? 1 : scale;
+  const support = filterScale; // the triangle's half-width (1) stretched when shrinking
+  const stride = Math.ceil(support) * 2 + 1;
+  const invFilterScale = 1 / filterScale;
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * stride);
+  const real = new Float64Array(stride);
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    // Pillow rounds the window ends by adding 0.5 and truncating toward zero.
+    let lo = Math.trunc(center - support + 0.5);
+    if (lo < 0) lo = 0;
+    let hi = Math.trunc(center + support + 0.5);
+    if (hi > inSize) hi = inSize;
+    const n = hi - lo;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      // Distance from the tap's pixel centre to the output centre, in filter units.
+      const w = triangle((i + lo - center + 0.5) * invFilterScale);
+      real[i] = w;
+      sum += w;
+    }
+    for (let i = 0; i < n; i++) {
+      const w = sum !== 0 ? real[i] / sum : real[i];
+      // Round half away from zero into fixed point, as Pillow does.
+      weights[o * stride + i] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
+    }
+    first[o] = lo;
+    count[o] = n;
+  }
+  return { first, count, stride, weights };
+}
+
+/** A fixed-point sum back to a byte: truncate, then clamp to 0..255. */
+function toByte(sum: number): number {
+  if (sum >= SATURATED) return 255;
+  if (sum <= 0) return 0;
+  return sum >> PRECISION_BITS;
+}
+
+/** Resamples rows `rowFirst .. rowFirst + rows` of `src` to `taps.first.length` columns. */
+function resampleRows(src: Image8, rowFirst: number, rows: number, taps: AxisTaps): Uint8Array {
+  const { width, channels, data } = src;
+  const outWidth = taps.first.length;
+  const out = new Uint8Array(outWidth * rows * channels);
+  for (let y = 0; y < rows; y++) {
+    const rowStart = (rowFirst + y) * width * channels;
+    const outRow = y * outWidth * channels;
+    for (let x = 0; x < outWidth; x++) {
+      const n = taps.count[x];
+      const k = x * taps.stride;
+      const pixel0 = rowStart + taps.first[x] * channels;
+      for (let c = 0; c < channels; c++) {
+        let sum = HALF;
+        for (let i = 0, p = pixel0 + c; i < n; i++, p += channels) sum += data[p] * taps.weights[k + i];
+        out[outRow + x * channels + c] = toByte(sum);
+      }
+    }
+  }
+  return out;
+}
+
+/** Resamples the columns of `src` (whose row 0 is source row `rowOffset`) to `taps.first.length` rows. */
+function resampleColumns(src: Image8, rowOffset: number, taps: AxisTaps): Uint8Array {
+  const rowLength = src.width * src.channels;
+  const data = src.data;
+  const outHeight = taps.first.length;
+  const out = new Uint8Array(outHeight * rowLength);
+  for (let y = 0; y < outHeight; y++) {
+    const n = taps.count[y];
+    const k = y * taps.stride;
+    const start = (taps.first[y] - rowOffset) * rowLength;
+    for (let j = 0; j < rowLength; j++) {
+      let sum = HALF;
+      for (let i = 0, p = start + j; i < n; i++, p += rowLength) sum += data[p] * taps.weights[k + i];
+      out[y * rowLength + j] = toByte(sum);
+    }
+  }
+  return out;
+}
+
+/**
+ * `image` resized to `width` x `height` exactly as Pillow's
+ * `Image.resize((width, height), Image.BILINEAR)` for modes L, RGB and CMYK:
+ * every channel on its own. (For RGBA and LA Pillow premultiplies by alpha
+ * first; this function does not, a fourth channel is just another channel.)
+ */
+export function resizeBilinear(image: Image8, width: number, height: number): Image8 {
+  assertImage(image, 'resizeBilinear');
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new Error(`resizeBilinear: the target size must be positive integers, got ${width}x${height}`);
+  }
+  const needHorizontal = width !== image.width;
+  const needVertical = height !== image.height;
+  if (!needHorizontal && !needVertical) {
+    return { width, height, channels: image.channels, data: image.data.slice() };
+  }
+  const vertical = bilinearTaps(image.height, height);
+  let current: Image8 = image;
+  // The source rows the vertical pass will read; the horizontal pass skips the others.
+  let rowOffset = 0;
+  if (needHorizontal) {
+    const rowFirst = vertical.first[0];
+    const rowEnd = vertical.first[height - 1] + vertical.count[height - 1];
+    const rows = rowEnd - rowFirst;
+    const data = resampleRows(image, rowFirst, rows, bilinearTaps(image.width, width));
+    current = { width, height: rows, channels: image.channels, data };
+    rowOffset = rowFirst;
+  }
+  if (!needVertical) return current;
+  return { width, height, channels: image.channels, data: resampleColumns(current, rowOffset, vertical) };
+}

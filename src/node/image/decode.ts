@@ -1,0 +1,94 @@
+/**
+ * Image files to 8-bit RGB with sharp (libvips), giving the bytes PIL's
+ * `Image.open(path).convert('RGB')` gives (torchvision's ImageFolder loader):
+ *   - no EXIF auto-rotation (PIL does not rotate either);
+ *   - embedded ICC profiles are ignored (PIL does not colour-manage);
+ *   - alpha is dropped, not composited; gray is replicated to R, G, B;
+ *     palette images are expanded through their palette;
+ *   - 16-bit RGB(A) and gray+alpha keep the high byte, like PIL;
+ *   - 16-bit gray (one channel) is clipped at 255, like PIL's mode "I";
+ *   - CMYK JPEGs use PIL's naive CMYK formula, not a colour profile;
+ *   - for animated GIF/WebP, the first frame.
+ * JPEG (libjpeg-turbo in PIL, mozjpeg in sharp), PNG and WebP decode to the
+ * same bytes; other formats sharp reads (GIF, TIFF, AVIF...) are accepted
+ * but not checked against PIL.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp, { type Metadata, type SharpOptions } from 'sharp';
+import { cmykToRgb, gray16ToRgb, toRgb } from '../../image/convert.js';
+import type { RgbImage } from '../../image/image.js';
+
+/** ignoreIcc: keep the stored values; autoOrient off: no EXIF rotation; reject truncated/corrupt data as PIL does. */
+const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: 'error' };
+
+function notDecodable(name: string, reason?: string): Error {
+  const base = `${name} is not a decodable image (JPEG, PNG or WebP expected)`;
+  return new Error(reason ? `${base}: ${reason}` : base);
+}
+
+/** The first line of an error's message, without libvips' prefixes. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].trim();
+}
+
+/** A plain Uint8Array view of a Buffer (no copy), so records hold no Node types. */
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
+async function decodePixels(bytes: Uint8Array, metadata: Metadata): Promise<RgbImage> {
+  if (metadata.space === 'grey16' && metadata.channels === 1) {
+    const { data, info } = await sharp(bytes, INPUT_OPTIONS)
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    // A copy when the buffer is not 2-byte aligned; raw output is in the machine's byte order.
+    const aligned = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
+    const values = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
+    if (info.channels !== 1) throw new Error(`expected 1 channel of 16-bit gray, got ${info.channels}`);
+    return gray16ToRgb(info.width, info.height, values);
+  }
+  if (metadata.space === 'cmyk') {
+    // Keep the ink values; PIL's formula turns them into RGB below.
+    const { data, info } = await sharp(bytes, INPUT_OPTIONS)
+      .pipelineColourspace('cmyk')
+      .toColourspace('cmyk')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`expected 4 CMYK channels, got ${info.channels}`);
+    return cmykToRgb({ width: info.width, height: info.height, channels: 4, data: asBytes(data) });
+  }
+  // libvips hands back 8-bit sRGB with 3 channels, or 4 with alpha (gray is already replicated).
+  const { data, info } = await sharp(bytes, INPUT_OPTIONS).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return toRgb({ width: info.width, height: info.height, channels: info.channels, data: asBytes(data) });
+}
+
+/** Decodes image file bytes; `name` (a path or label) appears in error messages. */
+export async function decodeImage(bytes: Uint8Array, name = 'image data'): Promise<RgbImage> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, INPUT_OPTIONS).metadata();
+  } catch {
+    throw notDecodable(name);
+  }
+  try {
+    return await decodePixels(bytes, metadata);
+  } catch (error) {
+    throw notDecodable(name, `corrupt or unsupported ${metadata.format ?? 'image'} data (${firstLine(error)})`);
+  }
+}
+
+/** Reads and decodes the image file at `path` to 8-bit RGB. */
+export async function readImage(path: string): Promise<RgbImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : firstLine(error);
+    throw new Error(`cannot read image ${path}: ${reason}`);
+  }
+  return decodeImage(bytes, path);
+}

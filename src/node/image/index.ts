@@ -1,0 +1,2 @@
+/** Node-only image I/O: decoding files with sharp into the core's RgbImage records. */
+export { decodeImage, readImage } from './decode.js';
