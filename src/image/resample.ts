@@ -95,6 +95,23 @@ function resampleRows(src: Image8, rowFirst: number, rows: number, taps: AxisTap
       const n = taps.count[x];
       const k = x * taps.stride;
       const pixel0 = rowStart + taps.first[x] * channels;
+      if (channels === 3) {
+        // The common RGB case, the three sums in one walk over the taps.
+        let r = HALF;
+        let g = HALF;
+        let b = HALF;
+        for (let i = 0, p = pixel0; i < n; i++, p += 3) {
+          const weight = taps.weights[k + i];
+          r += data[p] * weight;
+          g += data[p + 1] * weight;
+          b += data[p + 2] * weight;
+        }
+        const o = outRow + x * 3;
+        out[o] = toByte(r);
+        out[o + 1] = toByte(g);
+        out[o + 2] = toByte(b);
+        continue;
+      }
       for (let c = 0; c < channels; c++) {
         let sum = HALF;
         for (let i = 0, p = pixel0 + c; i < n; i++, p += channels) sum += data[p] * taps.weights[k + i];
@@ -111,15 +128,20 @@ function resampleColumns(src: Image8, rowOffset: number, taps: AxisTaps): Uint8A
   const data = src.data;
   const outHeight = taps.first.length;
   const out = new Uint8Array(outHeight * rowLength);
+  // Whole rows at a time: the inner loop then walks memory sequentially.
+  const sums = new Float64Array(rowLength);
   for (let y = 0; y < outHeight; y++) {
     const n = taps.count[y];
     const k = y * taps.stride;
     const start = (taps.first[y] - rowOffset) * rowLength;
-    for (let j = 0; j < rowLength; j++) {
-      let sum = HALF;
-      for (let i = 0, p = start + j; i < n; i++, p += rowLength) sum += data[p] * taps.weights[k + i];
-      out[y * rowLength + j] = toByte(sum);
+    sums.fill(HALF);
+    for (let i = 0; i < n; i++) {
+      const weight = taps.weights[k + i];
+      const row = start + i * rowLength;
+      for (let j = 0; j < rowLength; j++) sums[j] += data[row + j] * weight;
     }
+    const outRow = y * rowLength;
+    for (let j = 0; j < rowLength; j++) out[outRow + j] = toByte(sums[j]);
   }
   return out;
 }

@@ -1,0 +1,106 @@
+/**
+ * Decoding with sharp against PIL's Image.open(path).convert('RGB'), and the
+ * eval transform on decoded photos against torchvision, on small crops of
+ * real photos in many encodings (tools/gen_image_fixtures.py, committed).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { imagenetEvalPixels, imagenetEvalTransform } from '../../src/image/imagenet.js';
+import { toTensor } from '../../src/image/to-tensor.js';
+import { decodeImage, readImage } from '../../src/node/image/decode.js';
+import { preprocessImageFiles } from '../../src/node/image/preprocess-files.js';
+import { compareBytes, describeComparison, FIXTURES, readBytes, readJson, tensorToBytes } from './helpers.js';
+
+interface PhotoCase {
+  file: string;
+  note: string;
+  pilMode: string;
+  width: number;
+  height: number;
+  decoded: string;
+  eval: { resize: number; crop: number; expected: string }[];
+}
+
+const PHOTOS = new URL('photos/', FIXTURES);
+const manifest = readJson<{ cases: PhotoCase[] }>('manifest.json', PHOTOS);
+const photoPath = (file: string): string => fileURLToPath(new URL(file, PHOTOS));
+
+test('decoding matches PIL .convert("RGB") byte for byte in every encoding', async (t) => {
+  assert.ok(manifest.cases.length >= 15);
+  for (const c of manifest.cases) {
+    const image = await readImage(photoPath(c.file));
+    assert.deepEqual([image.width, image.height, image.channels], [c.width, c.height, 3], c.file);
+    const comparison = compareBytes(image.data, readBytes(c.decoded, PHOTOS), c.file);
+    t.diagnostic(`${c.file} (${c.note}, PIL mode ${c.pilMode}): ${describeComparison(comparison)}`);
+    assert.equal(comparison.maxDiff, 0, `${c.file}: ${describeComparison(comparison)}`);
+  }
+});
+
+test('Resize + CenterCrop + ToTensor on decoded photos equals torchvision exactly', async (t) => {
+  let checked = 0;
+  for (const c of manifest.cases) {
+    for (const e of c.eval) {
+      const what = `${c.file} Resize(${e.resize}) CenterCrop(${e.crop})`;
+      const tensor = toTensor(imagenetEvalPixels(await readImage(photoPath(c.file)), e));
+      assert.deepEqual(tensor.shape, [3, e.crop, e.crop], what);
+      const comparison = compareBytes(tensorToBytes(tensor.data, what), readBytes(e.expected, PHOTOS), what);
+      t.diagnostic(`${what}: ${describeComparison(comparison)}`);
+      assert.equal(comparison.maxDiff, 0, `${what}: ${describeComparison(comparison)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 6);
+});
+
+test('EXIF orientation is ignored, as PIL does: the stored pixels come back unrotated', async () => {
+  const rotated = await readImage(photoPath('chelsea_exif_rotate90.jpg'));
+  const plain = await readImage(photoPath('chelsea_q90.jpg'));
+  assert.deepEqual([rotated.width, rotated.height], [plain.width, plain.height]);
+  assert.deepEqual(rotated.data, plain.data);
+});
+
+test('decodeImage takes bytes and names them in errors', async () => {
+  const bytes = readFileSync(photoPath('chelsea.png'));
+  const image = await decodeImage(bytes, 'upload.png');
+  assert.equal(image.width, 64);
+  await assert.rejects(decodeImage(new TextEncoder().encode('hello'), 'upload.bin'), {
+    message: 'upload.bin is not a decodable image (JPEG, PNG or WebP expected)',
+  });
+});
+
+test('preprocessImageFiles decodes and stacks files in order', async () => {
+  const files = ['camera.png', 'chelsea_q90.webp'];
+  const batch = await preprocessImageFiles(files.map(photoPath), { resize: 40, crop: 32 });
+  assert.deepEqual(batch.shape, [2, 3, 32, 32]);
+  const second = imagenetEvalTransform(await readImage(photoPath(files[1])), { resize: 40, crop: 32 });
+  assert.deepEqual(batch.data.subarray(3 * 32 * 32), second.data);
+  const missing = photoPath('nope.png');
+  await assert.rejects(preprocessImageFiles([photoPath(files[0]), missing]), { message: `cannot read image ${missing}: no such file` });
+});
+
+test('unreadable and undecodable files give one clear line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alexnet-image-'));
+  try {
+    const missing = join(dir, 'missing.jpg');
+    await assert.rejects(readImage(missing), { message: `cannot read image ${missing}: no such file` });
+    await assert.rejects(readImage(dir), { message: `cannot read image ${dir}: is a directory` });
+    const text = join(dir, 'notes.jpg');
+    writeFileSync(text, 'not an image at all\n');
+    await assert.rejects(readImage(text), { message: `${text} is not a decodable image (JPEG, PNG or WebP expected)` });
+    // A JPEG cut in the middle of its data: PIL refuses it ("image file is truncated"), so do we.
+    const jpeg = readFileSync(photoPath('chelsea_q90_444.jpg'));
+    const truncated = join(dir, 'truncated.jpg');
+    writeFileSync(truncated, jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
+    await assert.rejects(readImage(truncated), (error: Error) => {
+      assert.match(error.message, /truncated\.jpg is not a decodable image \(JPEG, PNG or WebP expected\): corrupt or unsupported jpeg data/);
+      assert.ok(!error.message.includes('\n'), `one line: ${error.message}`);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
