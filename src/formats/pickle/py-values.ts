@@ -5,7 +5,8 @@
  * Final (public) mapping, used by loadPth and accepted by savePth:
  * - torch tensor (any dtype)     → Tensor (float32)
  * - collections.OrderedDict      → Map (keys keep their Python types and order)
- * - dict with only str keys      → plain object; a dict with other keys → Map
+ * - dict with only str keys      → plain object; a dict with other keys, or with
+ *   integer-like str keys ("0", "12": JS objects would reorder them) → Map
  * - list, tuple, set             → array
  * - int                          → number (bigint beyond 2^53), float → number
  * - str → string, bytes → Uint8Array, bool → boolean, None → null

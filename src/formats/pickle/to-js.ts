@@ -30,7 +30,8 @@ export function toJsTree(root: unknown, convertLeaf: LeafConverter): PyValue {
       return out;
     }
     if (v instanceof PyDict) {
-      const asObject = !v.ordered && [...v.items.keys()].every((k) => typeof k === 'string');
+      // A JS object would move integer-like keys ("10", "2") to the front; keep the order with a Map then.
+      const asObject = !v.ordered && [...v.items.keys()].every((k) => typeof k === 'string' && !/^(0|[1-9]\d*)$/.test(k));
       if (asObject) {
         const out: PyObject = {};
         done.set(v, out);

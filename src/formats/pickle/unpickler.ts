@@ -48,6 +48,7 @@ export function unpickle(bytes: Uint8Array, start: number, source: string, label
     if (stack.length === 0) bad('stack underflow');
     return stack[stack.length - 1];
   };
+  // Note: popMark() replaces `stack`; call it before touching `stack` in the same expression.
   const popMark = (): unknown[] => {
     const items = stack;
     const outer = metastack.pop();
@@ -159,21 +160,21 @@ export function unpickle(bytes: Uint8Array, start: number, source: string, label
 
       // ---- containers ----
       case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
+      case 0x74: { const items = popMark(); stack.push(new PyTuple(items)); break; } // TUPLE
       case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
       case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
       case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
+      case 0x6c: { const items = popMark(); stack.push(items); break; } // LIST
       case 0x61: { const item = pop(); appendTo(top(), [item]); break; } // APPEND
       case 0x65: { const items = popMark(); appendTo(top(), items); break; } // APPENDS
       case 0x7d: stack.push(new PyDict(false)); break; // EMPTY_DICT
-      case 0x64: { const d = new PyDict(false); setItems(d, popMark()); stack.push(d); break; } // DICT
+      case 0x64: { const items = popMark(); const d = new PyDict(false); setItems(d, items); stack.push(d); break; } // DICT
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
       case 0x8f: stack.push(new PySet()); break; // EMPTY_SET
       case 0x90: { const items = popMark(); appendTo(top(), items); break; } // ADDITEMS
-      case 0x91: { const s = new PySet(); appendTo(s, popMark()); stack.push(s); break; } // FROZENSET
+      case 0x91: { const items = popMark(); const s = new PySet(); appendTo(s, items); stack.push(s); break; } // FROZENSET
 
       // ---- memo ----
       case 0x68: stack.push(memoGet(r.u8(`${label}: BINGET index`))); break;

@@ -1,0 +1,116 @@
+/**
+ * safetensors (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian header length N, N bytes of JSON
+ *   {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...,
+ *    "__metadata__": {"key": "value"}}
+ * then the raw little-endian tensor bytes (offsets relative to their start).
+ *
+ * Reading converts F64/F16/BF16/integer/BOOL tensors to float32 (F32 ones are
+ * views of the input when aligned). Writing produces F32 only, with the
+ * header padded to 8 bytes as the reference implementation does.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { ByteReader } from './byte-reader.js';
+import { concatBytes, utf8Bytes, ByteWriter } from './byte-writer.js';
+import { assertLittleEndianHost, DTYPE_SIZE, float32Bytes, toFloat32, type DType } from './dtypes.js';
+import { fail, withFormatContext } from './errors.js';
+import { isPlainObject, type StateDict } from './state-dict.js';
+
+const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
+  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',
+  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
+  U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool',
+};
+
+/** The reference implementation refuses headers over 100 MB; so do we, before decoding. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+export interface SafetensorsContents {
+  tensors: StateDict;
+  /** The optional "__metadata__" string map. */
+  metadata: Record<string, string>;
+}
+
+export function loadSafetensors(bytes: Uint8Array, options: { source?: string } = {}): SafetensorsContents {
+  const source = options.source ?? '<safetensors bytes>';
+  return withFormatContext(source, 'the safetensors file', () => {
+    const r = new ByteReader(bytes, source);
+    const headerLength = r.u64('safetensors header length');
+    if (headerLength > MAX_HEADER_BYTES) fail(source, `safetensors header claims ${headerLength} bytes, more than the 100 MB limit (corrupt file?)`);
+    const headerText = r.utf8(headerLength, 'safetensors JSON header');
+    let header: unknown;
+    try {
+      header = JSON.parse(headerText);
+    } catch (error) {
+      fail(source, `safetensors header is not valid JSON (${(error as Error).message})`);
+    }
+    if (!isPlainObject(header)) fail(source, 'safetensors header must be a JSON object');
+    const data = bytes.subarray(r.pos);
+    const tensors: StateDict = new Map();
+    let metadata: Record<string, string> = {};
+    for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
+      if (name === '__metadata__') {
+        metadata = readMetadata(source, info);
+        continue;
+      }
+      tensors.set(name, readTensor(source, name, info, data));
+    }
+    return { tensors, metadata };
+  });
+}
+
+function readMetadata(source: string, info: unknown): Record<string, string> {
+  if (!isPlainObject(info) || !Object.values(info).every((v) => typeof v === 'string')) {
+    fail(source, 'safetensors "__metadata__" must map strings to strings');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(info as Record<string, string>)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+function readTensor(source: string, name: string, info: unknown, data: Uint8Array): Tensor {
+  const bad = (problem: string): never => fail(source, `tensor '${name}': ${problem}`);
+  if (!isPlainObject(info)) return bad('header entry must be an object with dtype, shape and data_offsets');
+  const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
+  const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES[code] : undefined;
+  if (dtype === undefined) return bad(`unsupported dtype ${JSON.stringify(code)} (supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return bad(`invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    return bad(`invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as number[];
+  let numel = 1;
+  for (const d of shape as number[]) numel *= d;
+  const byteLength = numel * DTYPE_SIZE[dtype];
+  if (!Number.isSafeInteger(byteLength) || end - begin !== byteLength) {
+    return bad(`shape [${shape.join(', ')}] of ${code} needs ${byteLength} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+  }
+  if (end > data.length) return bad(`data_offsets [${begin}, ${end}] run past the end of the data (${data.length} bytes): truncated file?`);
+  return new Tensor(toFloat32(data, begin, numel, dtype), shape as number[]);
+}
+
+/** The file as chunks (header plus views of tensor memory). Tensors are written as F32 in the map's order. */
+export function saveSafetensorsChunks(tensors: StateDict | Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array[] {
+  assertLittleEndianHost('saveSafetensors');
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  let offset = 0;
+  for (const [name, t] of entries) {
+    if (name === '__metadata__') throw new Error("saveSafetensors: '__metadata__' is reserved and cannot name a tensor");
+    const size = t.data.length * 4;
+    Object.defineProperty(header, name, { value: { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] }, enumerable: true, writable: true, configurable: true });
+    offset += size;
+  }
+  let json = JSON.stringify(header);
+  const jsonLength = utf8Bytes(json).length;
+  json += ' '.repeat((8 - (jsonLength % 8)) % 8); // keeps tensor data 8-byte aligned
+  const headerBytes = utf8Bytes(json);
+  const chunks = [new ByteWriter().u64(headerBytes.length).bytes(headerBytes).toBytes()];
+  for (const [, t] of entries) chunks.push(float32Bytes(t.data));
+  return chunks;
+}
+
+export function saveSafetensors(tensors: StateDict | Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+  return concatBytes(saveSafetensorsChunks(tensors, metadata));
+}

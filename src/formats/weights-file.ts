@@ -1,0 +1,41 @@
+/**
+ * Format detection by content (not file extension) and a single entry point
+ * that turns any supported weights file into a state dict.
+ */
+import { fail, withFormatContext } from './errors.js';
+import { detectPthContainer, loadPth, type LoadPthOptions } from './pth/pth-reader.js';
+import { loadSafetensors } from './safetensors.js';
+import { extractStateDict, type StateDict } from './state-dict.js';
+
+export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors' | 'npy';
+
+export function detectWeightsFormat(bytes: Uint8Array): WeightsFormat | null {
+  const pth = detectPthContainer(bytes);
+  if (pth !== null) return pth === 'zip' ? 'pth-zip' : 'pth-legacy';
+  if (bytes.length >= 6 && bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === 'NUMPY') return 'npy';
+  // safetensors: a u64 header length (sane) followed by a JSON object.
+  if (bytes.length >= 10 && bytes[8] === 0x7b && bytes[6] === 0 && bytes[7] === 0) return 'safetensors';
+  return null;
+}
+
+export interface LoadStateDictOptions extends LoadPthOptions {
+  /** For checkpoints that nest several state dicts: the entry to take (e.g. 'model_ema'). */
+  key?: string;
+}
+
+/** Reads a .pth (either format) or .safetensors file and returns its state dict. */
+export function loadStateDict(bytes: Uint8Array, options: LoadStateDictOptions = {}): StateDict {
+  const source = options.source ?? '<weights bytes>';
+  const format = detectWeightsFormat(bytes);
+  switch (format) {
+    case 'pth-zip':
+    case 'pth-legacy':
+      return withFormatContext(source, 'the state dict', () => extractStateDict(loadPth(bytes, { ...options, source }), { source, key: options.key }));
+    case 'safetensors':
+      return loadSafetensors(bytes, { source }).tensors;
+    case 'npy':
+      return fail(source, 'a .npy file holds a single array, not a state dict of named tensors');
+    default:
+      return fail(source, 'unrecognized weights file: expected a PyTorch checkpoint (.pth, zip or legacy) or .safetensors');
+  }
+}

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { unpickle, type UnpickleHooks } from '../../src/formats/pickle/unpickler.js';
+import { PyDict, PySet, PyTuple } from '../../src/formats/pickle/py-values.js';
+import { resolveTorchGlobal } from '../../src/formats/pth/torch-globals.js';
+import { PickleWriter } from '../../src/formats/pickle/pickle-writer.js';
+import { FormatError } from '../../src/formats/errors.js';
+import { skipUnlessPython, runPython } from './helpers.js';
+
+const refuseAll: UnpickleHooks = {
+  resolveGlobal: (m, n) => { throw new Error(`global ${m}.${n}`); },
+  persistentLoad: () => { throw new Error('pid'); },
+  build: () => { throw new Error('build'); },
+};
+
+const load = (bytes: number[] | Uint8Array) => unpickle(Uint8Array.from(bytes), 0, 'p.pkl', 'pickle', refuseAll).value;
+
+test('plain values written by Python (protocols 2-5) read back', { skip: skipUnlessPython('pickle') }, () => {
+  const value = "{'i': [0, 255, 65535, -1, 2**31, -(2**63), 2**100], 'f': [0.5, -1e300], 's': 'ünï', 'b': b'\\x00\\xff', 't': (1, (2,), ()), 'n': None, 'yes': True, 'no': False, 'set': {3}, 'fs': frozenset([4]), 'shared': [[7]] * 2}";
+  for (const protocol of [2, 3, 4, 5]) {
+    const hex = runPython(`import pickle; print(pickle.dumps(${value}, protocol=${protocol}).hex())`).trim();
+    const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+    // The torch allow-list: protocol 2 spells bytes as _codecs.encode(text, 'latin1') and sets as __builtin__.set.
+    const hooks: UnpickleHooks = { ...refuseAll, resolveGlobal: (m, n) => resolveTorchGlobal('p.pkl', m, n) };
+    const v = unpickle(bytes, 0, 'p.pkl', 'pickle', hooks).value as PyDict;
+    assert.ok(v instanceof PyDict, `protocol ${protocol}`);
+    const get = (k: string) => v.items.get(k);
+    assert.deepStrictEqual(get('i'), [0, 255, 65535, -1, 2 ** 31, -(2n ** 63n), 2n ** 100n], `protocol ${protocol}`);
+    assert.deepStrictEqual(get('f'), [0.5, -1e300]);
+    assert.equal(get('s'), 'ünï');
+    assert.deepStrictEqual([...(get('b') as Uint8Array)], [0, 255]);
+    assert.deepStrictEqual(get('t'), new PyTuple([1, new PyTuple([2]), new PyTuple([])]));
+    assert.equal(get('n'), null);
+    assert.equal(get('yes'), true);
+    assert.equal(get('no'), false);
+    assert.deepStrictEqual((get('set') as PySet).items, [3]);
+    assert.deepStrictEqual((get('fs') as PySet).items, [4]);
+    const shared = get('shared') as unknown[][];
+    assert.equal(shared[0], shared[1], 'memo keeps identity');
+  }
+});
+
+test('our pickle writer and Python agree on integers of every size', { skip: skipUnlessPython('pickle') }, () => {
+  const ints = [0, 1, 255, 256, 65535, 65536, -1, -129, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53) + 1];
+  const bigs = [2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 200n, -(2n ** 200n)];
+  const p = new PickleWriter().proto().emptyList().mark();
+  for (const v of [...ints, ...bigs]) p.int(v);
+  const bytes = p.appends().stop();
+  const out = runPython(`import pickle, sys; print(repr(pickle.loads(bytes.fromhex(sys.argv[1]))))`, [Buffer.from(bytes).toString('hex')]);
+  assert.equal(out.trim(), `[${[...ints, ...bigs].map(String).join(', ')}]`);
+  assert.deepStrictEqual(load(bytes), [...ints, ...bigs]);
+});
+
+test('malformed streams fail with the opcode offset', () => {
+  const cases: [number[], RegExp][] = [
+    [[0x80, 0x02, 0x2e], /stack underflow \(opcode at offset 2\)/],
+    [[0x80, 0x02, 0x4e], /truncated: pickle: opcode \(pickle ended without STOP\)/],
+    [[0x80, 0x09], /unsupported pickle protocol 9/],
+    [[0x58, 0xff, 0xff, 0xff, 0x7f, 0x61], /truncated: pickle: BINUNICODE string needs 2147483647 bytes at offset 5, only 1 left/],
+    [[0x68, 0x05, 0x2e], /memo entry 5 is not defined/],
+    [[0x4e, 0x4e, 0x73, 0x2e], /stack underflow/],
+    [[0x7d, 0x5d, 0x4e, 0x73, 0x2e], /unsupported dict key type list of 0/],
+    [[0x5d, 0x4e, 0x28, 0x75, 0x2e], /cannot set items on None/],
+    [[0xff], /unknown opcode 0xff/],
+    [[0x69], /INST\/OBJ opcodes/],
+    [[0x74], /no MARK to pop to/],
+    [[0x8d, 0, 0, 0, 0, 0, 0, 0x40, 0], /BINUNICODE8 length is \d+, far beyond any real file/],
+  ];
+  for (const [bytes, message] of cases) {
+    assert.throws(() => load(bytes), (e: Error) => {
+      assert.ok(e instanceof FormatError, `${bytes}: ${e.message}`);
+      assert.match(e.message, /^p\.pkl: /);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
+test('GLOBAL and STACK_GLOBAL go through the allow-list hook', () => {
+  const seen: string[] = [];
+  const hooks: UnpickleHooks = { ...refuseAll, resolveGlobal: (m, n) => { seen.push(`${m}.${n}`); return 42; } };
+  const text = new TextEncoder().encode('cos\nsystem\n.');
+  assert.equal(unpickle(text, 0, 'p', 'pickle', hooks).value, 42);
+  const stackGlobal = [0x8c, 2, 0x6f, 0x73, 0x8c, 6, ...new TextEncoder().encode('system'), 0x93, 0x2e];
+  assert.equal(unpickle(Uint8Array.from(stackGlobal), 0, 'p', 'pickle', hooks).value, 42);
+  assert.deepStrictEqual(seen, ['os.system', 'os.system']);
+});
