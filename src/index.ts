@@ -15,3 +15,8 @@ export * as nn from './nn/index.js';
 export { AlexNet, ALEXNET_MIN_INPUT, type AlexNetOptions } from './models/alexnet.js';
 export { AlexNetOriginal, ALEXNET_ORIGINAL_INPUT, type AlexNetOriginalOptions } from './models/alexnet-original.js';
 export { createModel, getModelEntry, modelNames, type ModelEntry, type ModelOptions } from './models/registry.js';
+export * from './formats/index.js';
+export * from './models/pretrained.js';
+export { IMAGENET_CLASSES } from './models/imagenet-classes.js';
+export * as image from './image/index.js';
+export { summary, formatSummary, TORCHINFO_STORAGE_OVERHEAD_BYTES, DEFAULT_COL_WIDTH, type SummaryOptions, type FormatOptions, type SummaryResult, type LayerSummary } from './summary/index.js';

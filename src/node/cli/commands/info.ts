@@ -1,0 +1,52 @@
+/** `alexnet info`: version, backend in use, the native addon's CPU path, Node. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { getBackend } from '../../../backend/registry.js';
+import { nativeBackendInfo } from '../../backend.js';
+import { runAction } from '../run-action.js';
+
+/** The package's package.json, found by walking up from this file (src/ under tsx, dist/src/ when built). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'alexnet-ts') return pkg.version ?? 'unknown';
+    } catch {
+      // no (readable) package.json here: keep climbing
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+/** One "key: value" line per entry of the loader's description, nested objects flattened with dots. */
+function describe(value: unknown, prefix: string, lines: string[]): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) describe(inner, prefix === '' ? key : `${prefix}.${key}`, lines);
+  } else {
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    lines.push(prefix === '' ? `  ${text}` : `  ${prefix}: ${text}`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('show the version, the backend in use, the native addon\'s CPU features and threads, and Node')
+    .action(runAction(async () => {
+      const lines = [`alexnet-ts ${packageVersion()}`, `backend: ${getBackend().name}`];
+      const native = await nativeBackendInfo();
+      if (native === null || native === undefined) {
+        lines.push('native addon: not available');
+      } else {
+        lines.push('native addon:');
+        describe(native, '', lines);
+      }
+      lines.push(`node: ${process.version} (${process.platform} ${process.arch})`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }));
+}

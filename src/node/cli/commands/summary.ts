@@ -1,0 +1,42 @@
+/**
+ * `alexnet summary`: the torchinfo table of a model for an input shape.
+ * With --col-width 17 (the default here) the table for
+ * `--model alexnet --input 1,3,416,416` is the article's, character for character.
+ */
+import { Option, type Command } from 'commander';
+import { formatSummary } from '../../../summary/format.js';
+import { summary } from '../../../summary/summary.js';
+import { runAction } from '../run-action.js';
+import { modelOption, numClassesOption, parseInputShape, parseModel, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+
+interface SummaryFlags {
+  model: string;
+  input?: string;
+  depth: string;
+  colWidth: string;
+  numClasses?: string;
+}
+
+/** The article printed its table with torchinfo's col_width=17 (torchinfo's own default is 25). */
+const CLI_COL_WIDTH = '17';
+
+export function register(program: Command): void {
+  program
+    .command('summary')
+    .description('print the layer table (output shapes, parameters, mult-adds, memory) like torchinfo.summary')
+    .addOption(modelOption())
+    .addOption(new Option('--input <N,C,H,W>', "input shape; C also sets the model's input channels (default: 1,3,S,S at the model's own input size)"))
+    .addOption(new Option('--depth <d>', 'deepest level of nested layers to show').default('3'))
+    .addOption(new Option('--col-width <w>', "width of the shape and parameter columns (torchinfo's col_width)").default(CLI_COL_WIDTH))
+    .addOption(numClassesOption())
+    .action(runAction(async (flags: SummaryFlags) => {
+      const entry = parseModel(flags.model);
+      const depth = parseNonNegativeInt(flags.depth, '--depth');
+      const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
+      const numClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
+      const inChannels = flags.input === undefined ? 3 : parseInputShape(flags.input)[1];
+      const inputShape = flags.input === undefined ? [1, 3, entry.inputSize, entry.inputSize] : parseInputShape(flags.input);
+      const model = entry.create({ numClasses, inChannels });
+      process.stdout.write(`${formatSummary(summary(model, inputShape, { depth }), { colWidth })}\n`);
+    }));
+}

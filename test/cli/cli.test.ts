@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { noGrad } from '../../src/autograd/grad-mode.js';
+import { loadNpy, saveNpy } from '../../src/formats/npy.js';
+import { createModel } from '../../src/models/registry.js';
+import { formatSummary } from '../../src/summary/format.js';
+import { summary } from '../../src/summary/summary.js';
+import { Generator, manualSeed } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'alexnet-cli-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the CLI from source, as `alexnet ...` would run (always on the js backend: the tests must not depend on the addon). */
+interface CliResult { code: number; stdout: string; stderr: string }
+
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'js', ...args], { cwd: ROOT, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }));
+  });
+}
+
+function assertOneLineError(r: CliResult, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^alexnet: error: /);
+  assert.match(lines[0], pattern);
+}
+
+// Each test spawns Node; two at a time keeps a 2-core machine busy without thrashing.
+describe('alexnet CLI', { concurrency: 2 }, () => {
+  test("summary prints the article's table", async () => {
+    const r = await cli('summary', '--model', 'alexnet', '--input', '1,3,416,416');
+    assert.equal(r.code, 0, r.stderr);
+    const article = readFileSync(join(ROOT, 'test/fixtures/summary/article-table.txt'), 'utf8').trimEnd().split('\n');
+    assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.replace(/\s+/g, ' ').trim()), article);
+    assert.equal(r.stdout, `${formatSummary(summary(createModel('alexnet'), [1, 3, 416, 416]), { colWidth: 17 })}\n`);
+  });
+
+  test('bad arguments end in one line naming them; the stack only with --verbose', async () => {
+    const [bad, verbose] = await Promise.all([cli('summary', '--input', '1,3,x'), cli('summary', '--model', 'resnet', '--verbose')]);
+    assertOneLineError(bad, /--input '1,3,x'.*N,C,H,W/);
+    assert.notEqual(verbose.code, 0);
+    assert.match(verbose.stderr, /^alexnet: error: unknown model 'resnet': expected one of alexnet, alexnet-original, alexnet-original-grouped\n/);
+    assert.match(verbose.stderr, /\n\s+at /);
+  });
+
+  test('run writes the eval-mode output of the .npy tensor', async () => {
+    const x = Tensor.rand([2, 3, 63, 70], 0, 1, new Generator(7));
+    writeFileSync(join(work, 'x.npy'), saveNpy(x));
+    const r = await cli('run', '--model', 'alexnet', '--num-classes', '10', '--input', join(work, 'x.npy'), '--output', join(work, 'y.npy'));
+    assert.equal(r.code, 0, r.stderr);
+    const y = loadNpy(readFileSync(join(work, 'y.npy')));
+    // The CLI's model got the default generator's first draws (seed 0); rebuild it the same way.
+    manualSeed(0);
+    const model = createModel('alexnet', { numClasses: 10 }).eval();
+    const expected = noGrad(() => model.call(x));
+    assert.deepEqual(y.shape, [2, 10]);
+    assert.deepEqual(y.data, expected.data);
+  });
+
+  test('run refuses a wrong shape or a missing file and writes nothing', async () => {
+    writeFileSync(join(work, 'gray.npy'), saveNpy(Tensor.zeros([1, 1, 64, 64])));
+    const out = join(work, 'never.npy');
+    const [wrongShape, missing] = await Promise.all([
+      cli('run', '--input', join(work, 'gray.npy'), '--output', out),
+      cli('run', '--input', join(work, 'missing.npy'), '--output', out),
+    ]);
+    assertOneLineError(wrongShape, /gray\.npy.*expected input \[N, 3, H, W\].*got \[1, 1, 64, 64\]/);
+    assertOneLineError(missing, /missing\.npy: no such file/);
+    assert.ok(!existsSync(out));
+  });
+
+  test('classify --json gives the top-k with ImageNet labels, warning that the weights are random', async () => {
+    const image = 'test/fixtures/image/photos/chelsea.png';
+    const r = await cli('classify', image, '--topk', '3', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^alexnet: warning: no --weights given.*random/);
+    const results = JSON.parse(r.stdout) as Array<{ file: string; top: Array<{ index: number; label: string; prob: number }> }>;
+    assert.equal(results.length, 1);
+    assert.equal(results[0].file, image);
+    const { top } = results[0];
+    assert.equal(top.length, 3);
+    assert.ok(top.every((p, i) => p.prob > 0 && p.prob < 1 && (i === 0 || p.prob <= top[i - 1].prob)));
+    assert.ok(top.every((p) => Number.isInteger(p.index) && p.index >= 0 && p.index < 1000 && typeof p.label === 'string' && p.label.length > 0));
+  });
+
+  test('classify names a file that is not an image', async () => {
+    assertOneLineError(await cli('classify', 'package.json'), /package\.json is not a decodable image/);
+  });
+
+  test('info reports the version and the backend in use', async () => {
+    const r = await cli('info');
+    assert.equal(r.code, 0, r.stderr);
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.match(r.stdout, new RegExp(`^alexnet-ts ${version.replace(/\./g, '\\.')}\n`));
+    assert.match(r.stdout, /\nbackend: js\n/);
+    assert.match(r.stdout, new RegExp(`\nnode: ${process.version.replace(/\./g, '\\.')} `));
+  });
+});
