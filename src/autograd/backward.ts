@@ -8,8 +8,22 @@
 import { getBackend } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/**
+ * Tensors whose graph node an earlier backward pass freed, with that node's
+ * name. Their gradFn is null like a leaf's, so without this record a second
+ * backward would silently treat them as leaves (PyTorch raises instead).
+ * Weak, so it keeps nothing alive.
+ */
+const freedNodes = new WeakMap<Tensor, string>();
+
 export function runBackward(root: Tensor, gradient: Float32Array): void {
   const order = topologicalOrder(root);
+  for (const tensor of order) {
+    const freed = freedNodes.get(tensor);
+    if (freed !== undefined) {
+      throw new Error(`backward(): trying to backward through the graph a second time: the ${freed} node on this path was freed by an earlier backward() (graphs are freed after each backward, as in PyTorch without retain_graph); run the forward pass again`);
+    }
+  }
   const pending = new Map<Tensor, Float32Array>();
   pending.set(root, gradient);
   const backend = getBackend();
@@ -21,6 +35,10 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     const grad = pending.get(tensor);
     pending.delete(tensor);
     if (grad === undefined) continue;
+    // Once handed to this node's backward, the buffer may come back aliased
+    // (AddBackward returns it for both inputs, ReshapeBackward passes it on):
+    // it is then shared, and summing into it in place would leak into siblings.
+    owned.delete(grad);
     const fn = tensor.gradFn;
     if (fn === null) {
       tensor.accumulateGrad(grad);
@@ -29,6 +47,7 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     const inputGrads = fn.backward(grad);
     // Free this node: its closure holds the saved activations.
     tensor.gradFn = null;
+    freedNodes.set(tensor, fn.name);
     fn.inputs.forEach((input, i) => {
       const g = inputGrads[i];
       if (input === null || g === null || g === undefined || !input.requiresGrad) return;

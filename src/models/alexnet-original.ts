@@ -27,8 +27,12 @@ export interface AlexNetOriginalOptions {
   init?: 'article' | 'paper';
 }
 
-/** 227 is the size that gives the classifier its 6×6 map; up to 230 floors to the same sizes. */
+/**
+ * 227 is the smallest size that gives the classifier its 6×6 map; every size up to
+ * 258 floors to the same 6×6 (259 gives 7×7), and torch accepts all of them.
+ */
 export const ALEXNET_ORIGINAL_INPUT = 227;
+export const ALEXNET_ORIGINAL_MAX_INPUT = 258;
 
 export class AlexNetOriginal extends Module {
   readonly net: Sequential;
@@ -42,28 +46,28 @@ export class AlexNetOriginal extends Module {
     this.modelName = groups === 2 ? 'alexnet-original-grouped' : 'alexnet-original';
     this.net = this.registerModule('net', new Sequential(
       new Conv2d(inChannels, 96, 11, { stride: 4 }), // conv1
-      new ReLU(),
+      new ReLU(true),
       new LocalResponseNorm(5, 1e-4, 0.75, 2),
       new MaxPool2d(3, { stride: 2 }),
       new Conv2d(96, 256, 5, { padding: 2, groups }), // conv2
-      new ReLU(),
+      new ReLU(true),
       new LocalResponseNorm(5, 1e-4, 0.75, 2),
       new MaxPool2d(3, { stride: 2 }),
       new Conv2d(256, 384, 3, { padding: 1 }), // conv3
-      new ReLU(),
+      new ReLU(true),
       new Conv2d(384, 384, 3, { padding: 1, groups }), // conv4
-      new ReLU(),
+      new ReLU(true),
       new Conv2d(384, 256, 3, { padding: 1, groups }), // conv5
-      new ReLU(),
+      new ReLU(true),
       new MaxPool2d(3, { stride: 2 }),
     ));
     this.classifier = this.registerModule('classifier', new Sequential(
       new Linear(256 * 6 * 6, 4096),
-      new ReLU(),
-      new Dropout(0.5),
+      new ReLU(true),
+      new Dropout(0.5, undefined, true),
       new Linear(4096, 4096),
-      new ReLU(),
-      new Dropout(0.5),
+      new ReLU(true),
+      new Dropout(0.5, undefined, true),
       new Linear(4096, numClasses),
     ));
     if (init === 'paper') this.initPaper();
@@ -106,6 +110,6 @@ export class AlexNetOriginal extends Module {
   }
 
   private checkInput(x: Tensor): void {
-    checkImageInput(x, { model: this.modelName, channels: this.inChannels, minSize: ALEXNET_ORIGINAL_INPUT, maxSize: 230 });
+    checkImageInput(x, { model: this.modelName, channels: this.inChannels, minSize: ALEXNET_ORIGINAL_INPUT, maxSize: ALEXNET_ORIGINAL_MAX_INPUT });
   }
 }

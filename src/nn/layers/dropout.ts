@@ -5,7 +5,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly generator: Generator = defaultGenerator) {
+  /** `inplace` only shows in the repr, as PyTorch prints it; the output is a new tensor either way. */
+  constructor(readonly p = 0.5, readonly generator: Generator = defaultGenerator, readonly inplace = false) {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
   }
@@ -15,6 +16,6 @@ export class Dropout extends Module {
   }
 
   override extraRepr(): string {
-    return `p=${this.p}, inplace=False`;
+    return `p=${this.p}, inplace=${this.inplace ? 'True' : 'False'}`;
   }
 }
