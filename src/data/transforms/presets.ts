@@ -1,6 +1,11 @@
 /**
  * Ready-made pipelines: the Fashion-MNIST input of this project, and the
  * ImageNet pipelines of the AlexNet paper and of torchvision's recipes.
+ *
+ * The ImageNet pipelines resize with antialias: torchvision applies them to
+ * PIL images, whose resize always antialiases, so that is what their models
+ * were trained and evaluated with. (Fashion-MNIST is only ever enlarged,
+ * where antialias makes no difference to speak of.)
  */
 import { GrayscaleToChannels, Normalize, PcaColorAugmentation } from './color.js';
 import { CenterCrop, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, Resize } from './geometry.js';
