@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist.js';
-import { alexnetCacheDir } from '../../src/node/data/cache-dir.js';
+import { alexnetCacheDir } from '../../src/node/fs/cache-dir.js';
 import {
   DEBIAN_FASHION_MNIST_DIR, embeddedSubsetDir, FASHION_MNIST_URL, loadFashionMnist, locateFashionMnist,
 } from '../../src/node/data/fashion-mnist-files.js';
@@ -129,16 +129,16 @@ test('an unreachable server is reported with the reason', async () => {
   const { url, server } = await serveSubset();
   server.close();
   await new Promise((r) => server.once('close', r));
-  await assert.rejects(locateFashionMnist('test', { ...isolated('closed'), baseUrl: url }), /download of http:\/\/127\.0\.0\.1:\d+\/t10k-images-idx3-ubyte\.gz failed: fetch failed \(ECONNREFUSED\)/);
+  await assert.rejects(locateFashionMnist('test', { ...isolated('closed'), baseUrl: url }), /cannot download http:\/\/127\.0\.0\.1:\d+\/t10k-images-idx3-ubyte\.gz: .*ECONNREFUSED/);
   assert.equal(FASHION_MNIST_URL, 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/');
 });
 
 test('a download whose MD5 does not match is discarded', async () => {
-  const { downloadFile } = await import('../../src/node/data/download.js');
+  const { downloadFile } = await import('../../src/node/fs/download.js');
   const { url, server } = await serveSubset();
   try {
     const dest = join(scratch, 'md5', 'labels.gz');
-    await assert.rejects(downloadFile(`${url}t10k-labels-idx1-ubyte.gz`, dest, { md5: '0'.repeat(32), progress: false }), /MD5 [0-9a-f]{32} does not match the expected 0{32}/);
+    await assert.rejects(downloadFile(`${url}t10k-labels-idx1-ubyte.gz`, dest, { checksum: { algorithm: 'md5', expected: '0'.repeat(32) }, progress: false }), /MD5 should be 0{32} but is [0-9a-f]{32}; nothing was saved/);
     assert.deepEqual(readdirSync(join(scratch, 'md5')), []);
   } finally {
     server.close();

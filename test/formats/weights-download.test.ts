@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { resolveWeights, loadWeights } from '../../src/node/weights/resolve.js';
-import { weightsCacheDir } from '../../src/node/weights/cache-dir.js';
+import { alexnetCacheDir } from '../../src/node/fs/cache-dir.js';
 import { savePth } from '../../src/formats/pth/pth-writer.js';
 import { ALEXNET_WEIGHTS, sha256PrefixFromFileName } from '../../src/models/pretrained.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -145,9 +145,9 @@ test('a local path is used as is; an unknown spec is explained', async () => {
 });
 
 test('cache directory: ALEXNET_HOME, then XDG_CACHE_HOME, then ~/.cache', () => {
-  assert.equal(weightsCacheDir({ ALEXNET_HOME: '/a/b', XDG_CACHE_HOME: '/x' }), '/a/b');
-  assert.equal(weightsCacheDir({ XDG_CACHE_HOME: '/x' }), '/x/alexnet-ts');
-  assert.match(weightsCacheDir({}), /\/\.cache\/alexnet-ts$/);
+  assert.equal(alexnetCacheDir({ ALEXNET_HOME: '/a/b', XDG_CACHE_HOME: '/x' }), '/a/b');
+  assert.equal(alexnetCacheDir({ XDG_CACHE_HOME: '/x' }), '/x/alexnet-ts');
+  assert.match(alexnetCacheDir({}), /\/\.cache\/alexnet-ts$/);
 });
 
 test('registry: torchvision AlexNet_Weights.IMAGENET1K_V1 metadata', () => {

@@ -16,8 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FashionMnist } from '../../data/fashion-mnist.js';
 import type { Transform } from '../../data/transforms/transform.js';
-import { alexnetCacheDir } from './cache-dir.js';
-import { downloadFile } from './download.js';
+import { alexnetCacheDir } from '../fs/cache-dir.js';
+import { downloadFile } from '../fs/download.js';
 
 export type FashionMnistSplit = 'train' | 'test';
 export type FashionMnistVariant = 'fashion-mnist' | 'fashion-mnist-subset';
@@ -152,7 +152,7 @@ export async function locateFashionMnist(split: FashionMnistSplit, options: Fash
       if (await isFile(dest)) continue;
       // Checksums are known only for the official files; a mirror given by URL is trusted as is.
       const md5 = baseUrl === FASHION_MNIST_URL ? FASHION_MNIST_MD5[`${name}.gz`] : undefined;
-      await downloadFile(`${baseUrl}${name}.gz`, dest, { progress: options.progress, md5 });
+      await downloadFile(`${baseUrl}${name}.gz`, dest, { progress: options.progress, checksum: md5 === undefined ? undefined : { algorithm: 'md5', expected: md5 } });
     }
   } catch (error) {
     throw new Error(`Fashion-MNIST ${split} files (${wanted}) not found; looked in: ${looked.join('; ')}; then ${(error as Error).message}. `

@@ -1,5 +1,3 @@
-export * from './cache-dir.js';
-export * from './download.js';
 export * from './fashion-mnist-files.js';
 export * from './image-folder.js';
 export { DataLoader } from './data-loader.js';

@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { findPretrainedWeights, PRETRAINED_WEIGHT_NAMES, sha256PrefixFromFileName, type PretrainedWeights } from '../../models/pretrained.js';
 import type { StateDict } from '../../formats/state-dict.js';
 import type { LoadStateDictOptions } from '../../formats/weights-file.js';
-import { weightsCacheDir } from './cache-dir.js';
-import { downloadVerified } from './download.js';
+import { alexnetCacheDir } from '../fs/cache-dir.js';
+import { downloadFile } from '../fs/download.js';
 import { loadStateDictFile } from './weight-files.js';
 
 export interface ResolveWeightsOptions {
@@ -20,7 +20,7 @@ export interface ResolveWeightsOptions {
    * (torch.hub's convention), which for the registry URL is the registry's prefix.
    */
   sha256Prefix?: string;
-  /** Default: weightsCacheDir() ($ALEXNET_HOME, $XDG_CACHE_HOME/alexnet-ts, ~/.cache/alexnet-ts). */
+  /** Default: alexnetCacheDir() ($ALEXNET_HOME, $XDG_CACHE_HOME/alexnet-ts, ~/.cache/alexnet-ts). */
   cacheDir?: string;
   /** Progress bar on stderr; default when stderr is a terminal. */
   progress?: boolean;
@@ -45,9 +45,9 @@ export async function resolveWeights(spec: string, options: ResolveWeightsOption
   if (prefix === null) {
     throw new Error(`cannot verify weights from ${url}: its file name carries no SHA-256 prefix (name-<hex>.ext); pass sha256Prefix`);
   }
-  const path = join(options.cacheDir ?? weightsCacheDir(), fileName);
+  const path = join(options.cacheDir ?? alexnetCacheDir(), fileName);
   if (await isFile(path)) return { path, weights, downloaded: false };
-  await downloadVerified(url, path, { sha256Prefix: prefix, progress: options.progress });
+  await downloadFile(url, path, { checksum: { algorithm: 'sha256', expected: prefix, prefix: true }, progress: options.progress });
   return { path, weights, downloaded: true };
 }
 

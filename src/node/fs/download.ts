@@ -1,8 +1,8 @@
 /**
- * Downloads a file and verifies its SHA-256 before it appears under its
+ * Downloads a file and verifies its checksum before it appears under its
  * final name: bytes stream into `<destination>.partial` while being hashed,
- * and only a file whose hash starts with the expected prefix is renamed into
- * place. Any failure (network, HTTP status, cut connection, wrong hash)
+ * and only a file whose digest matches is renamed into place. Any failure
+ * (network, HTTP status, cut connection, no data for a while, wrong digest)
  * deletes the partial file, so the cache never holds a bad copy.
  */
 import { createHash } from 'node:crypto';
@@ -14,33 +14,55 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import cliProgress from 'cli-progress';
 
+export interface Checksum {
+  algorithm: 'sha256' | 'md5';
+  /** Hex digits the digest must equal, or start with when `prefix` is set (torch.hub's file-name check). */
+  expected: string;
+  prefix?: boolean;
+}
+
 export interface DownloadOptions {
-  /** Leading hex digits the file's SHA-256 must start with. */
-  sha256Prefix: string;
+  /** Verified before the file is renamed into place; omitted only for sources trusted as they are. */
+  checksum?: Checksum;
   /** Show a progress bar on stderr; default: when stderr is a terminal. */
   progress?: boolean;
+  /** Give up when no data arrives for this long (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
   path: string;
-  sha256: string;
+  /** Hex digest in the checksum's algorithm (sha256 when none was asked for). */
+  digest: string;
   bytes: number;
 }
 
-export async function downloadVerified(url: string, destination: string, options: DownloadOptions): Promise<DownloadResult> {
-  const expected = options.sha256Prefix.toLowerCase();
-  if (!/^[0-9a-f]+$/.test(expected)) throw new Error(`download ${url}: invalid SHA-256 prefix '${options.sha256Prefix}'`);
+export async function downloadFile(url: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const algorithm = options.checksum?.algorithm ?? 'sha256';
+  const expected = options.checksum?.expected.toLowerCase();
+  if (expected !== undefined && !/^[0-9a-f]+$/.test(expected)) throw new Error(`download ${url}: invalid ${algorithm} checksum '${expected}'`);
   const partial = `${destination}.partial`;
   const byHand = `to install it by hand, download ${url} and save it as ${destination}`;
   await mkdir(dirname(destination), { recursive: true });
 
+  // Aborts the request when the server goes quiet, so a stalled download fails instead of hanging.
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  const controller = new AbortController();
+  let idleTimer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+  const stillAlive = (): void => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+  };
+
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow' });
+    response = await fetch(url, { redirect: 'follow', signal: controller.signal });
   } catch (error) {
+    clearTimeout(idleTimer);
     throw new Error(`cannot download ${url}: ${describeNetworkError(error)}; ${byHand}`, { cause: error });
   }
   if (!response.ok || response.body === null) {
+    clearTimeout(idleTimer);
     throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}; ${byHand}`);
   }
   const lengthHeader = response.headers.get('content-length');
@@ -54,10 +76,11 @@ export async function downloadVerified(url: string, destination: string, options
   }, cliProgress.Presets.shades_classic) : null;
   bar?.start(total ?? 0, 0);
 
-  const hash = createHash('sha256');
+  const hash = createHash(algorithm);
   let received = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      stillAlive();
       hash.update(chunk);
       received += chunk.length;
       bar?.update(received);
@@ -68,19 +91,24 @@ export async function downloadVerified(url: string, destination: string, options
     await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream), meter, createWriteStream(partial));
     if (total !== undefined && received !== total) throw new Error('the connection closed early');
   } catch (error) {
+    clearTimeout(idleTimer);
     bar?.stop();
     await rm(partial, { force: true });
     throw new Error(`download of ${url} failed after ${received} of ${total ?? 'unknown'} bytes: ${describeNetworkError(error)}; nothing was saved`, { cause: error });
   }
+  clearTimeout(idleTimer);
   bar?.stop();
 
-  const sha256 = hash.digest('hex');
-  if (!sha256.startsWith(expected)) {
+  const digest = hash.digest('hex');
+  const matches = expected === undefined || (options.checksum?.prefix ? digest.startsWith(expected) : digest === expected);
+  if (!matches) {
     await rm(partial, { force: true });
-    throw new Error(`download of ${url} is corrupt or not the expected file: SHA-256 should start with ${expected} but is ${sha256}; nothing was saved`);
+    const name = algorithm === 'sha256' ? 'SHA-256' : 'MD5';
+    const rule = options.checksum?.prefix ? 'should start with' : 'should be';
+    throw new Error(`download of ${url} is corrupt or not the expected file: ${name} ${rule} ${expected} but is ${digest}; nothing was saved`);
   }
   await rename(partial, destination);
-  return { path: destination, sha256, bytes: received };
+  return { path: destination, digest, bytes: received };
 }
 
 /** fetch() hides the useful part ("ECONNREFUSED", "other side closed") in `cause`. */

@@ -1,0 +1,12 @@
+/**
+ * alexnet-ts for Node: everything in the core plus what needs Node — the
+ * native backend, files and downloads, image decoding, data sets and loaders.
+ */
+export * from '../index.js';
+export { selectBackend, nativeBackendInfo, parseBackendName, type BackendName } from './backend.js';
+export { writeFileAtomic } from './fs/atomic-write.js';
+export * from './weights/index.js';
+export { decodeImage, readImage, preprocessImageFiles } from './image/index.js';
+export * from './data/index.js';
+export { alexnetCacheDir } from './fs/cache-dir.js';
+export { downloadFile, type Checksum, type DownloadOptions, type DownloadResult } from './fs/download.js';
