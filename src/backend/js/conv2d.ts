@@ -5,7 +5,19 @@
  * The backward passes are the two transposed products of the same equation.
  */
 import type { Conv2dGeometry } from '../backend.js';
-import { gemm, transpose } from './gemm.js';
+import { gemm } from './gemm.js';
+
+/**
+ * The col[K, P] buffer, reused across calls (a convolution would otherwise
+ * allocate megabytes per image). Kernels are synchronous and never nest, so
+ * one buffer per thread is enough; it keeps the largest size seen.
+ */
+let colScratch = new Float32Array(0);
+
+function colBuffer(size: number): Float32Array {
+  if (colScratch.length < size) colScratch = new Float32Array(size);
+  return colScratch.subarray(0, size);
+}
 
 /** Unfolds one group of one image into col[K, P] (zeros where the window hits padding). */
 export function im2col(g: Conv2dGeometry, x: Float32Array, xOffset: number, col: Float32Array): void {
@@ -79,7 +91,7 @@ function layout(g: Conv2dGeometry): GroupLayout {
 export function conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
   out: Float32Array, fuseRelu: boolean): void {
   const { cg, og, K, P } = layout(g);
-  const col = new Float32Array(K * P);
+  const col = colBuffer(K * P);
   const inPerImage = g.inChannels * g.inH * g.inW;
   const outPerImage = g.outChannels * P;
   for (let n = 0; n < g.batch; n++) {
@@ -103,15 +115,14 @@ export function conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Arra
 export function conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void {
   const { cg, og, K, P } = layout(g);
   gradIn.fill(0);
-  const col = new Float32Array(K * P);
+  const col = colBuffer(K * P);
   const inPerImage = g.inChannels * g.inH * g.inW;
   const outPerImage = g.outChannels * P;
-  // Wᵀ per group, transposed once for the whole batch.
-  const wT = Array.from({ length: g.groups }, (_, gi) => transpose(w.subarray(gi * og * K, (gi + 1) * og * K), og, K));
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const gOut = gradOut.subarray(n * outPerImage + gi * og * P, n * outPerImage + (gi + 1) * og * P);
-      gemm(false, false, K, P, og, wT[gi], gOut, col, false);
+      // col[K, P] = W_gᵀ · gradOut_g, with W_g stored [og, K] (gemm packs it transposed, no copy).
+      gemm(true, false, K, P, og, w.subarray(gi * og * K, (gi + 1) * og * K), gOut, col, false);
       col2imAdd(g, col, gradIn, n * inPerImage + gi * cg * g.inH * g.inW);
     }
   }
@@ -121,7 +132,7 @@ export function conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut
   gradW: Float32Array, gradBias: Float32Array | null): void {
   const { cg, og, K, P } = layout(g);
   gradW.fill(0);
-  const col = new Float32Array(K * P);
+  const col = colBuffer(K * P);
   const inPerImage = g.inChannels * g.inH * g.inW;
   const outPerImage = g.outChannels * P;
   for (let n = 0; n < g.batch; n++) {
