@@ -69,6 +69,18 @@ export interface SgdHyper {
 }
 
 /**
+ * A convolution weight prepared once for inference in a backend's own layout
+ * (micro-kernel panels, Winograd-transformed filters). Valid for any batch and
+ * spatial size with the same weight shape, stride and dilation; stale once
+ * the original weight changes.
+ */
+export interface PackedConv2dWeight {
+  readonly kind: string;
+  /** Frees the packed copy now rather than when it is garbage-collected. */
+  dispose(): void;
+}
+
+/**
  * Kernels that a backend can also run off the JavaScript thread, resolving
  * when the output is written. Used by Module.callAsync so that a server or UI
  * keeps answering during inference. The inputs must not be modified until
@@ -79,6 +91,8 @@ export interface AsyncKernels {
     out: Float32Array, fuseRelu: boolean): Promise<void>;
   linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
     bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+  conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): Promise<void>;
 }
 
 export interface Backend {
@@ -95,6 +109,10 @@ export interface Backend {
 
   /** out[N, O, oH, oW] = conv(x[N, C, H, W], w[O, C/groups, kH, kW]) + bias[O]; optional fused ReLU. */
   conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): void;
+  /** Optional inference fast path: pack a weight once (eval mode), then convolve with it. */
+  packConv2dWeight?(g: Conv2dGeometry, w: Float32Array): PackedConv2dWeight;
+  conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): void;
   /** gradIn[N, C, H, W] = ∂loss/∂x given gradOut[N, O, oH, oW]. */
   conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void;

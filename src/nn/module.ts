@@ -144,9 +144,19 @@ export abstract class Module {
   // ---- modes and gradients ---------------------------------------------
 
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) m.training = mode;
+    for (const [, m] of this.namedModules()) {
+      m.training = mode;
+      m.onParametersChanged();
+    }
     return this;
   }
+
+  /**
+   * Called when parameters may have been rewritten (train(), loadStateDict()):
+   * layers that keep derived copies of their weights (packed for inference)
+   * drop them here.
+   */
+  protected onParametersChanged(): void {}
 
   eval(): this {
     return this.train(false);
@@ -198,6 +208,7 @@ export abstract class Module {
       const value = source.get(key);
       if (value !== undefined) target.data.set(value.data);
     }
+    for (const [, m] of this.namedModules()) m.onParametersChanged();
     return { missingKeys, unexpectedKeys };
   }
 

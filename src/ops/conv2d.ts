@@ -1,5 +1,5 @@
 /** Differentiable 2-D convolution (NCHW input, OIHW weight), torch.nn.functional.conv2d. */
-import type { Conv2dGeometry } from '../backend/backend.js';
+import type { Conv2dGeometry, PackedConv2dWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
@@ -14,6 +14,8 @@ export interface Conv2dOptions {
   fuseRelu?: boolean;
   /** Who is calling, for error messages (e.g. "Conv2d(3→64, k=11, s=4, p=2)"). */
   label?: string;
+  /** The weight as the current backend packed it (inference only: no gradient flows to the weight then). */
+  packed?: PackedConv2dWeight;
 }
 
 /** Output size of a convolution or pooling window sweep along one axis. */
@@ -51,7 +53,12 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
-  getBackend().conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  const backend = getBackend();
+  if (options.packed !== undefined && backend.conv2dForwardPacked !== undefined) {
+    backend.conv2dForwardPacked(g, options.packed, x.data, bias?.data ?? null, out.data, fuseRelu);
+  } else {
+    backend.conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  }
   return fuseRelu ? out : recordBackward(g, x, weight, bias, out);
 }
 
@@ -64,7 +71,11 @@ export async function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   if (kernels === undefined) return conv2d(x, weight, bias, options);
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
-  await kernels.conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  if (options.packed !== undefined && kernels.conv2dForwardPacked !== undefined) {
+    await kernels.conv2dForwardPacked(g, options.packed, x.data, bias?.data ?? null, out.data, fuseRelu);
+  } else {
+    await kernels.conv2dForward(g, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  }
   return fuseRelu ? out : recordBackward(g, x, weight, bias, out);
 }
 

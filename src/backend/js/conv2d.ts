@@ -106,7 +106,7 @@ export function conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Arra
       const start = o * P;
       for (let p = start; p < start + P; p++) {
         const v = image[p] + b;
-        image[p] = fuseRelu && !(v > 0) ? (v !== v ? v : 0) : v;
+        image[p] = fuseRelu && v < 0 ? 0 : v;
       }
     }
   }

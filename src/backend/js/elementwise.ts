@@ -30,11 +30,11 @@ export function sum(a: Float32Array): number {
   return s;
 }
 
-/** torch.relu: max(x, 0) with NaN kept. */
+/** torch.relu: negatives become 0; NaN and −0 pass through unchanged, as in torch 1.13. */
 export function reluForward(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) {
     const v = x[i];
-    out[i] = v > 0 || v !== v ? v : 0;
+    out[i] = v < 0 ? 0 : v;
   }
 }
 

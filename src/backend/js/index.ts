@@ -41,7 +41,7 @@ export class JsBackend implements Backend {
       for (let o = 0; o < outFeatures; o++) {
         const i = b * outFeatures + o;
         const v = out[i] + (bias === null ? 0 : bias[o]);
-        out[i] = fuseRelu && !(v > 0) && v === v ? 0 : v;
+        out[i] = fuseRelu && v < 0 ? 0 : v;
       }
     }
   }

@@ -1,0 +1,130 @@
+// Promise-returning variants of the heavy kernels. The work runs on a libuv
+// worker thread (which then drives the kernel thread pool), so the event loop
+// stays free while a large convolution or linear layer computes. The typed
+// arrays are referenced until the promise settles; the caller must not touch
+// them (or transfer their buffers) before that.
+#include <functional>
+#include <vector>
+
+#include "bind_common.h"
+
+namespace alexnet {
+namespace js {
+
+namespace {
+
+class AsyncJob {
+ public:
+  static napi_value queue(napi_env env, const char* name, const std::vector<napi_value>& keepAlive,
+                          std::function<void()> work) {
+    auto* job = new AsyncJob();
+    job->name_ = name;
+    job->work_ = std::move(work);
+    napi_value promise;
+    napi_status status = napi_create_promise(env, &job->deferred_, &promise);
+    if (status != napi_ok) {
+      delete job;
+      check(env, status, "napi_create_promise");
+    }
+    for (napi_value v : keepAlive) {
+      if (v == nullptr) continue;
+      napi_ref ref;
+      check(env, napi_create_reference(env, v, 1, &ref), "napi_create_reference");
+      job->refs_.push_back(ref);
+    }
+    napi_value resourceName = stringValue(env, name);
+    check(env, napi_create_async_work(env, nullptr, resourceName, execute, complete, job, &job->async_),
+          "napi_create_async_work");
+    check(env, napi_queue_async_work(env, job->async_), "napi_queue_async_work");
+    return promise;
+  }
+
+ private:
+  static void execute(napi_env, void* data) {
+    auto* job = static_cast<AsyncJob*>(data);
+    try {
+      job->work_();
+    } catch (const std::exception& e) {
+      job->error_ = std::string("alexnet native ") + job->name_ + ": " + e.what();
+      job->failed_ = true;
+    }
+  }
+
+  static void complete(napi_env env, napi_status status, void* data) {
+    auto* job = static_cast<AsyncJob*>(data);
+    if (status != napi_ok && !job->failed_) {
+      job->failed_ = true;
+      job->error_ = std::string("alexnet native ") + job->name_ + ": the async work was cancelled";
+    }
+    if (job->failed_) {
+      napi_value message, error;
+      napi_create_string_utf8(env, job->error_.c_str(), NAPI_AUTO_LENGTH, &message);
+      napi_create_error(env, nullptr, message, &error);
+      napi_reject_deferred(env, job->deferred_, error);
+    } else {
+      napi_resolve_deferred(env, job->deferred_, undefinedValue(env));
+    }
+    for (napi_ref ref : job->refs_) napi_delete_reference(env, ref);
+    napi_delete_async_work(env, job->async_);
+    delete job;
+  }
+
+  const char* name_ = "";
+  std::function<void()> work_;
+  napi_deferred deferred_ = nullptr;
+  napi_async_work async_ = nullptr;
+  std::vector<napi_ref> refs_;
+  bool failed_ = false;
+  std::string error_;
+};
+
+// conv2dForwardAsync(geometry, x, w | packed, bias, out, fuseRelu) → Promise<void>
+napi_value conv2dForwardAsync(napi_env env, napi_callback_info info) {
+  return guarded(env, "conv2dForwardAsync", [&] {
+    Args args(env, info, "conv2dForwardAsync");
+    ConvGeom g = readConvGeom(args, 0);
+    auto x = args.f32(1, "x", g.inputSize());
+    auto bias = args.f32OrNull(3, "bias", g.outChannels);
+    auto out = args.f32(4, "out", g.outputSize());
+    const bool relu = args.boolean(5, "fuseRelu");
+    const KernelSet* ks = &currentKernels();
+    if (isPackedHandle(args, 2)) {
+      std::shared_ptr<const PackedConvWeight> packed = packedConvArg(args, 2, "packed");
+      if (!packed->matches(g)) args.fail("the packed weight was made for another layer shape");
+      return AsyncJob::queue(env, "conv2dForwardAsync", {x.value, args[2], bias.value, out.value},
+                             [=] { conv2dForward(g, x.data, *packed, bias.data, out.data, relu); });
+    }
+    auto w = args.f32(2, "w", g.weightSize());
+    return AsyncJob::queue(env, "conv2dForwardAsync", {x.value, w.value, bias.value, out.value},
+                           [=] { conv2dForward(*ks, g, x.data, w.data, bias.data, out.data, relu); });
+  });
+}
+
+// linearForwardAsync(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu) → Promise<void>
+napi_value linearForwardAsync(napi_env env, napi_callback_info info) {
+  return guarded(env, "linearForwardAsync", [&] {
+    Args args(env, info, "linearForwardAsync");
+    const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
+                  outF = args.integer(2, "outFeatures", 1);
+    auto x = args.f32(3, "x", batch * inF);
+    auto w = args.f32(4, "w", outF * inF);
+    auto bias = args.f32OrNull(5, "bias", outF);
+    auto out = args.f32(6, "out", batch * outF);
+    const bool relu = args.boolean(7, "fuseRelu");
+    const KernelSet* ks = &currentKernels();
+    return AsyncJob::queue(env, "linearForwardAsync", {x.value, w.value, bias.value, out.value}, [=] {
+      linearForward(*ks, batch, inF, outF, x.data, w.data, bias.data, out.data, relu);
+    });
+  });
+}
+
+}  // namespace
+
+void registerAsync(napi_env env, napi_value exports) {
+  static const Export functions[] = {{"conv2dForwardAsync", conv2dForwardAsync},
+                                     {"linearForwardAsync", linearForwardAsync}};
+  defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
+}
+
+}  // namespace js
+}  // namespace alexnet

@@ -1,0 +1,96 @@
+#include "bind_common.h"
+
+namespace alexnet {
+namespace js {
+
+ConvGeom readConvGeom(const Args& args, size_t i) {
+  napi_value o = args.object(i, "geometry");
+  ConvGeom g;
+  g.batch = args.intProperty(o, "geometry", "batch");
+  g.inChannels = args.intProperty(o, "geometry", "inChannels", 1);
+  g.inH = args.intProperty(o, "geometry", "inH", 1);
+  g.inW = args.intProperty(o, "geometry", "inW", 1);
+  g.outChannels = args.intProperty(o, "geometry", "outChannels", 1);
+  g.outH = args.intProperty(o, "geometry", "outH", 1);
+  g.outW = args.intProperty(o, "geometry", "outW", 1);
+  g.kernelH = args.intProperty(o, "geometry", "kernelH", 1);
+  g.kernelW = args.intProperty(o, "geometry", "kernelW", 1);
+  g.strideH = args.intProperty(o, "geometry", "strideH", 1);
+  g.strideW = args.intProperty(o, "geometry", "strideW", 1);
+  g.padH = args.intProperty(o, "geometry", "padH");
+  g.padW = args.intProperty(o, "geometry", "padW");
+  g.dilationH = args.intProperty(o, "geometry", "dilationH", 1);
+  g.dilationW = args.intProperty(o, "geometry", "dilationW", 1);
+  g.groups = args.intProperty(o, "geometry", "groups", 1);
+  std::string why = validateConvGeom(g);
+  if (!why.empty()) args.fail("invalid conv geometry: " + why);
+  return g;
+}
+
+PoolGeom readPoolGeom(const Args& args, size_t i) {
+  napi_value o = args.object(i, "geometry");
+  PoolGeom g;
+  g.batch = args.intProperty(o, "geometry", "batch");
+  g.channels = args.intProperty(o, "geometry", "channels", 1);
+  g.inH = args.intProperty(o, "geometry", "inH", 1);
+  g.inW = args.intProperty(o, "geometry", "inW", 1);
+  g.outH = args.intProperty(o, "geometry", "outH", 1);
+  g.outW = args.intProperty(o, "geometry", "outW", 1);
+  g.kernelH = args.intProperty(o, "geometry", "kernelH", 1);
+  g.kernelW = args.intProperty(o, "geometry", "kernelW", 1);
+  g.strideH = args.intProperty(o, "geometry", "strideH", 1);
+  g.strideW = args.intProperty(o, "geometry", "strideW", 1);
+  g.padH = args.intProperty(o, "geometry", "padH");
+  g.padW = args.intProperty(o, "geometry", "padW");
+  g.dilationH = args.intProperty(o, "geometry", "dilationH", 1);
+  g.dilationW = args.intProperty(o, "geometry", "dilationW", 1);
+  // Every window must start inside the (left/top padded) input, as torch guarantees.
+  if ((g.outH - 1) * g.strideH - g.padH >= g.inH || (g.outW - 1) * g.strideW - g.padW >= g.inW)
+    args.fail("invalid pool geometry: the last window starts past the input");
+  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW)
+    args.fail("invalid pool geometry: padding must be at most half the kernel size");
+  return g;
+}
+
+LrnParams readLrnParams(const Args& args, size_t i) {
+  napi_value o = args.object(i, "geometry");
+  LrnParams g;
+  g.batch = args.intProperty(o, "geometry", "batch");
+  g.channels = args.intProperty(o, "geometry", "channels", 1);
+  g.spatial = args.intProperty(o, "geometry", "spatial");
+  g.size = args.intProperty(o, "geometry", "size", 1);
+  g.alpha = args.numberProperty(o, "geometry", "alpha");
+  g.beta = args.numberProperty(o, "geometry", "beta");
+  g.k = args.numberProperty(o, "geometry", "k");
+  return g;
+}
+
+void defineFunctions(napi_env env, napi_value exports, const Export* functions, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    napi_value fn;
+    check(env, napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].callback, nullptr, &fn),
+          "napi_create_function");
+    check(env, napi_set_named_property(env, exports, functions[i].name, fn), "napi_set_named_property");
+  }
+}
+
+// Random 128-bit tag: proves an External was made by this addon's packConvWeight.
+const napi_type_tag kPackedConvTag = {0x6a1e8f0d3c2b4e51ULL, 0x9d7c5b3a1f0e2d4cULL};
+
+bool isPackedHandle(const Args& args, size_t i) {
+  napi_valuetype type;
+  check(args.env(), napi_typeof(args.env(), args[i], &type), "napi_typeof");
+  if (type != napi_external) return false;
+  bool tagged = false;
+  check(args.env(), napi_check_object_type_tag(args.env(), args[i], &kPackedConvTag, &tagged), "type tag");
+  return tagged;
+}
+
+std::shared_ptr<const PackedConvWeight> packedConvArg(const Args& args, size_t i, const char* name) {
+  auto* holder = static_cast<PackedHolder*>(args.external(i, name, kPackedConvTag));
+  if (!holder->packed) args.fail(std::string(name) + " was disposed");
+  return holder->packed;
+}
+
+}  // namespace js
+}  // namespace alexnet

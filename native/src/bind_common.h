@@ -1,0 +1,43 @@
+// Shared pieces of the JS bindings: reading geometry records, registering
+// functions, and the exports of each binding file.
+#pragma once
+
+#include <node_api.h>
+
+#include <memory>
+
+#include "conv.h"
+#include "napi_util.h"
+#include "ops.h"
+
+namespace alexnet {
+namespace js {
+
+ConvGeom readConvGeom(const Args& args, size_t i);
+PoolGeom readPoolGeom(const Args& args, size_t i);
+LrnParams readLrnParams(const Args& args, size_t i);
+
+// Adds `count` functions to `exports`.
+void defineFunctions(napi_env env, napi_value exports, const Export* functions, size_t count);
+
+// The type tag of packed-weight handles (napi_external values).
+extern const napi_type_tag kPackedConvTag;
+// What a handle points to. Shared so that an async job still running keeps
+// the packed data alive when the handle is disposed.
+struct PackedHolder {
+  std::shared_ptr<const PackedConvWeight> packed;
+  int64_t bytes = 0;  // reported to the JS engine as external memory
+};
+// Whether argument i is a packed-weight handle.
+bool isPackedHandle(const Args& args, size_t i);
+// The packed weight behind a handle argument; throws if it was disposed.
+std::shared_ptr<const PackedConvWeight> packedConvArg(const Args& args, size_t i, const char* name);
+
+void registerInfo(napi_env env, napi_value exports);
+void registerMatmul(napi_env env, napi_value exports);
+void registerConv(napi_env env, napi_value exports);
+void registerOps(napi_env env, napi_value exports);
+void registerAsync(napi_env env, napi_value exports);
+
+}  // namespace js
+}  // namespace alexnet

@@ -1,0 +1,113 @@
+// 2-D convolution kernels (NCHW input, OIHW weight, groups split C and O).
+//
+// The forward pass is an implicit-im2col product: output pixels are the rows
+// of the micro-kernel tiles, read by broadcast straight from a zero-padded copy
+// of the input (rows[r] = the pixel's window corner, koff[k] = the offset of
+// tap k = (c, kh, kw)), and output channels are the vector columns, read from
+// the weights packed into NR-wide k-major panels. Tiles are then transposed
+// into the NCHW output with the bias and optional ReLU. 3×3 and 5×5 stride-1
+// layers use Winograd F(2×2, 3×3) / F(2×2, 5×5) instead (winograd.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tile_kernel.h"
+
+namespace alexnet {
+
+struct ConvGeom {
+  int64_t batch = 0, inChannels = 0, inH = 0, inW = 0;
+  int64_t outChannels = 0, outH = 0, outW = 0;
+  int64_t kernelH = 0, kernelW = 0, strideH = 1, strideW = 1, padH = 0, padW = 0, dilationH = 1, dilationW = 1;
+  int64_t groups = 1;
+
+  int64_t cg() const { return inChannels / groups; }
+  int64_t og() const { return outChannels / groups; }
+  int64_t taps() const { return kernelH * kernelW; }
+  int64_t kdim() const { return cg() * taps(); }  // K of the per-group product
+  int64_t pixels() const { return outH * outW; }
+  int64_t inPlane() const { return inH * inW; }
+  int64_t inputSize() const { return batch * inChannels * inH * inW; }
+  int64_t outputSize() const { return batch * outChannels * outH * outW; }
+  int64_t weightSize() const { return outChannels * kdim(); }
+};
+
+// Checks the geometry (positive sizes, groups dividing the channels, output
+// size matching torch's formula); returns an empty string or what is wrong.
+std::string validateConvGeom(const ConvGeom& g);
+
+// True when the Winograd F(2×2, r×r) path applies to this layer.
+bool winogradApplies(const ConvGeom& g);
+
+// Weights prepared for the forward pass: NR-wide panels for the direct path
+// and, for 3×3 and 5×5 stride-1 layers, the Winograd-transformed filters. Tied to the
+// kernel set they were packed for.
+struct PackedConvWeight {
+  const KernelSet* ks = nullptr;
+  int mr = 0, nr = 0;  // the tile shape the panels were packed for
+  int64_t outChannels = 0, cg = 0, kernelH = 0, kernelW = 0, groups = 1;
+  int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+  int64_t panelsPerGroup = 0;  // ceil(og / NR)
+  std::vector<float> direct;   // [groups][panels][K][NR], empty when the Winograd path applies
+  std::vector<float> winograd; // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
+
+  int64_t og() const { return outChannels / groups; }
+  int64_t kdim() const { return cg * kernelH * kernelW; }
+  const float* directPanel(int64_t group, int64_t panel) const {
+    return direct.data() + (group * panelsPerGroup + panel) * kdim() * nr;
+  }
+  size_t bytes() const { return (direct.size() + winograd.size()) * sizeof(float); }
+  // Whether this packing serves geometry g: same weight shape and the same
+  // stride and dilation (which decide the algorithm); any batch and size.
+  bool matches(const ConvGeom& g) const {
+    return g.outChannels == outChannels && g.cg() == cg && g.kernelH == kernelH && g.kernelW == kernelW &&
+           g.groups == groups && g.strideH == strideH && g.strideW == strideW && g.dilationH == dilationH &&
+           g.dilationW == dilationW;
+  }
+};
+
+std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w);
+// Packs into `packed`, reusing its buffers' capacity (no fresh pages to fault in).
+void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed);
+
+// out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU.
+void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                   bool relu);
+void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
+                   float* out, bool relu);
+
+// Internal entry points of the two forward algorithms.
+void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
+                         float* out, bool relu);
+void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
+                           float* out, bool relu);
+void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
+// The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies().
+void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
+                                  float* gradW);
+
+// Floats between consecutive ξ matrices of a Winograd buffer: the size plus
+// one cache line, so that the matrices do not all start at the same offset
+// modulo 4 KiB (16 or 36 streams in one L1 set would evict each other).
+int64_t winogradPaddedStride(int64_t floats);
+// NCHW planes of one image group → zero-padded HWC (C channels per pixel):
+// dst[y][x][c] = src[c][y − padH][x − padW], 0 outside the source.
+void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp,
+                 int64_t Wp, float* dst);
+
+// gradIn[N, C, H, W] from gradOut[N, O, oH, oW].
+void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w,
+                        float* gradIn);
+// gradW[O, C/groups, kH, kW] and gradBias[O] (when not null).
+void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
+                          float* gradW, float* gradBias);
+
+// Copies channels [c0, c0 + channels) of one image into a zero-padded buffer of
+// planes (H + 2·padH) × (W + 2·padW) (padH/padW may be negative: cropping).
+void padPlanes(const float* src, int64_t channels, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t outH,
+               int64_t outW, float* dst);
+
+}  // namespace alexnet

@@ -1,0 +1,189 @@
+#include <algorithm>
+#include <cstring>
+
+#include "conv.h"
+#include "scratch.h"
+#include "thread_pool.h"
+
+namespace alexnet {
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+// K-block of the direct path: the B block (KC × NR floats) is reused from L2
+// by every tile of a pixel chunk.
+constexpr int64_t kConvKc = 512;
+// Pixels per chunk (a multiple of every MR): the tile buffer holds one chunk.
+constexpr int64_t kMaxPixelChunk = 240;
+
+}  // namespace
+
+std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w) {
+  auto packed = std::make_unique<PackedConvWeight>();
+  packConvWeightInto(ks, g, w, packed.get());
+  return packed;
+}
+
+void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+  packed->ks = &ks;
+  const TileShape shape = pickTileShape(ks, g.og());
+  packed->mr = shape.mr;
+  packed->nr = shape.nr;
+  packed->outChannels = g.outChannels;
+  packed->cg = g.cg();
+  packed->kernelH = g.kernelH;
+  packed->kernelW = g.kernelW;
+  packed->groups = g.groups;
+  packed->strideH = g.strideH;
+  packed->strideW = g.strideW;
+  packed->dilationH = g.dilationH;
+  packed->dilationW = g.dilationW;
+  const int64_t og = g.og();
+  const int64_t K = g.kdim();
+  const int64_t nr = shape.nr;
+  packed->panelsPerGroup = ceilDiv(og, nr);
+  if (winogradApplies(g)) {
+    // Only the Winograd filters are used for this layer shape.
+    packed->direct.clear();
+    packWinogradWeight(g, w, packed);
+    return;
+  }
+  packed->winograd.clear();
+  packed->direct.resize(g.groups * packed->panelsPerGroup * K * nr);
+  // Panels are independent: packed in parallel (this runs on every call of
+  // the unpacked forward, i.e. on every training step).
+  parallelForDynamic(g.groups * packed->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t grp = task / packed->panelsPerGroup, q = task % packed->panelsPerGroup;
+      float* panel = packed->direct.data() + task * K * nr;
+      const int64_t cols = std::min<int64_t>(nr, og - q * nr);
+      const float* src = w + (grp * og + q * nr) * K;  // weight row o is contiguous along k
+      // Write the panel sequentially (row k holds the taps k of `cols` filters);
+      // the strided side is the reads, which the cache tolerates better.
+      for (int64_t k = 0; k < K; ++k) {
+        float* row = panel + k * nr;
+        for (int64_t j = 0; j < cols; ++j) row[j] = src[j * K + k];
+        for (int64_t j = cols; j < nr; ++j) row[j] = 0.0f;
+      }
+    }
+  });
+}
+
+void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                   bool relu) {
+  if (g.batch == 0) return;
+  if (!w.winograd.empty()) conv2dForwardWinograd(g, x, w, bias, out, relu);
+  else conv2dForwardDirect(g, x, w, bias, out, relu);
+}
+
+void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
+                   float* out, bool relu) {
+  // Weights that change between calls (training) are packed on every call,
+  // into per-thread buffers kept from call to call.
+  thread_local PackedConvWeight scratch;
+  packConvWeightInto(ks, g, w, &scratch);
+  conv2dForward(g, x, scratch, bias, out, relu);
+}
+
+void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
+                         float* out, bool relu) {
+  const KernelSet& ks = *w.ks;
+  const int64_t MR = w.mr, NR = w.nr;
+  const int64_t cg = g.cg(), og = g.og(), K = g.kdim(), P = g.pixels();
+  const bool padded = g.padH > 0 || g.padW > 0;
+  const int64_t Hp = g.inH + 2 * g.padH, Wp = g.inW + 2 * g.padW;
+
+  // Offset of tap k = (c, kh, kw) from a pixel's window corner in the padded planes.
+  std::vector<int64_t> koff(K);
+  for (int64_t c = 0; c < cg; ++c)
+    for (int64_t i = 0; i < g.kernelH; ++i)
+      for (int64_t j = 0; j < g.kernelW; ++j)
+        koff[(c * g.kernelH + i) * g.kernelW + j] = c * Hp * Wp + i * g.dilationH * Wp + j * g.dilationW;
+
+  // Tasks: (image, group, pixel chunk); chunks small enough that a single
+  // image still feeds every thread.
+  const int threads = poolThreads();
+  const int64_t imagesGroups = g.batch * g.groups;
+  int64_t chunk = kMaxPixelChunk;
+  if (imagesGroups < 2 * threads) chunk = std::min(chunk, roundUp(ceilDiv(P, ceilDiv(2 * threads, imagesGroups)), MR));
+  chunk = roundUp(std::max<int64_t>(chunk, MR), MR);
+  const int64_t chunks = ceilDiv(P, chunk);
+  const int64_t kc = std::min(K, kConvKc);
+
+  // Dynamic hand-out: a thread slowed down by another process does not hold
+  // up the others (each thread re-pads an image only when its next task is
+  // from another image).
+  parallelForDynamic(imagesGroups * chunks, 1, [&](int64_t begin, int64_t end, int) {
+    float* tileBuf = threadScratch<float>(ScratchSlot::TileBuffer, chunk * NR);
+    float* pad = padded ? threadScratch<float>(ScratchSlot::PaddedInput, cg * Hp * Wp) : nullptr;
+    int64_t paddedFor = -1;
+    const float* rowPtrs[16];
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t ig = task / chunks;  // image·groups + group
+      const int64_t n = ig / g.groups, grp = ig % g.groups;
+      const float* src = x + (n * g.inChannels + grp * cg) * g.inPlane();
+      const float* planes = src;
+      if (padded) {
+        if (paddedFor != ig) {
+          padPlanes(src, cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, pad);
+          paddedFor = ig;
+        }
+        planes = pad;
+      }
+      const int64_t p0 = (task % chunks) * chunk;
+      const int64_t p1 = std::min(P, p0 + chunk);
+
+      for (int64_t q = 0; q < w.panelsPerGroup; ++q) {
+        const int64_t o0 = q * NR;
+        const int nr = static_cast<int>(std::min<int64_t>(NR, og - o0));
+        const float* panel = w.directPanel(grp, q);
+        for (int64_t k0 = 0; k0 < K || k0 == 0; k0 += kc) {
+          const int64_t kLen = std::min(kc, K - k0);
+          for (int64_t p = p0; p < p1; p += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
+            for (int r = 0; r < mr; ++r) {
+              const int64_t oh = (p + r) / g.outW, ow = (p + r) % g.outW;
+              rowPtrs[r] = planes + oh * g.strideH * Wp + ow * g.strideW;
+            }
+            TileArgs t;
+            t.kc = kLen;
+            t.rows = rowPtrs;
+            t.koff = koff.data() + k0;
+            t.b = panel + k0 * NR;
+            t.ldb = NR;
+            t.c = tileBuf + (p - p0) * NR;
+            t.ldc = NR;
+            t.mr = mr;
+            t.nr = nr;
+            t.accumulate = k0 > 0;
+            ks.tile(t);
+          }
+          if (K == 0) break;
+        }
+        // Transpose the chunk's tile rows (pixels) into the NCHW output planes,
+        // 16 pixels at a time so that the block being read stays in L1.
+        for (int64_t pb = p0; pb < p1; pb += 16) {
+          const int64_t pe = std::min(p1, pb + 16);
+          for (int64_t j = 0; j < nr; ++j) {
+            const int64_t o = grp * og + o0 + j;
+            const float b = bias != nullptr ? bias[o] : 0.0f;
+            float* dst = out + (n * g.outChannels + o) * P;
+            const float* col = tileBuf + j;
+            if (relu) {
+              for (int64_t p = pb; p < pe; ++p) {
+                const float v = col[(p - p0) * NR] + b;
+                dst[p] = v < 0.0f ? 0.0f : v;
+              }
+            } else {
+              for (int64_t p = pb; p < pe; ++p) dst[p] = col[(p - p0) * NR] + b;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace alexnet

@@ -1,0 +1,100 @@
+#include "cpu_dispatch.h"
+#include "arch.h"
+
+#include <atomic>
+#include <cstdlib>
+
+namespace alexnet {
+
+namespace {
+
+bool hasAvx2Fma() {
+#if ALEXNET_X86
+  __builtin_cpu_init();  // idempotent; makes the queries safe before any constructor order
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+bool hasAvx512() {
+#if ALEXNET_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
+#endif
+}
+
+SimdLevel clampToSupported(SimdLevel requested) {
+  SimdLevel best = bestSupportedSimd();
+  return static_cast<int>(requested) < static_cast<int>(best) ? requested : best;
+}
+
+SimdLevel initialLevel() {
+  SimdLevel level = bestSupportedSimd();
+  const char* forced = std::getenv("ALEXNET_SIMD");
+  SimdLevel requested;
+  if (forced != nullptr && parseSimdName(forced, &requested)) level = clampToSupported(requested);
+  return level;
+}
+
+std::atomic<int>& levelSlot() {
+  static std::atomic<int> slot{static_cast<int>(initialLevel())};
+  return slot;
+}
+
+}  // namespace
+
+const char* simdName(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::Avx512: return "avx512";
+    case SimdLevel::Avx2: return "avx2";
+    default: return "generic";
+  }
+}
+
+bool parseSimdName(const std::string& name, SimdLevel* level) {
+  if (name == "generic") *level = SimdLevel::Generic;
+  else if (name == "avx2") *level = SimdLevel::Avx2;
+  else if (name == "avx512") *level = SimdLevel::Avx512;
+  else return false;
+  return true;
+}
+
+SimdLevel bestSupportedSimd() {
+  static const SimdLevel best = hasAvx512() ? SimdLevel::Avx512
+                                : hasAvx2Fma() ? SimdLevel::Avx2
+                                               : SimdLevel::Generic;
+  return best;
+}
+
+SimdLevel currentSimd() { return static_cast<SimdLevel>(levelSlot().load(std::memory_order_relaxed)); }
+
+SimdLevel setSimdLevel(SimdLevel requested) {
+  SimdLevel level = clampToSupported(requested);
+  levelSlot().store(static_cast<int>(level), std::memory_order_relaxed);
+  return level;
+}
+
+std::vector<std::string> cpuFeatures() {
+  std::vector<std::string> features;
+#if ALEXNET_X86
+  __builtin_cpu_init();
+  const char* names[] = {"sse2", "sse4.2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"};
+  // __builtin_cpu_supports needs a string literal, hence the explicit list.
+  const bool present[] = {
+      static_cast<bool>(__builtin_cpu_supports("sse2")),     static_cast<bool>(__builtin_cpu_supports("sse4.2")),
+      static_cast<bool>(__builtin_cpu_supports("avx")),      static_cast<bool>(__builtin_cpu_supports("avx2")),
+      static_cast<bool>(__builtin_cpu_supports("fma")),      static_cast<bool>(__builtin_cpu_supports("avx512f")),
+      static_cast<bool>(__builtin_cpu_supports("avx512bw")), static_cast<bool>(__builtin_cpu_supports("avx512vl")),
+      static_cast<bool>(__builtin_cpu_supports("avx512dq")),
+  };
+  for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); ++i)
+    if (present[i]) features.emplace_back(names[i]);
+#endif
+  return features;
+}
+
+}  // namespace alexnet

@@ -1,0 +1,116 @@
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "ops.h"
+#include "thread_pool.h"
+
+namespace alexnet {
+
+namespace {
+
+// Below this many elements a loop is not worth waking the pool for.
+constexpr int64_t kParallelGrain = 1 << 16;
+
+template <typename Body>
+void forChunks(int64_t n, Body body) {
+  if (n < 2 * kParallelGrain) {
+    body(0, n);
+    return;
+  }
+  const int64_t chunks = (n + kParallelGrain - 1) / kParallelGrain;
+  parallelForStatic(chunks, [&](int64_t begin, int64_t end, int) {
+    body(begin * kParallelGrain, std::min(n, end * kParallelGrain));
+  });
+}
+
+}  // namespace
+
+void addArrays(const float* a, const float* b, float* out, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] + b[i];
+  });
+}
+
+void subArrays(const float* a, const float* b, float* out, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] - b[i];
+  });
+}
+
+void mulArrays(const float* a, const float* b, float* out, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] * b[i];
+  });
+}
+
+void divArrays(const float* a, const float* b, float* out, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] / b[i];
+  });
+}
+
+void scaleArray(const float* a, float s, float* out, int64_t n) {
+  forChunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = a[i] * s;
+  });
+}
+
+void axpy(float alpha, const float* x, float* y, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) y[i] += alpha * x[i];
+  });
+}
+
+double sumArray(const float* a, int64_t n) {
+  // Chunk sums in float64, combined in a fixed order: the result does not
+  // depend on the number of threads.
+  const int64_t chunks = (n + kParallelGrain - 1) / kParallelGrain;
+  std::vector<double> partial(chunks, 0.0);
+  auto body = [&](int64_t begin, int64_t end, int) {
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t s = c * kParallelGrain, e = std::min(n, s + kParallelGrain);
+      double acc[4] = {0, 0, 0, 0};
+      int64_t i = s;
+      for (; i + 4 <= e; i += 4)
+        for (int l = 0; l < 4; ++l) acc[l] += a[i + l];
+      for (; i < e; ++i) acc[0] += a[i];
+      partial[c] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+  };
+  if (chunks > 1) parallelForStatic(chunks, body);
+  else body(0, chunks, 0);
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+void reluForward(const float* x, float* out, int64_t n) {
+  // torch.relu: values below zero become 0; NaN and −0 pass through.
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+  });
+}
+
+void reluBackward(const float* gradOut, const float* y, float* gradIn, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) gradIn[i] = y[i] > 0.0f ? gradOut[i] : 0.0f;
+  });
+}
+
+void sgdStep(const SgdParams& h, float* param, const float* grad, float* buf, int64_t n) {
+  forChunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      float d = grad[i];
+      if (h.weightDecay != 0.0f) d = d + h.weightDecay * param[i];
+      if (h.momentum != 0.0f) {
+        const float b = h.firstStep ? d : buf[i] * h.momentum + (1.0f - h.dampening) * d;
+        buf[i] = b;
+        d = h.nesterov ? d + h.momentum * b : b;
+      }
+      param[i] = param[i] - h.lr * d;
+    }
+  });
+}
+
+}  // namespace alexnet

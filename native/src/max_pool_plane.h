@@ -1,0 +1,108 @@
+// Max pooling of one plane, written so that the compiler vectorises it along
+// the output row: each padded input row is first split into `strideW` phase
+// arrays (phase r holds columns r, r + s, r + 2s, ...), which makes the window
+// column j of consecutive outputs a unit-stride run. Compiled per ISA by the
+// kernel translation units (inline, wrapped in target-attributed functions).
+//
+// Semantics (torch's CPU kernel, which the js reference mirrors): scanning the
+// window in row-major order, a value replaces the running maximum when it is
+// greater or NaN; the index starts at the first in-range tap. Padding is never
+// selected (it is −∞ and a later real −∞ is not greater).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace alexnet {
+
+struct PoolPlaneGeom {
+  int64_t inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW;
+};
+
+// Output columns rounded up to 16: the window loops run over whole vectors
+// (no scalar remainder, whose data-dependent branches would cost more than
+// the vector part on rows as short as AlexNet's 27 or 13).
+inline int64_t maxPoolPaddedWidth(const PoolPlaneGeom& g) { return (g.outW + 15) / 16 * 16; }
+
+// Floats per phase array of a row (long enough for the padded output columns).
+inline int64_t maxPoolPhaseLength(const PoolPlaneGeom& g) {
+  return maxPoolPaddedWidth(g) + g.kernelW * g.dilationW / g.strideW + 2;
+}
+
+// Floats of scratch that maxPoolPlane needs: every input row, phase-split,
+// plus one padded row of maxima and one of indices.
+inline int64_t maxPoolScratchFloats(const PoolPlaneGeom& g) {
+  return g.inH * g.strideW * maxPoolPhaseLength(g) + 2 * maxPoolPaddedWidth(g);
+}
+
+__attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, const float* __restrict x,
+                                                        float* __restrict out, int32_t* __restrict argmax,
+                                                        float* __restrict scratch) {
+  const int64_t s = g.strideW;
+  const int64_t phaseLen = maxPoolPhaseLength(g);
+  const int64_t width = maxPoolPaddedWidth(g);
+  float* bestRow = scratch + g.inH * s * phaseLen;
+  int32_t* idxRow = reinterpret_cast<int32_t*>(bestRow + width);
+  const float negInf = -INFINITY;
+
+  // Phase-split every row once (rows are shared by overlapping windows):
+  // scratch[h][r][m] = x[h][m·s + r − padW], −∞ outside the row.
+  for (int64_t h = 0; h < g.inH; ++h) {
+    const float* src = x + h * g.inW;
+    for (int64_t r = 0; r < s; ++r) {
+      float* ph = scratch + (h * s + r) * phaseLen;
+      // m range [m0, m1) whose column m·s + r − padW lies inside the row:
+      // computed up front so that the copy is a counted (vectorisable) loop.
+      const int64_t first = g.padW - r;  // m·s must reach this
+      int64_t m0 = first <= 0 ? 0 : (first + s - 1) / s;
+      int64_t m1 = (g.inW + g.padW - r + s - 1) / s;
+      if (m0 > phaseLen) m0 = phaseLen;
+      if (m1 > phaseLen) m1 = phaseLen;
+      if (m1 < m0) m1 = m0;
+      for (int64_t m = 0; m < m0; ++m) ph[m] = negInf;
+      const float* from = src + r - g.padW;
+      for (int64_t m = m0; m < m1; ++m) ph[m] = from[m * s];
+      for (; m1 < phaseLen; ++m1) ph[m1] = negInf;
+    }
+  }
+
+  for (int64_t oh = 0; oh < g.outH; ++oh) {
+    // First in-range tap of each window: the starting index.
+    int64_t h0 = oh * g.strideH - g.padH;
+    while (h0 < 0) h0 += g.dilationH;
+    for (int64_t ow = g.outW; ow < width; ++ow) {
+      bestRow[ow] = negInf;
+      idxRow[ow] = 0;
+    }
+    for (int64_t ow = 0; ow < g.outW; ++ow) {
+      int64_t w0 = ow * g.strideW - g.padW;
+      while (w0 < 0) w0 += g.dilationW;
+      bestRow[ow] = negInf;
+      idxRow[ow] = static_cast<int32_t>(h0 * g.inW + w0);
+    }
+    for (int64_t i = 0; i < g.kernelH; ++i) {
+      const int64_t h = oh * g.strideH - g.padH + i * g.dilationH;
+      if (h < 0 || h >= g.inH) continue;
+      const float* phases = scratch + h * s * phaseLen;
+      for (int64_t j = 0; j < g.kernelW; ++j) {
+        const int64_t offset = j * g.dilationW;
+        const float* v = phases + (offset % s) * phaseLen + offset / s;
+        const int32_t base = static_cast<int32_t>(h * g.inW + offset - g.padW);
+        const int32_t step = static_cast<int32_t>(s);
+        for (int64_t ow = 0; ow < width; ++ow) {
+          const float value = v[ow];
+          const float current = bestRow[ow];
+          const bool take = value > current || value != value;
+          bestRow[ow] = take ? value : current;
+          idxRow[ow] = take ? base + step * static_cast<int32_t>(ow) : idxRow[ow];
+        }
+      }
+    }
+    for (int64_t ow = 0; ow < g.outW; ++ow) {
+      out[oh * g.outW + ow] = bestRow[ow];
+      argmax[oh * g.outW + ow] = idxRow[ow];
+    }
+  }
+}
+
+}  // namespace alexnet

@@ -1,0 +1,161 @@
+#include "thread_pool.h"
+#include "arch.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+
+namespace alexnet {
+
+namespace {
+
+// Set while a thread runs a pool task: nested loops then run inline.
+thread_local bool insideTask = false;
+thread_local int currentWorker = 0;
+
+int threadsFromEnvironment() {
+  const char* env = std::getenv("ALEXNET_NUM_THREADS");
+  if (env != nullptr) {
+    int n = std::atoi(env);
+    if (n >= 1) return n > 256 ? 256 : n;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+}  // namespace
+
+ThreadPool& ThreadPool::global() {
+  // Never destroyed: worker threads must not be joined during static
+  // destruction at process exit, when Node may already be tearing down.
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
+ThreadPool::ThreadPool() { start(threadsFromEnvironment()); }
+
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::start(int n) {
+  threadCount_ = n < 1 ? 1 : n;
+  stopping_ = false;
+  // Workers start from the current generation: a restarted pool must not
+  // mistake the last job of its previous workers for a new one.
+  for (int w = 1; w < threadCount_; ++w) workers_.emplace_back([this, w, seen = generation_.load()] { workerLoop(w, seen); });
+}
+
+void ThreadPool::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+void ThreadPool::setThreads(int n) {
+  std::lock_guard<std::mutex> runLock(runMutex_);
+  stop();
+  start(n);
+}
+
+void ThreadPool::workerLoop(int worker, uint64_t seen) {
+  for (;;) {
+    // Spin briefly before sleeping: kernels often come in quick succession and
+    // a futex wake-up costs more than a short spin.
+    auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (generation_.load(std::memory_order_acquire) == seen && !stopping_.load(std::memory_order_relaxed) &&
+           std::chrono::steady_clock::now() < spinUntil) {
+#if ALEXNET_X86
+      __builtin_ia32_pause();
+#endif
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    if (stopping_) return;
+    seen = generation_.load();
+    lock.unlock();
+
+    runJob(worker);
+
+    lock.lock();
+    if (--pending_ == 0) done_.notify_one();
+  }
+}
+
+void ThreadPool::runJob(int worker) {
+  insideTask = true;
+  currentWorker = worker;
+  const int64_t count = count_;
+  try {
+    if (dynamic_) {
+      for (;;) {
+        int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
+        if (begin >= count) break;
+        int64_t end = begin + grain_ < count ? begin + grain_ : count;
+        (*body_)(begin, end, worker);
+      }
+    } else {
+      const int64_t parts = threadCount_ < count ? threadCount_ : count;
+      if (worker < parts) {
+        int64_t begin = count * worker / parts;
+        int64_t end = count * (worker + 1) / parts;
+        (*body_)(begin, end, worker);
+      }
+    }
+  } catch (...) {
+    // Stop handing out work and keep the first error for the caller.
+    next_.store(count, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(errorMutex_);
+    if (!error_) error_ = std::current_exception();
+  }
+  insideTask = false;
+}
+
+void ThreadPool::run(int64_t count, int64_t grain, bool dynamic, const RangeBody& body) {
+  if (count <= 0) return;
+  if (insideTask) {
+    body(0, count, currentWorker);
+    return;
+  }
+  if (threadCount_ == 1 || (!dynamic && count == 1) || (dynamic && count <= grain)) {
+    std::lock_guard<std::mutex> runLock(runMutex_);
+    struct Inside {
+      Inside() { insideTask = true; }
+      ~Inside() { insideTask = false; }
+    } inside;
+    body(0, count, 0);
+    return;
+  }
+  std::lock_guard<std::mutex> runLock(runMutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    body_ = &body;
+    count_ = count;
+    grain_ = grain < 1 ? 1 : grain;
+    dynamic_ = dynamic;
+    next_.store(0, std::memory_order_relaxed);
+    error_ = nullptr;
+    pending_ = threadCount_ - 1;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  runJob(0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return pending_ == 0; });
+  body_ = nullptr;
+  if (error_) {
+    std::exception_ptr error = error_;
+    error_ = nullptr;
+    std::rethrow_exception(error);
+  }
+}
+
+void ThreadPool::parallelForStatic(int64_t count, const RangeBody& body) { run(count, 1, false, body); }
+
+void ThreadPool::parallelForDynamic(int64_t count, int64_t grain, const RangeBody& body) {
+  run(count, grain, true, body);
+}
+
+}  // namespace alexnet

@@ -1,0 +1,103 @@
+// The register-blocked micro-kernels every matrix product is built on.
+//
+// One call computes a tile of up to MR rows × NR columns
+//     tile[r][j] = Σ_{k < kc} A(r, k) · B(k, j)
+// where A is read *indirectly*: A(r, k) = rows[r][koff[k]]. With rows[r] the
+// start of row r and koff[k] = k this is a row-major matrix; with koff[k] = k·MR
+// it is a packed k-major panel; with rows[r] an output pixel's corner in a
+// padded image and koff[k] the offset of tap k = (c, kh, kw) it is the im2col
+// matrix, read straight from the image without ever building it. The A values
+// are broadcast, so A never needs packing.
+// B is read as B(k, j) = b[k·ldb + j]: a packed panel (ldb = NR) or any
+// row-major matrix whose rows are contiguous along j.
+//
+// The tile then goes to C (row-major, ldc) as C = tile or C += tile, with an
+// optional bias per row or per column and an optional ReLU (torch semantics:
+// max(0, x) keeping NaN and −0).
+#pragma once
+
+#include "arch.h"
+
+#include <cstdint>
+
+#include "cpu_dispatch.h"
+#include "max_pool_plane.h"
+
+namespace alexnet {
+
+struct TileArgs {
+  int64_t kc = 0;
+  const float* const* rows = nullptr;  // mr row pointers
+  const int64_t* koff = nullptr;       // kc offsets into each row
+  const float* b = nullptr;
+  int64_t ldb = 0;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  int mr = 0;  // 1..MR rows
+  int nr = 0;  // 1..NR columns
+  bool accumulate = false;
+  const float* biasRow = nullptr;  // mr values, added to each row
+  const float* biasCol = nullptr;  // nr values, added to each column
+  bool relu = false;
+};
+
+// Small-M products with B stored transposed, vectorised along K:
+//   out[i·ldo + j] (=|+=) Σ_k a[i][k] · b[j][k]   for i < mb, j < nb.
+struct DotArgs {
+  int64_t k = 0;
+  const float* const* a = nullptr;  // mb rows, contiguous along k
+  const float* const* b = nullptr;  // nb rows, contiguous along k
+  float* out = nullptr;
+  int64_t ldo = 0;
+  int mb = 0;
+  int nb = 0;
+  bool accumulate = false;
+};
+
+// Rows × columns of a register tile.
+struct TileShape {
+  int mr;
+  int nr;
+};
+
+struct KernelSet {
+  SimdLevel level;
+  int mr;       // rows per tile of the default shape
+  int nr;       // columns per tile of the default shape
+  int vector;   // floats per vector register (the granularity of column edges)
+  // Alternative tile shapes (the default first): a product picks the one that
+  // wastes the fewest padded columns (e.g. 64 output channels fill 6×64 tiles
+  // exactly but leave a third of the second 48-wide panel empty).
+  int shapeCount;
+  TileShape shapes[2];
+  int dotMb;    // max rows of a dot tile
+  int dotNb;    // max columns of a dot tile
+  void (*tile)(const TileArgs&);
+  void (*dot)(const DotArgs&);
+  // Winograd F(2×2, r×r) transforms for r = 3 or 5 (see winograd_transforms.h), compiled for this level.
+  void (*winogradInput)(int r, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
+                        int64_t t1, float* V, int64_t xiStride);
+  void (*winogradOutput)(int r, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
+                         bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
+                         float* tmp);
+  // The output-gradient transform of the Winograd weight gradient (r = 3 or 5).
+  void (*winogradGradOutput)(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
+                             int64_t t1, float* yhat, int64_t xiStride);
+  // Max pooling of one plane (see max_pool_plane.h), compiled for this level.
+  void (*maxPoolPlane)(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax, float* scratch);
+};
+
+const KernelSet& genericKernels();
+#if ALEXNET_X86
+const KernelSet& avx2Kernels();
+const KernelSet& avx512Kernels();
+#endif
+
+// The tile shape of `ks` for products with `columns` columns.
+TileShape pickTileShape(const KernelSet& ks, int64_t columns);
+
+// The kernel set of a SIMD level (which the CPU must support), and of the current level.
+const KernelSet& kernelsFor(SimdLevel level);
+inline const KernelSet& currentKernels() { return kernelsFor(currentSimd()); }
+
+}  // namespace alexnet

@@ -1,0 +1,202 @@
+// AVX-512 micro-kernels: 8 rows × 48 columns or 6 rows × 64 columns (24 zmm
+// accumulators either way), so each k step is 3-4 vector loads of B, 6-8
+// broadcasts of A and 24 FMAs. Smaller tiles for the edges come from the same
+// template; a partial last vector uses masked loads and stores.
+#include "arch.h"
+#include "tile_kernel.h"
+#include "winograd_transforms.h"
+
+#if ALEXNET_X86
+#include <immintrin.h>
+
+#define ALEXNET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+namespace alexnet {
+
+namespace {
+
+constexpr int kMr = 8;
+constexpr int kVecs = 3;  // 3 × 16 = 48 columns
+
+template <int R, int V, bool Masked>
+ALEXNET_AVX512 void tile(const TileArgs& t) {
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+
+  const float* rows[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) rows[r] = t.rows[r];
+  const __mmask16 lastMask =
+      Masked ? static_cast<__mmask16>((1u << (t.nr - (V - 1) * 16)) - 1) : static_cast<__mmask16>(0xFFFF);
+
+  const int64_t* koff = t.koff;
+  const float* b = t.b;
+  const int64_t ldb = t.ldb;
+  for (int64_t k = 0; k < t.kc; ++k) {
+    const int64_t off = koff[k];
+    __m512 bv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      bv[v] = (Masked && v == V - 1) ? _mm512_maskz_loadu_ps(lastMask, b + v * 16) : _mm512_loadu_ps(b + v * 16);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(rows[r][off]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(a, bv[v], acc[r][v]);
+    }
+    b += ldb;
+  }
+
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* c = t.c + r * t.ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const bool edge = Masked && v == V - 1;
+      const __mmask16 m = edge ? lastMask : static_cast<__mmask16>(0xFFFF);
+      __m512 x = acc[r][v];
+      if (t.accumulate) x = _mm512_add_ps(x, edge ? _mm512_maskz_loadu_ps(m, c + v * 16) : _mm512_loadu_ps(c + v * 16));
+      if (t.biasRow != nullptr) x = _mm512_add_ps(x, _mm512_set1_ps(t.biasRow[r]));
+      if (t.biasCol != nullptr)
+        x = _mm512_add_ps(x, edge ? _mm512_maskz_loadu_ps(m, t.biasCol + v * 16) : _mm512_loadu_ps(t.biasCol + v * 16));
+      // max(0, x) returns x when x is NaN or −0, as torch.relu does.
+      if (t.relu) x = _mm512_max_ps(zero, x);
+      if (edge) _mm512_mask_storeu_ps(c + v * 16, m, x);
+      else _mm512_storeu_ps(c + v * 16, x);
+    }
+  }
+}
+
+using TileFn = void (*)(const TileArgs&);
+
+// Dispatch table over (rows, vectors, masked last vector). Shapes: up to 8 rows
+// of 3 vectors (8×48) or 6 rows of 4 vectors (6×64): 24 accumulators either way.
+template <int R, int V>
+constexpr TileFn entry(bool masked) {
+  if constexpr (R * V <= 24) return masked ? &tile<R, V, true> : &tile<R, V, false>;
+  return nullptr;
+}
+
+template <int R>
+struct RowTable {
+  static constexpr TileFn full[4] = {entry<R, 1>(false), entry<R, 2>(false), entry<R, 3>(false), entry<R, 4>(false)};
+  static constexpr TileFn masked[4] = {entry<R, 1>(true), entry<R, 2>(true), entry<R, 3>(true), entry<R, 4>(true)};
+};
+
+void tileDispatch(const TileArgs& t) {
+  static const TileFn* const full[kMr] = {RowTable<1>::full, RowTable<2>::full, RowTable<3>::full,
+                                          RowTable<4>::full, RowTable<5>::full, RowTable<6>::full,
+                                          RowTable<7>::full, RowTable<8>::full};
+  static const TileFn* const masked[kMr] = {RowTable<1>::masked, RowTable<2>::masked, RowTable<3>::masked,
+                                            RowTable<4>::masked, RowTable<5>::masked, RowTable<6>::masked,
+                                            RowTable<7>::masked, RowTable<8>::masked};
+  const int vecs = (t.nr + 15) / 16;
+  const bool edge = (t.nr & 15) != 0;
+  (edge ? masked : full)[t.mr - 1][vecs - 1](t);
+}
+
+// ---- dot tiles: vectorised along k, for products with few rows ----
+
+constexpr int kDotMb = 4;
+constexpr int kDotNb = 4;
+
+template <int MB, int NB>
+ALEXNET_AVX512 void dot(const DotArgs& d) {
+  __m512 acc[MB][NB];
+#pragma GCC unroll 4
+  for (int i = 0; i < MB; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_setzero_ps();
+  const float* a[MB];
+  const float* b[NB];
+#pragma GCC unroll 4
+  for (int i = 0; i < MB; ++i) a[i] = d.a[i];
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) b[j] = d.b[j];
+
+  int64_t k = 0;
+  for (; k + 16 <= d.k; k += 16) {
+    __m512 av[MB];
+#pragma GCC unroll 4
+    for (int i = 0; i < MB; ++i) av[i] = _mm512_loadu_ps(a[i] + k);
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) {
+      const __m512 bv = _mm512_loadu_ps(b[j] + k);
+#pragma GCC unroll 4
+      for (int i = 0; i < MB; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
+    }
+  }
+  if (k < d.k) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (d.k - k)) - 1);
+    __m512 av[MB];
+#pragma GCC unroll 4
+    for (int i = 0; i < MB; ++i) av[i] = _mm512_maskz_loadu_ps(m, a[i] + k);
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) {
+      const __m512 bv = _mm512_maskz_loadu_ps(m, b[j] + k);
+#pragma GCC unroll 4
+      for (int i = 0; i < MB; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < MB; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NB; ++j) {
+      float s = _mm512_reduce_add_ps(acc[i][j]);
+      float* o = d.out + i * d.ldo + j;
+      *o = d.accumulate ? *o + s : s;
+    }
+}
+
+using DotFn = void (*)(const DotArgs&);
+
+template <int MB>
+struct DotRow {
+  static constexpr DotFn fns[kDotNb] = {&dot<MB, 1>, &dot<MB, 2>, &dot<MB, 3>, &dot<MB, 4>};
+};
+
+void dotDispatch(const DotArgs& d) {
+  static const DotFn* const table[kDotMb] = {DotRow<1>::fns, DotRow<2>::fns, DotRow<3>::fns, DotRow<4>::fns};
+  table[d.mb - 1][d.nb - 1](d);
+}
+
+ALEXNET_AVX512 void winogradInput(int r, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
+                   int64_t t1, float* V, int64_t xiStride) {
+  if (r == 5) winograd::inputTransform<5, 16>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else winograd::inputTransform<3, 16>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+}
+
+ALEXNET_AVX512 void winogradOutput(int r, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
+                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
+                    float* tmp) {
+  if (r == 5) winograd::outputTransform<5, 16>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+  else winograd::outputTransform<3, 16>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+}
+
+ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
+                                     float* scratch) {
+  maxPoolPlane(g, x, out, argmax, scratch);
+}
+
+ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,
+                                   int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
+  if (r == 5) winograd::gradOutputTransform<5, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  else winograd::gradOutputTransform<3, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+}
+
+}  // namespace
+
+const KernelSet& avx512Kernels() {
+  static const KernelSet set{SimdLevel::Avx512, kMr, kVecs * 16, 16, 2, {{kMr, kVecs * 16}, {6, 64}}, kDotMb, kDotNb, &tileDispatch, &dotDispatch,
+                              &winogradInput, &winogradOutput,
+                              &winogradGradOutput, &maxPoolPlaneKernel};
+  return set;
+}
+
+}  // namespace alexnet
+
+#endif  // ALEXNET_X86

@@ -1,0 +1,205 @@
+// Winograd F(2×2, r×r) for r×r stride-1 convolutions (r = 3 or 5): each 2×2
+// output block needs (r+1)² products per (input, output channel) pair
+// instead of 4r² (2.25× fewer for 3×3, 2.8× for 5×5). Per chunk of tiles, the
+// input transform writes V[ξ][tile][c] ((r+1)² matrices), the products
+// M_ξ = V_ξ · U_ξ run on the micro-kernels (tiles as broadcast rows, output
+// channels as vector columns, U_ξ pre-transformed and packed into NR-wide
+// panels), and the output transform turns M[ξ][tile][o] into the NCHW output
+// with bias and ReLU.
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "conv.h"
+#include "scratch.h"
+#include "thread_pool.h"
+#include "winograd_transforms.h"
+
+namespace alexnet {
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Bytes of V and M scratch a task aims for: about the L2 size.
+constexpr int64_t kScratchBudget = 768 * 1024;
+
+}  // namespace
+
+int64_t winogradPaddedStride(int64_t floats) { return floats + 16; }
+
+void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp,
+                 int64_t Wp, float* dst) {
+  std::memset(dst, 0, sizeof(float) * Hp * Wp * C);
+  const int64_t y0 = std::max<int64_t>(0, padH), y1 = std::min(Hp, H + padH);
+  const int64_t x0 = std::max<int64_t>(0, padW), x1 = std::min(Wp, W + padW);
+  for (int64_t c = 0; c < C; ++c) {
+    const float* s = src + c * H * W;
+    for (int64_t y = y0; y < y1; ++y) {
+      const float* srow = s + (y - padH) * W - padW;
+      float* drow = dst + y * Wp * C + c;
+      for (int64_t x = x0; x < x1; ++x) drow[x * C] = srow[x];
+    }
+  }
+}
+
+namespace {
+
+int64_t paddedStride(int64_t floats) { return winogradPaddedStride(floats); }
+
+template <int R>
+void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+  constexpr int n = R + 1, xis = n * n;
+  const int64_t nr = packed->nr;
+  const int64_t cg = g.cg(), og = g.og(), panels = packed->panelsPerGroup;
+  const int64_t xiStride = paddedStride(panels * cg * nr);
+  packed->winograd.resize(g.groups * xis * xiStride);
+  // Tasks: (group, panel of output channels), in parallel.
+  constexpr int64_t kMaxNr = 64;  // the widest tile of any kernel set
+  constexpr int64_t kChannelBlock = 8;
+  if (nr > kMaxNr) throw std::logic_error("winograd: tile wider than 64 columns");
+  parallelForDynamic(g.groups * panels, 1, [&](int64_t begin, int64_t end, int) {
+    std::vector<float> blockStorage(kChannelBlock * R * R * kMaxNr);
+    float* block = blockStorage.data();
+    float t[n * R * kMaxNr];
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t grp = task / panels, q = task % panels;
+      float* U = packed->winograd.data() + grp * xis * xiStride + q * cg * nr;
+      const int64_t o0 = q * nr, o1 = std::min(og, o0 + nr);
+      if (o1 - o0 < nr) {
+        // Zero the unused columns of a partial panel.
+        for (int xi = 0; xi < xis; ++xi)
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t j = o1 - o0; j < nr; ++j) U[xi * xiStride + c * nr + j] = 0.0f;
+      }
+      // Per input channel: gather the filters of the panel's output channels
+      // into columns, then U = G g Gᵀ for all columns at once (vectorised
+      // along the output channels, which are contiguous in the panel rows).
+      const int64_t cols = o1 - o0;
+      for (int64_t c = 0; c < cg; ++c) {
+        if (c % kChannelBlock == 0) {
+          // Gather a block of input channels at once: each filter row reads
+          // kChannelBlock·R² contiguous floats.
+          const int64_t cb = std::min(kChannelBlock, cg - c);
+          for (int64_t j = 0; j < cols; ++j) {
+            const float* src = w + ((grp * og + o0 + j) * cg + c) * R * R;
+            for (int64_t cc = 0; cc < cb; ++cc)
+              for (int k = 0; k < R * R; ++k) block[(cc * R * R + k) * kMaxNr + j] = src[cc * R * R + k];
+          }
+        }
+        const float* gathered = block + (c % kChannelBlock) * R * R * kMaxNr;
+        // t[i][l] = Σ_k G[i][k] g[k][l]
+        for (int i = 0; i < n; ++i)
+          for (int l = 0; l < R; ++l) {
+            float* tr = t + (i * R + l) * kMaxNr;
+            for (int64_t j = 0; j < cols; ++j) tr[j] = 0.0f;
+            for (int k = 0; k < R; ++k) {
+              const float coef = winograd::Matrices<R>::G[i][k];
+              if (coef == 0.0f) continue;
+              const float* gr = gathered + (k * R + l) * kMaxNr;
+              for (int64_t j = 0; j < cols; ++j) tr[j] += coef * gr[j];
+            }
+          }
+        // u[i][j'] = Σ_l t[i][l] G[j'][l], written straight into the ξ panels.
+        for (int i = 0; i < n; ++i)
+          for (int jj = 0; jj < n; ++jj) {
+            float* dst = U + (i * n + jj) * xiStride + c * nr;
+            for (int64_t j = 0; j < cols; ++j) dst[j] = 0.0f;
+            for (int l = 0; l < R; ++l) {
+              const float coef = winograd::Matrices<R>::G[jj][l];
+              if (coef == 0.0f) continue;
+              const float* tr = t + (i * R + l) * kMaxNr;
+              for (int64_t j = 0; j < cols; ++j) dst[j] += coef * tr[j];
+            }
+          }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+  if (g.kernelH == 5) packFilters<5>(g, w, packed);
+  else packFilters<3>(g, w, packed);
+}
+
+void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
+                           float* out, bool relu) {
+  const KernelSet& ks = *w.ks;
+  const int r = static_cast<int>(g.kernelH);
+  const int64_t n = r + 1, xis = n * n;
+  const int64_t MR = w.mr, NR = w.nr;
+  const int64_t cg = g.cg(), og = g.og(), panels = w.panelsPerGroup;
+  const int64_t tilesH = ceilDiv(g.outH, 2), tilesW = ceilDiv(g.outW, 2), tiles = tilesH * tilesW;
+  const int64_t Hp = 2 * tilesH + r - 1, Wp = 2 * tilesW + r - 1;
+
+  // Tiles per task: V and M near the L2 size, a multiple of MR, and enough
+  // tasks for every thread.
+  const int threads = poolThreads();
+  const int64_t imagesGroups = g.batch * g.groups;
+  int64_t T = kScratchBudget / (xis * (cg + og) * static_cast<int64_t>(sizeof(float)));
+  T = std::max<int64_t>(MR, T / MR * MR);
+  int64_t parts = std::max<int64_t>(ceilDiv(tiles, T), ceilDiv(threads, imagesGroups));
+  parts = std::min(parts, tiles);
+  T = ceilDiv(tiles, parts);
+  parts = ceilDiv(tiles, T);
+
+  const int64_t uStride = paddedStride(panels * cg * NR);
+  const int64_t vStride = paddedStride(T * cg), mStride = paddedStride(T * og);
+
+  std::vector<int64_t> koff(cg);
+  for (int64_t c = 0; c < cg; ++c) koff[c] = c;
+
+  parallelForDynamic(imagesGroups * parts, 1, [&](int64_t begin, int64_t end, int) {
+    float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
+    float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
+    float* M = threadScratch<float>(ScratchSlot::Winograd1, xis * mStride);
+    float* tmp = threadScratch<float>(ScratchSlot::Winograd2, 4 * og);
+    int64_t convertedFor = -1;
+    const float* rowPtrs[16];
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t ig = task / parts;
+      const int64_t img = ig / g.groups, grp = ig % g.groups;
+      if (convertedFor != ig) {
+        toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
+                    hwc);
+        convertedFor = ig;
+      }
+      const int64_t t0 = (task % parts) * T;
+      const int64_t t1 = std::min(tiles, t0 + T);
+      const int64_t count = t1 - t0;
+
+      ks.winogradInput(r, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
+
+      for (int64_t xi = 0; xi < xis; ++xi) {
+        const float* Vxi = V + xi * vStride;
+        float* Mxi = M + xi * mStride;
+        for (int64_t q = 0; q < panels; ++q) {
+          const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
+          const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
+          for (int64_t r0 = 0; r0 < count; r0 += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
+            for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
+            TileArgs t;
+            t.kc = cg;
+            t.rows = rowPtrs;
+            t.koff = koff.data();
+            t.b = panel;
+            t.ldb = NR;
+            t.c = Mxi + r0 * og + q * NR;
+            t.ldc = og;
+            t.mr = mr;
+            t.nr = nr;
+            ks.tile(t);
+          }
+        }
+      }
+
+      ks.winogradOutput(r, M, mStride, og, og, bias != nullptr ? bias + grp * og : nullptr, relu, tilesW, t0, t1,
+                        g.outH, g.outW, out + (img * g.outChannels + grp * og) * g.pixels(), tmp);
+    }
+  });
+}
+
+}  // namespace alexnet

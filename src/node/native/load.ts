@@ -1,0 +1,108 @@
+/**
+ * Loads the C++ addon (build/Release/alexnet_native.node) and makes it the
+ * current backend. When the addon cannot be loaded (not built, built for
+ * another Node, missing CPU support...) one warning line names the cause and
+ * everything keeps working on the js backend.
+ *
+ * ALEXNET_NATIVE_ADDON=/path/to/alexnet_native.node loads another build (the
+ * AddressSanitizer build of native/asan.sh, for instance).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { setBackend } from '../../backend/registry.js';
+import type { NativeAddon, SimdLevel } from './addon.js';
+import { NativeBackend } from './native-backend.js';
+
+const ADDON_FILE = join('build', 'Release', 'alexnet_native.node');
+
+export interface NativeInfo {
+  simd: SimdLevel;
+  threads: number;
+  cpuFeatures: string[];
+}
+
+interface LoadResult {
+  addon: NativeAddon | null;
+  cause: string;
+}
+
+let loaded: LoadResult | undefined;
+let warned = false;
+let backend: NativeBackend | undefined;
+
+/** The addon file: $ALEXNET_NATIVE_ADDON, else build/Release/ in the nearest ancestor directory that has one. */
+export function nativeAddonPath(): string | null {
+  const override = process.env.ALEXNET_NATIVE_ADDON;
+  if (override) return resolve(override);
+  // src/node/native (tsx) and dist/src/node/native (compiled) sit at different depths.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, ADDON_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+function tryLoad(): LoadResult {
+  const path = nativeAddonPath();
+  if (path === null) return { addon: null, cause: `${ADDON_FILE} not found; build it with \`npm run build:native\`` };
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as NativeAddon;
+    if (typeof addon?.info !== 'function' || typeof addon.conv2dForward !== 'function') {
+      return { addon: null, cause: `${path} is not the alexnet-ts addon` };
+    }
+    addon.info();
+    return { addon, cause: '' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { addon: null, cause: `${path}: ${message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * The raw addon, or null when it cannot load. The first failure prints one
+ * warning line to stderr unless `warn` is false.
+ */
+export function loadNativeAddon(options: { warn?: boolean } = {}): NativeAddon | null {
+  loaded ??= tryLoad();
+  if (loaded.addon === null && options.warn !== false && !warned) {
+    warned = true;
+    process.stderr.write(`alexnet-ts: native backend unavailable (${loaded.cause}); using the js backend\n`);
+  }
+  return loaded.addon;
+}
+
+/** Why the addon did not load ('' when it did or was not tried yet). */
+export function nativeLoadFailure(): string {
+  return loaded?.cause ?? '';
+}
+
+/** The native backend (one instance per process), or null when the addon cannot load. */
+export function nativeBackend(options: { warn?: boolean } = {}): NativeBackend | null {
+  const addon = loadNativeAddon(options);
+  if (addon === null) return null;
+  backend ??= new NativeBackend(addon);
+  return backend;
+}
+
+/** Makes the native backend current when the addon loads; returns it, or null (after one warning line). */
+export function installNativeBackend(): NativeBackend | null {
+  const native = nativeBackend();
+  if (native !== null) setBackend(native);
+  return native;
+}
+
+/** For `alexnet info`: the kernel set in use, the thread count and the CPU features, or null without the addon. */
+export function nativeInfo(): NativeInfo | null {
+  const addon = loadNativeAddon({ warn: false });
+  if (addon === null) return null;
+  const info = addon.info();
+  return { simd: info.simd, threads: info.threads, cpuFeatures: info.cpuFeatures };
+}

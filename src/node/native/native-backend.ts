@@ -1,0 +1,177 @@
+/**
+ * The native backend: every kernel of the Backend interface runs in the C++
+ * addon, on the caller's Float32Arrays (zero-copy: the addon reads and writes
+ * their memory directly), with SIMD kernels and the addon's own thread pool.
+ */
+import type {
+  AsyncKernels, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper,
+} from '../../backend/backend.js';
+import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
+
+/**
+ * Convolution weights prepared once for inference (e.g. after loading a
+ * model in eval mode): the addon keeps them in its micro-kernel layout, plus
+ * Winograd-transformed filters for 3×3 stride-1 layers. Valid for any batch
+ * and spatial size; only the weight shape must match. Stale once the
+ * original weights change.
+ */
+export interface PackedConv2dWeight {
+  readonly kind: 'native-packed-conv2d';
+  readonly handle: PackedConvHandle;
+  /** Frees the packed copy now rather than when it is garbage-collected. */
+  dispose(): void;
+}
+
+/** The async kernels, plus the packed-weight convolution. */
+export interface NativeAsyncKernels extends AsyncKernels {
+  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): Promise<void>;
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native';
+  readonly async: NativeAsyncKernels;
+
+  constructor(private readonly addon: NativeAddon) {
+    this.async = {
+      conv2dForward: (g, x, w, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, w, bias, out, fuseRelu),
+      linearForward: (batch, inF, outF, x, w, bias, out, fuseRelu) =>
+        addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
+      conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) =>
+        addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
+    };
+  }
+
+  /** The addon's kernel set, thread count and CPU features. */
+  info(): NativeAddonInfo {
+    return this.addon.info();
+  }
+
+  /** Selects a kernel set (for tests and benchmarks); returns the one in effect, clamped to the CPU. */
+  setSimd(level: SimdLevel): SimdLevel {
+    return this.addon.setSimd(level);
+  }
+
+  setThreads(threads: number): number {
+    return this.addon.setThreads(threads);
+  }
+
+  /** The FMA peak (GFLOP/s) of the current kernel set on all threads, for benchmarks. */
+  peakGflops(seconds?: number): number {
+    return this.addon.peakGflops(seconds);
+  }
+
+  // ---- weight packing (inference) ----
+
+  packConv2dWeight(g: Conv2dGeometry, w: Float32Array): PackedConv2dWeight {
+    const addon = this.addon;
+    const handle = addon.packConvWeight(g, w);
+    return { kind: 'native-packed-conv2d', handle, dispose: () => addon.disposePackedWeight(handle) };
+  }
+
+  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): void {
+    this.addon.conv2dForwardPacked(g, packed.handle, x, bias, out, fuseRelu);
+  }
+
+  // ---- the Backend interface ----
+
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+    this.addon.gemm(transA, transB, M, N, K, A, B, C, accumulate);
+  }
+
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+    out: Float32Array, fuseRelu: boolean): void {
+    this.addon.conv2dForward(g, x, w, bias, out, fuseRelu);
+  }
+
+  conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void {
+    this.addon.conv2dBackwardData(g, gradOut, w, gradIn);
+  }
+
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array,
+    gradBias: Float32Array | null): void {
+    this.addon.conv2dBackwardWeight(g, x, gradOut, gradW, gradBias);
+  }
+
+  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
+    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+    this.addon.linearForward(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu);
+  }
+
+  reluForward(x: Float32Array, out: Float32Array): void {
+    this.addon.reluForward(x, out);
+  }
+
+  reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void {
+    this.addon.reluBackward(gradOut, y, gradIn);
+  }
+
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void {
+    this.addon.lrnForward(g, x, out, scale);
+  }
+
+  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
+    gradOut: Float32Array, gradIn: Float32Array): void {
+    this.addon.lrnBackward(g, x, out, scale, gradOut, gradIn);
+  }
+
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void {
+    this.addon.maxPool2dForward(g, x, out, argmax);
+  }
+
+  maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
+    this.addon.maxPool2dBackward(g, gradOut, argmax, gradIn);
+  }
+
+  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number,
+    x: Float32Array, out: Float32Array): void {
+    this.addon.adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x, out);
+  }
+
+  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number,
+    gradOut: Float32Array, gradIn: Float32Array): void {
+    this.addon.adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradIn);
+  }
+
+  logSoftmaxForward(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
+    this.addon.logSoftmaxForward(rows, cols, x, out);
+  }
+
+  logSoftmaxBackward(rows: number, cols: number, gradOut: Float32Array, out: Float32Array, gradIn: Float32Array): void {
+    this.addon.logSoftmaxBackward(rows, cols, gradOut, out, gradIn);
+  }
+
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.addon.add(a, b, out);
+  }
+
+  sub(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.addon.sub(a, b, out);
+  }
+
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.addon.mul(a, b, out);
+  }
+
+  div(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.addon.div(a, b, out);
+  }
+
+  scale(a: Float32Array, s: number, out: Float32Array): void {
+    this.addon.scale(a, s, out);
+  }
+
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+    this.addon.axpy(alpha, x, y);
+  }
+
+  sum(a: Float32Array): number {
+    return this.addon.sum(a);
+  }
+
+  sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
+    this.addon.sgdStep(h, param, grad, momentumBuffer);
+  }
+}
