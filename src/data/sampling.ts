@@ -6,21 +6,12 @@
  * same augmentations — whether the run was resumed at e, and whichever
  * thread processed the sample.
  */
-import { Generator } from '../tensor/random.js';
+import { fmix32, Generator } from '../tensor/random.js';
 
 /** Domain tags keep the shuffle stream and the sample streams apart. */
 const SHUFFLE_STREAM = 0x5348_5546;
 const SAMPLE_STREAM = 0x5341_4d50;
 
-/** murmur3's 32-bit finalizer: a bijective avalanche mix. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Splits a safe integer into two uint32 words so seeds above 2^32 are not truncated. */
 function words(value: number, what: string): [number, number] {

@@ -9,17 +9,9 @@
  */
 import type { Module } from '../../src/nn/module.js';
 import { numel, type Shape } from '../../src/tensor/shape.js';
+import { fmix32 } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
-/** murmur3's 32-bit finalizer: every input bit affects every output bit. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Fills `out` with scale · u_i for the stream k. */
 export function fillHashUniform(out: Float32Array, k: number, scale: number): Float32Array {
