@@ -6,24 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 
-/** The record every runner prints (`alexnet bench --json` and its counterparts). */
-export interface Measurement {
+import type { EngineBenchResult } from '../../src/node/bench/engine-bench.js';
+
+/**
+ * The record every runner prints: `alexnet bench --json`'s, with the
+ * framework left open for the other runners (onnxruntime, PyTorch, TF.js).
+ */
+export interface Measurement extends Omit<EngineBenchResult, 'framework'> {
   framework: string;
-  model: string;
-  mode: 'inference' | 'train';
-  batch: number;
-  input_size: number;
-  backend: string;
-  /** Threads of alexnet-ts's threaded js backend. */
-  threads?: number;
-  images_per_s: number;
-  ms_per_batch: number;
-  peak_rss_mb: number;
-  warmup: number;
-  iters: number;
-  times_ms: number[];
   version?: string;
-  layers?: { name: string; type: string; ms: number; fusedRelu: boolean }[];
 }
 
 export type ChildOutcome = { ok: true; measurement: Measurement; wallMs: number } | { ok: false; reason: string; wallMs: number };
