@@ -3,10 +3,27 @@
  * exports `register(program: Command): void`, and listing it here.
  */
 import type { Command } from 'commander';
+import { registerGlobalOptions } from '../options.js';
+import { register as registerSummary } from './summary.js';
+import { register as registerRun } from './run.js';
+import { register as registerClassify } from './classify.js';
+import { register as registerInfo } from './info.js';
+import { register as registerTrain } from './train.js';
+import { register as registerEval } from './eval.js';
+import { register as registerBench } from './bench.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [
+  registerGlobalOptions,
+  registerSummary,
+  registerRun,
+  registerClassify,
+  registerInfo,
+  registerTrain,
+  registerEval,
+  registerBench,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,0 +1,94 @@
+/**
+ * `alexnet eval`: top-1 and top-5 error of a model's weights on the
+ * validation split of a data set (Fashion-MNIST's test set, or DIR/val),
+ * printed as the article's model table, or as JSON.
+ */
+import { Option, type Command } from 'commander';
+import { DataLoader } from '../../data/data-loader.js';
+import { evaluate } from '../../../train/evaluate.js';
+import { isFashionMnist, openRunData } from '../../train/datasets.js';
+import { firstConvWeight } from '../../train/filters-png.js';
+import { createProgress } from '../../train/progress.js';
+import { defaultImageSize } from './train.js';
+import { runAction } from '../run-action.js';
+import { loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { resolve } from 'node:path';
+
+interface EvalFlags {
+  model: string;
+  weights: string;
+  numClasses?: string;
+  dataset: string;
+  data?: string;
+  imageSize?: string;
+  batchSize: string;
+  workers: string;
+  json?: boolean;
+}
+
+export interface EvalReport {
+  model: string;
+  weights: string;
+  dataset: string;
+  images: number;
+  image_size: number;
+  parameters: number;
+  loss: number;
+  top1_error: number;
+  top5_error: number;
+}
+
+/** The article's model table: model, parameters, top-1 and top-5 error. */
+export function formatEvalTable(r: EvalReport): string {
+  const rows = [
+    ['Model', 'Parameters', 'Top-1 error', 'Top-5 error'],
+    [r.model, r.parameters.toLocaleString('en-US'), `${(100 * r.top1_error).toFixed(2)}%`, `${(100 * r.top5_error).toFixed(2)}%`],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row: string[]): string => `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(rows[0]), rule, line(rows[1])].join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('top-1 and top-5 error of weights on a validation set (Fashion-MNIST test split or DIR/val)')
+    .addOption(modelOption())
+    .requiredOption('--weights <weights>', 'a weights file (.pth state dict or training checkpoint, .safetensors), or DEFAULT for torchvision\'s ImageNet weights')
+    .addOption(numClassesOption())
+    .requiredOption('--dataset <name>', 'fashion-mnist, fashion-mnist-subset, or DIR with DIR/val/<class>/')
+    .option('--data <path>', 'directory holding the Fashion-MNIST files')
+    .option('--image-size <s>', 'input side in pixels (default: as in training)')
+    .addOption(new Option('--batch-size <b>', 'images per forward pass').default('128'))
+    .addOption(new Option('--workers <n>', 'worker threads preparing batches').default('0'))
+    .option('--json', 'print the result as JSON')
+    .action(runAction(async (flags: EvalFlags) => {
+      const entry = parseModel(flags.model);
+      const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
+      const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
+      if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+      const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses });
+      const inChannels = firstConvWeight(model).shape[1];
+      const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
+      if (numClasses < data.classes.length) throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);
+      const loader = new DataLoader(data.val, { batchSize: parsePositiveInt(flags.batchSize, '--batch-size'), numWorkers: parseNonNegativeInt(flags.workers, '--workers') });
+      const progress = createProgress(flags.json ? 'none' : 'auto');
+      progress.start('eval', data.val.length, 0, false);
+      const t0 = performance.now();
+      const result = await evaluate(model, loader, {
+        onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
+      });
+      progress.stop();
+      await loader.close();
+      const report: EvalReport = {
+        model: entry.name, weights: flags.weights, dataset: flags.dataset, images: result.samples, image_size: imageSize,
+        parameters: model.numParameters(), loss: result.loss, top1_error: result.top1Error, top5_error: result.top5Error,
+      };
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${data.description}; ${imageSize}×${imageSize} px; mean loss ${result.loss.toFixed(4)}\n\n${formatEvalTable(report)}\n`);
+      }
+    }));
+}

@@ -1,0 +1,46 @@
+/**
+ * Evaluation over a stream of batches: the model in eval mode (dropout off),
+ * no graph recorded, and the loss, top-1 and top-5 error accumulated. The
+ * model's previous mode is restored afterwards.
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import type { Module } from '../nn/module.js';
+import { crossEntropy } from '../ops/loss.js';
+import { shapeToString } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ClassificationMeter, type ClassificationResult } from './metrics.js';
+
+export interface LabelledBatch {
+  images: Tensor;
+  labels: Int32Array;
+}
+
+export interface EvaluateOptions {
+  /** Called after every batch with the number of samples done so far. */
+  onBatch?: (samplesDone: number) => void;
+}
+
+/** Logits [B, classes] of one batch without recording a graph (the model's mode is left as it is). */
+export function logitsNoGrad(model: Module, images: Tensor): Tensor {
+  const logits = noGrad(() => model.call(images));
+  if (logits.ndim !== 2) throw new Error(`the model returned shape ${shapeToString(logits.shape)}, expected logits [batch, classes]`);
+  return logits;
+}
+
+export async function evaluate(model: Module, batches: AsyncIterable<LabelledBatch>, options: EvaluateOptions = {}): Promise<ClassificationResult> {
+  const wasTraining = model.training;
+  model.eval();
+  const meter = new ClassificationMeter();
+  try {
+    // Grad mode is switched off around each forward only, never across an await.
+    for await (const batch of batches) {
+      const logits = logitsNoGrad(model, batch.images);
+      const loss = noGrad(() => crossEntropy(logits, batch.labels).item());
+      meter.add(loss, logits.data, logits.shape[0], logits.shape[1], batch.labels);
+      options.onBatch?.(meter.samples);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return meter.result();
+}

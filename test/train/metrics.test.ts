@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { argmaxRows, ClassificationMeter, countTopK, inTopK } from '../../src/train/metrics.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { filterGrid } from '../../src/train/filter-grid.js';
+import { Linear } from '../../src/nn/layers/linear.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { formatEvalTable } from '../../src/node/cli/commands/eval.js';
+
+test('top-k counts the label among the k best scores, ties to the lower class index', () => {
+  // Row 0: label 2 is the best; row 1: label 0 is 3rd; row 2: label 1 ties with class 0 (ranked after it).
+  const logits = Float32Array.of(
+    0.1, 0.2, 0.9, 0.0, -1, 0.3,
+    0.5, 0.9, 0.8, 0.1, 0.2, 0.0,
+    0.7, 0.7, 0.1, 0.1, 0.1, 0.1,
+  );
+  const labels = Int32Array.of(2, 0, 1);
+  assert.equal(countTopK(logits, 3, 6, labels, 1), 1);
+  assert.equal(countTopK(logits, 3, 6, labels, 2), 2);
+  assert.equal(countTopK(logits, 3, 6, labels, 3), 3);
+  assert.equal(inTopK(Float32Array.of(NaN, 1), 0, 2, 0, 2), false);
+  assert.deepEqual([...argmaxRows(logits, 3, 6)], [2, 1, 0]);
+  assert.equal(countTopK(Float32Array.of(1, 2, 3), 1, 3, [0], 5), 1, 'k is capped at the class count');
+  assert.throws(() => countTopK(logits, 3, 6, Int32Array.of(0, 6, 1), 1), /label 6 of row 1 is not a class index 0..5/);
+});
+
+test('ClassificationMeter weights batch losses by batch size', () => {
+  const meter = new ClassificationMeter();
+  meter.add(1.0, Float32Array.of(1, 0, 0, 1), 2, 2, [0, 0]);
+  meter.add(4.0, Float32Array.of(0, 1), 1, 2, [1]);
+  const r = meter.result();
+  assert.equal(r.samples, 3);
+  assert.equal(r.loss, 2);
+  assert.equal(r.top1Error, 1 / 3);
+  assert.equal(r.top5Error, 0);
+});
+
+test('evaluate runs in eval mode without a graph and restores the mode', async () => {
+  const model = new Linear(2, 3);
+  model.weight.data.set([1, 0, 0, 1, -1, -1]);
+  model.bias!.data.set([0, 0, 0]);
+  model.train();
+  let sawTraining = true;
+  model.registerForwardHook((m, _x, y) => {
+    sawTraining = m.training;
+    assert.equal(y.gradFn, null, 'no graph recorded');
+  });
+  async function* batches() {
+    yield { images: Tensor.from([[2, 1], [0, 3]]), labels: Int32Array.of(0, 1) };
+    yield { images: Tensor.from([[-5, -5]]), labels: Int32Array.of(0) };
+  }
+  const r = await evaluate(model, batches());
+  assert.equal(sawTraining, false);
+  assert.equal(model.training, true);
+  assert.equal(r.samples, 3);
+  assert.equal(r.top1Error, 1 / 3);
+  assert.ok(Number.isFinite(r.loss) && r.loss > 0);
+});
+
+test('filterGrid normalizes each kernel and lays them out on a grid', () => {
+  // Two 1-channel 2×2 kernels: a ramp and a constant.
+  const weight = Tensor.from([0, 1, 2, 3, 5, 5, 5, 5], [2, 1, 2, 2]);
+  const grid = filterGrid(weight, { scale: 2, gap: 1, columns: 2 });
+  assert.equal(grid.channels, 1);
+  assert.equal(grid.width, 2 * 4 + 3 * 1);
+  assert.equal(grid.height, 4 + 2);
+  const at = (x: number, y: number): number => grid.pixels[y * grid.width + x];
+  assert.equal(at(0, 0), 255, 'gap is white');
+  assert.equal(at(1, 1), 0, 'ramp minimum');
+  assert.equal(at(2, 2), 0, 'pixel repetition');
+  assert.equal(at(3, 1), 85);
+  assert.equal(at(4, 4), 255, 'ramp maximum');
+  assert.equal(at(6, 1), 128, 'constant kernel is mid-gray');
+  const rgb = filterGrid(Tensor.zeros([64, 3, 11, 11]));
+  assert.equal(rgb.channels, 3);
+  assert.equal(rgb.width, 8 * 66 + 9 * 2);
+  assert.throws(() => filterGrid(Tensor.zeros([3, 3])), /convolution weight \[out, in, kH, kW\]/);
+});
+
+test('the eval table has the article\'s columns', () => {
+  const table = formatEvalTable({
+    model: 'alexnet', weights: 'w.pth', dataset: 'fashion-mnist', images: 10000, image_size: 64,
+    parameters: 57044810, loss: 0.4, top1_error: 0.1452, top5_error: 0.0038,
+  });
+  assert.equal(table, [
+    '| Model   | Parameters | Top-1 error | Top-5 error |',
+    '|---------|-----------:|------------:|------------:|',
+    '| alexnet | 57,044,810 |      14.52% |       0.38% |',
+  ].join('\n'));
+});
