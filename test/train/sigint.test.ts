@@ -27,7 +27,10 @@ test('SIGINT saves a checkpoint at the current step and exits with status 130', 
       child.kill('SIGINT');
     }
   });
+  // A child that ignored the signal would otherwise train for 100,000 epochs.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(guard);
   assert.ok(signalled, `the child never reached step 12; stdout: ${stdout.slice(-500)} stderr: ${stderr.slice(-2000)}`);
   assert.equal(code, 130, `exit code; stderr: ${stderr}`);
   const status = /status interrupted at step (\d+)/.exec(stdout);

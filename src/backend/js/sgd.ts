@@ -8,14 +8,17 @@ import type { SgdHyper } from '../backend.js';
 export function sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
   const useMomentum = h.momentum !== 0;
   if (useMomentum && momentumBuffer === null) throw new Error('sgdStep: momentum is set but no momentum buffer was given');
+  // Every operation rounds to float32, as torch's float32 kernels do, so the update matches torch bit for bit.
+  const f = Math.fround;
+  const negLr = f(-h.lr), wd = f(h.weightDecay), m = f(h.momentum), keep = f(1 - h.dampening);
   for (let i = 0; i < param.length; i++) {
     let d = grad[i];
-    if (h.weightDecay !== 0) d += h.weightDecay * param[i];
+    if (h.weightDecay !== 0) d = f(d + f(wd * param[i]));
     if (useMomentum) {
-      const buf = h.firstStep ? d : h.momentum * momentumBuffer![i] + (1 - h.dampening) * d;
+      const buf = h.firstStep ? d : f(f(momentumBuffer![i] * m) + f(keep * d));
       momentumBuffer![i] = buf;
-      d = h.nesterov ? d + h.momentum * buf : buf;
+      d = h.nesterov ? f(d + f(m * buf)) : buf;
     }
-    param[i] -= h.lr * d;
+    param[i] = f(param[i] + f(negLr * d));
   }
 }
