@@ -30,6 +30,19 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
   // Buffers this walk allocated itself; only these may be summed into in place,
   // since an op's backward may hand the same array to several inputs.
   const owned = new Set<Float32Array>();
+  // Buffers that exactly one pending gradient refers to (made by one backward,
+  // handed to one input, seen nowhere else). A leaf without .grad can take such
+  // a buffer as its gradient instead of copying it: for AlexNet that saves
+  // allocating and copying every weight gradient (228 MB) on each step.
+  const everSeen = new Set<Float32Array>([gradient]);
+  const exclusive = new Set<Float32Array>();
+  const note = (g: Float32Array): void => {
+    if (everSeen.has(g)) exclusive.delete(g);
+    else {
+      everSeen.add(g);
+      exclusive.add(g);
+    }
+  };
 
   for (const tensor of order) {
     const grad = pending.get(tensor);
@@ -41,7 +54,7 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     owned.delete(grad);
     const fn = tensor.gradFn;
     if (fn === null) {
-      tensor.accumulateGrad(grad);
+      tensor.accumulateGrad(grad, exclusive.has(grad));
       continue;
     }
     const inputGrads = fn.backward(grad);
@@ -54,6 +67,7 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
       if (g.length !== input.data.length) {
         throw new Error(`${fn.name}: gradient for input ${i} has ${g.length} elements, expected ${input.data.length}`);
       }
+      note(g);
       const sofar = pending.get(input);
       if (sofar === undefined) {
         pending.set(input, g);
@@ -63,6 +77,7 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
         const sum = new Float32Array(sofar);
         backend.axpy(1, g, sum);
         owned.add(sum);
+        note(sum);
         pending.set(input, sum);
       }
     });

@@ -177,10 +177,14 @@ export class Tensor {
     runBackward(this, seed);
   }
 
-  /** Adds g into .grad (allocating it on first use). Called by autograd for leaves. */
-  accumulateGrad(g: Float32Array): void {
+  /**
+   * Adds g into .grad (allocating it on first use). Called by autograd for
+   * leaves; `adopt` says g is referenced nowhere else, so a first gradient can
+   * keep that buffer instead of a copy.
+   */
+  accumulateGrad(g: Float32Array, adopt = false): void {
     if (this.grad === null) {
-      this.grad = new Tensor(new Float32Array(g), this.shape);
+      this.grad = new Tensor(adopt ? g : new Float32Array(g), this.shape);
     } else {
       getBackend().axpy(1, g, this.grad.data);
     }
