@@ -103,17 +103,10 @@ napi_value conv2dForwardAsync(napi_env env, napi_callback_info info) {
 // linearForwardAsync(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu) → Promise<void>
 napi_value linearForwardAsync(napi_env env, napi_callback_info info) {
   return guarded(env, "linearForwardAsync", [&] {
-    Args args(env, info, "linearForwardAsync");
-    const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
-                  outF = args.integer(2, "outFeatures", 1);
-    auto x = args.f32(3, "x", batch * inF);
-    auto w = args.f32(4, "w", outF * inF);
-    auto bias = args.f32OrNull(5, "bias", outF);
-    auto out = args.f32(6, "out", batch * outF);
-    const bool relu = args.boolean(7, "fuseRelu");
+    const LinearArgs a = readLinearArgs(Args(env, info, "linearForwardAsync"));
     const KernelSet* ks = &currentKernels();
-    return AsyncJob::queue(env, "linearForwardAsync", {x.value, w.value, bias.value, out.value}, [=] {
-      linearForward(*ks, batch, inF, outF, x.data, w.data, bias.data, out.data, relu);
+    return AsyncJob::queue(env, "linearForwardAsync", {a.x.value, a.w.value, a.bias.value, a.out.value}, [=] {
+      linearForward(*ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
     });
   });
 }

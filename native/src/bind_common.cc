@@ -27,6 +27,19 @@ ConvGeom readConvGeom(const Args& args, size_t i) {
   return g;
 }
 
+LinearArgs readLinearArgs(const Args& args) {
+  const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
+                outF = args.integer(2, "outFeatures", 1);
+  return {batch,
+          inF,
+          outF,
+          args.f32(3, "x", batch * inF),
+          args.f32(4, "w", outF * inF),
+          args.f32OrNull(5, "bias", outF),
+          args.f32(6, "out", batch * outF),
+          args.boolean(7, "fuseRelu")};
+}
+
 PoolGeom readPoolGeom(const Args& args, size_t i) {
   napi_value o = args.object(i, "geometry");
   PoolGeom g;

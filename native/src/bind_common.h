@@ -17,6 +17,15 @@ ConvGeom readConvGeom(const Args& args, size_t i);
 PoolGeom readPoolGeom(const Args& args, size_t i);
 LrnParams readLrnParams(const Args& args, size_t i);
 
+// The arguments of linearForward and linearForwardAsync:
+// (batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu).
+struct LinearArgs {
+  int64_t batch, inFeatures, outFeatures;
+  ArrayView<float> x, w, bias, out;
+  bool relu;
+};
+LinearArgs readLinearArgs(const Args& args);
+
 // Adds `count` functions to `exports`.
 void defineFunctions(napi_env env, napi_value exports, const Export* functions, size_t count);
 

@@ -30,15 +30,9 @@ napi_value gemmBinding(napi_env env, napi_callback_info info) {
 // linearForward(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu)
 napi_value linearForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "linearForward", [&] {
-    Args args(env, info, "linearForward");
-    const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
-                  outF = args.integer(2, "outFeatures", 1);
-    auto x = args.f32(3, "x", batch * inF);
-    auto w = args.f32(4, "w", outF * inF);
-    auto bias = args.f32OrNull(5, "bias", outF);
-    auto out = args.f32(6, "out", batch * outF);
-    const bool relu = args.boolean(7, "fuseRelu");
-    linearForward(currentKernels(), batch, inF, outF, x.data, w.data, bias.data, out.data, relu);
+    const LinearArgs a = readLinearArgs(Args(env, info, "linearForward"));
+    linearForward(currentKernels(), a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data,
+                  a.relu);
     return undefinedValue(env);
   });
 }
