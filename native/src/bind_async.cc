@@ -105,9 +105,8 @@ napi_value linearForwardAsync(napi_env env, napi_callback_info info) {
   return guarded(env, "linearForwardAsync", [&] {
     const LinearArgs a = readLinearArgs(Args(env, info, "linearForwardAsync"));
     const KernelSet* ks = &currentKernels();
-    return AsyncJob::queue(env, "linearForwardAsync", {a.x.value, a.w.value, a.bias.value, a.out.value}, [=] {
-      linearForward(*ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
-    });
+    return AsyncJob::queue(env, "linearForwardAsync", {a.x.value, a.weightValue, a.bias.value, a.out.value},
+                           [=] { runLinear(*ks, a); });
   });
 }
 

@@ -30,14 +30,21 @@ ConvGeom readConvGeom(const Args& args, size_t i) {
 LinearArgs readLinearArgs(const Args& args) {
   const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
                 outF = args.integer(2, "outFeatures", 1);
-  return {batch,
-          inF,
-          outF,
-          args.f32(3, "x", batch * inF),
-          args.f32(4, "w", outF * inF),
-          args.f32OrNull(5, "bias", outF),
-          args.f32(6, "out", batch * outF),
-          args.boolean(7, "fuseRelu")};
+  LinearArgs a{batch, inF, outF, args.f32(3, "x", batch * inF), {}, args.f32OrNull(5, "bias", outF),
+               args.f32(6, "out", batch * outF), args.boolean(7, "fuseRelu"), nullptr, args[4]};
+  if (isPackedHandle(args, 4)) {
+    a.packed = packedLinearArg(args, 4, "packed");
+    if (a.packed->outFeatures != outF || a.packed->inFeatures != inF)
+      args.fail("the packed weight was made for another layer shape");
+  } else {
+    a.w = args.f32(4, "w", outF * inF);
+  }
+  return a;
+}
+
+void runLinear(const KernelSet& ks, const LinearArgs& a) {
+  if (a.packed) linearForwardBf16(a.batch, a.x.data, *a.packed, a.bias.data, a.out.data, a.relu);
+  else linearForward(ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
 }
 
 PoolGeom readPoolGeom(const Args& args, size_t i) {
@@ -101,8 +108,38 @@ bool isPackedHandle(const Args& args, size_t i) {
 
 std::shared_ptr<const PackedConvWeight> packedConvArg(const Args& args, size_t i, const char* name) {
   auto* holder = static_cast<PackedHolder*>(args.external(i, name, kPackedConvTag));
-  if (!holder->packed) args.fail(std::string(name) + " was disposed");
+  if (holder->empty()) args.fail(std::string(name) + " was disposed");
+  if (!holder->packed) args.fail(std::string(name) + " is a linear layer's packed weight, not a convolution's");
   return holder->packed;
+}
+
+std::shared_ptr<const PackedLinearWeight> packedLinearArg(const Args& args, size_t i, const char* name) {
+  auto* holder = static_cast<PackedHolder*>(args.external(i, name, kPackedConvTag));
+  if (holder->empty()) args.fail(std::string(name) + " was disposed");
+  if (!holder->linear) args.fail(std::string(name) + " is a convolution's packed weight, not a linear layer's");
+  return holder->linear;
+}
+
+namespace {
+
+void finalizePacked(napi_env env, void* data, void*) {
+  auto* holder = static_cast<PackedHolder*>(data);
+  int64_t ignored;
+  if (!holder->empty()) napi_adjust_external_memory(env, -holder->bytes, &ignored);
+  delete holder;
+}
+
+}  // namespace
+
+napi_value packedHandle(napi_env env, std::unique_ptr<PackedHolder> holder) {
+  const int64_t bytes = holder->bytes;
+  napi_value handle;
+  check(env, napi_create_external(env, holder.get(), finalizePacked, nullptr, &handle), "napi_create_external");
+  holder.release();
+  check(env, napi_type_tag_object(env, handle, &kPackedConvTag), "napi_type_tag_object");
+  int64_t ignored;
+  napi_adjust_external_memory(env, bytes, &ignored);
+  return handle;
 }
 
 }  // namespace js

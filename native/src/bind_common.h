@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "conv.h"
+#include "linear.h"
 #include "napi_util.h"
 #include "ops.h"
 
@@ -18,12 +19,16 @@ PoolGeom readPoolGeom(const Args& args, size_t i);
 LrnParams readLrnParams(const Args& args, size_t i);
 
 // The arguments of linearForward and linearForwardAsync:
-// (batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu).
+// (batch, inFeatures, outFeatures, x, w | packed, bias, out, fuseRelu).
 struct LinearArgs {
   int64_t batch, inFeatures, outFeatures;
   ArrayView<float> x, w, bias, out;
   bool relu;
+  std::shared_ptr<const PackedLinearWeight> packed;  // set when w is a packed handle (w then empty)
+  napi_value weightValue;                            // w or the handle, kept alive by async jobs
 };
+// Runs the linear layer the arguments describe (packed bf16 or fp32 weights).
+void runLinear(const KernelSet& ks, const LinearArgs& a);
 LinearArgs readLinearArgs(const Args& args);
 
 // Adds `count` functions to `exports`.
@@ -34,13 +39,22 @@ extern const napi_type_tag kPackedConvTag;
 // What a handle points to. Shared so that an async job still running keeps
 // the packed data alive when the handle is disposed.
 struct PackedHolder {
-  std::shared_ptr<const PackedConvWeight> packed;
+  std::shared_ptr<const PackedConvWeight> packed;        // a convolution's weight, or
+  std::shared_ptr<const PackedLinearWeight> linear;      // a linear layer's
   int64_t bytes = 0;  // reported to the JS engine as external memory
+  void reset() {
+    packed.reset();
+    linear.reset();
+  }
+  bool empty() const { return !packed && !linear; }
 };
 // Whether argument i is a packed-weight handle.
 bool isPackedHandle(const Args& args, size_t i);
 // The packed weight behind a handle argument; throws if it was disposed.
 std::shared_ptr<const PackedConvWeight> packedConvArg(const Args& args, size_t i, const char* name);
+std::shared_ptr<const PackedLinearWeight> packedLinearArg(const Args& args, size_t i, const char* name);
+// Wraps a holder in a tagged External whose finalizer frees it (and reports the bytes to the engine).
+napi_value packedHandle(napi_env env, std::unique_ptr<PackedHolder> holder);
 
 void registerInfo(napi_env env, napi_value exports);
 void registerMatmul(napi_env env, napi_value exports);

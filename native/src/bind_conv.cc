@@ -6,31 +6,44 @@ namespace js {
 
 namespace {
 
-void finalizePacked(napi_env env, void* data, void*) {
-  auto* holder = static_cast<PackedHolder*>(data);
-  int64_t ignored;
-  if (holder->packed) napi_adjust_external_memory(env, -holder->bytes, &ignored);
-  delete holder;
+// Reads an optional precision argument: "fp32" (the default) or "bf16";
+// bf16 fails here, with the reason, on a CPU without bf16 kernels.
+bool readBf16(const Args& args, size_t i) {
+  if (args.isNullish(i)) return false;
+  const std::string p = args.string(i, "precision");
+  if (p == "fp32") return false;
+  if (p != "bf16") args.fail("precision must be 'fp32' or 'bf16', got '" + p + "'");
+  if (bf16Kernels() == nullptr) args.fail(bf16Unsupported());
+  return true;
 }
 
-// packConvWeight(geometry, w) → handle. Only the weight-related fields of the
-// geometry matter; the handle works for any batch and spatial size.
+// packConvWeight(geometry, w, precision?) → handle. Only the weight-related
+// fields of the geometry matter; the handle works for any batch and spatial size.
 napi_value packConvWeightBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "packConvWeight", [&] {
     Args args(env, info, "packConvWeight");
     ConvGeom g = readConvGeom(args, 0);
     auto w = args.f32(1, "w", g.weightSize());
+    const bool bf16 = readBf16(args, 2);
     auto holder = std::make_unique<PackedHolder>();
-    holder->packed = packConvWeight(currentKernels(), g, w.data);
+    holder->packed = bf16 ? packConvWeightBf16(currentKernels(), g, w.data) : packConvWeight(currentKernels(), g, w.data);
     holder->bytes = static_cast<int64_t>(holder->packed->bytes());
-    const int64_t bytes = holder->bytes;
-    napi_value handle;
-    check(env, napi_create_external(env, holder.get(), finalizePacked, nullptr, &handle), "napi_create_external");
-    holder.release();
-    check(env, napi_type_tag_object(env, handle, &kPackedConvTag), "napi_type_tag_object");
-    int64_t ignored;
-    napi_adjust_external_memory(env, bytes, &ignored);
-    return handle;
+    return packedHandle(env, std::move(holder));
+  });
+}
+
+// packLinearWeight(outFeatures, inFeatures, w, precision) → handle (bf16 only:
+// the fp32 linear kernels read the weight in place).
+napi_value packLinearWeightBinding(napi_env env, napi_callback_info info) {
+  return guarded(env, "packLinearWeight", [&] {
+    Args args(env, info, "packLinearWeight");
+    const int64_t outF = args.integer(0, "outFeatures", 1), inF = args.integer(1, "inFeatures", 1);
+    auto w = args.f32(2, "w", outF * inF);
+    if (!readBf16(args, 3)) args.fail("packLinearWeight packs for bf16 only (fp32 weights are used in place)");
+    auto holder = std::make_unique<PackedHolder>();
+    holder->linear = packLinearWeightBf16(outF, inF, w.data);
+    holder->bytes = static_cast<int64_t>(holder->linear->bytes());
+    return packedHandle(env, std::move(holder));
   });
 }
 
@@ -39,10 +52,10 @@ napi_value disposePackedBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "disposePackedWeight", [&] {
     Args args(env, info, "disposePackedWeight");
     auto* holder = static_cast<PackedHolder*>(args.external(0, "handle", kPackedConvTag));
-    if (holder->packed) {
+    if (!holder->empty()) {
       int64_t ignored;
       napi_adjust_external_memory(env, -holder->bytes, &ignored);
-      holder->packed.reset();  // freed now, or when the last async job using it ends
+      holder->reset();  // freed now, or when the last async job using it ends
     }
     return undefinedValue(env);
   });
@@ -111,6 +124,7 @@ napi_value conv2dBackwardWeightBinding(napi_env env, napi_callback_info info) {
 void registerConv(napi_env env, napi_value exports) {
   static const Export functions[] = {
       {"packConvWeight", packConvWeightBinding},
+      {"packLinearWeight", packLinearWeightBinding},
       {"disposePackedWeight", disposePackedBinding},
       {"conv2dForward", conv2dForwardBinding},
       {"conv2dForwardPacked", conv2dForwardPackedBinding},

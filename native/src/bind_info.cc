@@ -1,6 +1,9 @@
 // info(), setSimd(), setThreads(): what the addon runs on, and switches for tests and benchmarks.
 #include "bind_common.h"
+#include "bf16.h"
 #include "cpu_dispatch.h"
+#include "cpu_info.h"
+#include "cpu_tuning.h"
 #include "peak.h"
 #include "thread_pool.h"
 #include "tile_kernel.h"
@@ -22,6 +25,27 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "threads", numberValue(env, poolThreads())), "set");
     check(env, napi_set_named_property(env, result, "tileRows", numberValue(env, ks.mr)), "set");
     check(env, napi_set_named_property(env, result, "tileColumns", numberValue(env, ks.nr)), "set");
+    // The CPU as CPUID describes it, and the tuning row chosen for it.
+    const CpuInfo& cpu = cpuInfo();
+    napi_value c;
+    check(env, napi_create_object(env, &c), "napi_create_object");
+    check(env, napi_set_named_property(env, c, "vendor", stringValue(env, cpu.vendor.c_str())), "set");
+    check(env, napi_set_named_property(env, c, "brand", stringValue(env, cpu.brand.c_str())), "set");
+    check(env, napi_set_named_property(env, c, "family", numberValue(env, cpu.family)), "set");
+    check(env, napi_set_named_property(env, c, "model", numberValue(env, cpu.model)), "set");
+    check(env, napi_set_named_property(env, c, "l1d", numberValue(env, static_cast<double>(cpu.l1d))), "set");
+    check(env, napi_set_named_property(env, c, "l2", numberValue(env, static_cast<double>(cpu.l2))), "set");
+    check(env, napi_set_named_property(env, c, "l3", numberValue(env, static_cast<double>(cpu.l3))), "set");
+    check(env, napi_set_named_property(env, c, "description", stringValue(env, cpu.describe().c_str())), "set");
+    check(env, napi_set_named_property(env, result, "cpu", c), "set");
+    check(env, napi_set_named_property(env, result, "tuning", stringValue(env, cpuTuning().row)), "set");
+    const Bf16Kernels* bk = bf16Kernels();
+    napi_value bf16Name;
+    if (bk != nullptr) bf16Name = stringValue(env, bk->name);
+    else check(env, napi_get_null(env, &bf16Name), "napi_get_null");
+    check(env, napi_set_named_property(env, result, "bf16", bf16Name), "set");
+    check(env, napi_set_named_property(env, result, "bf16Unsupported", stringValue(env, bf16Unsupported().c_str())),
+          "set");
     std::vector<std::string> features = cpuFeatures();
     napi_value list;
     check(env, napi_create_array_with_length(env, features.size(), &list), "napi_create_array");

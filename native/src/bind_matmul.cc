@@ -2,6 +2,8 @@
 #include "bind_common.h"
 #include "gemm.h"
 
+#include <vector>
+
 namespace alexnet {
 namespace js {
 
@@ -31,8 +33,30 @@ napi_value gemmBinding(napi_env env, napi_callback_info info) {
 napi_value linearForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "linearForward", [&] {
     const LinearArgs a = readLinearArgs(Args(env, info, "linearForward"));
-    linearForward(currentKernels(), a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data,
-                  a.relu);
+    runLinear(currentKernels(), a);
+    return undefinedValue(env);
+  });
+}
+
+// gemmBf16(M, N, K, A, B, C): C[M×N] = bf16(A[M×K]) · bf16(B[K×N]) in fp32,
+// through the bf16 micro-kernels (for tests against the rounding reference).
+napi_value gemmBf16Binding(napi_env env, napi_callback_info info) {
+  return guarded(env, "gemmBf16", [&] {
+    Args args(env, info, "gemmBf16");
+    const int64_t M = args.integer(0, "M", 1), N = args.integer(1, "N", 1), K = args.integer(2, "K", 1);
+    auto A = args.f32(3, "A", M * K);
+    auto B = args.f32(4, "B", K * N);
+    auto C = args.f32(5, "C", M * N);
+    const Bf16Kernels* bk = bf16Kernels();
+    if (bk == nullptr) args.fail(bf16Unsupported());
+    const int64_t kp = bf16Pairs(K);
+    std::vector<bf16> rows(M * 2 * kp, 0);
+    for (int64_t i = 0; i < M; ++i) bk->convert(A.data + i * K, rows.data() + i * 2 * kp, K);
+    const TileShape shape = pickBf16TileShape(*bk, N);
+    std::vector<bf16> panels(((N + shape.nr - 1) / shape.nr) * kp * shape.nr * 2);
+    packBf16Panels(false, B.data, N, K, 0, N, shape.nr, panels.data());
+    bf16Gemm(*bk, shape, M, N, kp, reinterpret_cast<const uint32_t*>(rows.data()), kp, panels.data(), C.data, N,
+             nullptr, nullptr, false);
     return undefinedValue(env);
   });
 }
@@ -40,7 +64,8 @@ napi_value linearForwardBinding(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerMatmul(napi_env env, napi_value exports) {
-  static const Export functions[] = {{"gemm", gemmBinding}, {"linearForward", linearForwardBinding}};
+  static const Export functions[] = {{"gemm", gemmBinding}, {"linearForward", linearForwardBinding},
+                                     {"gemmBf16", gemmBf16Binding}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

@@ -110,15 +110,17 @@ napi_value lrnBackwardBinding(napi_env env, napi_callback_info info) {
   });
 }
 
-// maxPool2dForward(geometry, x, out, argmax)
+// maxPool2dForward(geometry, x, out, argmax | null)
 napi_value maxPoolForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "maxPool2dForward", [&] {
     Args args(env, info, "maxPool2dForward");
     PoolGeom g = readPoolGeom(args, 0);
     auto x = args.f32(1, "x", g.planes() * g.inH * g.inW);
     auto out = args.f32(2, "out", g.planes() * g.outH * g.outW);
-    auto argmax = args.i32(3, "argmax", g.planes() * g.outH * g.outW);
-    maxPool2dForward(g, x.data, out.data, argmax.data);
+    // argmax null or undefined: inference, no indices kept.
+    int32_t* argmax = nullptr;
+    if (!args.isNullish(3)) argmax = args.i32(3, "argmax", g.planes() * g.outH * g.outW).data;
+    maxPool2dForward(g, x.data, out.data, argmax);
     return undefinedValue(env);
   });
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bf16.h"
 #include "tile_kernel.h"
 
 namespace alexnet {
@@ -53,13 +54,23 @@ struct PackedConvWeight {
   int64_t panelsPerGroup = 0;  // ceil(og / NR)
   std::vector<float> direct;   // [groups][panels][K][NR], empty when the Winograd path applies
   std::vector<float> winograd; // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
+  // bf16 inference (bf16.h): the same two layouts in pair panels, and the
+  // fp32 vectors above left empty.
+  //   directBf16:   [groups][panels][kp = ceil(K/2)][NR][2]
+  //   winogradBf16: [groups][(r+1)²][panels][ceil(cg/2)][NR][2]
+  bool isBf16 = false;
+  std::vector<bf16> directBf16;
+  std::vector<bf16> winogradBf16;
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }
   const float* directPanel(int64_t group, int64_t panel) const {
     return direct.data() + (group * panelsPerGroup + panel) * kdim() * nr;
   }
-  size_t bytes() const { return (direct.size() + winograd.size()) * sizeof(float); }
+  size_t bytes() const {
+    return (direct.size() + winograd.size()) * sizeof(float) + (directBf16.size() + winogradBf16.size()) * sizeof(bf16);
+  }
+  bool usesWinograd() const { return !winograd.empty() || !winogradBf16.empty(); }
   // Whether this packing serves geometry g: same weight shape and the same
   // stride and dilation (which decide the algorithm); any batch and size.
   bool matches(const ConvGeom& g) const {
@@ -70,6 +81,8 @@ struct PackedConvWeight {
 };
 
 std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w);
+// The bf16 packing (throws the reason when the CPU has no bf16 kernels).
+std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w);
 // Packs into `packed`, reusing its buffers' capacity (no fresh pages to fault in).
 void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed);
 

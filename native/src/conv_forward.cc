@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "conv.h"
 #include "scratch.h"
@@ -71,10 +72,63 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   });
 }
 
+std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
+  const Bf16Kernels* bk = bf16Kernels();
+  if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  const TileShape shape = pickBf16TileShape(*bk, g.og());
+  auto packed = std::make_unique<PackedConvWeight>();
+  PackedConvWeight* p = packed.get();
+  p->ks = &ks;
+  p->isBf16 = true;
+  p->mr = shape.mr;
+  p->nr = shape.nr;
+  p->outChannels = g.outChannels;
+  p->cg = g.cg();
+  p->kernelH = g.kernelH;
+  p->kernelW = g.kernelW;
+  p->groups = g.groups;
+  p->strideH = g.strideH;
+  p->strideW = g.strideW;
+  p->dilationH = g.dilationH;
+  p->dilationW = g.dilationW;
+  const int64_t og = g.og(), nr = shape.nr;
+  p->panelsPerGroup = ceilDiv(og, nr);
+  if (winogradApplies(g)) {
+    // Transform in fp32 (the fp32 packing, for this tile width), then round
+    // each ξ panel to bf16 pairs along the input channels.
+    packWinogradWeight(g, w, p);
+    const int64_t xis = (g.kernelH + 1) * (g.kernelH + 1), cg = g.cg(), cp = bf16Pairs(cg);
+    const int64_t xiStride = winogradPaddedStride(p->panelsPerGroup * cg * nr);
+    p->winogradBf16.assign(g.groups * xis * p->panelsPerGroup * cp * nr * 2, 0);
+    parallelForDynamic(g.groups * xis * p->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t q = task % p->panelsPerGroup, gx = task / p->panelsPerGroup;  // gx = group·ξs + ξ
+        const float* src = p->winograd.data() + gx * xiStride + q * cg * nr;
+        bf16* dst = p->winogradBf16.data() + task * cp * nr * 2;
+        for (int64_t c = 0; c < cg; ++c)
+          for (int64_t j = 0; j < nr; ++j) dst[((c / 2) * nr + j) * 2 + (c & 1)] = toBf16(src[c * nr + j]);
+      }
+    });
+    std::vector<float>().swap(p->winograd);
+    return packed;
+  }
+  const int64_t K = g.kdim(), kp = bf16Pairs(K);
+  p->directBf16.resize(g.groups * p->panelsPerGroup * kp * nr * 2);
+  parallelForDynamic(g.groups * p->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t grp = task / p->panelsPerGroup, q = task % p->panelsPerGroup;
+      const int64_t cols = std::min<int64_t>(nr, og - q * nr);
+      packBf16Panels(true, w + (grp * og + q * nr) * K, K, K, 0, cols, static_cast<int>(nr),
+                     p->directBf16.data() + task * kp * nr * 2);
+    }
+  });
+  return packed;
+}
+
 void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu) {
   if (g.batch == 0) return;
-  if (!w.winograd.empty()) conv2dForwardWinograd(g, x, w, bias, out, relu);
+  if (w.usesWinograd()) conv2dForwardWinograd(g, x, w, bias, out, relu);
   else conv2dForwardDirect(g, x, w, bias, out, relu);
 }
 
@@ -112,6 +166,16 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
   const int64_t chunks = ceilDiv(P, chunk);
   const int64_t kc = std::min(K, kConvKc);
 
+  // bf16: the chunk's im2col rows are rounded into a pair-row buffer
+  // (vdpbf16ps needs taps k and k+1 side by side), gathered in runs of
+  // kernelW consecutive floats (one per (c, kh)) when the row is undilated.
+  const Bf16Kernels* bk = w.isBf16 ? bf16Kernels() : nullptr;
+  if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  const int64_t kp = bf16Pairs(K), ldd = 2 * kp;
+  std::vector<int64_t> runStart(cg * g.kernelH);
+  for (int64_t c = 0; c < cg; ++c)
+    for (int64_t i = 0; i < g.kernelH; ++i) runStart[c * g.kernelH + i] = c * Hp * Wp + i * g.dilationH * Wp;
+
   // Dynamic hand-out: a thread slowed down by another process does not hold
   // up the others (each thread re-pads an image only when its next task is
   // from another image).
@@ -135,11 +199,52 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
       const int64_t p0 = (task % chunks) * chunk;
       const int64_t p1 = std::min(P, p0 + chunk);
 
+      bf16* rowsBf16 = nullptr;
+      if (bk != nullptr) {
+        rowsBf16 = threadScratch<bf16>(ScratchSlot::Bf16Activations, chunk * ldd);
+        const float* pixels[16];
+        for (int64_t p = p0; p < p1; p += 16) {
+          const int count = static_cast<int>(std::min<int64_t>(16, p1 - p));
+          for (int r = 0; r < count; ++r) {
+            const int64_t oh = (p + r) / g.outW, ow = (p + r) % g.outW;
+            pixels[r] = planes + oh * g.strideH * Wp + ow * g.strideW;
+          }
+          bf16* dst = rowsBf16 + (p - p0) * ldd;
+          if (g.dilationW == 1) {
+            bk->gatherRuns(pixels, count, runStart.data(), cg * g.kernelH, g.kernelW, dst, ldd);
+          } else {
+            for (int r = 0; r < count; ++r) {
+              for (int64_t k = 0; k < K; ++k) dst[r * ldd + k] = toBf16(pixels[r][koff[k]]);
+              for (int64_t k = K; k < ldd; ++k) dst[r * ldd + k] = 0;
+            }
+          }
+        }
+      }
+
       for (int64_t q = 0; q < w.panelsPerGroup; ++q) {
         const int64_t o0 = q * NR;
         const int nr = static_cast<int>(std::min<int64_t>(NR, og - o0));
-        const float* panel = w.directPanel(grp, q);
-        for (int64_t k0 = 0; k0 < K || k0 == 0; k0 += kc) {
+        if (bk != nullptr) {
+          const bf16* panel = w.directBf16.data() + (grp * w.panelsPerGroup + q) * kp * NR * 2;
+          const uint32_t* pairRows[16];
+          for (int64_t p = p0; p < p1; p += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
+            for (int r = 0; r < mr; ++r)
+              pairRows[r] = reinterpret_cast<const uint32_t*>(rowsBf16 + (p - p0 + r) * ldd);
+            Bf16TileArgs t;
+            t.kp = kp;
+            t.rows = pairRows;
+            t.b = panel;
+            t.ldb = NR;
+            t.c = tileBuf + (p - p0) * NR;
+            t.ldc = NR;
+            t.mr = mr;
+            t.nr = nr;
+            bk->tile(t);
+          }
+        }
+        const float* panel = bk != nullptr ? nullptr : w.directPanel(grp, q);
+        for (int64_t k0 = 0; bk == nullptr && (k0 < K || k0 == 0); k0 += kc) {
           const int64_t kLen = std::min(kc, K - k0);
           for (int64_t p = p0; p < p1; p += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));

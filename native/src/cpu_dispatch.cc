@@ -1,5 +1,6 @@
 #include "cpu_dispatch.h"
 #include "arch.h"
+#include "cpu_info.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -78,23 +79,6 @@ SimdLevel setSimdLevel(SimdLevel requested) {
   return level;
 }
 
-std::vector<std::string> cpuFeatures() {
-  std::vector<std::string> features;
-#if ALEXNET_X86
-  __builtin_cpu_init();
-  const char* names[] = {"sse2", "sse4.2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"};
-  // __builtin_cpu_supports needs a string literal, hence the explicit list.
-  const bool present[] = {
-      static_cast<bool>(__builtin_cpu_supports("sse2")),     static_cast<bool>(__builtin_cpu_supports("sse4.2")),
-      static_cast<bool>(__builtin_cpu_supports("avx")),      static_cast<bool>(__builtin_cpu_supports("avx2")),
-      static_cast<bool>(__builtin_cpu_supports("fma")),      static_cast<bool>(__builtin_cpu_supports("avx512f")),
-      static_cast<bool>(__builtin_cpu_supports("avx512bw")), static_cast<bool>(__builtin_cpu_supports("avx512vl")),
-      static_cast<bool>(__builtin_cpu_supports("avx512dq")),
-  };
-  for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); ++i)
-    if (present[i]) features.emplace_back(names[i]);
-#endif
-  return features;
-}
+std::vector<std::string> cpuFeatures() { return cpuInfo().featureNames(); }
 
 }  // namespace alexnet

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cpu_tuning.h"
 #include "scratch.h"
 #include "thread_pool.h"
 
@@ -163,7 +164,13 @@ void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, i
   const int64_t rowsPerChunk = roundUp(ceilDiv(M, rowChunks), MR);
   rowChunks = ceilDiv(M, rowsPerChunk);
 
-  const int64_t kc = K == 0 ? 0 : std::min<int64_t>(K, kGemmKc);
+  // K block: the packed block of B (kc × the chunk's panels) fills the L2
+  // share the CPU's tuning row allows. Narrow products (a linear layer at a
+  // small batch computed as Cᵀ) get long K blocks, so that the streamed
+  // operand is read in long contiguous runs rather than 1 KiB pieces.
+  int64_t kc = kGemmKc;
+  if (pack) kc = std::max<int64_t>(kGemmKc, gemmPackBudgetBytes() / (roundUp(chunk, NR) * int64_t{sizeof(float)}));
+  kc = K == 0 ? 0 : std::min<int64_t>(K, kc);
   const int64_t kBlocks = K == 0 ? 1 : ceilDiv(K, kc);
 
   parallelForDynamic(rowChunks * colChunks, 1, [&](int64_t begin, int64_t end, int) {

@@ -20,7 +20,7 @@ void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, i
           int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
           const GemmEpilogue& epilogue = GemmEpilogue());
 
-// K-block size of the packed B panels.
+// The smallest K block of the packed B panels (see gemm.cc for the budget).
 constexpr int64_t kGemmKc = 256;
 
 }  // namespace alexnet

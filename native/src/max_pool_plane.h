@@ -35,6 +35,9 @@ inline int64_t maxPoolScratchFloats(const PoolPlaneGeom& g) {
   return g.inH * g.strideW * maxPoolPhaseLength(g) + 2 * maxPoolPaddedWidth(g);
 }
 
+// WithIndex = false is the inference form: no argmax is written (argmax may be
+// null), which leaves only the compare-and-select of the values.
+template <bool WithIndex>
 __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, const float* __restrict x,
                                                         float* __restrict out, int32_t* __restrict argmax,
                                                         float* __restrict scratch) {
@@ -72,13 +75,13 @@ __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, 
     while (h0 < 0) h0 += g.dilationH;
     for (int64_t ow = g.outW; ow < width; ++ow) {
       bestRow[ow] = negInf;
-      idxRow[ow] = 0;
+      if (WithIndex) idxRow[ow] = 0;
     }
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       int64_t w0 = ow * g.strideW - g.padW;
       while (w0 < 0) w0 += g.dilationW;
       bestRow[ow] = negInf;
-      idxRow[ow] = static_cast<int32_t>(h0 * g.inW + w0);
+      if (WithIndex) idxRow[ow] = static_cast<int32_t>(h0 * g.inW + w0);
     }
     for (int64_t i = 0; i < g.kernelH; ++i) {
       const int64_t h = oh * g.strideH - g.padH + i * g.dilationH;
@@ -89,18 +92,26 @@ __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, 
         const float* v = phases + (offset % s) * phaseLen + offset / s;
         const int32_t base = static_cast<int32_t>(h * g.inW + offset - g.padW);
         const int32_t step = static_cast<int32_t>(s);
-        for (int64_t ow = 0; ow < width; ++ow) {
-          const float value = v[ow];
-          const float current = bestRow[ow];
-          const bool take = value > current || value != value;
-          bestRow[ow] = take ? value : current;
-          idxRow[ow] = take ? base + step * static_cast<int32_t>(ow) : idxRow[ow];
+        if (WithIndex) {
+          for (int64_t ow = 0; ow < width; ++ow) {
+            const float value = v[ow];
+            const float current = bestRow[ow];
+            const bool take = value > current || value != value;
+            bestRow[ow] = take ? value : current;
+            idxRow[ow] = take ? base + step * static_cast<int32_t>(ow) : idxRow[ow];
+          }
+        } else {
+          for (int64_t ow = 0; ow < width; ++ow) {
+            const float value = v[ow];
+            const float current = bestRow[ow];
+            bestRow[ow] = (value > current || value != value) ? value : current;
+          }
         }
       }
     }
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       out[oh * g.outW + ow] = bestRow[ow];
-      argmax[oh * g.outW + ow] = idxRow[ow];
+      if (WithIndex) argmax[oh * g.outW + ow] = idxRow[ow];
     }
   }
 }

@@ -9,6 +9,7 @@
 
 namespace alexnet {
 
+// argmax may be null (inference): the indices are then not computed.
 void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* argmax) {
   const int64_t inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
   const PoolPlaneGeom pg{g.inH,     g.inW,     g.outH, g.outW, g.kernelH,   g.kernelW,
@@ -17,7 +18,7 @@ void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* ar
   parallelForStatic(g.planes(), [&](int64_t begin, int64_t end, int) {
     float* scratch = threadScratch<float>(ScratchSlot::Partial, maxPoolScratchFloats(pg));
     for (int64_t pl = begin; pl < end; ++pl)
-      ks.maxPoolPlane(pg, x + pl * inPlane, out + pl * outPlane, argmax + pl * outPlane, scratch);
+      ks.maxPoolPlane(pg, x + pl * inPlane, out + pl * outPlane, argmax == nullptr ? nullptr : argmax + pl * outPlane, scratch);
   });
 }
 

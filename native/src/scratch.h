@@ -25,6 +25,8 @@ enum class ScratchSlot : int {
   WinogradGradV,
   WinogradGradY,
   WinogradGradU,
+  Bf16Activations,
+  Bf16Panels,
   Count
 };
 

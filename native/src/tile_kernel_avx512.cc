@@ -179,7 +179,8 @@ ALEXNET_AVX512 void winogradOutput(int r, const float* M, int64_t xiStride, int6
 
 ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  maxPoolPlane(g, x, out, argmax, scratch);
+  if (argmax != nullptr) maxPoolPlane<true>(g, x, out, argmax, scratch);
+  else maxPoolPlane<false>(g, x, out, nullptr, scratch);
 }
 
 ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,

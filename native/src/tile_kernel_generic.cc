@@ -99,7 +99,8 @@ void winogradInput(int r, const float* hwc, int64_t rowStride, int64_t C, int64_
 
 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  maxPoolPlane(g, x, out, argmax, scratch);
+  if (argmax != nullptr) maxPoolPlane<true>(g, x, out, argmax, scratch);
+  else maxPoolPlane<false>(g, x, out, nullptr, scratch);
 }
 
 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,

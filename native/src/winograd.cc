@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "conv.h"
+#include "cpu_tuning.h"
 #include "scratch.h"
 #include "thread_pool.h"
 #include "winograd_transforms.h"
@@ -21,8 +22,6 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Bytes of V and M scratch a task aims for: about the L2 size.
-constexpr int64_t kScratchBudget = 768 * 1024;
 
 }  // namespace
 
@@ -30,15 +29,23 @@ int64_t winogradPaddedStride(int64_t floats) { return floats + 16; }
 
 void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp,
                  int64_t Wp, float* dst) {
-  std::memset(dst, 0, sizeof(float) * Hp * Wp * C);
   const int64_t y0 = std::max<int64_t>(0, padH), y1 = std::min(Hp, H + padH);
   const int64_t x0 = std::max<int64_t>(0, padW), x1 = std::min(Wp, W + padW);
-  for (int64_t c = 0; c < C; ++c) {
-    const float* s = src + c * H * W;
-    for (int64_t y = y0; y < y1; ++y) {
-      const float* srow = s + (y - padH) * W - padW;
-      float* drow = dst + y * Wp * C + c;
-      for (int64_t x = x0; x < x1; ++x) drow[x * C] = srow[x];
+  // Zero only the padding: rows above and below, then the left and right margins of each row.
+  std::memset(dst, 0, sizeof(float) * y0 * Wp * C);
+  std::memset(dst + y1 * Wp * C, 0, sizeof(float) * (Hp - y1) * Wp * C);
+  // Row by row: one destination row (Wp·C floats, a few KiB to tens of KiB)
+  // stays in L1 while every channel scatters into it. Channel-outer over the
+  // whole image instead would revisit each destination line C times from L2.
+  for (int64_t y = y0; y < y1; ++y) {
+    float* drow = dst + y * Wp * C;
+    std::memset(drow, 0, sizeof(float) * x0 * C);
+    std::memset(drow + x1 * C, 0, sizeof(float) * (Wp - x1) * C);
+    const float* s = src + (y - padH) * W - padW;
+    for (int64_t c = 0; c < C; ++c) {
+      const float* srow = s + c * H * W;
+      float* d = drow + c;
+      for (int64_t x = x0; x < x1; ++x) d[x * C] = srow[x];
     }
   }
 }
@@ -138,7 +145,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   // tasks for every thread.
   const int threads = poolThreads();
   const int64_t imagesGroups = g.batch * g.groups;
-  int64_t T = kScratchBudget / (xis * (cg + og) * static_cast<int64_t>(sizeof(float)));
+  int64_t T = winogradScratchBudgetBytes() / (xis * (cg + og) * static_cast<int64_t>(sizeof(float)));
   T = std::max<int64_t>(MR, T / MR * MR);
   int64_t parts = std::max<int64_t>(ceilDiv(tiles, T), ceilDiv(threads, imagesGroups));
   parts = std::min(parts, tiles);
@@ -150,6 +157,12 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
 
   std::vector<int64_t> koff(cg);
   for (int64_t c = 0; c < cg; ++c) koff[c] = c;
+
+  // bf16: V is rounded to pair rows along the channels after the (fp32)
+  // input transform; the products then run on the bf16 tiles.
+  const Bf16Kernels* bk = w.isBf16 ? bf16Kernels() : nullptr;
+  if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  const int64_t cp = bf16Pairs(cg);
 
   parallelForDynamic(imagesGroups * parts, 1, [&](int64_t begin, int64_t end, int) {
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
@@ -172,7 +185,41 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
 
       ks.winogradInput(r, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
 
-      for (int64_t xi = 0; xi < xis; ++xi) {
+      if (bk != nullptr) {
+        bf16* Vb = threadScratch<bf16>(ScratchSlot::Bf16Activations, count * 2 * cp);
+        const uint32_t* pairRows[16];
+        for (int64_t xi = 0; xi < xis; ++xi) {
+          const float* Vxi = V + xi * vStride;
+          if (cg % 2 == 0) {
+            bk->convert(Vxi, Vb, count * cg);
+          } else {
+            for (int64_t row = 0; row < count; ++row) {
+              bk->convert(Vxi + row * cg, Vb + row * 2 * cp, cg);
+              Vb[row * 2 * cp + cg] = 0;
+            }
+          }
+          float* Mxi = M + xi * mStride;
+          for (int64_t q = 0; q < panels; ++q) {
+            const bf16* panel = w.winogradBf16.data() + ((grp * xis + xi) * panels + q) * cp * NR * 2;
+            const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
+            for (int64_t r0 = 0; r0 < count; r0 += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
+              for (int i = 0; i < mr; ++i) pairRows[i] = reinterpret_cast<const uint32_t*>(Vb + (r0 + i) * 2 * cp);
+              Bf16TileArgs t;
+              t.kp = cp;
+              t.rows = pairRows;
+              t.b = panel;
+              t.ldb = NR;
+              t.c = Mxi + r0 * og + q * NR;
+              t.ldc = og;
+              t.mr = mr;
+              t.nr = nr;
+              bk->tile(t);
+            }
+          }
+        }
+      }
+      for (int64_t xi = 0; bk == nullptr && xi < xis; ++xi) {
         const float* Vxi = V + xi * vStride;
         float* Mxi = M + xi * mStride;
         for (int64_t q = 0; q < panels; ++q) {

@@ -9,6 +9,8 @@
  */
 
 /** Geometry of a 2-D convolution over NCHW input and OIHW weight (groups split C and O). */
+import type { Precision } from './precision.js';
+
 export interface Conv2dGeometry {
   batch: number;
   inChannels: number;
@@ -80,6 +82,12 @@ export interface PackedConv2dWeight {
   dispose(): void;
 }
 
+/** A linear layer's weight prepared once for inference (bf16: converted to bfloat16). Stale once the weight changes. */
+export interface PackedLinearWeight {
+  readonly kind: string;
+  dispose(): void;
+}
+
 /**
  * Kernels that a backend can also run off the JavaScript thread, resolving
  * when the output is written. Used by Module.callAsync so that a server or UI
@@ -93,6 +101,8 @@ export interface AsyncKernels {
     bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
   conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): Promise<void>;
+  linearForwardPacked?(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
+    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
 }
 
 export interface Backend {
@@ -110,8 +120,13 @@ export interface Backend {
   /** out[N, O, oH, oW] = conv(x[N, C, H, W], w[O, C/groups, kH, kW]) + bias[O]; optional fused ReLU. */
   conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): void;
-  /** Optional inference fast path: pack a weight once (eval mode), then convolve with it. */
-  packConv2dWeight?(g: Conv2dGeometry, w: Float32Array): PackedConv2dWeight;
+  /**
+   * Null when this backend runs inference in `precision` natively, else why it cannot (one line naming the
+   * CPU or backend). A backend without this method runs fp32 only; bf16 is then emulated (see precision.ts).
+   */
+  precisionSupport?(precision: Precision): string | null;
+  /** Optional inference fast path: pack a weight once (eval mode), then convolve with it. Precision fp32 by default. */
+  packConv2dWeight?(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConv2dWeight;
   conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): void;
   /** gradIn[N, C, H, W] = ∂loss/∂x given gradOut[N, O, oH, oW]. */
@@ -123,6 +138,10 @@ export interface Backend {
   /** out[B, outF] = x[B, inF] · wᵀ + bias, w stored [outF, inF] as torch.nn.Linear; optional fused ReLU. */
   linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
     bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+  /** Optional bf16 inference path: the weight converted once (precisionSupport('bf16') must be null). */
+  packLinearWeight?(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight;
+  linearForwardPacked?(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
+    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
 
   reluForward(x: Float32Array, out: Float32Array): void;
   /** gradIn = gradOut where y > 0, else 0 (y is the ReLU output, as torch's threshold_backward uses). */
@@ -133,8 +152,11 @@ export interface Backend {
   lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
     gradOut: Float32Array, gradIn: Float32Array): void;
 
-  /** Max pooling; `argmax` receives, per output, the flat index inside its input plane (PyTorch's choice: the first maximum, NaN wins). */
-  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  /**
+   * Max pooling; `argmax` receives, per output, the flat index inside its input plane (PyTorch's choice: the first
+   * maximum, NaN wins). `argmax` null: inference, where no backward pass will need the indices.
+   */
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void;
   maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void;
 
   /** PyTorch's adaptive average pooling: window i is [⌊i·In/Out⌋, ⌈(i+1)·In/Out⌉). `planes` = N·C. */

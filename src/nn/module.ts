@@ -6,6 +6,8 @@
  * Subclasses implement forward(); callers use call(), which also runs hooks,
  * the way PyTorch's __call__ wraps forward.
  */
+import { parsePrecision, type Precision } from '../backend/precision.js';
+import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -25,6 +27,8 @@ export interface LoadStateDictResult {
 
 export abstract class Module {
   training = true;
+  /** Inference precision of this module's matrix products; set for a whole model with setPrecision(). */
+  precision: Precision = 'fp32';
   private readonly parameterSlots = new Map<string, Parameter | null>();
   private readonly bufferSlots = new Map<string, Tensor>();
   private readonly childSlots = new Map<string, Module>();
@@ -160,6 +164,26 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Sets the inference precision of this module and every descendant
+   * (backend/precision.ts): 'bf16' converts convolution and linear weights
+   * once to bfloat16 and rounds activations at the matrix products; it runs
+   * in eval mode under noGrad() only. Throws, with the reason, when the
+   * current backend has bf16 kernels that this CPU cannot run.
+   */
+  setPrecision(precision: Precision): this {
+    const checked = parsePrecision(precision);
+    if (checked === 'bf16') {
+      const reason = getBackend().precisionSupport?.('bf16') ?? null;
+      if (reason !== null) throw new Error(reason);
+    }
+    for (const [, m] of this.namedModules()) {
+      m.precision = checked;
+      m.onParametersChanged();
+    }
+    return this;
   }
 
   zeroGrad(): void {

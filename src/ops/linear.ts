@@ -1,4 +1,5 @@
 /** Differentiable y = x·Wᵀ + b over the last dimension, torch.nn.functional.linear (W is [out, in]). */
+import type { PackedLinearWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
@@ -7,12 +8,19 @@ export interface LinearOptions {
   /** Apply ReLU in the same pass (inference fast path; no autograd). */
   fuseRelu?: boolean;
   label?: string;
+  /** The weight as the current backend packed it (bf16 inference: no gradient flows to the weight then). */
+  packed?: PackedLinearWeight;
 }
 
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
   const { rows, inF, outF, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
-  getBackend().linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  const backend = getBackend();
+  if (options.packed !== undefined && backend.linearForwardPacked !== undefined) {
+    backend.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
+  } else {
+    backend.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  }
   return fuseRelu ? out : recordBackward(x, weight, bias, out, rows, inF, outF);
 }
 
@@ -22,7 +30,11 @@ export async function linearAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   if (kernels === undefined) return linear(x, weight, bias, options);
   const { rows, inF, outF, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
-  await kernels.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  if (options.packed !== undefined && kernels.linearForwardPacked !== undefined) {
+    await kernels.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
+  } else {
+    await kernels.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
+  }
   return fuseRelu ? out : recordBackward(x, weight, bias, out, rows, inF, outF);
 }
 

@@ -2,7 +2,7 @@
 import type { Pool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
-import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 
 export interface MaxPool2dOptions {
@@ -48,8 +48,10 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   const g = maxPool2dGeometry(x.shape, kernelSize, options);
   const out = Tensor.zeros([g.batch, g.channels, g.outH, g.outW]);
-  const argmax = new Int32Array(out.data.length);
+  // The indices exist only for the backward pass: inference skips them (less memory, a faster kernel).
+  const argmax = needsGrad([x]) ? new Int32Array(out.data.length) : null;
   getBackend().maxPool2dForward(g, x.data, out.data, argmax);
+  if (argmax === null) return out;
   return attachGrad(out, 'MaxPool2dBackward', [x], (gradOut) => {
     const gradX = new Float32Array(x.data.length);
     getBackend().maxPool2dBackward(g, gradOut, argmax, gradX);

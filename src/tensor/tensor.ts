@@ -201,11 +201,15 @@ export class Tensor {
  * one gradient per input (null to skip); it is only called for a graph that
  * was recorded.
  */
+/** Whether an op on these inputs records a backward step (grad mode on and some input requires a gradient). */
+export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);
+}
+
 export function attachGrad(out: Tensor, name: string, inputs: readonly (Tensor | null)[],
   backward: (gradOut: Float32Array) => (Float32Array | null)[]): Tensor {
-  if (!isGradEnabled()) return out;
+  if (!needsGrad(inputs)) return out;
   const needed = inputs.map((t) => (t !== null && t.requiresGrad ? t : null));
-  if (needed.every((t) => t === null)) return out;
   out.requiresGrad = true;
   out.gradFn = { name, inputs: needed, backward };
   return out;

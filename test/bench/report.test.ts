@@ -6,7 +6,7 @@ import { caseTable, extractTrainingSection, jsVersusTfjsCpu, type CaseResult } f
 
 function measurement(framework: string, times: number[], batch: number): Measurement {
   return {
-    framework, model: 'alexnet', mode: 'inference', batch, input_size: 224, backend: 'cpu', images_per_s: 0,
+    framework, model: 'alexnet', mode: 'inference', batch, input_size: 224, backend: 'cpu', precision: 'fp32', images_per_s: 0,
     ms_per_batch: 0, peak_rss_mb: 100, warmup: 1, iters: times.length, times_ms: times,
   };
 }

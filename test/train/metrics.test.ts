@@ -79,7 +79,7 @@ test('filterGrid normalizes each kernel and lays them out on a grid', () => {
 
 test('the eval table has the article\'s columns', () => {
   const table = formatEvalTable({
-    model: 'alexnet', weights: 'w.pth', dataset: 'fashion-mnist', images: 10000, image_size: 64,
+    model: 'alexnet', weights: 'w.pth', dataset: 'fashion-mnist', images: 10000, image_size: 64, precision: 'fp32',
     parameters: 57044810, loss: 0.4, top1_error: 0.1452, top5_error: 0.0038,
   });
   assert.equal(table, [

@@ -62,7 +62,7 @@ export class JsBackend implements Backend {
     lrnBackward(g, x, out, scale, gradOut, gradIn);
   }
 
-  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void {
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
     maxPool2dForward(g, x, out, argmax);
   }
 

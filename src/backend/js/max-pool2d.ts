@@ -6,7 +6,7 @@
  */
 import type { Pool2dGeometry } from '../backend.js';
 
-export function maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void {
+export function maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const planes = g.batch * g.channels;
@@ -34,7 +34,7 @@ export function maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float3
           }
         }
         out[oo + oh * g.outW + ow] = best;
-        argmax[oo + oh * g.outW + ow] = index;
+        if (argmax !== null) argmax[oo + oh * g.outW + ow] = index;
       }
     }
   }

@@ -1,12 +1,14 @@
 /** torch.nn.Conv2d: weight [out, in/groups, kH, kW], bias [out]. */
 import { isGradEnabled } from '../../autograd/grad-mode.js';
-import type { Backend, PackedConv2dWeight } from '../../backend/backend.js';
+import type { PackedConv2dWeight } from '../../backend/backend.js';
 import { getBackend } from '../../backend/registry.js';
 import { conv2d, conv2dAsync, conv2dGeometry, type Conv2dOptions } from '../../ops/conv2d.js';
 import { pair, type Pair } from '../../ops/pair.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
+import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
 import { Module } from '../module.js';
+import { PackedWeightCache } from '../packed-weight-cache.js';
 import { Parameter } from '../parameter.js';
 
 export interface Conv2dConfig {
@@ -27,8 +29,10 @@ export class Conv2d extends Module {
   readonly groups: number;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  /** The weight packed by a backend for inference, with what it was packed from. */
-  private packed: { backend: Backend; weight: PackedConv2dWeight; fingerprint: number } | null = null;
+  /** The weight packed by a backend for inference (fp32 or bf16). */
+  private readonly packedCache = new PackedWeightCache<PackedConv2dWeight>();
+  /** The weight rounded to bf16, for backends that emulate bf16. */
+  private readonly roundedCache = new PackedWeightCache<{ tensor: Tensor; dispose(): void }>();
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, config: Conv2dConfig = {}) {
     super();
@@ -56,52 +60,58 @@ export class Conv2d extends Module {
     return `${s})`;
   }
 
-  private options(x: Tensor, fuseRelu: boolean): Conv2dOptions {
-    const options: Conv2dOptions = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, fuseRelu, label: this.label };
-    options.packed = this.packedWeight(x, options);
-    return options;
-  }
-
   /**
-   * In inference (eval mode, no graph) a backend that can pack weights gets
-   * them packed once instead of on every call. The packed copy is dropped on
-   * train() and loadStateDict(), and repacked when a sample of the weight
-   * shows that it was written to in place.
+   * The input, weight and options of one call. In inference (eval mode, no
+   * graph) a backend that can pack weights gets them packed once instead of on
+   * every call, in the layer's precision; the packed copy is dropped on
+   * train(), loadStateDict() and setPrecision(), and repacked when a sample of
+   * the weight shows that it was written to in place. bf16 on a backend
+   * without bf16 kernels is emulated with rounded copies.
    */
-  private packedWeight(x: Tensor, options: Conv2dOptions): PackedConv2dWeight | undefined {
+  private prepare(x: Tensor, fuseRelu: boolean): { x: Tensor; weight: Tensor; options: Conv2dOptions } {
+    const options: Conv2dOptions = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, fuseRelu, label: this.label };
     const backend = getBackend();
-    if (this.training || isGradEnabled() || backend.packConv2dWeight === undefined) return undefined;
-    const fingerprint = sampleFingerprint(this.weight.data);
-    if (this.packed !== null && this.packed.backend === backend && this.packed.fingerprint === fingerprint) return this.packed.weight;
-    this.dropPackedWeight();
-    const weight = backend.packConv2dWeight(conv2dGeometry(x.shape, this.weight.shape, options), this.weight.data);
-    this.packed = { backend, weight, fingerprint };
-    return weight;
-  }
-
-  private dropPackedWeight(): void {
-    this.packed?.weight.dispose();
-    this.packed = null;
+    const pack = backend.packConv2dWeight?.bind(backend);
+    if (this.precision === 'bf16') {
+      assertBf16Inference(this.label, this.training, [x, this.weight, this.bias]);
+      if (backendRunsBf16(backend) && pack !== undefined) {
+        const g = conv2dGeometry(x.shape, this.weight.shape, options);
+        options.packed = this.packedCache.get(backend, 'bf16', this.weight.data, () => pack(g, this.weight.data, 'bf16'));
+        return { x, weight: this.weight, options };
+      }
+      const rounded = this.roundedCache.get(backend, 'bf16', this.weight.data, () => roundedWeight(this.weight));
+      return { x: roundTensorToBf16(x), weight: rounded.tensor, options };
+    }
+    if (!this.training && !isGradEnabled() && pack !== undefined) {
+      const g = conv2dGeometry(x.shape, this.weight.shape, options);
+      options.packed = this.packedCache.get(backend, 'fp32', this.weight.data, () => pack(g, this.weight.data));
+    }
+    return { x, weight: this.weight, options };
   }
 
   protected override onParametersChanged(): void {
-    this.dropPackedWeight();
+    this.packedCache.drop();
+    this.roundedCache.drop();
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.options(x, false));
+    const p = this.prepare(x, false);
+    return conv2d(p.x, p.weight, this.bias, p.options);
   }
 
   forwardFusedRelu(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.options(x, true));
+    const p = this.prepare(x, true);
+    return conv2d(p.x, p.weight, this.bias, p.options);
   }
 
   override forwardAsync(x: Tensor): Promise<Tensor> {
-    return conv2dAsync(x, this.weight, this.bias, this.options(x, false));
+    const p = this.prepare(x, false);
+    return conv2dAsync(p.x, p.weight, this.bias, p.options);
   }
 
   forwardFusedReluAsync(x: Tensor): Promise<Tensor> {
-    return conv2dAsync(x, this.weight, this.bias, this.options(x, true));
+    const p = this.prepare(x, true);
+    return conv2dAsync(p.x, p.weight, this.bias, p.options);
   }
 
   override extraRepr(): string {
@@ -113,12 +123,4 @@ export class Conv2d extends Module {
     if (this.bias === null) s += ', bias=False';
     return s;
   }
-}
-
-/** A cheap summary of 64 evenly spaced values: catches a weight rewritten in place (new training, manual edits). */
-function sampleFingerprint(data: Float32Array): number {
-  let h = data.length;
-  const step = Math.max(1, Math.floor(data.length / 64));
-  for (let i = 0; i < data.length; i += step) h = (Math.imul(h, 31) + Math.round(data[i] * 1e6)) | 0;
-  return h;
 }

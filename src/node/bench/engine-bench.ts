@@ -5,6 +5,7 @@
  * warm-up. The harness (bench/run.ts) runs each case in its own process so
  * that the peak RSS it reports belongs to that case alone.
  */
+import type { Precision } from '../../backend/precision.js';
 import type { Backend } from '../../backend/backend.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import type { Module } from '../../nn/module.js';
@@ -48,6 +49,8 @@ export interface EngineBenchResult {
   batch: number;
   input_size: number;
   backend: string;
+  /** Inference precision of the matrix products (fp32 for training). */
+  precision: Precision;
   /** Threads of a multi-threaded js backend (absent: the backend's own setting). */
   threads?: number;
   images_per_s: number;
@@ -120,6 +123,7 @@ export function runEngineBench(config: EngineBenchConfig): EngineBenchOutcome {
     batch,
     input_size: inputSize,
     backend: config.backend.name,
+    precision: config.train ? 'fp32' : config.model.precision,
     ...(threadsOf(config.backend) === undefined ? {} : { threads: threadsOf(config.backend) }),
     images_per_s: (batch * 1000) / ms,
     ms_per_batch: ms,

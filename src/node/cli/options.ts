@@ -3,6 +3,7 @@
  * the command's action (not by commander) so that a bad value ends in the
  * same one-line error as every other failure.
  */
+import { parsePrecision } from '../../backend/precision.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { StateDict } from '../../formats/state-dict.js';
@@ -50,6 +51,10 @@ export function weightsOption(): Option {
   return new Option('--weights <weights>', 'DEFAULT or IMAGENET1K_V1 (torchvision\'s ImageNet weights, alexnet only) or a weights file (.pth, .safetensors)');
 }
 
+export function precisionOption(): Option {
+  return new Option('--precision <p>', 'inference precision: fp32, or bf16 (weights and matrix-product inputs in bfloat16, fp32 accumulation; needs AVX512-BF16 on the native backend)').default('fp32');
+}
+
 export function numClassesOption(): Option {
   return new Option('--num-classes <k>', 'number of output classes (default: 1000, or what --weights holds)');
 }
@@ -87,6 +92,8 @@ const DEFAULT_CLASSES = 1000;
 export interface ModelFlags {
   weights?: string;
   numClasses?: string;
+  /** --precision: fp32 (default) or bf16. */
+  precision?: string;
 }
 
 export interface LoadedModel {
@@ -110,8 +117,9 @@ function inferSizes(state: StateDict): { numClasses?: number; inChannels?: numbe
  */
 export async function loadModel(entry: ModelEntry, flags: ModelFlags): Promise<LoadedModel> {
   const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
+  const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
   if (flags.weights === undefined) {
-    const model = entry.create({ numClasses: requestedClasses }).eval();
+    const model = entry.create({ numClasses: requestedClasses }).eval().setPrecision(precision);
     return { model, randomInit: true, numClasses: requestedClasses ?? DEFAULT_CLASSES };
   }
   const { state, source } = await loadWeights(entry, flags.weights);
@@ -123,7 +131,7 @@ export async function loadModel(entry: ModelEntry, flags: ModelFlags): Promise<L
   } catch (error) {
     throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`);
   }
-  return { model: model.eval(), randomInit: false, numClasses };
+  return { model: model.eval().setPrecision(precision), randomInit: false, numClasses };
 }
 
 /** --weights: torchvision's pretrained weights by name (downloaded once, then cached) or a weights file. */

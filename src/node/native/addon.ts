@@ -4,6 +4,7 @@
  * argument (types, lengths, geometry) and throws a TypeError naming the bad one.
  */
 import type { Backend, Conv2dGeometry } from '../../backend/backend.js';
+import type { Precision } from '../../backend/precision.js';
 
 export type SimdLevel = 'avx512' | 'avx2' | 'generic';
 
@@ -16,6 +17,14 @@ export interface NativeAddonInfo {
   /** Rows × columns of the GEMM micro-kernel tile of the kernel set in use. */
   tileRows: number;
   tileColumns: number;
+  /** The CPU as CPUID describes it (caches in bytes: L1d and L2 per core, L3 shared). */
+  cpu: { vendor: string; brand: string; family: number; model: number; l1d: number; l2: number; l3: number; description: string };
+  /** The row of the per-CPU tuning table in use (native/src/cpu_tuning.cc), e.g. "zen4". */
+  tuning: string;
+  /** The bf16 kernel set ("avx512_bf16"), or null when bf16 cannot run here (see bf16Unsupported). */
+  bf16: string | null;
+  /** Why bf16 cannot run here; empty when it can. */
+  bf16Unsupported: string;
   cpuFeatures: string[];
 }
 
@@ -26,7 +35,7 @@ export interface PackedConvHandle {
 
 /** The Backend kernels the addon exports under the same names and argument orders. */
 type SharedKernels = Pick<Backend,
-  | 'gemm' | 'linearForward' | 'conv2dForward' | 'conv2dBackwardData' | 'conv2dBackwardWeight'
+  | 'gemm' | 'conv2dForward' | 'conv2dBackwardData' | 'conv2dBackwardWeight'
   | 'reluForward' | 'reluBackward' | 'lrnForward' | 'lrnBackward' | 'maxPool2dForward' | 'maxPool2dBackward'
   | 'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'logSoftmaxForward' | 'logSoftmaxBackward'
   | 'add' | 'sub' | 'mul' | 'div' | 'scale' | 'axpy' | 'sum' | 'sgdStep'>;
@@ -39,13 +48,20 @@ export interface NativeAddon extends SharedKernels {
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */
   peakGflops(seconds?: number): number;
 
-  packConvWeight(g: Conv2dGeometry, w: Float32Array): PackedConvHandle;
+  packConvWeight(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConvHandle;
+  /** bf16 only: the fp32 linear kernels read the weight in place. */
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedConvHandle;
+  /** C[M×N] = bf16(A) · bf16(B) accumulated in fp32 by the bf16 micro-kernels (tests). */
+  gemmBf16(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void;
+  /** linearForward with a packed (bf16) weight in place of w. */
+  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array | PackedConvHandle,
+    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
   disposePackedWeight(handle: PackedConvHandle): void;
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): void;
 
   conv2dForwardAsync(g: Conv2dGeometry, x: Float32Array, w: Float32Array | PackedConvHandle,
     bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
-  linearForwardAsync(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
+  linearForwardAsync(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array | PackedConvHandle,
     bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
 }

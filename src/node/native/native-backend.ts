@@ -6,6 +6,7 @@
 import type {
   AsyncKernels, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper,
 } from '../../backend/backend.js';
+import type { Precision } from '../../backend/precision.js';
 import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
 
 /**
@@ -22,10 +23,19 @@ export interface PackedConv2dWeight {
   dispose(): void;
 }
 
-/** The async kernels, plus the packed-weight convolution. */
+/** A linear layer's weight converted once to bf16 by the addon. */
+export interface PackedLinearWeight {
+  readonly kind: 'native-packed-linear';
+  readonly handle: PackedConvHandle;
+  dispose(): void;
+}
+
+/** The async kernels, plus the packed-weight convolution and linear layer. */
 export interface NativeAsyncKernels extends AsyncKernels {
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): Promise<void>;
+  linearForwardPacked(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
+    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
 }
 
 export class NativeBackend implements Backend {
@@ -39,6 +49,8 @@ export class NativeBackend implements Backend {
         addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
       conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) =>
         addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
+      linearForwardPacked: (batch, inF, outF, x, packed, bias, out, fuseRelu) =>
+        addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu),
     };
   }
 
@@ -63,10 +75,27 @@ export class NativeBackend implements Backend {
 
   // ---- weight packing (inference) ----
 
-  packConv2dWeight(g: Conv2dGeometry, w: Float32Array): PackedConv2dWeight {
+  precisionSupport(precision: Precision): string | null {
+    if (precision === 'fp32') return null;
+    const reason = this.addon.info().bf16Unsupported;
+    return reason === '' ? null : reason;
+  }
+
+  packConv2dWeight(g: Conv2dGeometry, w: Float32Array, precision: Precision = 'fp32'): PackedConv2dWeight {
     const addon = this.addon;
-    const handle = addon.packConvWeight(g, w);
+    const handle = addon.packConvWeight(g, w, precision);
     return { kind: 'native-packed-conv2d', handle, dispose: () => addon.disposePackedWeight(handle) };
+  }
+
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight {
+    const addon = this.addon;
+    const handle = addon.packLinearWeight(outFeatures, inFeatures, w, precision);
+    return { kind: 'native-packed-linear', handle, dispose: () => addon.disposePackedWeight(handle) };
+  }
+
+  linearForwardPacked(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
+    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+    this.addon.linearForward(batch, inFeatures, outFeatures, x, packed.handle, bias, out, fuseRelu);
   }
 
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
@@ -117,7 +146,7 @@ export class NativeBackend implements Backend {
     this.addon.lrnBackward(g, x, out, scale, gradOut, gradIn);
   }
 
-  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array): void {
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
     this.addon.maxPool2dForward(g, x, out, argmax);
   }
 

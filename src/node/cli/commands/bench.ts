@@ -18,7 +18,7 @@ import { ThreadedJsBackend } from '../../js-workers/index.js';
 import { runAction } from '../run-action.js';
 import {
   loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt, readOptionFile,
-  weightsOption, type ModelFlags,
+  precisionOption, weightsOption, type ModelFlags,
 } from '../options.js';
 
 interface BenchFlags extends ModelFlags {
@@ -50,6 +50,7 @@ export function register(program: Command): void {
     .addOption(new Option('--json', 'print one JSON line instead of text'))
     .addOption(weightsOption())
     .addOption(numClassesOption())
+    .addOption(precisionOption())
     .addOption(new Option('--input-file <x.npy>', 'the input batch [N, C, S, S] (default: seeded N(0, 1) values)'))
     .addOption(new Option('--save-output <y.npy>', "write the last inference run's logits (to compare with other frameworks)"))
     .addOption(new Option('--seed <n>', 'seed of the generated input and training labels').default('0'))
@@ -62,6 +63,9 @@ export function register(program: Command): void {
       const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
       const seed = parseNonNegativeInt(flags.seed, '--seed');
       if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
+      if (flags.train && flags.precision !== undefined && flags.precision !== 'fp32') {
+        throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
+      }
       let input: Tensor | undefined;
       if (flags.inputFile !== undefined) {
         input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
@@ -97,7 +101,7 @@ async function backendWithThreads(threads: number): Promise<Backend> {
 
 function formatResult(r: EngineBenchResult): string {
   const lines = [
-    `${r.model} ${r.mode}, batch ${r.batch}, ${r.input_size}×${r.input_size}, backend ${r.backend}${r.threads === undefined ? '' : `, ${r.threads} threads`}`,
+    `${r.model} ${r.mode}, batch ${r.batch}, ${r.input_size}×${r.input_size}, backend ${r.backend}, ${r.precision}${r.threads === undefined ? '' : `, ${r.threads} threads`}`,
     `  ${r.ms_per_batch.toFixed(1)} ms per batch (median of ${r.iters}, after ${r.warmup} warm-up), ${r.images_per_s.toFixed(2)} images/s`,
     `  peak RSS ${r.peak_rss_mb.toFixed(0)} MiB`,
   ];

@@ -11,7 +11,7 @@ import { softmax } from '../../../ops/softmax.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { readImage } from '../../image/decode.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, parseModel, parsePositiveInt, weightsOption, type LoadedModel, type ModelFlags } from '../options.js';
+import { loadModel, modelOption, parseModel, parsePositiveInt, precisionOption, weightsOption, type LoadedModel, type ModelFlags } from '../options.js';
 
 interface ClassifyFlags extends ModelFlags {
   model: string;
@@ -56,6 +56,7 @@ export function register(program: Command): void {
     .argument('<images...>', 'image files (JPEG, PNG, WebP)')
     .addOption(modelOption())
     .addOption(weightsOption())
+    .addOption(precisionOption())
     .addOption(new Option('--topk <k>', 'how many classes to show per image').default('5'))
     .option('--json', 'print [{"file", "top": [{"index", "label", "prob"}]}] as JSON')
     .action(runAction(async (files: string[], flags: ClassifyFlags) => {
@@ -72,7 +73,7 @@ export function register(program: Command): void {
           data.set(imagenetEvalTransform(await readImage(file), { resize: 256, crop }).data, i * 3 * crop * crop);
         }
         if (loaded === null) {
-          loaded = await loadModel(entry, { weights: flags.weights });
+          loaded = await loadModel(entry, { weights: flags.weights, precision: flags.precision });
           if (loaded.randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
         }
         const { model, numClasses } = loaded;

@@ -11,7 +11,7 @@ import { firstConvWeight } from '../../train/filters-png.js';
 import { createProgress } from '../../train/progress.js';
 import { defaultImageSize } from './train.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt, precisionOption } from '../options.js';
 import { resolve } from 'node:path';
 
 interface EvalFlags {
@@ -23,6 +23,7 @@ interface EvalFlags {
   imageSize?: string;
   batchSize: string;
   workers: string;
+  precision: string;
   json?: boolean;
 }
 
@@ -32,6 +33,7 @@ export interface EvalReport {
   dataset: string;
   images: number;
   image_size: number;
+  precision: string;
   parameters: number;
   loss: number;
   top1_error: number;
@@ -57,6 +59,7 @@ export function register(program: Command): void {
     .addOption(modelOption())
     .requiredOption('--weights <weights>', 'a weights file (.pth state dict or training checkpoint, .safetensors), or DEFAULT for torchvision\'s ImageNet weights')
     .addOption(numClassesOption())
+    .addOption(precisionOption())
     .requiredOption('--dataset <name>', 'fashion-mnist, fashion-mnist-subset, or DIR with DIR/val/<class>/')
     .option('--data <path>', 'directory holding the Fashion-MNIST files')
     .option('--image-size <s>', 'input side in pixels (default: as in training)')
@@ -68,7 +71,7 @@ export function register(program: Command): void {
       const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
       const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
       if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
-      const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses });
+      const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
       const inChannels = firstConvWeight(model).shape[1];
       const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
       if (numClasses < data.classes.length) throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);
@@ -82,13 +85,13 @@ export function register(program: Command): void {
       progress.stop();
       await loader.close();
       const report: EvalReport = {
-        model: entry.name, weights: flags.weights, dataset: flags.dataset, images: result.samples, image_size: imageSize,
+        model: entry.name, weights: flags.weights, dataset: flags.dataset, images: result.samples, image_size: imageSize, precision: model.precision,
         parameters: model.numParameters(), loss: result.loss, top1_error: result.top1Error, top5_error: result.top5Error,
       };
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        process.stdout.write(`${data.description}; ${imageSize}×${imageSize} px; mean loss ${result.loss.toFixed(4)}\n\n${formatEvalTable(report)}\n`);
+        process.stdout.write(`${data.description}; ${imageSize}×${imageSize} px; ${model.precision}; mean loss ${result.loss.toFixed(4)}\n\n${formatEvalTable(report)}\n`);
       }
     }));
 }

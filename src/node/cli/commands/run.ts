@@ -12,7 +12,7 @@ import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
 import { shapeToString } from '../../../tensor/shape.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, numClassesOption, parseModel, readOptionFile, weightsOption, type ModelFlags } from '../options.js';
+import { loadModel, modelOption, numClassesOption, parseModel, precisionOption, readOptionFile, weightsOption, type ModelFlags } from '../options.js';
 
 interface RunFlags extends ModelFlags {
   model: string;
@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .addOption(modelOption())
     .addOption(weightsOption())
     .addOption(numClassesOption())
+    .addOption(precisionOption())
     .addOption(new Option('--input <x.npy>', 'input tensor [N, C, H, W] (.npy; any numeric dtype, converted to float32)').makeOptionMandatory())
     .addOption(new Option('--output <y.npy>', 'where to write the output [N, classes] as float32 .npy').makeOptionMandatory())
     .action(runAction(async (flags: RunFlags) => {

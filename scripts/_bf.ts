@@ -1,0 +1,16 @@
+import { createModel, Tensor, noGrad, manualSeed, setBackend } from '../src/index.js';
+import { nativeBackend } from '../src/node/native/load.js';
+import { JsBackend } from '../src/backend/js/index.js';
+manualSeed(0);
+const model = createModel('alexnet').eval();
+const x = Tensor.randn([2, 3, 224, 224]);
+setBackend(nativeBackend()!);
+const f32 = noGrad(() => model.call(x)).data;
+model.setPrecision('bf16');
+let t = performance.now();
+const b16 = noGrad(() => model.call(x)).data;
+console.log('first bf16 ms', performance.now() - t);
+setBackend(new JsBackend());
+const emu = noGrad(() => model.call(x)).data;
+const rel = (a: Float32Array, b: Float32Array) => { let m = 0, s = 0; for (let i = 0; i < a.length; i++) { m = Math.max(m, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); } return m / s; };
+console.log('native bf16 vs fp32', rel(b16, f32), 'native bf16 vs js-emulated bf16', rel(b16, emu), 'emu vs fp32', rel(emu, f32));

@@ -1,0 +1,21 @@
+/**
+ * The arithmetic precision of inference.
+ *
+ * - `fp32`: everything in float32, as PyTorch computes it (the default).
+ * - `bf16`: opt-in, for inference: convolution and linear weights are converted
+ *   once to bfloat16, activations are rounded to bfloat16 where they enter a
+ *   matrix product, products are accumulated in float32, and everything else
+ *   (bias, ReLU, pooling, LRN, softmax) stays float32. Backends with bf16
+ *   instructions run it natively (the native backend on CPUs with AVX512-BF16);
+ *   the js backend emulates it exactly (rounding, then float32 arithmetic) as
+ *   the reference.
+ */
+export type Precision = 'fp32' | 'bf16';
+
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
+
+/** Parses a precision name, with a message naming what was expected. */
+export function parsePrecision(value: string, what = 'precision'): Precision {
+  if (value === 'fp32' || value === 'bf16') return value;
+  throw new Error(`${what} must be one of ${PRECISIONS.join(', ')}, got '${value}'`);
+}
