@@ -34,18 +34,25 @@ void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH
   // Zero only the padding: rows above and below, then the left and right margins of each row.
   std::memset(dst, 0, sizeof(float) * y0 * Wp * C);
   std::memset(dst + y1 * Wp * C, 0, sizeof(float) * (Hp - y1) * Wp * C);
-  // Row by row: one destination row (Wp·C floats, a few KiB to tens of KiB)
-  // stays in L1 while every channel scatters into it. Channel-outer over the
-  // whole image instead would revisit each destination line C times from L2.
   for (int64_t y = y0; y < y1; ++y) {
     float* drow = dst + y * Wp * C;
     std::memset(drow, 0, sizeof(float) * x0 * C);
     std::memset(drow + x1 * C, 0, sizeof(float) * (Wp - x1) * C);
-    const float* s = src + (y - padH) * W - padW;
-    for (int64_t c = 0; c < C; ++c) {
-      const float* srow = s + c * H * W;
-      float* d = drow + c;
-      for (int64_t x = x0; x < x1; ++x) d[x * C] = srow[x];
+  }
+  // Blocks of 16 channels: 16 source planes are read as sequential streams
+  // (few enough for the hardware prefetchers; all C planes at once would
+  // miss on every line) and each pixel's 16 values are written as one
+  // 64-byte run of the destination.
+  constexpr int64_t kBlock = 16;
+  for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
+    const int64_t cb = std::min(kBlock, C - c0);
+    for (int64_t y = y0; y < y1; ++y) {
+      const float* s = src + c0 * H * W + (y - padH) * W - padW;
+      float* drow = dst + y * Wp * C + c0;
+      for (int64_t x = x0; x < x1; ++x) {
+        float* d = drow + x * C;
+        for (int64_t c = 0; c < cb; ++c) d[c] = s[c * H * W + x];
+      }
     }
   }
 }

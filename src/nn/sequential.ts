@@ -5,12 +5,32 @@
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { recycleBuffer } from '../tensor/buffer-pool.js';
 import { Module } from './module.js';
 
 /** A layer that can apply the following ReLU inside its own kernel. */
 export interface ReluFusable {
   forwardFusedRelu(x: Tensor): Tensor;
   forwardFusedReluAsync(x: Tensor): Promise<Tensor>;
+}
+
+/** Built-in layers that keep no reference to their input (so it can be recycled after them). */
+const RELEASING_LAYERS = new Set(['Conv2d', 'Linear', 'ReLU', 'MaxPool2d', 'LocalResponseNorm', 'AdaptiveAvgPool2d', 'Dropout', 'Flatten']);
+
+/**
+ * In inference, an activation made by an earlier layer of the chain (its
+ * producer) is referenced by nothing once the next layer (its consumer) has
+ * produced its output: its array goes back to the buffer pool
+ * (tensor/buffer-pool.ts), which saves the next pass the page faults of fresh
+ * memory. Only when no graph is recorded, both layers are built-in ones that
+ * keep no reference to their input, no hook saw the activation, and the output
+ * does not share its memory.
+ */
+function releaseIntermediate(x: Tensor, producer: Module | null, consumer: Module, y: Tensor): void {
+  if (producer === null || isGradEnabled() || producer.hasForwardHooks || consumer.hasForwardHooks) return;
+  if (!RELEASING_LAYERS.has(producer.typeName) || !RELEASING_LAYERS.has(consumer.typeName)) return;
+  if (y.data.buffer === x.data.buffer) return;
+  recycleBuffer(x.data);
 }
 
 function isReluFusable(m: Module): m is Module & ReluFusable {
@@ -49,27 +69,29 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    let producer: Module | null = null;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
-      if (this.fusesWithNext(i)) {
-        x = (layer as Module & ReluFusable).forwardFusedRelu(x);
-        i++;
-      } else {
-        x = layer.call(x);
-      }
+      const fused = this.fusesWithNext(i);
+      const y = fused ? (layer as Module & ReluFusable).forwardFusedRelu(x) : layer.call(x);
+      releaseIntermediate(x, producer, layer, y);
+      x = y;
+      producer = layer;
+      if (fused) i++;
     }
     return x;
   }
 
   override async forwardAsync(x: Tensor): Promise<Tensor> {
+    let producer: Module | null = null;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
-      if (this.fusesWithNext(i)) {
-        x = await (layer as Module & ReluFusable).forwardFusedReluAsync(x);
-        i++;
-      } else {
-        x = await layer.callAsync(x);
-      }
+      const fused = this.fusesWithNext(i);
+      const y = fused ? await (layer as Module & ReluFusable).forwardFusedReluAsync(x) : await layer.callAsync(x);
+      releaseIntermediate(x, producer, layer, y);
+      x = y;
+      producer = layer;
+      if (fused) i++;
     }
     return x;
   }

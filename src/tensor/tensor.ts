@@ -4,6 +4,7 @@
  * storage. Differentiable math lives in src/ops; this class keeps only what
  * every op needs.
  */
+import { takeZeroedBuffer } from './buffer-pool.js';
 import { runBackward } from '../autograd/backward.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradFn } from '../autograd/node.js';
@@ -37,7 +38,7 @@ export class Tensor {
   // ---- construction ----------------------------------------------------
 
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
-    return new Tensor(new Float32Array(numel(shape)), shape, options);
+    return new Tensor(takeZeroedBuffer(numel(shape)), shape, options);
   }
 
   static ones(shape: Shape, options?: TensorOptions): Tensor {
