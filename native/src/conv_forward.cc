@@ -177,9 +177,11 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
     for (int64_t i = 0; i < g.kernelH; ++i) runStart[c * g.kernelH + i] = c * Hp * Wp + i * g.dilationH * Wp;
 
   // Dynamic hand-out: a thread slowed down by another process does not hold
-  // up the others (each thread re-pads an image only when its next task is
-  // from another image).
-  parallelForDynamic(imagesGroups * chunks, 1, [&](int64_t begin, int64_t end, int) {
+  // up the others. With images enough for every thread, a hand-out is a whole
+  // image, so that each image is padded once (one chunk at a time, threads
+  // would alternate and both pad every image); otherwise single chunks.
+  const int64_t grain = imagesGroups >= 2 * threads ? chunks : 1;
+  parallelForDynamic(imagesGroups * chunks, grain, [&](int64_t begin, int64_t end, int) {
     float* tileBuf = threadScratch<float>(ScratchSlot::TileBuffer, chunk * NR);
     float* pad = padded ? threadScratch<float>(ScratchSlot::PaddedInput, cg * Hp * Wp) : nullptr;
     int64_t paddedFor = -1;

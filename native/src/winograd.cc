@@ -156,7 +156,10 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   T = std::max<int64_t>(MR, T / MR * MR);
   int64_t parts = std::max<int64_t>(ceilDiv(tiles, T), ceilDiv(threads, imagesGroups));
   parts = std::min(parts, tiles);
-  T = ceilDiv(tiles, parts);
+  // Whole register tiles per task: only an image's last task has a partial
+  // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
+  // which ran 5-row tiles for a third of the rows).
+  T = std::min(tiles, ceilDiv(ceilDiv(tiles, parts), MR) * MR);
   parts = ceilDiv(tiles, T);
 
   const int64_t uStride = paddedStride(panels * cg * NR);

@@ -6,6 +6,7 @@
  * across training steps.
  */
 import { getBackend } from '../backend/registry.js';
+import { recycleBuffer } from '../tensor/buffer-pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -54,10 +55,16 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     owned.delete(grad);
     const fn = tensor.gradFn;
     if (fn === null) {
-      tensor.accumulateGrad(grad, exclusive.has(grad));
+      const adopted = tensor.accumulateGrad(grad, exclusive.has(grad));
+      // Summed into an existing .grad and referenced nowhere else: reusable.
+      if (!adopted && exclusive.has(grad)) recycleBuffer(grad);
       continue;
     }
     const inputGrads = fn.backward(grad);
+    // This node's output gradient, used up and handed to no input: reusable
+    // by the next ops' gradients (tensor/buffer-pool.ts), which saves them the
+    // page faults of fresh memory.
+    if (exclusive.has(grad) && !inputGrads.includes(grad)) recycleBuffer(grad);
     // Free this node: its closure holds the saved activations.
     tensor.gradFn = null;
     freedNodes.set(tensor, fn.name);

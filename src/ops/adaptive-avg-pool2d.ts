@@ -3,6 +3,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive_avg_pool2d'): Tensor {
   if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(x.shape)}`);
@@ -13,7 +14,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive
   const out = Tensor.zeros([...x.shape.slice(0, -2), outH, outW]);
   getBackend().adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x.data, out.data);
   return attachGrad(out, 'AdaptiveAvgPool2dBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(x.data.length);
+    const gradX = takeZeroedBuffer(x.data.length);
     getBackend().adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradX);
     return [gradX];
   });

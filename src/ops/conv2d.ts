@@ -4,6 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -94,11 +95,11 @@ function recordBackward(g: Conv2dGeometry, x: Tensor, weight: Tensor, bias: Tens
     let gradW: Float32Array | null = null;
     let gradB: Float32Array | null = null;
     if (x.requiresGrad) {
-      gradX = new Float32Array(x.data.length);
+      gradX = takeZeroedBuffer(x.data.length);
       backend.conv2dBackwardData(g, gradOut, weight.data, gradX);
     }
     if (weight.requiresGrad || bias?.requiresGrad) {
-      gradW = new Float32Array(weight.data.length);
+      gradW = takeZeroedBuffer(weight.data.length);
       gradB = bias !== null ? new Float32Array(bias.data.length) : null;
       backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
     }

@@ -7,6 +7,7 @@
 import { getBackend } from '../backend/registry.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
@@ -19,7 +20,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const out = Tensor.zeros(x.shape);
   getBackend().mul(x.data, mask, out.data);
   return attachGrad(out, 'DropoutBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(gradOut.length);
+    const gradX = takeZeroedBuffer(gradOut.length);
     getBackend().mul(gradOut, mask, gradX);
     return [gradX];
   });

@@ -3,6 +3,7 @@ import type { PackedLinearWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export interface LinearOptions {
   /** Apply ReLU in the same pass (inference fast path; no autograd). */
@@ -59,12 +60,12 @@ function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Ten
     let gradB: Float32Array | null = null;
     if (x.requiresGrad) {
       // dX[rows, in] = dY[rows, out] · W[out, in]
-      gradX = new Float32Array(x.data.length);
+      gradX = takeZeroedBuffer(x.data.length);
       backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
     }
     if (weight.requiresGrad) {
       // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
-      gradW = new Float32Array(weight.data.length);
+      gradW = takeZeroedBuffer(weight.data.length);
       backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
     }
     if (bias?.requiresGrad) {

@@ -3,6 +3,7 @@ import type { LrnGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { numel, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export interface LrnOptions {
   alpha?: number;
@@ -28,7 +29,7 @@ export function localResponseNorm(x: Tensor, size: number, options: LrnOptions =
   const scale = new Float32Array(x.data.length);
   getBackend().lrnForward(g, x.data, out.data, scale);
   return attachGrad(out, 'LocalResponseNormBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(gradOut.length);
+    const gradX = takeZeroedBuffer(gradOut.length);
     getBackend().lrnBackward(g, x.data, out.data, scale, gradOut, gradX);
     return [gradX];
   });

@@ -4,6 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
@@ -53,7 +54,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
   getBackend().maxPool2dForward(g, x.data, out.data, argmax);
   if (argmax === null) return out;
   return attachGrad(out, 'MaxPool2dBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(x.data.length);
+    const gradX = takeZeroedBuffer(x.data.length);
     getBackend().maxPool2dBackward(g, gradOut, argmax, gradX);
     return [gradX];
   });

@@ -1,12 +1,13 @@
 /** Differentiable ReLU. */
 import { getBackend } from '../backend/registry.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 export function relu(x: Tensor): Tensor {
   const out = Tensor.zeros(x.shape);
   getBackend().reluForward(x.data, out.data);
   return attachGrad(out, 'ReluBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(gradOut.length);
+    const gradX = takeZeroedBuffer(gradOut.length);
     getBackend().reluBackward(gradOut, out.data, gradX);
     return [gradX];
   });

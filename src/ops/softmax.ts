@@ -2,6 +2,7 @@
 import { getBackend } from '../backend/registry.js';
 import { normalizeDim, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 
 function lastDimOnly(x: Tensor, dim: number, name: string): number {
   if (x.ndim === 0) throw new Error(`${name}: expected at least one dimension, got a scalar`);
@@ -17,7 +18,7 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const out = Tensor.zeros(x.shape);
   getBackend().logSoftmaxForward(rows, cols, x.data, out.data);
   return attachGrad(out, 'LogSoftmaxBackward', [x], (gradOut) => {
-    const gradX = new Float32Array(gradOut.length);
+    const gradX = takeZeroedBuffer(gradOut.length);
     getBackend().logSoftmaxBackward(rows, cols, gradOut, out.data, gradX);
     return [gradX];
   });

@@ -13,6 +13,7 @@ import { getBackend } from '../backend/registry.js';
 import type { Parameter } from '../nn/parameter.js';
 import { shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { recycleBuffer } from '../tensor/buffer-pool.js';
 
 export interface SgdOptions {
   lr: number;
@@ -111,9 +112,19 @@ export class SGD {
     return this.paramGroups.flatMap((g) => g.params);
   }
 
-  /** Clears every parameter's gradient (torch's zero_grad(set_to_none=True)). */
-  zeroGrad(): void {
-    for (const p of this.allParams()) p.zeroGrad();
+  /**
+   * Clears every parameter's gradient (torch's zero_grad(set_to_none=True)).
+   * With `recycle`, the gradient arrays are handed back for the next backward
+   * pass to reuse (tensor/buffer-pool.ts) instead of being left to the garbage
+   * collector: a training loop then writes its 244 MB of AlexNet weight
+   * gradients into memory that is already mapped, not fresh pages each step.
+   * Only when nothing else keeps a reference to the old `.grad` tensors.
+   */
+  zeroGrad(options: { recycle?: boolean } = {}): void {
+    for (const p of this.allParams()) {
+      if (options.recycle === true && p.grad !== null) recycleBuffer(p.grad.data);
+      p.zeroGrad();
+    }
   }
 
   /** One update of every parameter that has a gradient; parameters without one are left alone, as in torch. */

@@ -181,14 +181,15 @@ export class Tensor {
   /**
    * Adds g into .grad (allocating it on first use). Called by autograd for
    * leaves; `adopt` says g is referenced nowhere else, so a first gradient can
-   * keep that buffer instead of a copy.
+   * keep that buffer instead of a copy. Returns whether g was adopted.
    */
-  accumulateGrad(g: Float32Array, adopt = false): void {
+  accumulateGrad(g: Float32Array, adopt = false): boolean {
     if (this.grad === null) {
       this.grad = new Tensor(adopt ? g : new Float32Array(g), this.shape);
-    } else {
-      getBackend().axpy(1, g, this.grad.data);
+      return adopt;
     }
+    getBackend().axpy(1, g, this.grad.data);
+    return false;
   }
 
   zeroGrad(): void {
