@@ -13,6 +13,7 @@
         "-std=c++17",
         "-O3",
         "-fexceptions",
+        "-fno-math-errno",
         "-Wno-psabi",
         "-Wno-uninitialized",
         "-Wno-maybe-uninitialized"

@@ -80,7 +80,7 @@ napi_value reluBackwardBinding(napi_env env, napi_callback_info info) {
   });
 }
 
-// lrnForward(geometry, x, out, scale)
+// lrnForward(geometry, x, out, scale | null)
 napi_value lrnForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "lrnForward", [&] {
     Args args(env, info, "lrnForward");
@@ -88,7 +88,7 @@ napi_value lrnForwardBinding(napi_env env, napi_callback_info info) {
     const int64_t n = g.batch * g.channels * g.spatial;
     auto x = args.f32(1, "x", n);
     auto out = args.f32(2, "out", n);
-    auto scale = args.f32(3, "scale", n);
+    auto scale = args.f32OrNull(3, "scale", n);
     lrnForward(g, x.data, out.data, scale.data);
     return undefinedValue(env);
   });

@@ -147,8 +147,8 @@ export interface Backend {
   /** gradIn = gradOut where y > 0, else 0 (y is the ReLU output, as torch's threshold_backward uses). */
   reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void;
 
-  /** out = x · scale^(−β), scale = k + α/n · Σ x²; `scale` is kept for the backward pass. */
-  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void;
+  /** out = x · scale^(−β), scale = k + α/n · Σ x²; `scale` is kept for the backward pass (null in inference). */
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void;
   lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
     gradOut: Float32Array, gradIn: Float32Array): void;
 

@@ -54,7 +54,7 @@ export class JsBackend implements Backend {
     ew.reluBackward(gradOut, y, gradIn);
   }
 
-  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void {
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
     lrnForward(g, x, out, scale);
   }
 

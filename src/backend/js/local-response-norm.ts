@@ -9,7 +9,7 @@
  */
 import type { LrnGeometry } from '../backend.js';
 
-export function lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void {
+export function lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
   const { channels: C, spatial: S, size: n } = g;
   const before = Math.floor(n / 2);
   const after = Math.floor((n - 1) / 2);
@@ -25,7 +25,7 @@ export function lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, s
         }
         const i = base + c * S + s;
         const sc = g.k + g.alpha * (sum / n);
-        scale[i] = sc;
+        if (scale !== null) scale[i] = sc;
         out[i] = x[i] / Math.pow(sc, g.beta);
       }
     }

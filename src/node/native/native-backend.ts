@@ -137,7 +137,7 @@ export class NativeBackend implements Backend {
     this.addon.reluBackward(gradOut, y, gradIn);
   }
 
-  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array): void {
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
     this.addon.lrnForward(g, x, out, scale);
   }
 
