@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: this engine (native and js backends) side by side with
+ * `npm run bench`: this engine (native backend in fp32 and bf16, js backend) side by side with
  * onnxruntime-node, PyTorch and TensorFlow.js (wasm and pure-JS cpu) on the
- * same weights and inputs; writes bench/RESULTS.md.
+ * same weights and inputs; writes this CPU's section of bench/RESULTS.md
+ * (the sections of other CPUs stay as they are: lib/sections.ts).
  *
  *   node --import tsx bench/run.ts [--quick] [--cases a,b] [--frameworks x,y] [--output FILE]
  *
@@ -18,8 +19,10 @@ import { parseArgs } from 'node:util';
 import { maxRelativeDifference } from './lib/agreement.js';
 import { captureOutput, runChild, type Command } from './lib/child.js';
 import { gatherEnvironment, machineLoad } from './lib/environment.js';
+import { recordOutcome } from './lib/outcome.js';
 import { CASES, FRAMEWORK_LABELS, JS_THREADS, LAYER_CASE, type BenchCase, type FrameworkId, type RunPlan } from './lib/plan.js';
-import { extractTrainingSection, renderReport, summarize, type CaseResult, type FrameworkResult, type LayerResult } from './lib/report.js';
+import { renderCpuSection, summarize, type CaseResult, type FrameworkResult, type LayerResult } from './lib/report.js';
+import { mergeResults } from './lib/sections.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -67,10 +70,12 @@ function commandFor(id: FrameworkId, c: BenchCase, p: RunPlan, files: CaseFiles,
   const save = saveOutput === null ? [] : ['--save-output', saveOutput];
   switch (id) {
     case 'native':
+    case 'native-bf16':
     case 'js':
     case 'js-threads':
-      return node('src/node/cli/main.ts', ['bench', '--backend', id === 'native' ? 'native' : 'js',
-        ...(id === 'js-threads' ? ['--threads', String(JS_THREADS)] : []), ...common, '--json', ...input, ...save,
+      return node('src/node/cli/main.ts', ['bench', '--backend', id === 'native' || id === 'native-bf16' ? 'native' : 'js',
+        ...(id === 'js-threads' ? ['--threads', String(JS_THREADS)] : []), ...(id === 'native-bf16' ? ['--precision', 'bf16'] : []),
+        ...common, '--json', ...input, ...save,
         ...(files.pth === null ? [] : ['--weights', files.pth]), ...(c.train ? ['--train'] : [])]);
     case 'pytorch':
       return { program: PYTHON, args: ['bench/torch_bench.py', ...common, '--threads', String(THREADS), ...input, ...save,
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
 
   const env = await gatherEnvironment(PYTHON);
   const loadBefore = await machineLoad();
-  log(`CPU ${env.cpu}; node ${env.node}; torch ${env.torch ?? 'not available'}; onnxruntime-node ${env.onnxruntime}; tfjs ${env.tfjs}`);
+  log(`CPU ${env.cpu.description}; node ${env.node}; torch ${env.torch ?? 'not available'}; onnxruntime-node ${env.onnxruntime}; tfjs ${env.tfjs}`);
 
   if (env.torch !== null) {
     log('exporting weights, ONNX models and inputs (tools/export_onnx.py)...');
@@ -117,6 +122,8 @@ async function main(): Promise<void> {
   const wantedFrameworks = options.frameworks?.split(',') as FrameworkId[] | undefined;
   const cases = CASES.filter((c) => wantedCases === undefined || wantedCases.includes(c.id));
   const results: CaseResult[] = [];
+  // Set by the first bf16 child that finds this CPU unable to run bf16: the later cases skip it without a process.
+  let bf16Skipped: string | undefined;
 
   for (const c of cases) {
     const files = caseFiles(c);
@@ -126,7 +133,8 @@ async function main(): Promise<void> {
     for (const [id, p] of entries) {
       const r: FrameworkResult = { id, measurements: [], failures: [] };
       if (typeof p === 'string') r.skipped = p;
-      else if (id === 'native' && !nativeAvailable) r.skipped = 'the native addon is not available in this build';
+      else if ((id === 'native' || id === 'native-bf16') && !nativeAvailable) r.skipped = 'the native addon is not available in this build';
+      else if (id === 'native-bf16' && bf16Skipped !== undefined) r.skipped = bf16Skipped;
       else if (id === 'pytorch' && env.torch === null) r.skipped = `PyTorch does not import with ${PYTHON}`;
       byId.set(id, r);
     }
@@ -135,8 +143,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [id, fullPlan] of planned) {
         const p = options.quick ? quickPlan(fullPlan) : fullPlan;
-        if (round >= p.rounds) continue;
         const r = byId.get(id)!;
+        if (round >= p.rounds || r.skipped !== undefined) continue;
         const save = !c.train && round === 0 ? relative(ROOT, join(OUT, 'outputs', `${c.id}--${id}.npy`)) : null;
         const command = commandFor(id, c, p, files, save);
         if (typeof command === 'string') {
@@ -144,14 +152,8 @@ async function main(): Promise<void> {
           continue;
         }
         const outcome = await runChild(command, CHILD_TIMEOUT_MS);
-        const where = `[${c.id} ${round + 1}/${p.rounds}] ${FRAMEWORK_LABELS[id]}`;
-        if (outcome.ok) {
-          r.measurements.push(outcome.measurement);
-          log(`${where}: ${outcome.measurement.ms_per_batch.toFixed(1)} ms/batch (process ${(outcome.wallMs / 1000).toFixed(1)} s)`);
-        } else {
-          r.failures.push(outcome.reason);
-          log(`${where}: failed: ${outcome.reason}`);
-        }
+        log(`[${c.id} ${round + 1}/${p.rounds}] ${FRAMEWORK_LABELS[id]}: ${recordOutcome(r, outcome)}`);
+        if (id === 'native-bf16' && r.skipped !== undefined) bf16Skipped = r.skipped;
       }
     }
     const caseResult: CaseResult = { benchCase: c, results: [...byId.values()] };
@@ -180,12 +182,12 @@ async function main(): Promise<void> {
   );
   if (options.quick) notes.push('Quick run (--quick): one process per framework, at most 2 timed runs each; indicative only.');
 
-  let trainingSection: string | null = null;
-  if (existsSync(options.output!)) trainingSection = extractTrainingSection(await readFile(options.output!, 'utf8'));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const load = `before: ${loadBefore}; after: ${await machineLoad()}`;
-  const markdown = renderReport({ env, command, cases: results, layers, notes, trainingSection, load });
-  await writeFile(options.output!, markdown);
+  const section = renderCpuSection({ env, command, cases: results, layers, notes, load });
+  // Other CPUs' sections (and the Fashion-MNIST section) of the file being replaced are kept.
+  const existing = existsSync(options.output!) ? await readFile(options.output!, 'utf8') : null;
+  await writeFile(options.output!, mergeResults(existing, section));
   await writeFile(join(OUT, 'results.json'), `${JSON.stringify({ env, results, layers, notes }, null, 2)}\n`);
   log(`wrote ${relative(ROOT, options.output!)} in ${((performance.now() - started) / 60_000).toFixed(1)} min`);
   for (const c of results) {

@@ -67,3 +67,17 @@ export async function captureOutput(command: Command, timeoutMs = 60_000): Promi
     child.on('close', (code) => { clearTimeout(timer); resolve(code === 0 ? stdout : null); });
   });
 }
+
+/** The `alexnet` CLI prefixes its one-line errors with this (src/node/cli/run-action.ts). */
+const CLI_ERROR_PREFIX = /^alexnet: error: /;
+
+/**
+ * The engine's reason when a failed `alexnet bench --precision bf16` child
+ * failed because this CPU cannot run bf16 (no AVX512-BF16, or the SIMD level
+ * lowered below AVX-512), without the CLI prefix; null for any other failure.
+ * Such a run is reported as skipped, not failed: nothing is broken.
+ */
+export function bf16UnsupportedReason(failure: string): string | null {
+  const message = failure.replace(CLI_ERROR_PREFIX, '').trim();
+  return /\bbf16\b.*\b(needs a CPU|has none|is lowered|not supported|unsupported)\b/i.test(message) ? message : null;
+}

@@ -1,13 +1,14 @@
 /**
- * bench/RESULTS.md from the measurements: one table per case with medians
- * and ratios, the agreement of the outputs, and the per-layer times. The
- * `## Training: Fashion-MNIST` section belongs to the training benchmark and
- * is carried over unchanged.
+ * One CPU's section of bench/RESULTS.md from the measurements: the
+ * environment, a summary of the native backend's ratios, one table per case
+ * with medians and ratios, the agreement of the outputs, and the per-layer
+ * times. How sections of several CPUs share the file: sections.ts.
  */
 import { median } from '../../src/node/bench/stats.js';
 import type { Measurement } from './child.js';
 import type { Environment } from './environment.js';
 import { FRAMEWORK_LABELS, type BenchCase, type FrameworkId } from './plan.js';
+import type { Section } from './sections.js';
 
 export interface FrameworkResult {
   id: FrameworkId;
@@ -65,6 +66,18 @@ function ratioCell(s: Summary, base: Summary | null): string {
   return base === null ? '—' : `${fmt(s.imagesPerS / base.imagesPerS, 2)}×`;
 }
 
+/** The backend as the runner reports it, with its threads and, when not fp32, its precision. */
+function backendCell(m: Measurement): string {
+  const threads = m.threads === undefined ? '' : `, ${m.threads} threads`;
+  // Only this engine reports a precision; the other runners are fp32.
+  const precision = m.precision === undefined || m.precision === 'fp32' ? '' : `, ${m.precision}`;
+  return `${m.backend}${precision}${threads}`;
+}
+
+/**
+ * The agreement is printed, never judged: bf16 rows differ from the fp32
+ * reference by ~1e-2 by design (see BF16_NOTE), fp32 rows by ~1e-6.
+ */
 function agreementCell(r: FrameworkResult, reference: FrameworkId | undefined): string {
   if (r.agreement === undefined) return '—';
   if (r.id === reference) return 'reference';
@@ -88,17 +101,19 @@ export function caseTable(c: CaseResult): string {
     const label = FRAMEWORK_LABELS[r.id];
     const s = summarize(r, benchCase.batch);
     if (s === null) {
+      // A skip (plan, missing addon or PyTorch, bf16 on a CPU without it) and a failure both become a line under the table.
       const why = r.skipped ?? (r.failures.length > 0 ? `failed: ${r.failures[0]}` : 'not run');
       notes.push(`- ${label}: ${why}`);
       continue;
     }
-    const first = r.measurements[0];
-    const backend = first.threads === undefined ? first.backend : `${first.backend}, ${first.threads} threads`;
+    const backend = backendCell(r.measurements[0]);
     const spread = `${s.runs} (${fmt(s.minMs, s.minMs < 100 ? 1 : 0)}–${fmt(s.maxMs, s.maxMs < 100 ? 1 : 0)})`;
     lines.push(`| ${label} | ${backend} | ${fmt(s.ms, 1)} | ${fmt(s.imagesPerS, 2)} | ${ratioCell(s, ortSummary)} | ${ratioCell(s, torchSummary)} | ${fmt(s.peakRssMb, 0)} | ${agreementCell(r, c.reference)} | ${spread} |`);
     if (r.failures.length > 0) notes.push(`- ${label}: ${r.failures.length} of its processes failed (${r.failures[0]})`);
   }
-  return [`### ${benchCase.title}`, '', ...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+  // A case where nothing ran keeps its heading and the reasons, without an empty table.
+  const table = lines.length > 2 ? lines : ['No framework ran this case.'];
+  return [`#### ${benchCase.title}`, '', ...table, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }
 
 /** The js backend against TensorFlow.js's pure-JS cpu backend (the project's 3× target), when both ran. */
@@ -141,6 +156,46 @@ export function layerTable(results: LayerResult[]): string {
   return [header, rule, ...rows.filter((r) => r.ms >= 0.05).map((r) => r.line), total, ...(lines.length > 0 ? ['', ...lines] : [])].join('\n');
 }
 
+/** The native backend's two precisions, the columns of the summary. */
+const SUMMARY_FRAMEWORKS = ['native', 'native-bf16'] as const;
+const SUMMARY_BASES = [['onnxruntime', 'onnxruntime'], ['pytorch', 'PyTorch']] as const;
+
+/** One summary cell: `id`'s images/s over `base`'s, or why there is no ratio. */
+function summaryCell(c: CaseResult, id: FrameworkId, base: FrameworkId): string {
+  const r = c.results.find((x) => x.id === id);
+  if (r === undefined) return '—';
+  const s = summarize(r, c.benchCase.batch);
+  if (s === null) return r.skipped !== undefined ? 'skipped' : r.failures.length > 0 ? 'failed' : '—';
+  const b = c.results.find((x) => x.id === base);
+  return ratioCell(s, b === undefined ? null : summarize(b, c.benchCase.batch));
+}
+
+/**
+ * The ratios a reader looks for first: alexnet-ts native, fp32 and bf16,
+ * against onnxruntime and PyTorch for every case (why a cell is empty is
+ * under that case's table).
+ */
+export function summaryTable(cases: CaseResult[]): string {
+  const columns = SUMMARY_BASES.flatMap(([base, baseLabel]) => SUMMARY_FRAMEWORKS.map((id) =>
+    ({ id, base, title: `native ${id === 'native' ? 'fp32' : 'bf16'} vs ${baseLabel}` })));
+  const lines = [
+    `| case | ${columns.map((col) => col.title).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---:').join(' | ')} |`,
+    ...cases.map((c) => `| ${c.benchCase.id} | ${columns.map((col) => summaryCell(c, col.id, col.base)).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+export const BF16_NOTE = 'Rows "alexnet-ts native, bf16" round the weights and the inputs of every matrix product to bfloat16 '
+  + '(8 significant bits) and accumulate in fp32, so their logits differ from PyTorch\'s fp32 ones at bf16 precision: '
+  + 'a max rel. diff of up to about 1e-2 there is expected (the fp32 rows agree to about 1e-6).';
+
+/** BF16_NOTE when some case has a bf16 row with numbers, else null. */
+export function bf16Note(cases: CaseResult[]): string | null {
+  const ran = cases.some((c) => c.results.some((r) => r.id === 'native-bf16' && r.measurements.length > 0));
+  return ran ? BF16_NOTE : null;
+}
+
 export interface ReportInput {
   env: Environment;
   command: string;
@@ -149,26 +204,20 @@ export interface ReportInput {
   notes: string[];
   /** How busy the machine was during the run (load averages, CPU pressure), in words. */
   load?: string;
-  /** The `## Training: Fashion-MNIST` section of the previous RESULTS.md, kept verbatim. */
-  trainingSection: string | null;
 }
 
-export function renderReport(input: ReportInput): string {
-  const { env } = input;
-  const parts = [
+/** The top of RESULTS.md, above the CPU sections: what wrote the file and how to read it. */
+export function renderHeader(): string {
+  return [
     '# Benchmarks',
     '',
-    `Produced by \`${input.command}\` (bench/run.ts) on ${env.date}. Do not edit by hand: rerun it.`,
+    'Produced by `npm run bench` (bench/run.ts); do not edit by hand: rerun it. The file has one section per',
+    'CPU model measured: a run replaces the section of its own CPU (same brand, family and model) and keeps the',
+    'others as they are, so that results from different machines are never mixed.',
     '',
-    '| | |',
-    '| --- | --- |',
-    `| CPU | ${env.cpu}, ${env.cores} cores visible |`,
-    `| Node.js | ${env.node} |`,
-    `| PyTorch | ${env.torch ?? 'not available'} |`,
-    `| onnxruntime-node | ${env.onnxruntime} |`,
-    `| TensorFlow.js | ${env.tfjs} |`,
-    `| alexnet-ts commit | ${env.commit ?? 'unknown'} |`,
-    ...(input.load === undefined ? [] : [`| machine load | ${input.load} |`]),
+    'How to read a section: its first table says where and when it ran (CPU, its SIMD and matrix extensions,',
+    'caches, software versions, commit, machine load); the summary gives alexnet-ts\'s native backend, fp32 and bf16,',
+    'as ratios to onnxruntime and PyTorch; one table per case follows with every framework\'s numbers.',
     '',
     'Every framework runs the same network with the same weights on the same input batch',
     '(tools/export_onnx.py writes them into bench/out/: seeded PyTorch initialization, seeded N(0, 1) inputs).',
@@ -177,38 +226,57 @@ export function renderReport(input: ReportInput): string {
     'all those processes, after warm-up runs in each. Ratios are images/s over the other framework\'s',
     'images/s (above 1: faster). The machine is shared and noisy: read the ratios, not the digits.',
     'The Node.js runners load through tsx, which adds some tens of MiB to their peak RSS.',
+  ].join('\n');
+}
+
+function environmentTable(input: ReportInput): string[] {
+  const { env } = input;
+  const { cpu } = env;
+  return [
+    '| | |',
+    '| --- | --- |',
+    `| CPU | ${cpu.model}, ${env.cores} cores visible |`,
+    `| CPU features | ${cpu.features.length > 0 ? cpu.features.join(', ') : 'unknown'} |`,
+    `| caches | ${cpu.caches ?? 'unknown (the native addon did not load)'} |`,
+    `| native kernels | ${cpu.kernels ?? 'the native addon did not load'} |`,
+    `| Node.js | ${env.node} |`,
+    `| PyTorch | ${env.torch ?? 'not available'} |`,
+    `| onnxruntime-node | ${env.onnxruntime} |`,
+    `| TensorFlow.js | ${env.tfjs} |`,
+    `| alexnet-ts commit | ${env.commit ?? 'unknown'} |`,
+    ...(input.load === undefined ? [] : [`| machine load | ${input.load} |`]),
+  ];
+}
+
+/** This run's section of RESULTS.md, under the heading of its CPU. */
+export function renderCpuSection(input: ReportInput): Section {
+  const heading = input.env.cpu.description;
+  const parts = [
+    `## ${heading}`,
     '',
-    '## Inference and training',
+    `Measured on ${input.env.date} by \`${input.command}\`.`,
+    '',
+    ...environmentTable(input),
     '',
   ];
-  const versus = jsVersusTfjsCpu(input.cases);
+  if (input.cases.length > 0) {
+    parts.push('### Summary', '', 'alexnet-ts\'s native backend, images/s over the other framework\'s (above 1: faster):', '', summaryTable(input.cases), '');
+  }
+  parts.push('### Inference and training', '');
   for (const c of input.cases) parts.push(caseTable(c), '');
+  const bf16 = bf16Note(input.cases);
+  if (bf16 !== null) parts.push(bf16, '');
+  const versus = jsVersusTfjsCpu(input.cases);
   if (versus !== null) parts.push(`**${versus}**`, '');
   parts.push(
-    '## Per-layer forward times (torchvision AlexNet, 224×224, batch 1)',
+    '### Per-layer forward times (torchvision AlexNet, 224×224, batch 1)',
     '',
     'Median ms per forward pass, each layer timed by wrapping its forward (no hooks, so Conv2d/Linear + ReLU',
     'still run as one fused kernel, counted in the Conv2d/Linear row). Measured in separate processes.',
     '',
-    layerTable(input.layers),
+    input.layers.length > 0 ? layerTable(input.layers) : 'Not measured in this run (neither native nor js among --frameworks, or no native addon).',
     '',
   );
-  if (input.notes.length > 0) parts.push('## Notes', '', ...input.notes.map((n) => `- ${n}`), '');
-  if (input.trainingSection !== null) parts.push(input.trainingSection.trimEnd(), '');
-  return parts.join('\n');
-}
-
-/** The `## Training: Fashion-MNIST` section (heading to the next `## ` heading or the end), or null. */
-export function extractTrainingSection(markdown: string): string | null {
-  const lines = markdown.split('\n');
-  const start = lines.findIndex((l) => l.trim().startsWith('## Training: Fashion-MNIST'));
-  if (start < 0) return null;
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) {
-    if (/^## /.test(lines[i])) {
-      end = i;
-      break;
-    }
-  }
-  return lines.slice(start, end).join('\n');
+  if (input.notes.length > 0) parts.push('### Notes', '', ...input.notes.map((n) => `- ${n}`), '');
+  return { heading, text: parts.join('\n').trimEnd() };
 }

@@ -19,7 +19,15 @@ import { NativeBackend } from './native-backend.js';
 const ADDON_FILE = join('build', 'Release', 'alexnet_native.node');
 
 export interface NativeInfo {
+  /** The CPU as CPUID describes it, e.g. "AMD family 25 model 17 (AMD EPYC)". */
+  cpu: string;
+  /** Per-core L2 and shared L3, as the kernels' cache blocking sees them. */
+  caches: string;
+  /** The row of the per-CPU tuning table in use (native/src/cpu_tuning.cc). */
+  tuning: string;
   simd: SimdLevel;
+  /** bf16 kernels available ("avx512_bf16"), or why not. */
+  bf16: string;
   threads: number;
   cpuFeatures: string[];
 }
@@ -104,5 +112,14 @@ export function nativeInfo(): NativeInfo | null {
   const addon = loadNativeAddon({ warn: false });
   if (addon === null) return null;
   const info = addon.info();
-  return { simd: info.simd, threads: info.threads, cpuFeatures: info.cpuFeatures };
+  const kib = (bytes: number): string => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
+  return {
+    cpu: `${info.cpu.description}${info.cpu.brand === '' ? '' : ` (${info.cpu.brand})`}`,
+    caches: `L1d ${kib(info.cpu.l1d)}, L2 ${kib(info.cpu.l2)} per core; L3 ${kib(info.cpu.l3)}`,
+    tuning: info.tuning,
+    simd: info.simd,
+    bf16: info.bf16 ?? `unavailable: ${info.bf16Unsupported}`,
+    threads: info.threads,
+    cpuFeatures: info.cpuFeatures,
+  };
 }

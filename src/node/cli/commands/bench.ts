@@ -7,6 +7,7 @@
  * case, each in its own process, and compares it with other frameworks.
  */
 import { Option, type Command } from 'commander';
+import { parsePrecision } from '../../../backend/precision.js';
 import type { Backend } from '../../../backend/backend.js';
 import { getBackend, setBackend } from '../../../backend/registry.js';
 import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
       const seed = parseNonNegativeInt(flags.seed, '--seed');
       if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
-      if (flags.train && flags.precision !== undefined && flags.precision !== 'fp32') {
+      if (flags.train && parsePrecision(flags.precision ?? 'fp32', '--precision') !== 'fp32') {
         throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
       }
       let input: Tensor | undefined;

@@ -1,0 +1,116 @@
+/**
+ * bench/RESULTS.md as a header and `## ` sections, one per CPU model
+ * measured (plus sections such as `## Training: Fashion-MNIST` that
+ * `npm run bench` does not write). A run replaces its own CPU's section and
+ * keeps every other section verbatim, so results from different machines
+ * accumulate instead of overwriting each other.
+ */
+import { renderHeader } from './report.js';
+
+/** One `## ` section: its heading (without "## ") and its text, heading line included. */
+export interface Section {
+  heading: string;
+  text: string;
+}
+
+/** Lines that open or close a fenced code block: headings inside one are not headings. */
+const FENCE = /^\s*(```|~~~)/;
+
+/** Splits markdown at its `## ` headings: the text before the first one, then the sections. */
+export function splitSections(markdown: string): { preamble: string; sections: Section[] } {
+  const preamble: string[] = [];
+  const sections: { heading: string; lines: string[] }[] = [];
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (FENCE.test(line)) inFence = !inFence;
+    if (!inFence && line.startsWith('## ')) sections.push({ heading: line.slice(3).trim(), lines: [] });
+    (sections.at(-1)?.lines ?? preamble).push(line);
+  }
+  return { preamble: preamble.join('\n'), sections: sections.map((s) => ({ heading: s.heading, text: s.lines.join('\n') })) };
+}
+
+const normalize = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * What identifies a CPU section: the brand and CPUID family and model of its
+ * heading ("AMD EPYC (AMD family 25 model 17, tuning zen4)" → "amd epyc
+ * family 25 model 17"), so that the tuning row, or its absence in the legacy
+ * heading or without the addon, does not split one CPU into two sections.
+ * A heading without family and model is its own key.
+ */
+export function cpuKey(heading: string): string {
+  // Greedy: the last " (" followed by "family N model M"; brands contain "(R)" and "(TM)".
+  const m = /^(.*) \((?:\S+ )?family (\d+) model (\d+)\b/.exec(heading.trim());
+  return m === null ? normalize(heading) : `${normalize(m[1])} family ${m[2]} model ${m[3]}`;
+}
+
+/** A CPU section carries an environment table with a CPU row; other sections do not. */
+const CPU_ROW = /^\| CPU \| *(.+?) *\|\s*$/m;
+
+export function isCpuSection(s: Section): boolean {
+  return CPU_ROW.test(s.text);
+}
+
+// ---- the single-section layout written before per-CPU sections (up to 2026-11) ----
+
+/** The `## ` sections the earlier writer produced for its one run; any others were carried over. */
+const LEGACY_RUN_SECTIONS = ['Inference and training', 'Per-layer forward times', 'Notes'];
+
+/** One more `#` on every heading outside code blocks, so that a whole old file fits under one `## `. */
+function demoteHeadings(text: string): string {
+  let inFence = false;
+  return text.split('\n').map((line) => {
+    if (FENCE.test(line)) inFence = !inFence;
+    return !inFence && /^#{1,5} /.test(line) ? `#${line}` : line;
+  }).join('\n');
+}
+
+/**
+ * The heading of a legacy file's CPU from its CPU row, written as the addon
+ * describes a CPU: "AMD EPYC (family 25 model 17, avx512f avx2 fma), 2 cores
+ * visible" → "AMD EPYC (AMD family 25 model 17)". The old row had no vendor;
+ * it is read from the brand.
+ */
+export function legacyCpuHeading(cpuRow: string): string {
+  const m = /^(.*) \(family (\d+) model (\d+)\b/.exec(cpuRow.trim());
+  if (m === null) return cpuRow.replace(/, \d+ cores visible$/, '').trim();
+  const vendor = /\bAMD\b/.test(m[1]) ? 'AMD ' : /\bIntel\b/.test(m[1]) ? 'Intel ' : '';
+  return `${m[1]} (${vendor}family ${m[2]} model ${m[3]})`;
+}
+
+/**
+ * The sections of an existing RESULTS.md. A file in the legacy layout (its
+ * environment table above the first `## `) becomes one CPU section holding its
+ * whole body, headings demoted a level, followed by the sections it carried.
+ */
+export function readSections(markdown: string): Section[] {
+  const { preamble, sections } = splitSections(markdown);
+  const cpuRow = CPU_ROW.exec(preamble)?.[1];
+  if (cpuRow === undefined) return sections;
+  const isRun = (s: Section): boolean => LEGACY_RUN_SECTIONS.some((h) => s.heading.startsWith(h));
+  const body = [preamble.replace(/^# .*\n/, ''), ...sections.filter(isRun).map((s) => s.text)].join('\n');
+  const heading = legacyCpuHeading(cpuRow);
+  const legacy: Section = { heading, text: `## ${heading}\n${demoteHeadings(body).replace(/^\n+/, '\n')}`.trimEnd() };
+  return [legacy, ...sections.filter((s) => !isRun(s))];
+}
+
+/**
+ * RESULTS.md with `current` in it: the header, then the CPU sections (the
+ * current CPU's replaced in place, or the new one after the last), then the
+ * other sections, all but the current one verbatim.
+ */
+export function mergeResults(existing: string | null, current: Section): string {
+  const key = cpuKey(current.heading);
+  const old = existing === null ? [] : readSections(existing);
+  const sameCpu = (s: Section): boolean => isCpuSection(s) && cpuKey(s.heading) === key;
+  const cpuSections: Section[] = [];
+  for (const s of old.filter(isCpuSection)) {
+    // Two sections of one CPU (say, edited by hand) collapse into the current one.
+    if (!sameCpu(s)) cpuSections.push(s);
+    else if (!cpuSections.includes(current)) cpuSections.push(current);
+  }
+  if (!cpuSections.includes(current)) cpuSections.push(current);
+  const others = old.filter((s) => !isCpuSection(s));
+  const parts = [renderHeader(), ...[...cpuSections, ...others].map((s) => s.text)];
+  return `${parts.map((p) => p.trimEnd()).join('\n\n')}\n`;
+}
