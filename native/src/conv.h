@@ -59,6 +59,8 @@ struct PackedConvWeight {
   //   directBf16:   [groups][panels][kp = ceil(K/2)][NR][2]
   //   winogradBf16: [groups][(r+1)²][panels][ceil(cg/2)][NR][2]
   bool isBf16 = false;
+  // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
+  winograd::Kind winogradKind = winograd::Kind::F2x3;
   std::vector<bf16> directBf16;
   std::vector<bf16> winogradBf16;
 

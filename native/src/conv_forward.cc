@@ -97,7 +97,8 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
     // Transform in fp32 (the fp32 packing, for this tile width), then round
     // each ξ panel to bf16 pairs along the input channels.
     packWinogradWeight(g, w, p);
-    const int64_t xis = (g.kernelH + 1) * (g.kernelH + 1), cg = g.cg(), cp = bf16Pairs(cg);
+    const int64_t xis = winograd::patchSide(p->winogradKind) * winograd::patchSide(p->winogradKind);
+    const int64_t cg = g.cg(), cp = bf16Pairs(cg);
     const int64_t xiStride = winogradPaddedStride(p->panelsPerGroup * cg * nr);
     p->winogradBf16.assign(g.groups * xis * p->panelsPerGroup * cp * nr * 2, 0);
     parallelForDynamic(g.groups * xis * p->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {

@@ -22,6 +22,7 @@
 
 #include "cpu_dispatch.h"
 #include "max_pool_plane.h"
+#include "winograd_transforms.h"
 
 namespace alexnet {
 
@@ -74,10 +75,10 @@ struct KernelSet {
   int dotNb;    // max columns of a dot tile
   void (*tile)(const TileArgs&);
   void (*dot)(const DotArgs&);
-  // Winograd F(2×2, r×r) transforms for r = 3 or 5 (see winograd_transforms.h), compiled for this level.
-  void (*winogradInput)(int r, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
-                        int64_t t1, float* V, int64_t xiStride);
-  void (*winogradOutput)(int r, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
+  // Winograd F(m×m, r×r) transforms of a kind (see winograd_transforms.h), compiled for this level.
+  void (*winogradInput)(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
+                        int64_t t0, int64_t t1, float* V, int64_t xiStride);
+  void (*winogradOutput)(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
                          bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
                          float* tmp);
   // The output-gradient transform of the Winograd weight gradient (r = 3 or 5).

@@ -84,17 +84,15 @@ void dotDispatch(const DotArgs& d) {
   }
 }
 
-void winogradInput(int r, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
-                   int64_t t1, float* V, int64_t xiStride) {
-  if (r == 5) winograd::inputTransform<5, 4>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
-  else winograd::inputTransform<3, 4>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
+                   int64_t t0, int64_t t1, float* V, int64_t xiStride) {
+  winograd::inputTransformOf<4>(kind, hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 
- void winogradOutput(int r, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
-                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
-                    float* tmp) {
-  if (r == 5) winograd::outputTransform<5, 4>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
-  else winograd::outputTransform<3, 4>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
+                    const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
+                    float* out, float* tmp) {
+  winograd::outputTransformOf<4>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,

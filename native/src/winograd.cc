@@ -61,9 +61,9 @@ namespace {
 
 int64_t paddedStride(int64_t floats) { return winogradPaddedStride(floats); }
 
-template <int R>
+template <class Mx>
 void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  constexpr int n = R + 1, xis = n * n;
+  constexpr int R = Mx::r, n = Mx::n, xis = n * n;
   const int64_t nr = packed->nr;
   const int64_t cg = g.cg(), og = g.og(), panels = packed->panelsPerGroup;
   const int64_t xiStride = paddedStride(panels * cg * nr);
@@ -108,7 +108,7 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
             float* tr = t + (i * R + l) * kMaxNr;
             for (int64_t j = 0; j < cols; ++j) tr[j] = 0.0f;
             for (int k = 0; k < R; ++k) {
-              const float coef = winograd::Matrices<R>::G[i][k];
+              const float coef = Mx::G[i][k];
               if (coef == 0.0f) continue;
               const float* gr = gathered + (k * R + l) * kMaxNr;
               for (int64_t j = 0; j < cols; ++j) tr[j] += coef * gr[j];
@@ -120,7 +120,7 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
             float* dst = U + (i * n + jj) * xiStride + c * nr;
             for (int64_t j = 0; j < cols; ++j) dst[j] = 0.0f;
             for (int l = 0; l < R; ++l) {
-              const float coef = winograd::Matrices<R>::G[jj][l];
+              const float coef = Mx::G[jj][l];
               if (coef == 0.0f) continue;
               const float* tr = t + (i * R + l) * kMaxNr;
               for (int64_t j = 0; j < cols; ++j) dst[j] += coef * tr[j];
@@ -134,19 +134,26 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 }  // namespace
 
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  if (g.kernelH == 5) packFilters<5>(g, w, packed);
-  else packFilters<3>(g, w, packed);
+  // 3×3: F(4, 3) in fp32; bf16 keeps F(2, 3), whose smaller coefficients
+  // amplify the rounding of the transformed input less.
+  if (g.kernelH == 5) packed->winogradKind = winograd::Kind::F2x5;
+  else packed->winogradKind = packed->isBf16 ? winograd::Kind::F2x3 : winograd::Kind::F4x3;
+  switch (packed->winogradKind) {
+    case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
+    case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
+    default: packFilters<winograd::Matrices<3>>(g, w, packed); break;
+  }
 }
 
 void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
                            float* out, bool relu) {
   const KernelSet& ks = *w.ks;
-  const int r = static_cast<int>(g.kernelH);
-  const int64_t n = r + 1, xis = n * n;
+  const winograd::Kind kind = w.winogradKind;
+  const int64_t r = g.kernelH, m = winograd::outputSide(kind), n = winograd::patchSide(kind), xis = n * n;
   const int64_t MR = w.mr, NR = w.nr;
   const int64_t cg = g.cg(), og = g.og(), panels = w.panelsPerGroup;
-  const int64_t tilesH = ceilDiv(g.outH, 2), tilesW = ceilDiv(g.outW, 2), tiles = tilesH * tilesW;
-  const int64_t Hp = 2 * tilesH + r - 1, Wp = 2 * tilesW + r - 1;
+  const int64_t tilesH = ceilDiv(g.outH, m), tilesW = ceilDiv(g.outW, m), tiles = tilesH * tilesW;
+  const int64_t Hp = m * tilesH + r - 1, Wp = m * tilesW + r - 1;
 
   // Tiles per task: V and M near the L2 size, a multiple of MR, and enough
   // tasks for every thread.
@@ -178,7 +185,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
     float* M = threadScratch<float>(ScratchSlot::Winograd1, xis * mStride);
-    float* tmp = threadScratch<float>(ScratchSlot::Winograd2, 4 * og);
+    float* tmp = threadScratch<float>(ScratchSlot::Winograd2, m * m * og);
     int64_t convertedFor = -1;
     const float* rowPtrs[16];
     for (int64_t task = begin; task < end; ++task) {
@@ -193,7 +200,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
       const int64_t t1 = std::min(tiles, t0 + T);
       const int64_t count = t1 - t0;
 
-      ks.winogradInput(r, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
+      ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
 
       if (bk != nullptr) {
         bf16* Vb = threadScratch<bf16>(ScratchSlot::Bf16Activations, count * 2 * cp);
@@ -253,7 +260,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
         }
       }
 
-      ks.winogradOutput(r, M, mStride, og, og, bias != nullptr ? bias + grp * og : nullptr, relu, tilesW, t0, t1,
+      ks.winogradOutput(kind, M, mStride, og, og, bias != nullptr ? bias + grp * og : nullptr, relu, tilesW, t0, t1,
                         g.outH, g.outW, out + (img * g.outChannels + grp * og) * g.pixels(), tmp);
     }
   });

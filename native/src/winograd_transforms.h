@@ -1,11 +1,11 @@
-// Winograd F(2×2, r×r) transforms for r = 3 and r = 5, written once with GCC
+// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3)), written once with GCC
 // vector extensions over channels (contiguous in the HWC layouts used here)
 // and instantiated by each kernel set for its own vector width: the per-ISA
 // translation units wrap these inline templates in functions that carry their
 // target attribute.
 //
-// With n = r + 1:  V = Bᵀ d B (d: n×n input patch), U = G g Gᵀ (g: r×r filter),
-// Y = Aᵀ (Σ_c U ⊙ V) A (2×2 outputs). The matrices come from Toom-Cook at the
+// With n = m + r − 1:  V = Bᵀ d B (d: n×n input patch), U = G g Gᵀ (g: r×r
+// filter), Y = Aᵀ (Σ_c U ⊙ V) A (m×m outputs). The matrices come from Toom-Cook at the
 // points {0, 1, −1, ∞} (r = 3) and {0, 1, −1, 2, −½, ∞} (r = 5, chosen for its
 // float32 error: about 2e-6 relative against 3e-7 for direct summation).
 // Zero coefficients are skipped at compile time, so each transform costs what
@@ -19,11 +19,19 @@
 namespace alexnet {
 namespace winograd {
 
+// Which transform a layer uses. F(4, 3) does 36 products per 16 outputs
+// against F(2, 3)'s 16 per 4 (1.78× fewer), at about 10× the float32 rounding
+// error (still ~1e-6 relative on AlexNet's layers): fp32 inference uses it for
+// 3×3 layers; training and bf16 (whose rounding of the transformed input the
+// larger coefficients would amplify) keep F(2, 3).
+enum class Kind { F2x3, F2x5, F4x3 };
+
 template <int R>
 struct Matrices;
 
 template <>
 struct Matrices<3> {
+  static constexpr int m = 2, r = 3;
   static constexpr int n = 4;
   static constexpr float BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
   static constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -32,6 +40,7 @@ struct Matrices<3> {
 
 template <>
 struct Matrices<5> {
+  static constexpr int m = 2, r = 5;
   static constexpr int n = 6;
   static constexpr float BT[6][6] = {
       {1, 1.5f, -2, -1.5f, 1, 0}, {0, -1, -2.5f, -0.5f, 1, 0}, {0, 1, 0.5f, -2.5f, 1, 0},
@@ -47,6 +56,32 @@ struct Matrices<5> {
   };
   static constexpr float AT[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5f, 1}};
 };
+
+// F(4, 3) at the points {0, 1, −1, 2, −2, ∞} (Lavin & Gray).
+struct MatricesF43 {
+  static constexpr int m = 4, r = 3;
+  static constexpr int n = 6;
+  static constexpr float BT[6][6] = {
+      {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+      {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+  };
+  static constexpr float G[6][3] = {
+      {1.f / 4, 0, 0},
+      {-1.f / 6, -1.f / 6, -1.f / 6},
+      {-1.f / 6, 1.f / 6, -1.f / 6},
+      {1.f / 24, 1.f / 12, 1.f / 6},
+      {1.f / 24, -1.f / 12, 1.f / 6},
+      {0, 0, 1},
+  };
+  static constexpr float AT[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+  };
+};
+
+// Output block side m, filter side r and patch side n of a kind.
+constexpr int outputSide(Kind k) { return k == Kind::F4x3 ? 4 : 2; }
+constexpr int filterSide(Kind k) { return k == Kind::F2x5 ? 5 : 3; }
+constexpr int patchSide(Kind k) { return outputSide(k) + filterSide(k) - 1; }
 
 // W floats of a vector register, loadable from any float address.
 template <int W>
@@ -74,68 +109,66 @@ __attribute__((always_inline)) inline void matTimes(const V* x, V* out, std::ind
   ((out[I] = rowTimes<V, Rows, Cols, M, static_cast<int>(I)>(x, std::make_index_sequence<Cols>())), ...);
 }
 
-template <int R, int W>
+template <class Mx, int W>
 __attribute__((always_inline)) inline void inputChannels(const float* const* rows, int64_t C, int64_t c, float* v,
                                                          int64_t xiStride) {
   using V = typename VecOf<W>::type;
-  constexpr int n = Matrices<R>::n;
+  constexpr int n = Mx::n;
   // e = Bᵀ d, column by column; then V = e B, row by row.
   V e[n][n];
   for (int j = 0; j < n; ++j) {
     V column[n], t[n];
     for (int l = 0; l < n; ++l) column[l] = *reinterpret_cast<const V*>(rows[l] + j * C + c);
-    matTimes<V, n, n, Matrices<R>::BT>(column, t, std::make_index_sequence<n>());
+    matTimes<V, n, n, Mx::BT>(column, t, std::make_index_sequence<n>());
     for (int i = 0; i < n; ++i) e[i][j] = t[i];
   }
   for (int i = 0; i < n; ++i) {
     V t[n];
-    matTimes<V, n, n, Matrices<R>::BT>(e[i], t, std::make_index_sequence<n>());
+    matTimes<V, n, n, Mx::BT>(e[i], t, std::make_index_sequence<n>());
     for (int j = 0; j < n; ++j) *reinterpret_cast<V*>(v + (i * n + j) * xiStride + c) = t[j];
   }
 }
 
 // Tiles [t0, t1) of an image, tile t = (t / tilesW, t % tilesW) covering the
-// n×n patch at padded row 2·ty, column 2·tx of `hwc` (C channels per pixel,
+// n×n patch at padded row m·ty, column m·tx of `hwc` (C channels per pixel,
 // `rowStride` floats per padded row). Writes V[ξ·xiStride + (t − t0)·C + c].
-template <int R, int W>
+template <class Mx, int W>
 __attribute__((always_inline)) inline void inputTransform(const float* hwc, int64_t rowStride, int64_t C,
                                                           int64_t tilesW, int64_t t0, int64_t t1, float* V,
                                                           int64_t xiStride) {
-  constexpr int n = Matrices<R>::n;
+  constexpr int n = Mx::n, m = Mx::m;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t ty = t / tilesW, tx = t % tilesW;
     const float* rows[n];
-    for (int l = 0; l < n; ++l) rows[l] = hwc + (2 * ty + l) * rowStride + (2 * tx) * C;
+    for (int l = 0; l < n; ++l) rows[l] = hwc + (m * ty + l) * rowStride + (m * tx) * C;
     float* v = V + (t - t0) * C;
     int64_t c = 0;
-    for (; c + W <= C; c += W) inputChannels<R, W>(rows, C, c, v, xiStride);
-    for (; c < C; ++c) inputChannels<R, 1>(rows, C, c, v, xiStride);
+    for (; c + W <= C; c += W) inputChannels<Mx, W>(rows, C, c, v, xiStride);
+    for (; c < C; ++c) inputChannels<Mx, 1>(rows, C, c, v, xiStride);
   }
 }
 
-template <int R, int W>
-__attribute__((always_inline)) inline void outputChannels(const float* m, int64_t xiStride, int64_t o,
+template <class Mx, int W>
+__attribute__((always_inline)) inline void outputChannels(const float* mm, int64_t xiStride, int64_t o,
                                                           const float* bias, bool relu, float* tmp, int64_t O) {
   using V = typename VecOf<W>::type;
-  constexpr int n = Matrices<R>::n;
-  // a = Aᵀ M (2×n), then y = a A (2×2).
-  V a[2][n];
+  constexpr int n = Mx::n, m = Mx::m;
+  // a = Aᵀ M (m×n), then y = a A (m×m).
+  V a[m][n];
   for (int j = 0; j < n; ++j) {
-    V column[n], t[2];
-    for (int l = 0; l < n; ++l) column[l] = *reinterpret_cast<const V*>(m + (l * n + j) * xiStride + o);
-    matTimes<V, 2, n, Matrices<R>::AT>(column, t, std::make_index_sequence<2>());
-    a[0][j] = t[0];
-    a[1][j] = t[1];
+    V column[n], t[m];
+    for (int l = 0; l < n; ++l) column[l] = *reinterpret_cast<const V*>(mm + (l * n + j) * xiStride + o);
+    matTimes<V, m, n, Mx::AT>(column, t, std::make_index_sequence<m>());
+    for (int i = 0; i < m; ++i) a[i][j] = t[i];
   }
-  V y[4];
-  matTimes<V, 2, n, Matrices<R>::AT>(a[0], y, std::make_index_sequence<2>());
-  matTimes<V, 2, n, Matrices<R>::AT>(a[1], y + 2, std::make_index_sequence<2>());
+  V y[m * m];
+  for (int i = 0; i < m; ++i) matTimes<V, m, n, Mx::AT>(a[i], y + i * m, std::make_index_sequence<m>());
   const V zero = y[0] - y[0];
   if (bias != nullptr) {
     const V b = *reinterpret_cast<const V*>(bias + o);
     for (auto& v : y) v += b;
   }
-  for (int q = 0; q < 4; ++q) {
+  for (int q = 0; q < m * m; ++q) {
     // torch.relu: values below zero become 0, NaN and −0 stay.
     if (relu) y[q] = y[q] < zero ? zero : y[q];
     *reinterpret_cast<V*>(tmp + q * O + o) = y[q];
@@ -143,31 +176,28 @@ __attribute__((always_inline)) inline void outputChannels(const float* m, int64_
 }
 
 // Tiles [t0, t1): reads M[ξ·xiStride + (t − t0)·ldm + o] for o < O, computes
-// Y = Aᵀ M A + bias (then ReLU) and writes the in-range outputs to the NCHW
-// planes out[o·OH·OW + y·OW + x]. tmp holds 4·O floats.
-template <int R, int W>
+// Y = Aᵀ M A + bias (then ReLU) and writes the in-range outputs of each m×m
+// block to the NCHW planes out[o·OH·OW + y·OW + x]. tmp holds m²·O floats.
+template <class Mx, int W>
 __attribute__((always_inline)) inline void outputTransform(const float* M, int64_t xiStride, int64_t ldm, int64_t O,
                                                            const float* bias, bool relu, int64_t tilesW, int64_t t0,
                                                            int64_t t1, int64_t OH, int64_t OW, float* out,
                                                            float* tmp) {
+  constexpr int m = Mx::m;
   const int64_t plane = OH * OW;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t ty = t / tilesW, tx = t % tilesW;
-    const float* m = M + (t - t0) * ldm;
+    const float* mm = M + (t - t0) * ldm;
     int64_t o = 0;
-    for (; o + W <= O; o += W) outputChannels<R, W>(m, xiStride, o, bias, relu, tmp, O);
-    for (; o < O; ++o) outputChannels<R, 1>(m, xiStride, o, bias, relu, tmp, O);
-    const int64_t y = 2 * ty, x = 2 * tx;
-    const bool right = x + 1 < OW, below = y + 1 < OH;
+    for (; o + W <= O; o += W) outputChannels<Mx, W>(mm, xiStride, o, bias, relu, tmp, O);
+    for (; o < O; ++o) outputChannels<Mx, 1>(mm, xiStride, o, bias, relu, tmp, O);
+    const int64_t y = m * ty, x = m * tx;
+    const int rowsIn = static_cast<int>(OH - y < m ? OH - y : m), colsIn = static_cast<int>(OW - x < m ? OW - x : m);
     float* dst = out + y * OW + x;
     for (int64_t c = 0; c < O; ++c) {
       float* p = dst + c * plane;
-      p[0] = tmp[c];
-      if (right) p[1] = tmp[O + c];
-      if (below) {
-        p[OW] = tmp[2 * O + c];
-        if (right) p[OW + 1] = tmp[3 * O + c];
-      }
+      for (int i = 0; i < rowsIn; ++i)
+        for (int j = 0; j < colsIn; ++j) p[i * OW + j] = tmp[(i * m + j) * O + c];
     }
   }
 }
@@ -210,6 +240,28 @@ __attribute__((always_inline)) inline void gradOutputTransform(const float* hwc,
     for (; o + W <= O; o += W) gradOutputChannels<R, W>(rows, O, o, y, xiStride);
     for (; o < O; ++o) gradOutputChannels<R, 1>(rows, O, o, y, xiStride);
   }
+}
+
+// The input and output transforms of a kind, for the per-ISA wrappers.
+template <int W>
+__attribute__((always_inline)) inline void inputTransformOf(Kind kind, const float* hwc, int64_t rowStride, int64_t C,
+                                                            int64_t tilesW, int64_t t0, int64_t t1, float* V,
+                                                            int64_t xiStride) {
+  if (kind == Kind::F2x5) inputTransform<Matrices<5>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F4x3) inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else inputTransform<Matrices<3>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+}
+
+template <int W>
+__attribute__((always_inline)) inline void outputTransformOf(Kind kind, const float* M, int64_t xiStride, int64_t ldm,
+                                                             int64_t O, const float* bias, bool relu, int64_t tilesW,
+                                                             int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
+                                                             float* tmp) {
+  if (kind == Kind::F2x5)
+    outputTransform<Matrices<5>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+  else if (kind == Kind::F4x3)
+    outputTransform<MatricesF43, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+  else outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
 }  // namespace winograd

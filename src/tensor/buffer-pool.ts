@@ -42,6 +42,13 @@ export function takeZeroedBuffer(length: number): Float32Array {
   return data.fill(0);
 }
 
+/** How many arrays (and bytes) the pool holds now. */
+export function bufferPoolStats(): { arrays: number; bytes: number } {
+  let arrays = 0;
+  for (const list of free.values()) arrays += list.length;
+  return { arrays, bytes: pooledBytes };
+}
+
 /** Drops every pooled array (tests; memory pressure). */
 export function clearBufferPool(): void {
   free.clear();
