@@ -9,7 +9,7 @@
  * 3. the top-1 class of every photo in scikit-image's data folder, fp32 vs
  *    bf16, with torchvision-shaped weights (`alexnet classify`; --weights).
  *
- *   node --import tsx bench/bf16-accuracy.ts [--checkpoint run/checkpoint.pth]
+ *   node --import tsx bench/bf16-accuracy.ts [--checkpoint run/checkpoint.pth] [--about "how it was trained"]
  *       [--weights bench/out/alexnet.pth] [--output bench/BF16-ACCURACY.md]
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,8 @@ import { fixtureInput, loadModelFixture, prepareModel } from '../test/helpers/mo
 const { values: options } = parseArgs({
   options: {
     checkpoint: { type: 'string' },
+    /** How the checkpoint was trained (printed with it). */
+    about: { type: 'string' },
     weights: { type: 'string', default: 'bench/out/alexnet.pth' },
     output: { type: 'string', default: 'bench/BF16-ACCURACY.md' },
   },
@@ -83,7 +85,7 @@ for (const [name, h, w] of [['alexnet', 224, 224], ['alexnet', 63, 63], ['alexne
 }
 
 if (options.checkpoint !== undefined) {
-  lines.push('', '## Fashion-MNIST test set (10,000 images)', '', `Checkpoint: \`${options.checkpoint}\` (torchvision AlexNet, 1 channel, 10 classes, 64 px).`, '',
+  lines.push('', '## Fashion-MNIST test set (10,000 images)', '', `Checkpoint: torchvision AlexNet, 1 channel, 10 classes, 64 px${options.about === undefined ? ` (\`${options.checkpoint}\`)` : `, trained with \`${options.about}\``}.`, '',
     '| precision | top-1 accuracy | top-5 accuracy | mean loss |', '| --- | ---: | ---: | ---: |');
   const accuracy: Record<string, number> = {};
   for (const precision of ['fp32', 'bf16']) {
@@ -95,7 +97,8 @@ if (options.checkpoint !== undefined) {
 }
 
 if (existsSync(options.weights) && existsSync(PHOTOS)) {
-  const photos = readdirSync(PHOTOS).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((f) => join(PHOTOS, f));
+  // truncated.jpg is cut short on purpose (scikit-image tests its reader with it).
+  const photos = readdirSync(PHOTOS).filter((f) => /\.(png|jpe?g)$/i.test(f) && f !== 'truncated.jpg').sort().map((f) => join(PHOTOS, f));
   const top = (precision: string): { file: string; top: { index: number; prob: number }[] }[] =>
     JSON.parse(cli(['classify', ...photos, '--weights', options.weights, '--precision', precision, '--topk', '1', '--json']));
   const fp32 = top('fp32'), bf16 = top('bf16');
