@@ -61,6 +61,12 @@ struct PackedConvWeight {
   bool isBf16 = false;
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
+  // Packed once for eval-mode inference (packConvWeight): fp32 3×3 layers then
+  // take F(4, 3). Weights packed per call (training's forward and its
+  // backward-data convolution) keep F(2, 3): F(4, 3)'s larger rounding error,
+  // harmless in the forward logits (1.3e-6 of torch's), reached 2e-3 in
+  // AlexNet's weight gradients under another compilation (-O1).
+  bool forInference = false;
   std::vector<bf16> directBf16;
   std::vector<bf16> winogradBf16;
 

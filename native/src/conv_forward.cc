@@ -23,6 +23,7 @@ constexpr int64_t kMaxPixelChunk = 240;
 
 std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w) {
   auto packed = std::make_unique<PackedConvWeight>();
+  packed->forInference = true;
   packConvWeightInto(ks, g, w, packed.get());
   return packed;
 }

@@ -134,10 +134,10 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 }  // namespace
 
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  // 3×3: F(4, 3) in fp32; bf16 keeps F(2, 3), whose smaller coefficients
-  // amplify the rounding of the transformed input less.
+  // 3×3: F(4, 3) for fp32 inference; training and bf16 keep F(2, 3), whose
+  // smaller coefficients amplify rounding less (see forInference in conv.h).
   if (g.kernelH == 5) packed->winogradKind = winograd::Kind::F2x5;
-  else packed->winogradKind = packed->isBf16 ? winograd::Kind::F2x3 : winograd::Kind::F4x3;
+  else packed->winogradKind = packed->forInference && !packed->isBf16 ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
     case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
