@@ -22,6 +22,7 @@ import { createModel } from '../src/models/registry.js';
 import { writeFileAtomic } from '../src/node/fs/atomic-write.js';
 import { nativeBackend } from '../src/node/native/load.js';
 import { decodeTensor } from '../test/helpers/fixtures.js';
+import { maxRelativeArrayDifference } from './lib/agreement.js';
 import { fixtureInput, loadModelFixture, prepareModel } from '../test/helpers/model-fixtures.js';
 
 const { values: options } = parseArgs({
@@ -41,14 +42,7 @@ const reason = native.precisionSupport('bf16');
 if (reason !== null) throw new Error(reason);
 setBackend(native);
 
-function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
+const maxRelativeDifference = maxRelativeArrayDifference;
 
 const cli = (args: string[]): string =>
   execFileSync(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });

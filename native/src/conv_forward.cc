@@ -19,18 +19,9 @@ constexpr int64_t kConvKc = 512;
 // Pixels per chunk (a multiple of every MR): the tile buffer holds one chunk.
 constexpr int64_t kMaxPixelChunk = 240;
 
-}  // namespace
-
-std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w) {
-  auto packed = std::make_unique<PackedConvWeight>();
-  packed->forInference = true;
-  packConvWeightInto(ks, g, w, packed.get());
-  return packed;
-}
-
-void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+// The layer and tile shape a packing is for (what matches() compares).
+void describeLayer(const KernelSet& ks, const ConvGeom& g, TileShape shape, PackedConvWeight* packed) {
   packed->ks = &ks;
-  const TileShape shape = pickTileShape(ks, g.og());
   packed->mr = shape.mr;
   packed->nr = shape.nr;
   packed->outChannels = g.outChannels;
@@ -42,6 +33,20 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   packed->strideW = g.strideW;
   packed->dilationH = g.dilationH;
   packed->dilationW = g.dilationW;
+}
+
+}  // namespace
+
+std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w) {
+  auto packed = std::make_unique<PackedConvWeight>();
+  packed->forInference = true;
+  packConvWeightInto(ks, g, w, packed.get());
+  return packed;
+}
+
+void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+  const TileShape shape = pickTileShape(ks, g.og());
+  describeLayer(ks, g, shape, packed);
   const int64_t og = g.og();
   const int64_t K = g.kdim();
   const int64_t nr = shape.nr;
@@ -79,19 +84,8 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   const TileShape shape = pickBf16TileShape(*bk, g.og());
   auto packed = std::make_unique<PackedConvWeight>();
   PackedConvWeight* p = packed.get();
-  p->ks = &ks;
   p->isBf16 = true;
-  p->mr = shape.mr;
-  p->nr = shape.nr;
-  p->outChannels = g.outChannels;
-  p->cg = g.cg();
-  p->kernelH = g.kernelH;
-  p->kernelW = g.kernelW;
-  p->groups = g.groups;
-  p->strideH = g.strideH;
-  p->strideW = g.strideW;
-  p->dilationH = g.dilationH;
-  p->dilationW = g.dilationW;
+  describeLayer(ks, g, shape, p);
   const int64_t og = g.og(), nr = shape.nr;
   p->panelsPerGroup = ceilDiv(og, nr);
   // Winograd for 3×3 only: F(2, 5)'s transform amplifies the rounding of its

@@ -52,7 +52,7 @@ test('async linear and packed async convolution equal their sync versions on eve
     const a = new Float32Array(s.out), b = new Float32Array(s.out);
     const packed2 = addon().packConv2dWeight(g, cw);
     await addon().async.conv2dForwardPacked(g, packed2, cx, null, a, false);
-    addon().conv2dForward(g, cx, cw, null, b, false);
+    addon().conv2dForwardPacked(g, packed2, cx, null, b, false);
     assert.deepEqual(a, b, `${level} async packed conv`);
   });
 });

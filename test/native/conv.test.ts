@@ -67,6 +67,9 @@ test('conv2dForward matches the reference (bias, fused ReLU) on every geometry',
   });
 });
 
+// Packed (inference) weights may take another algorithm than per-call packing
+// (Winograd F(4, 3) rather than F(2, 3) for 3×3 layers), so they agree to the
+// tolerance, not bit for bit.
 test('packed weights give the same output as unpacked ones', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(11);
   forEachSimd((level) => {
@@ -77,7 +80,7 @@ test('packed weights give the same output as unpacked ones', { skip: skipWithout
       const plain = new Float32Array(size), fromPacked = new Float32Array(size);
       addon().conv2dForward(g, x, w, bias, plain, true);
       addon().conv2dForwardPacked(g, packed, x, bias, fromPacked, true);
-      assert.deepEqual(fromPacked, plain, `${level} packed ${describeConv(g)}`);
+      assertClose(fromPacked, plain, TOL, `${level} packed ${describeConv(g)}`);
       // The same handle serves another batch size and spatial size.
       const other = { ...g, batch: g.batch + 1 };
       const x2 = randomArray(convSizes(other).x, gen);
