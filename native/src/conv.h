@@ -98,8 +98,11 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
 // out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU.
 void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu);
+// largeWinogradTiles: 3×3 layers by F(4, 3), as packed inference weights are
+// (the backward-data convolution); false keeps F(2, 3) (a training forward
+// pass, see forInference).
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
-                   float* out, bool relu);
+                   float* out, bool relu, bool largeWinogradTiles = false);
 
 // Internal entry points of the two forward algorithms.
 void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,

@@ -132,10 +132,11 @@ void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w,
 }
 
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
-                   float* out, bool relu) {
+                   float* out, bool relu, bool largeWinogradTiles) {
   // Weights that change between calls (training) are packed on every call,
   // into per-thread buffers kept from call to call.
   thread_local PackedConvWeight scratch;
+  scratch.forInference = largeWinogradTiles;
   packConvWeightInto(ks, g, w, &scratch);
   conv2dForward(g, x, scratch, bias, out, relu);
 }

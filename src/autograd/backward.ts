@@ -60,11 +60,20 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
       if (!adopted && exclusive.has(grad)) recycleBuffer(grad);
       continue;
     }
-    const inputGrads = fn.backward(grad);
-    // This node's output gradient, used up and handed to no input: reusable
-    // by the next ops' gradients (tensor/buffer-pool.ts), which saves them the
-    // page faults of fresh memory.
-    if (exclusive.has(grad) && !inputGrads.includes(grad)) recycleBuffer(grad);
+    const reusable = exclusive.has(grad);
+    const inputGrads = fn.backward(grad, reusable);
+    if (reusable) {
+      if (inputGrads.includes(grad)) {
+        // Written in place and handed on: for its new owners it is a buffer
+        // this node made (exclusive to one input, shared by two).
+        everSeen.delete(grad);
+        exclusive.delete(grad);
+      } else {
+        // Used up and handed to no input: reusable by the next ops' gradients
+        // (tensor/buffer-pool.ts), which saves them fresh memory's page faults.
+        recycleBuffer(grad);
+      }
+    }
     // Free this node: its closure holds the saved activations.
     tensor.gradFn = null;
     freedNodes.set(tensor, fn.name);

@@ -12,6 +12,8 @@ export interface GradFn {
   /**
    * Gradients with respect to each input (same order as `inputs`, null where
    * not needed), given the gradient of the output. Called at most once.
+   * `gradOutReusable`: nothing else references gradOut, so an elementwise
+   * backward may write its result into it and return it (no fresh buffer).
    */
-  backward(gradOut: Float32Array): (Float32Array | null)[];
+  backward(gradOut: Float32Array, gradOutReusable: boolean): (Float32Array | null)[];
 }

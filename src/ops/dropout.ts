@@ -19,8 +19,9 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   }
   const out = Tensor.zeros(x.shape);
   getBackend().mul(x.data, mask, out.data);
-  return attachGrad(out, 'DropoutBackward', [x], (gradOut) => {
-    const gradX = takeZeroedBuffer(gradOut.length);
+  return attachGrad(out, 'DropoutBackward', [x], (gradOut, reusable) => {
+    // Elementwise: in place when nothing else holds gradOut.
+    const gradX = reusable ? gradOut : takeZeroedBuffer(gradOut.length);
     getBackend().mul(gradOut, mask, gradX);
     return [gradX];
   });

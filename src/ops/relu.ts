@@ -6,8 +6,9 @@ import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
 export function relu(x: Tensor): Tensor {
   const out = Tensor.zeros(x.shape);
   getBackend().reluForward(x.data, out.data);
-  return attachGrad(out, 'ReluBackward', [x], (gradOut) => {
-    const gradX = takeZeroedBuffer(gradOut.length);
+  return attachGrad(out, 'ReluBackward', [x], (gradOut, reusable) => {
+    // Elementwise: in place when nothing else holds gradOut.
+    const gradX = reusable ? gradOut : takeZeroedBuffer(gradOut.length);
     getBackend().reluBackward(gradOut, out.data, gradX);
     return [gradX];
   });

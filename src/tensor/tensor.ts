@@ -209,7 +209,7 @@ export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
 }
 
 export function attachGrad(out: Tensor, name: string, inputs: readonly (Tensor | null)[],
-  backward: (gradOut: Float32Array) => (Float32Array | null)[]): Tensor {
+  backward: (gradOut: Float32Array, gradOutReusable: boolean) => (Float32Array | null)[]): Tensor {
   if (!needsGrad(inputs)) return out;
   const needed = inputs.map((t) => (t !== null && t.requiresGrad ? t : null));
   out.requiresGrad = true;
