@@ -105,6 +105,11 @@ export interface AsyncKernels {
     packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
 }
 
+/**
+ * Every kernel writes every element of its output arrays (out, gradIn, gradW,
+ * C unless `accumulate`): ops hand them recycled, unzeroed buffers
+ * (Tensor.empty). A kernel that accumulates must zero its output first.
+ */
 export interface Backend {
   readonly name: string;
   /** Present when the backend can run the heavy forward kernels off the main thread. */

@@ -7,7 +7,8 @@ export class Parameter extends Tensor {
     super(data, shape, { requiresGrad });
   }
 
-  static empty(shape: Shape): Parameter {
+  /** A zero-filled parameter of this shape (init functions then fill it); unlike Tensor.empty, never garbage. */
+  static override empty(shape: Shape): Parameter {
     const t = Tensor.zeros(shape);
     return new Parameter(t.data, t.shape);
   }

@@ -3,7 +3,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive_avg_pool2d'): Tensor {
   if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(x.shape)}`);
@@ -11,10 +11,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive
   const inH = x.shape[x.ndim - 2], inW = x.shape[x.ndim - 1];
   if (inH < 1 || inW < 1) throw new Error(`${label}: input ${shapeToString(x.shape)} has an empty spatial dimension`);
   const planes = x.data.length / (inH * inW);
-  const out = Tensor.zeros([...x.shape.slice(0, -2), outH, outW]);
+  const out = Tensor.empty([...x.shape.slice(0, -2), outH, outW]);
   getBackend().adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x.data, out.data);
   return attachGrad(out, 'AdaptiveAvgPool2dBackward', [x], (gradOut) => {
-    const gradX = takeZeroedBuffer(x.data.length);
+    const gradX = takeBuffer(x.data.length);
     getBackend().adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradX);
     return [gradX];
   });

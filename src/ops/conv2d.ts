@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -85,7 +85,7 @@ function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2d
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
     throw new Error(`${options.label ?? 'conv2d'}: expected bias [${g.outChannels}], got ${shapeToString(bias.shape)}`);
   }
-  return { g, out: Tensor.zeros([g.batch, g.outChannels, g.outH, g.outW]) };
+  return { g, out: Tensor.empty([g.batch, g.outChannels, g.outH, g.outW]) };
 }
 
 function recordBackward(g: Conv2dGeometry, x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor): Tensor {
@@ -95,11 +95,11 @@ function recordBackward(g: Conv2dGeometry, x: Tensor, weight: Tensor, bias: Tens
     let gradW: Float32Array | null = null;
     let gradB: Float32Array | null = null;
     if (x.requiresGrad) {
-      gradX = takeZeroedBuffer(x.data.length);
+      gradX = takeBuffer(x.data.length);
       backend.conv2dBackwardData(g, gradOut, weight.data, gradX);
     }
     if (weight.requiresGrad || bias?.requiresGrad) {
-      gradW = takeZeroedBuffer(weight.data.length);
+      gradW = takeBuffer(weight.data.length);
       gradB = bias !== null ? new Float32Array(bias.data.length) : null;
       backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
     }

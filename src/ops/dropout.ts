@@ -7,7 +7,7 @@
 import { getBackend } from '../backend/registry.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
@@ -17,11 +17,11 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
     const keep = 1 / (1 - p);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : keep;
   }
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.empty(x.shape);
   getBackend().mul(x.data, mask, out.data);
   return attachGrad(out, 'DropoutBackward', [x], (gradOut, reusable) => {
     // Elementwise: in place when nothing else holds gradOut.
-    const gradX = reusable ? gradOut : takeZeroedBuffer(gradOut.length);
+    const gradX = reusable ? gradOut : takeBuffer(gradOut.length);
     getBackend().mul(gradOut, mask, gradX);
     return [gradX];
   });

@@ -3,7 +3,7 @@ import type { PackedLinearWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface LinearOptions {
   /** Apply ReLU in the same pass (inference fast path; no autograd). */
@@ -49,7 +49,7 @@ function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: Linear
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`${label}: expected bias [${outF}], got ${shapeToString(bias.shape)}`);
   }
-  return { rows: x.data.length / inF, inF, outF, out: Tensor.zeros([...x.shape.slice(0, -1), outF]) };
+  return { rows: x.data.length / inF, inF, outF, out: Tensor.empty([...x.shape.slice(0, -1), outF]) };
 }
 
 function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, rows: number, inF: number, outF: number): Tensor {
@@ -60,12 +60,12 @@ function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Ten
     let gradB: Float32Array | null = null;
     if (x.requiresGrad) {
       // dX[rows, in] = dY[rows, out] · W[out, in]
-      gradX = takeZeroedBuffer(x.data.length);
+      gradX = takeBuffer(x.data.length);
       backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
     }
     if (weight.requiresGrad) {
       // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
-      gradW = takeZeroedBuffer(weight.data.length);
+      gradW = takeBuffer(weight.data.length);
       backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
     }
     if (bias?.requiresGrad) {

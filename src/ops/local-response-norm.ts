@@ -3,7 +3,7 @@ import type { LrnGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { numel, shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface LrnOptions {
   alpha?: number;
@@ -25,13 +25,13 @@ export function localResponseNorm(x: Tensor, size: number, options: LrnOptions =
     beta: options.beta ?? 0.75,
     k: options.k ?? 1,
   };
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.empty(x.shape);
   // The scale is kept for the backward pass only: inference skips it.
   const scale = needsGrad([x]) ? new Float32Array(x.data.length) : null;
   getBackend().lrnForward(g, x.data, out.data, scale);
   if (scale === null) return out;
   return attachGrad(out, 'LocalResponseNormBackward', [x], (gradOut) => {
-    const gradX = takeZeroedBuffer(gradOut.length);
+    const gradX = takeBuffer(gradOut.length);
     getBackend().lrnBackward(g, x.data, out.data, scale, gradOut, gradX);
     return [gradX];
   });

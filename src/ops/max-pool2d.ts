@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
-import { takeZeroedBuffer } from '../tensor/buffer-pool.js';
+import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
@@ -48,13 +48,13 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
 
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   const g = maxPool2dGeometry(x.shape, kernelSize, options);
-  const out = Tensor.zeros([g.batch, g.channels, g.outH, g.outW]);
+  const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);
   // The indices exist only for the backward pass: inference skips them (less memory, a faster kernel).
   const argmax = needsGrad([x]) ? new Int32Array(out.data.length) : null;
   getBackend().maxPool2dForward(g, x.data, out.data, argmax);
   if (argmax === null) return out;
   return attachGrad(out, 'MaxPool2dBackward', [x], (gradOut) => {
-    const gradX = takeZeroedBuffer(x.data.length);
+    const gradX = takeBuffer(x.data.length);
     getBackend().maxPool2dBackward(g, gradOut, argmax, gradX);
     return [gradX];
   });

@@ -33,6 +33,20 @@ export function recycleBuffer(data: Float32Array): void {
   pooledBytes += data.byteLength;
 }
 
+/**
+ * An array of `length` floats whose contents are unspecified (recycled when
+ * one is available): for a kernel's output, which every Backend kernel writes
+ * in full. Saves the zero fill (about 10 GB/s on one thread: 15 ms for a
+ * 151 MB weight gradient).
+ */
+export function takeBuffer(length: number): Float32Array {
+  const list = length >= MIN_LENGTH ? free.get(length) : undefined;
+  const data = list?.pop();
+  if (data === undefined) return new Float32Array(length);
+  pooledBytes -= data.byteLength;
+  return data;
+}
+
 /** A zero-filled array of `length` floats, recycled when one is available. */
 export function takeZeroedBuffer(length: number): Float32Array {
   const list = length >= MIN_LENGTH ? free.get(length) : undefined;

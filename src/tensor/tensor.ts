@@ -4,7 +4,7 @@
  * storage. Differentiable math lives in src/ops; this class keeps only what
  * every op needs.
  */
-import { takeZeroedBuffer } from './buffer-pool.js';
+import { takeBuffer, takeZeroedBuffer } from './buffer-pool.js';
 import { runBackward } from '../autograd/backward.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradFn } from '../autograd/node.js';
@@ -36,6 +36,14 @@ export class Tensor {
   }
 
   // ---- construction ----------------------------------------------------
+
+  /**
+   * A tensor whose values are unspecified (a recycled buffer when one fits):
+   * for an op's output that a Backend kernel then writes in full.
+   */
+  static empty(shape: Shape, options?: TensorOptions): Tensor {
+    return new Tensor(takeBuffer(numel(shape)), shape, options);
+  }
 
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
     return new Tensor(takeZeroedBuffer(numel(shape)), shape, options);
