@@ -17,20 +17,25 @@ export interface ReluFusable {
 /** Built-in layers that keep no reference to their input (so it can be recycled after them). */
 const RELEASING_LAYERS = new Set(['Conv2d', 'Linear', 'ReLU', 'MaxPool2d', 'LocalResponseNorm', 'AdaptiveAvgPool2d', 'Dropout', 'Flatten']);
 
+/** A built-in layer that keeps no reference to its input or output, watched by no hook. */
+function keepsNoReference(m: Module): boolean {
+  return RELEASING_LAYERS.has(m.typeName) && !m.hasForwardHooks;
+}
+
 /**
- * In inference, an activation made by an earlier layer of the chain (its
- * producer) is referenced by nothing once the next layer (its consumer) has
- * produced its output: its array goes back to the buffer pool
- * (tensor/buffer-pool.ts), which saves the next pass the page faults of fresh
- * memory. Only when no graph is recorded, both layers are built-in ones that
- * keep no reference to their input, no hook saw the activation, and the output
- * does not share its memory.
+ * In inference, an activation made inside the chain is referenced by nothing
+ * once the next layer has produced its output: its array goes back to the
+ * buffer pool (tensor/buffer-pool.ts), which saves the next pass the page
+ * faults of fresh memory. `releasable` says whether x may go: made by a
+ * built-in layer of this chain (not the chain's input) that no hook watched,
+ * through every layer that passed it on unchanged (Dropout in eval, Flatten).
+ * Returns whether y may go in its turn.
  */
-function releaseIntermediate(x: Tensor, producer: Module | null, consumer: Module, y: Tensor): void {
-  if (producer === null || isGradEnabled() || producer.hasForwardHooks || consumer.hasForwardHooks) return;
-  if (!RELEASING_LAYERS.has(producer.typeName) || !RELEASING_LAYERS.has(consumer.typeName)) return;
-  if (y.data.buffer === x.data.buffer) return;
-  recycleBuffer(x.data);
+function releaseIntermediate(x: Tensor, releasable: boolean, layer: Module, y: Tensor): boolean {
+  if (isGradEnabled()) return false;
+  if (y.data.buffer === x.data.buffer) return releasable && keepsNoReference(layer);
+  if (releasable && keepsNoReference(layer)) recycleBuffer(x.data);
+  return keepsNoReference(layer);
 }
 
 function isReluFusable(m: Module): m is Module & ReluFusable {
@@ -69,28 +74,26 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let producer: Module | null = null;
+    let releasable = false;  // the chain's input is the caller's
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const fused = this.fusesWithNext(i);
       const y = fused ? (layer as Module & ReluFusable).forwardFusedRelu(x) : layer.call(x);
-      releaseIntermediate(x, producer, layer, y);
+      releasable = releaseIntermediate(x, releasable, layer, y);
       x = y;
-      producer = layer;
       if (fused) i++;
     }
     return x;
   }
 
   override async forwardAsync(x: Tensor): Promise<Tensor> {
-    let producer: Module | null = null;
+    let releasable = false;  // the chain's input is the caller's
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const fused = this.fusesWithNext(i);
       const y = fused ? await (layer as Module & ReluFusable).forwardFusedReluAsync(x) : await layer.callAsync(x);
-      releaseIntermediate(x, producer, layer, y);
+      releasable = releaseIntermediate(x, releasable, layer, y);
       x = y;
-      producer = layer;
       if (fused) i++;
     }
     return x;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
+import { Dropout } from '../../src/nn/layers/dropout.js';
 import { MaxPool2d } from '../../src/nn/layers/max-pool2d.js';
 import { ReLU } from '../../src/nn/layers/relu.js';
 import type { Module } from '../../src/nn/module.js';
@@ -87,4 +88,18 @@ test('training with recycled gradients matches training without', () => {
     return Float32Array.from(model.at<Conv2d>(0).weight.data);
   };
   assert.deepEqual(run(true), run(false));
+});
+
+test('an activation a hook saw stays intact when a pass-through layer hands it on', () => {
+  clearBufferPool();
+  manualSeed(4);
+  // Dropout in eval mode returns its input itself: the conv output it passes on is what the hook kept.
+  const model = new Sequential(new Conv2d(3, 8, 3, { padding: 1 }), new Dropout(0.5), new MaxPool2d(2)).eval();
+  const kept: Tensor[] = [];
+  model.at(0).registerForwardHook((_m, _input, output) => kept.push(output));
+  noGrad(() => model.call(Tensor.randn([2, 3, 64, 64])));
+  const snapshot = Float32Array.from(kept[0].data);
+  noGrad(() => model.call(Tensor.randn([2, 3, 64, 64])));
+  assert.deepEqual(kept[0].data, snapshot);
+  clearBufferPool();
 });
