@@ -106,11 +106,7 @@ export class ByteReader {
   }
 }
 
-/** Reads a little-endian u16/u32 at an absolute position (caller checked bounds). */
-export function readU16(bytes: Uint8Array, at: number): number {
-  return bytes[at] | (bytes[at + 1] << 8);
-}
-
+/** Reads a little-endian u32 at an absolute position (caller checked bounds). */
 export function readU32(bytes: Uint8Array, at: number): number {
   return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 }

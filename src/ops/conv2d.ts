@@ -2,7 +2,7 @@
 import type { Conv2dGeometry, PackedConv2dWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
-import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { attachGrad, assertNoGraphThroughFusedRelu, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
 
@@ -54,6 +54,7 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
+  assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');
   const backend = getBackend();
   if (options.packed !== undefined && backend.conv2dForwardPacked !== undefined) {
     backend.conv2dForwardPacked(g, options.packed, x.data, bias?.data ?? null, out.data, fuseRelu);
@@ -72,6 +73,7 @@ export async function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   if (kernels === undefined) return conv2d(x, weight, bias, options);
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
+  assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');
   if (options.packed !== undefined && kernels.conv2dForwardPacked !== undefined) {
     await kernels.conv2dForwardPacked(g, options.packed, x.data, bias?.data ?? null, out.data, fuseRelu);
   } else {

@@ -2,7 +2,7 @@
 import type { PackedLinearWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
-import { attachGrad, Tensor } from '../tensor/tensor.js';
+import { attachGrad, assertNoGraphThroughFusedRelu, Tensor } from '../tensor/tensor.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface LinearOptions {
@@ -16,6 +16,7 @@ export interface LinearOptions {
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
   const { rows, inF, outF, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
+  assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'linear');
   const backend = getBackend();
   if (options.packed !== undefined && backend.linearForwardPacked !== undefined) {
     backend.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
@@ -31,6 +32,7 @@ export async function linearAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   if (kernels === undefined) return linear(x, weight, bias, options);
   const { rows, inF, outF, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
+  assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'linear');
   if (options.packed !== undefined && kernels.linearForwardPacked !== undefined) {
     await kernels.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
   } else {

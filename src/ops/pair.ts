@@ -4,8 +4,3 @@ export type Pair = number | readonly [number, number];
 export function pair(value: Pair): [number, number] {
   return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }
-
-export function pairToString(value: Pair): string {
-  const [a, b] = pair(value);
-  return a === b ? `${a}` : `(${a}, ${b})`;
-}

@@ -211,6 +211,16 @@ export class Tensor {
  * one gradient per input (null to skip); it is only called for a graph that
  * was recorded.
  */
+/**
+ * A fused ReLU has no backward pass: an op asked to fuse one while a graph
+ * is being recorded throws instead of silently cutting the graph.
+ */
+export function assertNoGraphThroughFusedRelu(fuseRelu: boolean, inputs: readonly (Tensor | null)[], label: string): void {
+  if (fuseRelu && needsGrad(inputs)) {
+    throw new Error(`${label}: fuseRelu has no backward pass: run it under noGrad() (or apply relu() separately to train)`);
+  }
+}
+
 /** Whether an op on these inputs records a backward step (grad mode on and some input requires a gradient). */
 export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
   return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);

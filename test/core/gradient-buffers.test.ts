@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as F from '../../src/ops/index.js';
+import { noGrad } from '../../src/autograd/grad-mode.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 test('leaves take fresh gradient buffers without copying, but never share one', () => {
@@ -24,4 +25,14 @@ test('a gradient passed through unchanged is not adopted by two leaves', () => {
   loss.backward();
   a.grad!.data[0] = 100;
   assert.deepEqual([...b.grad!.data], [1, 1]);
+});
+
+test('a fused ReLU refuses to cut a graph being recorded, and runs under noGrad', () => {
+  const x = Tensor.from([1, -2, 3, -4], [1, 4]);
+  const w = Tensor.from([1, 0, 0, 0, 0, 1, 0, 0], [2, 4], { requiresGrad: true });
+  assert.throws(() => F.linear(x, w, null, { fuseRelu: true, label: 'Linear(4→2)' }), /Linear\(4→2\): fuseRelu has no backward pass/);
+  const y = noGrad(() => F.linear(x, w, null, { fuseRelu: true }));
+  assert.deepEqual([...y.data], [1, 0]);
+  const cw = Tensor.from([1, 1, 1, 1], [1, 1, 2, 2], { requiresGrad: true });
+  assert.throws(() => F.conv2d(Tensor.from([1, 2, 3, 4], [1, 1, 2, 2]), cw, null, { fuseRelu: true }), /conv2d: fuseRelu has no backward pass/);
 });
