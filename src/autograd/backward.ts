@@ -76,6 +76,10 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     }
     // Free this node: its closure holds the saved activations.
     tensor.gradFn = null;
+    if (tensor.releaseAfterBackward) {
+      tensor.releaseAfterBackward = false;
+      recycleBuffer(tensor.data);
+    }
     freedNodes.set(tensor, fn.name);
     fn.inputs.forEach((input, i) => {
       const g = inputGrads[i];

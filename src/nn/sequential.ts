@@ -23,17 +23,23 @@ function keepsNoReference(m: Module): boolean {
 }
 
 /**
- * In inference, an activation made inside the chain is referenced by nothing
- * once the next layer has produced its output: its array goes back to the
- * buffer pool (tensor/buffer-pool.ts), which saves the next pass the page
- * faults of fresh memory. `releasable` says whether x may go: made by a
- * built-in layer of this chain (not the chain's input) that no hook watched,
- * through every layer that passed it on unchanged (Dropout in eval, Flatten).
- * Returns whether y may go in its turn.
+ * An activation made inside the chain is referenced by nothing once the next
+ * layer has produced its output (inference), or once backward has run its
+ * node (training): its array then goes back to the buffer pool
+ * (tensor/buffer-pool.ts), which saves the next pass the page faults of fresh
+ * memory. `releasable` says whether x may go: made by a built-in layer of
+ * this chain (not the chain's input) that no hook watched, through every layer
+ * that passed it on unchanged (Dropout in eval, Flatten). Returns whether y
+ * may go in its turn.
  */
 function releaseIntermediate(x: Tensor, releasable: boolean, layer: Module, y: Tensor): boolean {
-  if (isGradEnabled()) return false;
-  if (y.data.buffer === x.data.buffer) return releasable && keepsNoReference(layer);
+  const shared = y.data.buffer === x.data.buffer;
+  if (isGradEnabled()) {
+    // A view's buffer is still read by the node of the tensor it views, which runs later in backward.
+    if (releasable && keepsNoReference(layer) && !shared && x.gradFn !== null) x.releaseAfterBackward = true;
+    return keepsNoReference(layer) && !shared;
+  }
+  if (shared) return releasable && keepsNoReference(layer);
   if (releasable && keepsNoReference(layer)) recycleBuffer(x.data);
   return keepsNoReference(layer);
 }

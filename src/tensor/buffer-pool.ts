@@ -27,7 +27,7 @@ export function recycleBuffer(data: Float32Array): void {
   if (data.length < MIN_LENGTH || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
   if (pooledBytes + data.byteLength > MAX_BYTES) return;
   const list = free.get(data.length) ?? [];
-  if (list.length >= MAX_PER_LENGTH || list.includes(data)) return;
+  if (list.length >= MAX_PER_LENGTH || list.some((d) => d.buffer === data.buffer)) return;
   list.push(data);
   free.set(data.length, list);
   pooledBytes += data.byteLength;

@@ -24,6 +24,12 @@ export class Tensor {
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: GradFn | null = null;
+  /**
+   * Set by Sequential on an intermediate activation that only the graph
+   * references: backward() hands its array to the buffer pool once the
+   * tensor's own node has run (every node that reads it runs before).
+   */
+  releaseAfterBackward = false;
 
   constructor(data: Float32Array, shape: Shape, options: TensorOptions = {}) {
     assertValidShape(shape, 'Tensor');

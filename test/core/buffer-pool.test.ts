@@ -13,9 +13,10 @@ import { ReLU } from '../../src/nn/layers/relu.js';
 import type { Module } from '../../src/nn/module.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { bufferPoolStats, clearBufferPool, recycleBuffer, takeZeroedBuffer } from '../../src/tensor/buffer-pool.js';
+import { bufferPoolStats, clearBufferPool, recycleBuffer, takeBuffer, takeZeroedBuffer } from '../../src/tensor/buffer-pool.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { sum } from '../../src/ops/arithmetic.js';
 import { crossEntropy } from '../../src/ops/loss.js';
 
 /** A net whose intermediate activations are large enough to be pooled (≥ 64 Ki floats). */
@@ -101,5 +102,31 @@ test('an activation a hook saw stays intact when a pass-through layer hands it o
   const snapshot = Float32Array.from(kept[0].data);
   noGrad(() => model.call(Tensor.randn([2, 3, 64, 64])));
   assert.deepEqual(kept[0].data, snapshot);
+  clearBufferPool();
+});
+
+test('training recycles the chain\'s intermediate activations after backward, never the returned output', () => {
+  clearBufferPool();
+  const model = net().train();
+  const y = model.call(Tensor.randn([2, 3, 64, 64]));
+  // The graph's tensors, from the output back.
+  const graph: Tensor[] = [];
+  const walk = (t: Tensor): void => {
+    graph.push(t);
+    for (const input of t.gradFn?.inputs ?? []) if (input !== null && input.gradFn !== null) walk(input);
+  };
+  walk(y);
+  const marked = graph.filter((t) => t.releaseAfterBackward);
+  // conv1, relu1 and pool outputs and conv2's (its ReLU's output is the chain's own output).
+  assert.equal(marked.length, 4);
+  assert.equal(y.releaseAfterBackward, false);
+  const yData = Float32Array.from(y.data);
+  sum(y).backward();
+  // Arrays under 64 Ki floats are left to the allocator; at most 4 of a length are kept.
+  const pooled = Array.from({ length: 4 }, () => takeBuffer(65536));
+  for (const t of marked.filter((m) => m.data.length === 65536)) {
+    assert.ok(pooled.includes(t.data), 'a conv1 or ReLU activation went back to the pool');
+  }
+  assert.deepEqual(y.data, yData, 'the returned output is intact');
   clearBufferPool();
 });
