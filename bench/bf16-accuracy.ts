@@ -42,7 +42,6 @@ const reason = native.precisionSupport('bf16');
 if (reason !== null) throw new Error(reason);
 setBackend(native);
 
-const maxRelativeDifference = maxRelativeArrayDifference;
 
 const cli = (args: string[]): string =>
   execFileSync(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -75,7 +74,7 @@ for (const [name, h, w] of [['alexnet', 224, 224], ['alexnet', 63, 63], ['alexne
     const argmax = (v: Float32Array): number => v.subarray(i * classes, (i + 1) * classes).reduce((best, value, j, row) => (value > row[best] ? j : best), 0);
     same &&= argmax(fp32) === argmax(bf16);
   }
-  lines.push(`| ${name} | ${x.shape.join('×')} | ${maxRelativeDifference(bf16, fp32).toExponential(2)} | ${maxRelativeDifference(bf16, torch).toExponential(2)} | ${maxRelativeDifference(fp32, torch).toExponential(2)} | ${same ? 'yes' : 'no'} |`);
+  lines.push(`| ${name} | ${x.shape.join('×')} | ${maxRelativeArrayDifference(bf16, fp32).toExponential(2)} | ${maxRelativeArrayDifference(bf16, torch).toExponential(2)} | ${maxRelativeArrayDifference(fp32, torch).toExponential(2)} | ${same ? 'yes' : 'no'} |`);
 }
 
 if (options.checkpoint !== undefined) {

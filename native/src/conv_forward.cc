@@ -244,30 +244,31 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
             t.nr = nr;
             bk->tile(t);
           }
-        }
-        const float* panel = bk != nullptr ? nullptr : w.directPanel(grp, q);
-        for (int64_t k0 = 0; bk == nullptr && (k0 < K || k0 == 0); k0 += kc) {
-          const int64_t kLen = std::min(kc, K - k0);
-          for (int64_t p = p0; p < p1; p += MR) {
-            const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
-            for (int r = 0; r < mr; ++r) {
-              const int64_t oh = (p + r) / g.outW, ow = (p + r) % g.outW;
-              rowPtrs[r] = planes + oh * g.strideH * Wp + ow * g.strideW;
+        } else {
+          const float* panel = w.directPanel(grp, q);
+          for (int64_t k0 = 0; k0 < K || k0 == 0; k0 += kc) {
+            const int64_t kLen = std::min(kc, K - k0);
+            for (int64_t p = p0; p < p1; p += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
+              for (int r = 0; r < mr; ++r) {
+                const int64_t oh = (p + r) / g.outW, ow = (p + r) % g.outW;
+                rowPtrs[r] = planes + oh * g.strideH * Wp + ow * g.strideW;
+              }
+              TileArgs t;
+              t.kc = kLen;
+              t.rows = rowPtrs;
+              t.koff = koff.data() + k0;
+              t.b = panel + k0 * NR;
+              t.ldb = NR;
+              t.c = tileBuf + (p - p0) * NR;
+              t.ldc = NR;
+              t.mr = mr;
+              t.nr = nr;
+              t.accumulate = k0 > 0;
+              ks.tile(t);
             }
-            TileArgs t;
-            t.kc = kLen;
-            t.rows = rowPtrs;
-            t.koff = koff.data() + k0;
-            t.b = panel + k0 * NR;
-            t.ldb = NR;
-            t.c = tileBuf + (p - p0) * NR;
-            t.ldc = NR;
-            t.mr = mr;
-            t.nr = nr;
-            t.accumulate = k0 > 0;
-            ks.tile(t);
+            if (K == 0) break;
           }
-          if (K == 0) break;
         }
         // Transpose the chunk's tile rows (pixels) into the NCHW output planes,
         // 16 pixels at a time so that the block being read stays in L1.

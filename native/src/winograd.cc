@@ -235,27 +235,28 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
             }
           }
         }
-      }
-      for (int64_t xi = 0; bk == nullptr && xi < xis; ++xi) {
-        const float* Vxi = V + xi * vStride;
-        float* Mxi = M + xi * mStride;
-        for (int64_t q = 0; q < panels; ++q) {
-          const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
-          const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
-          for (int64_t r0 = 0; r0 < count; r0 += MR) {
-            const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
-            for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
-            TileArgs t;
-            t.kc = cg;
-            t.rows = rowPtrs;
-            t.koff = koff.data();
-            t.b = panel;
-            t.ldb = NR;
-            t.c = Mxi + r0 * og + q * NR;
-            t.ldc = og;
-            t.mr = mr;
-            t.nr = nr;
-            ks.tile(t);
+      } else {
+        for (int64_t xi = 0; xi < xis; ++xi) {
+          const float* Vxi = V + xi * vStride;
+          float* Mxi = M + xi * mStride;
+          for (int64_t q = 0; q < panels; ++q) {
+            const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
+            const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
+            for (int64_t r0 = 0; r0 < count; r0 += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
+              for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
+              TileArgs t;
+              t.kc = cg;
+              t.rows = rowPtrs;
+              t.koff = koff.data();
+              t.b = panel;
+              t.ldb = NR;
+              t.c = Mxi + r0 * og + q * NR;
+              t.ldc = og;
+              t.mr = mr;
+              t.nr = nr;
+              ks.tile(t);
+            }
           }
         }
       }

@@ -1,12 +1,15 @@
 /**
- * Recycled Float32Arrays for inference activations.
+ * Recycled Float32Arrays for activations and gradients.
  *
- * A batch-32 AlexNet forward allocates about 75 MB of activations; fresh
- * memory of that size costs a page fault per 4 KiB (about 10 ms per pass on
- * the machines measured), and the old arrays wait for the garbage collector.
- * Sequential hands an intermediate activation back here once the next layer
- * has consumed it (inference only, built-in layers only: see sequential.ts),
- * and Tensor.zeros takes arrays of the same length from here, zero-filled.
+ * A batch-32 AlexNet forward allocates about 75 MB of activations and a
+ * training step several hundred MB of gradients; fresh memory of that size
+ * costs a page fault per 4 KiB (about 10 ms per inference pass on the
+ * machines measured), and the old arrays wait for the garbage collector.
+ * Arrays come back from Sequential (intermediate activations: after the next
+ * layer in inference, after their own backward node in training), from
+ * autograd (used-up gradients) and from SGD.zeroGrad({ recycle: true });
+ * Tensor.empty (kernel outputs) and Tensor.zeros take arrays of the same
+ * length from here.
  *
  * Only code that owns an array outright may give it back: nothing else may
  * hold a reference to it (a tensor, a view, a hook).

@@ -35,10 +35,15 @@ test('takeZeroedBuffer hands back a recycled array zero-filled, and only one of 
   assert.notEqual(takeZeroedBuffer(100_000), a, 'taken twice');
   recycleBuffer(new Float32Array(100_000));
   assert.equal(takeZeroedBuffer(100_001).length, 100_001);
-  // Views and small arrays are never pooled.
+  assert.equal(bufferPoolStats().arrays, 1, 'another length does not take it');
+  // Views, small arrays and an array already in the pool are never pooled.
+  clearBufferPool();
   const big = new Float32Array(200_000);
   recycleBuffer(big.subarray(0, 100_000));
   recycleBuffer(new Float32Array(10));
+  recycleBuffer(a);
+  recycleBuffer(a);
+  assert.deepEqual(bufferPoolStats(), { arrays: 1, bytes: 400_000 });
   clearBufferPool();
 });
 
