@@ -1,9 +1,12 @@
 // info(), setSimd(), setThreads(): what the addon runs on, and switches for tests and benchmarks.
 #include "bind_common.h"
+
+#include <cstring>
 #include "bf16.h"
 #include "cpu_dispatch.h"
 #include "cpu_info.h"
 #include "cpu_tuning.h"
+#include "huge_pages.h"
 #include "peak.h"
 #include "thread_pool.h"
 #include "tile_kernel.h"
@@ -86,11 +89,49 @@ napi_value peakGflops(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
+// allocateFloat32(length) → a zero-filled Float32Array on memory from
+// allocateLarge (2 MiB pages where the OS gives them): large tensors, whose
+// streaming from DRAM is faster on huge pages (huge_pages.h).
+napi_value allocateFloat32(napi_env env, napi_callback_info cbinfo) {
+  return guarded(env, "allocateFloat32", [&] {
+    Args args(env, cbinfo, "allocateFloat32");
+    const int64_t length = args.integer(0, "length", 1);
+    if (length > (int64_t{1} << 34)) args.fail("length must be at most 2^34 floats");
+    const size_t bytes = static_cast<size_t>(length) * sizeof(float);
+    void* data = allocateLarge(bytes);
+    // allocateLarge's small sizes come from aligned_alloc: zero them (large
+    // ones are fresh anonymous pages, already zero, and stay untouched).
+    if (!largeAllocationIsZeroed(bytes)) std::memset(data, 0, bytes);
+    napi_value buffer = nullptr;
+    napi_status status = napi_create_external_arraybuffer(
+        env, data, bytes,
+        [](napi_env finalizeEnv, void* finalizeData, void* hint) {
+          const size_t size = reinterpret_cast<size_t>(hint);
+          freeLarge(finalizeData, size);
+          int64_t ignored = 0;
+          napi_adjust_external_memory(finalizeEnv, -static_cast<int64_t>(size), &ignored);
+        },
+        reinterpret_cast<void*>(bytes), &buffer);
+    if (status != napi_ok) {
+      freeLarge(data, bytes);
+      check(env, status, "napi_create_external_arraybuffer");
+    }
+    // The GC does not see external memory unless told: without this, large
+    // tensors dropped by JavaScript would be collected late.
+    int64_t ignored = 0;
+    napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &ignored);
+    napi_value array = nullptr;
+    check(env, napi_create_typedarray(env, napi_float32_array, static_cast<size_t>(length), buffer, 0, &array),
+          "napi_create_typedarray");
+    return array;
+  });
+}
+
 }  // namespace
 
 void registerInfo(napi_env env, napi_value exports) {
   static const Export functions[] = {{"info", info}, {"setSimd", setSimd}, {"setThreads", setThreads},
-                                     {"peakGflops", peakGflops}};
+                                     {"peakGflops", peakGflops}, {"allocateFloat32", allocateFloat32}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

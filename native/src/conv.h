@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bf16.h"
+#include "huge_pages.h"
 #include "tile_kernel.h"
 
 namespace alexnet {
@@ -52,8 +53,8 @@ struct PackedConvWeight {
   int64_t outChannels = 0, cg = 0, kernelH = 0, kernelW = 0, groups = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
   int64_t panelsPerGroup = 0;  // ceil(og / NR)
-  std::vector<float> direct;   // [groups][panels][K][NR], empty when the Winograd path applies
-  std::vector<float> winograd; // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
+  LargeVector<float> direct;   // [groups][panels][K][NR], empty when the Winograd path applies
+  LargeVector<float> winograd; // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
   // bf16 inference (bf16.h): the same two layouts in pair panels, and the
   // fp32 vectors above left empty.
   //   directBf16:   [groups][panels][kp = ceil(K/2)][NR][2]
@@ -68,8 +69,8 @@ struct PackedConvWeight {
   // pooling's argmax in training, which moved sampled weight gradients of the
   // parity fixture 2e-3 away from torch's (seen with -O1 builds' rounding).
   bool forInference = false;
-  std::vector<bf16> directBf16;
-  std::vector<bf16> winogradBf16;
+  LargeVector<bf16> directBf16;
+  LargeVector<bf16> winogradBf16;
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }

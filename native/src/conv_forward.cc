@@ -108,7 +108,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
           for (int64_t j = 0; j < nr; ++j) dst[((c / 2) * nr + j) * 2 + (c & 1)] = toBf16(src[c * nr + j]);
       }
     });
-    std::vector<float>().swap(p->winograd);
+    LargeVector<float>().swap(p->winograd);
     return packed;
   }
   const int64_t K = g.kdim(), kp = bf16Pairs(K);

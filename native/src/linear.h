@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bf16.h"
+#include "huge_pages.h"
 #include "tile_kernel.h"
 
 namespace alexnet {
@@ -15,7 +16,7 @@ namespace alexnet {
 struct PackedLinearWeight {
   int64_t outFeatures = 0, inFeatures = 0;
   int64_t rowLength = 0;  // bf16 per row: inFeatures rounded up to even
-  std::vector<bf16> weights;  // [outFeatures][rowLength]
+  LargeVector<bf16> weights;  // [outFeatures][rowLength]
   size_t bytes() const { return weights.size() * sizeof(bf16); }
 };
 

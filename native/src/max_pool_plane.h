@@ -1,8 +1,7 @@
-// Max pooling of one plane, written so that the compiler vectorises it along
-// the output row: each padded input row is first split into `strideW` phase
-// arrays (phase r holds columns r, r + s, r + 2s, ...), which makes the window
-// column j of consecutive outputs a unit-stride run. Compiled per ISA by the
-// kernel translation units (inline, wrapped in target-attributed functions).
+// Max pooling of one plane, in two forms: maxPoolPlaneValues for inference
+// and maxPoolPlaneWithIndex, which also writes torch's argmax for the backward
+// pass. Compiled per ISA by the kernel translation units (inline, wrapped in
+// target-attributed functions).
 //
 // Semantics (torch's CPU kernel, which the js reference mirrors): scanning the
 // window in row-major order, a value replaces the running maximum when it is
@@ -29,18 +28,82 @@ inline int64_t maxPoolPhaseLength(const PoolPlaneGeom& g) {
   return maxPoolPaddedWidth(g) + g.kernelW * g.dilationW / g.strideW + 2;
 }
 
-// Floats of scratch that maxPoolPlane needs: every input row, phase-split,
-// plus one padded row of maxima and one of indices.
-inline int64_t maxPoolScratchFloats(const PoolPlaneGeom& g) {
-  return g.inH * g.strideW * maxPoolPhaseLength(g) + 2 * maxPoolPaddedWidth(g);
+// Floats of one row of column maxima (maxPoolPlaneValues): from the left
+// padding to past the right end of the last window of the padded output row
+// (ceil_mode may put windows beyond the right padding), −∞ outside the input.
+inline int64_t maxPoolColumnRowLength(const PoolPlaneGeom& g) {
+  const int64_t phased = g.strideW * maxPoolPhaseLength(g);
+  return phased > g.inW + 2 * g.padW ? phased : g.inW + 2 * g.padW;
 }
 
-// WithIndex = false is the inference form: no argmax is written (argmax may be
-// null), which leaves only the compare-and-select of the values.
-template <bool WithIndex>
-__attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, const float* __restrict x,
-                                                        float* __restrict out, int32_t* __restrict argmax,
-                                                        float* __restrict scratch) {
+// Floats of scratch that either kernel needs. maxPoolPlaneValues: a row of
+// column maxima, its phase split and a padded row of maxima; maxPoolPlaneWithIndex:
+// every input row, phase-split, plus a padded row of maxima and one of indices.
+inline int64_t maxPoolScratchFloats(const PoolPlaneGeom& g) {
+  const int64_t withIndex = g.inH * g.strideW * maxPoolPhaseLength(g) + 2 * maxPoolPaddedWidth(g);
+  const int64_t values = maxPoolColumnRowLength(g) + g.strideW * maxPoolPhaseLength(g) + maxPoolPaddedWidth(g);
+  return withIndex > values ? withIndex : values;
+}
+
+// torch's rule for the running maximum: a value replaces it when greater or NaN.
+__attribute__((always_inline)) inline float maxKeepingNaN(float current, float value) {
+  return (value > current || value != value) ? value : current;
+}
+
+// Inference (no indices): without an argmax to pick, the window maximum does
+// not depend on the scan order (any NaN wins; equal values are equal), so it
+// splits into a maximum down the window's rows, contiguous along the input row,
+// then a maximum along that one row, phase-split so that the window column j
+// of consecutive outputs is a unit-stride run. Both loops vectorise; the
+// phase-split form below must split every input row instead, to keep torch's
+// scan order for the indices.
+__attribute__((always_inline)) inline void maxPoolPlaneValues(const PoolPlaneGeom& g, const float* __restrict x,
+                                                              float* __restrict out, float* __restrict scratch) {
+  const int64_t s = g.strideW;
+  const int64_t rowLength = maxPoolColumnRowLength(g);
+  const int64_t phaseLen = maxPoolPhaseLength(g);
+  const int64_t width = maxPoolPaddedWidth(g);
+  float* __restrict columns = scratch;  // columns[u]: input column u − padW
+  float* __restrict phases = columns + rowLength;
+  float* __restrict best = phases + s * phaseLen;
+  const float negInf = -INFINITY;
+  for (int64_t u = 0; u < g.padW; ++u) columns[u] = negInf;
+  for (int64_t u = g.padW + g.inW; u < rowLength; ++u) columns[u] = negInf;
+  float* __restrict inside = columns + g.padW;
+  for (int64_t oh = 0; oh < g.outH; ++oh) {
+    // PyTorch keeps padding at most half the kernel, so every window has a row inside the input.
+    bool first = true;
+    for (int64_t i = 0; i < g.kernelH; ++i) {
+      const int64_t h = oh * g.strideH - g.padH + i * g.dilationH;
+      if (h < 0 || h >= g.inH) continue;
+      const float* __restrict src = x + h * g.inW;
+      if (first) {
+        for (int64_t w = 0; w < g.inW; ++w) inside[w] = src[w];
+        first = false;
+      } else {
+        for (int64_t w = 0; w < g.inW; ++w) inside[w] = maxKeepingNaN(inside[w], src[w]);
+      }
+    }
+    // phases[r][m] = columns[m·s + r]
+    for (int64_t r = 0; r < s; ++r)
+      for (int64_t m = 0; m < phaseLen; ++m) phases[r * phaseLen + m] = columns[m * s + r];
+    for (int64_t ow = 0; ow < width; ++ow) best[ow] = phases[ow];  // window column 0
+    for (int64_t j = 1; j < g.kernelW; ++j) {
+      const int64_t offset = j * g.dilationW;
+      const float* __restrict v = phases + (offset % s) * phaseLen + offset / s;
+      for (int64_t ow = 0; ow < width; ++ow) best[ow] = maxKeepingNaN(best[ow], v[ow]);
+    }
+    for (int64_t ow = 0; ow < g.outW; ++ow) out[oh * g.outW + ow] = best[ow];
+  }
+}
+
+// The training form: values and torch's argmax, vectorised along the output
+// row: each padded input row is first split into `strideW` phase arrays
+// (phase r holds columns r, r + s, r + 2s, ...), which makes the window column
+// j of consecutive outputs a unit-stride run.
+__attribute__((always_inline)) inline void maxPoolPlaneWithIndex(const PoolPlaneGeom& g, const float* __restrict x,
+                                                                 float* __restrict out, int32_t* __restrict argmax,
+                                                                 float* __restrict scratch) {
   const int64_t s = g.strideW;
   const int64_t phaseLen = maxPoolPhaseLength(g);
   const int64_t width = maxPoolPaddedWidth(g);
@@ -75,13 +138,13 @@ __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, 
     while (h0 < 0) h0 += g.dilationH;
     for (int64_t ow = g.outW; ow < width; ++ow) {
       bestRow[ow] = negInf;
-      if (WithIndex) idxRow[ow] = 0;
+      idxRow[ow] = 0;
     }
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       int64_t w0 = ow * g.strideW - g.padW;
       while (w0 < 0) w0 += g.dilationW;
       bestRow[ow] = negInf;
-      if (WithIndex) idxRow[ow] = static_cast<int32_t>(h0 * g.inW + w0);
+      idxRow[ow] = static_cast<int32_t>(h0 * g.inW + w0);
     }
     for (int64_t i = 0; i < g.kernelH; ++i) {
       const int64_t h = oh * g.strideH - g.padH + i * g.dilationH;
@@ -92,26 +155,18 @@ __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, 
         const float* v = phases + (offset % s) * phaseLen + offset / s;
         const int32_t base = static_cast<int32_t>(h * g.inW + offset - g.padW);
         const int32_t step = static_cast<int32_t>(s);
-        if (WithIndex) {
-          for (int64_t ow = 0; ow < width; ++ow) {
-            const float value = v[ow];
-            const float current = bestRow[ow];
-            const bool take = value > current || value != value;
-            bestRow[ow] = take ? value : current;
-            idxRow[ow] = take ? base + step * static_cast<int32_t>(ow) : idxRow[ow];
-          }
-        } else {
-          for (int64_t ow = 0; ow < width; ++ow) {
-            const float value = v[ow];
-            const float current = bestRow[ow];
-            bestRow[ow] = (value > current || value != value) ? value : current;
-          }
+        for (int64_t ow = 0; ow < width; ++ow) {
+          const float value = v[ow];
+          const float current = bestRow[ow];
+          const bool take = value > current || value != value;
+          bestRow[ow] = take ? value : current;
+          idxRow[ow] = take ? base + step * static_cast<int32_t>(ow) : idxRow[ow];
         }
       }
     }
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       out[oh * g.outW + ow] = bestRow[ow];
-      if (WithIndex) argmax[oh * g.outW + ow] = idxRow[ow];
+      argmax[oh * g.outW + ow] = idxRow[ow];
     }
   }
 }

@@ -40,6 +40,11 @@ struct TileArgs {
   const float* biasRow = nullptr;  // mr values, added to each row
   const float* biasCol = nullptr;  // nr values, added to each column
   bool relu = false;
+  // 0, or the distance in floats from b to the B of the next product: the
+  // kernel then prefetches the matching rows of that B as it walks k, so that
+  // a panel streamed from memory (Winograd filters at batch 1) arrives while
+  // this one is multiplied instead of stalling the next tile.
+  int64_t prefetchDistance = 0;
 };
 
 // Small-M products with B stored transposed, vectorised along K:

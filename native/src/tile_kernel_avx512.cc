@@ -35,7 +35,14 @@ ALEXNET_AVX512 void tile(const TileArgs& t) {
   const int64_t* koff = t.koff;
   const float* b = t.b;
   const int64_t ldb = t.ldb;
+  const int64_t prefetchDistance = t.prefetchDistance;
+  constexpr int kPrefetchLines = (V * 16 + 15) / 16;  // 64-byte lines per row of B
   for (int64_t k = 0; k < t.kc; ++k) {
+    if (prefetchDistance != 0) {
+#pragma GCC unroll 4
+      for (int l = 0; l < kPrefetchLines; ++l)
+        _mm_prefetch(reinterpret_cast<const char*>(b + prefetchDistance + l * 16), _MM_HINT_T1);
+    }
     const int64_t off = koff[k];
     __m512 bv[V];
 #pragma GCC unroll 4
@@ -177,8 +184,8 @@ ALEXNET_AVX512 void winogradOutput(winograd::Kind kind, const float* M, int64_t 
 
 ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  if (argmax != nullptr) maxPoolPlane<true>(g, x, out, argmax, scratch);
-  else maxPoolPlane<false>(g, x, out, nullptr, scratch);
+  if (argmax != nullptr) maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else maxPoolPlaneValues(g, x, out, scratch);
 }
 
 ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,

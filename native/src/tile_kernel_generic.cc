@@ -97,8 +97,8 @@ void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64
 
 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  if (argmax != nullptr) maxPoolPlane<true>(g, x, out, argmax, scratch);
-  else maxPoolPlane<false>(g, x, out, nullptr, scratch);
+  if (argmax != nullptr) maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else maxPoolPlaneValues(g, x, out, scratch);
 }
 
 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,

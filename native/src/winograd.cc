@@ -137,7 +137,7 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
   // 3×3: F(4, 3) for fp32 inference; training and bf16 keep F(2, 3), whose
   // smaller coefficients amplify rounding less (see forInference in conv.h).
   if (g.kernelH == 5) packed->winogradKind = winograd::Kind::F2x5;
-  else packed->winogradKind = packed->forInference && !packed->isBf16 ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
+  else packed->winogradKind = packed->forInference && !packed->isBf16 && !getenv("F23") ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
     case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
@@ -155,14 +155,22 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   const int64_t tilesH = ceilDiv(g.outH, m), tilesW = ceilDiv(g.outW, m), tiles = tilesH * tilesW;
   const int64_t Hp = m * tilesH + r - 1, Wp = m * tilesW + r - 1;
 
-  // Tiles per task: V and M near the L2 size, a multiple of MR, and enough
-  // tasks for every thread.
+  // Tasks are (image·group, range of tiles, range of output-channel panels).
+  // When images are fewer than threads (batch 1), the panels are split too:
+  // each thread then reads only its share of the transformed filters U, which
+  // at batch 1 come from memory (F(4, 3)'s U is 4× the raw weights) and are
+  // used by few tiles (16 on a 13×13 layer), while V, cheap to compute, is
+  // computed by every thread that needs it.
   const int threads = poolThreads();
   const int64_t imagesGroups = g.batch * g.groups;
-  int64_t T = winogradScratchBudgetBytes() / (xis * (cg + og) * static_cast<int64_t>(sizeof(float)));
+  const int64_t panelParts = imagesGroups < threads ? std::min(panels, ceilDiv(threads, imagesGroups)) : 1;
+  const int64_t panelsPerPart = ceilDiv(panels, panelParts);
+  // Tiles per task: V and the task's columns of M near the L2 budget, a
+  // multiple of MR.
+  const int64_t taskColumns = std::min(og, panelsPerPart * NR);
+  int64_t T = winogradScratchBudgetBytes() / (xis * (cg + taskColumns) * static_cast<int64_t>(sizeof(float)));
   T = std::max<int64_t>(MR, T / MR * MR);
-  int64_t parts = std::max<int64_t>(ceilDiv(tiles, T), ceilDiv(threads, imagesGroups));
-  parts = std::min(parts, tiles);
+  int64_t parts = std::min(ceilDiv(tiles, T), tiles);
   // Whole register tiles per task: only an image's last task has a partial
   // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
   // which ran 5-row tiles for a third of the rows).
@@ -171,6 +179,12 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
 
   const int64_t uStride = paddedStride(panels * cg * NR);
   const int64_t vStride = paddedStride(T * cg), mStride = paddedStride(T * og);
+
+  // From U panel (ξ, q) to the next one a task over panels [q0, q1) multiplies, in floats (0: none).
+  auto nextPanelDistance = [&](int64_t xi, int64_t q, int64_t q0, int64_t q1) -> int64_t {
+    if (q + 1 < q1) return cg * NR;
+    return xi + 1 < xis ? uStride - (q - q0) * cg * NR : 0;
+  };
 
   std::vector<int64_t> koff(cg);
   for (int64_t c = 0; c < cg; ++c) koff[c] = c;
@@ -181,26 +195,31 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
   const int64_t cp = bf16Pairs(cg);
 
-  parallelForDynamic(imagesGroups * parts, 1, [&](int64_t begin, int64_t end, int) {
+  parallelForDynamic(imagesGroups * parts * panelParts, 1, [&](int64_t begin, int64_t end, int) {
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
     float* M = threadScratch<float>(ScratchSlot::Winograd1, xis * mStride);
     float* tmp = threadScratch<float>(ScratchSlot::Winograd2, m * m * og);
-    int64_t convertedFor = -1;
+    int64_t convertedFor = -1, transformedFor = -1;
     const float* rowPtrs[16];
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t ig = task / parts;
+      const int64_t tileTask = task / panelParts;  // (image·group, tile range)
+      const int64_t ig = tileTask / parts;
       const int64_t img = ig / g.groups, grp = ig % g.groups;
-      if (convertedFor != ig) {
-        toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
-                    hwc);
-        convertedFor = ig;
-      }
-      const int64_t t0 = (task % parts) * T;
+      const int64_t t0 = (tileTask % parts) * T;
       const int64_t t1 = std::min(tiles, t0 + T);
       const int64_t count = t1 - t0;
-
-      ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
+      const int64_t q0 = (task % panelParts) * panelsPerPart, q1 = std::min(panels, q0 + panelsPerPart);
+      if (q0 >= q1) continue;
+      if (transformedFor != tileTask) {
+        if (convertedFor != ig) {
+          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
+                      hwc);
+          convertedFor = ig;
+        }
+        ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);
+        transformedFor = tileTask;
+      }
 
       if (bk != nullptr) {
         bf16* Vb = threadScratch<bf16>(ScratchSlot::Bf16Activations, count * 2 * cp);
@@ -216,7 +235,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
             }
           }
           float* Mxi = M + xi * mStride;
-          for (int64_t q = 0; q < panels; ++q) {
+          for (int64_t q = q0; q < q1; ++q) {
             const bf16* panel = w.winogradBf16.data() + ((grp * xis + xi) * panels + q) * cp * NR * 2;
             const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
             for (int64_t r0 = 0; r0 < count; r0 += MR) {
@@ -239,7 +258,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
         for (int64_t xi = 0; xi < xis; ++xi) {
           const float* Vxi = V + xi * vStride;
           float* Mxi = M + xi * mStride;
-          for (int64_t q = 0; q < panels; ++q) {
+          for (int64_t q = q0; q < q1; ++q) {
             const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
             const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
             for (int64_t r0 = 0; r0 < count; r0 += MR) {
@@ -255,14 +274,18 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
               t.ldc = og;
               t.mr = mr;
               t.nr = nr;
+              // The first row block of a panel pulls in the next panel
+              // (batch 1 reads each panel for only one or two blocks).
+              if (r0 == 0) t.prefetchDistance = nextPanelDistance(xi, q, q0, q1);
               ks.tile(t);
             }
           }
         }
       }
 
-      ks.winogradOutput(kind, M, mStride, og, og, bias != nullptr ? bias + grp * og : nullptr, relu, tilesW, t0, t1,
-                        g.outH, g.outW, out + (img * g.outChannels + grp * og) * g.pixels(), tmp);
+      const int64_t o0 = q0 * NR, o1 = std::min(og, q1 * NR);
+      ks.winogradOutput(kind, M + o0, mStride, og, o1 - o0, bias != nullptr ? bias + grp * og + o0 : nullptr, relu,
+                        tilesW, t0, t1, g.outH, g.outW, out + (img * g.outChannels + grp * og + o0) * g.pixels(), tmp);
     }
   });
 }

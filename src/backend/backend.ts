@@ -122,6 +122,12 @@ export interface Backend {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
 
+  /**
+   * Optional: a zero-filled array of `length` floats in memory this backend's kernels stream fastest (native:
+   * 2 MiB pages). Asked only for arrays of at least LARGE_ARRAY_LENGTH floats (buffer-pool.ts).
+   */
+  allocateLarge?(length: number): Float32Array;
+
   /** out[N, O, oH, oW] = conv(x[N, C, H, W], w[O, C/groups, kH, kW]) + bias[O]; optional fused ReLU. */
   conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
     out: Float32Array, fuseRelu: boolean): void;

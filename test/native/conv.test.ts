@@ -28,6 +28,9 @@ const GEOMETRIES: Conv2dGeometry[] = [
   convGeometry({ batch: 2, inChannels: 20, inH: 11, inW: 8, outChannels: 17, kernel: 5, pad: 0 }),
   convGeometry({ batch: 1, inChannels: 24, inH: 7, inW: 10, outChannels: 30, kernel: 5, pad: 1 }),
   convGeometry({ batch: 1, inChannels: 32, inH: 9, inW: 9, outChannels: 32, kernel: 5, pad: 2, groups: 2 }),
+  // Batch 1 with several panels of output channels: the threads split the panels (uneven: 2 + 1 or 1 + 1 + 1).
+  convGeometry({ batch: 1, inChannels: 16, inH: 9, inW: 9, outChannels: 140, kernel: 5, pad: 2 }),
+  convGeometry({ batch: 1, inChannels: 24, inH: 13, inW: 13, outChannels: 150, kernel: 3, pad: 1 }),
   // Single pixels, 1×1 kernels, K = 1.
   convGeometry({ batch: 2, inChannels: 1, inH: 1, inW: 1, outChannels: 5, kernel: 1 }),
   convGeometry({ batch: 1, inChannels: 6, inH: 1, inW: 1, outChannels: 7, kernel: 3, pad: 1 }),

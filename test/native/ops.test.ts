@@ -90,7 +90,7 @@ test('LRN forward and backward match the reference (odd and even sizes, edge cha
   }
 });
 
-test('max pooling: values and argmax exactly as the reference, NaN and ties included', { skip: skipWithoutAddon }, () => {
+test('max pooling: values (with and without argmax) and argmax exactly as the reference, NaN and ties included', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(24);
   const geometries = [
     poolGeometry({ batch: 2, channels: 3, inH: 55, inW: 55, kernel: 3, stride: 2 }),
@@ -114,6 +114,10 @@ test('max pooling: values and argmax exactly as the reference, NaN and ties incl
     addon().maxPool2dForward(g, x, out[1], argmax[1]);
     assert.deepEqual(out[1], out[0], `${level} max pool values ${JSON.stringify(g)}`);
     assert.deepEqual(argmax[1], argmax[0], `${level} max pool argmax ${JSON.stringify(g)}`);
+    // Inference (no argmax) takes the separable kernel: the same values.
+    const valuesOnly = new Float32Array(outSize).fill(7);
+    addon().maxPool2dForward(g, x, valuesOnly, null);
+    assert.deepEqual(valuesOnly, out[0], `${level} max pool values without argmax ${JSON.stringify(g)}`);
     const gradOut = randomArray(outSize, gen);
     const gradIn = [new Float32Array(inSize), new Float32Array(inSize).fill(5)];
     reference.maxPool2dBackward(g, gradOut, argmax[0], gradIn[0]);

@@ -47,6 +47,8 @@ export interface NativeAddon extends SharedKernels {
   setThreads(threads: number): number;
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */
   peakGflops(seconds?: number): number;
+  /** A zero-filled Float32Array on 2 MiB pages where the OS gives them (native/src/huge_pages.h). */
+  allocateFloat32(length: number): Float32Array;
 
   packConvWeight(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConvHandle;
   /** bf16 only: the fp32 linear kernels read the weight in place. */

@@ -54,6 +54,10 @@ export class NativeBackend implements Backend {
     };
   }
 
+  allocateLarge(length: number): Float32Array {
+    return this.addon.allocateFloat32(length);
+  }
+
   /** The addon's kernel set, thread count and CPU features. */
   info(): NativeAddonInfo {
     return this.addon.info();
