@@ -137,7 +137,7 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
   // 3×3: F(4, 3) for fp32 inference; training and bf16 keep F(2, 3), whose
   // smaller coefficients amplify rounding less (see forInference in conv.h).
   if (g.kernelH == 5) packed->winogradKind = winograd::Kind::F2x5;
-  else packed->winogradKind = packed->forInference && !packed->isBf16 && !getenv("F23") ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
+  else packed->winogradKind = packed->forInference && !packed->isBf16 ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
     case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
