@@ -11,6 +11,14 @@ namespace {
 
 // Set while a thread runs a pool task: nested loops then run inline.
 thread_local bool insideTask = false;
+// How long an idle worker, and a caller waiting for the workers, spin before
+// sleeping. ALEXNET_SPIN_US overrides it (0: sleep at once, for machines
+// shared with other busy processes).
+const std::chrono::microseconds kSpin = [] {
+  const char* env = std::getenv("ALEXNET_SPIN_US");
+  long us = env != nullptr ? std::atol(env) : 1000;
+  return std::chrono::microseconds(us < 0 ? 0 : us > 1000000 ? 1000000 : us);
+}();
 thread_local int currentWorker = 0;
 
 int threadsFromEnvironment() {
@@ -62,9 +70,11 @@ void ThreadPool::setThreads(int n) {
 
 void ThreadPool::workerLoop(int worker, uint64_t seen) {
   for (;;) {
-    // Spin briefly before sleeping: kernels often come in quick succession and
-    // a futex wake-up costs more than a short spin.
-    auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    // Spin before sleeping: kernels come in quick succession (one per layer,
+    // with some JavaScript between them), and waking a sleeping thread costs
+    // far more than the spin, most of all in a VM, where a sleeping vCPU halts
+    // and must be woken by an interrupt through the hypervisor.
+    auto spinUntil = std::chrono::steady_clock::now() + kSpin;
     while (generation_.load(std::memory_order_acquire) == seen && !stopping_.load(std::memory_order_relaxed) &&
            std::chrono::steady_clock::now() < spinUntil) {
 #if ALEXNET_X86
@@ -79,8 +89,13 @@ void ThreadPool::workerLoop(int worker, uint64_t seen) {
 
     runJob(worker);
 
-    lock.lock();
-    if (--pending_ == 0) done_.notify_one();
+    // The caller spins on pending_ first and sleeps on done_ only after kSpin;
+    // notifying under the mutex means it cannot miss the wake-up between its
+    // check and its wait.
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> doneLock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 
@@ -137,13 +152,21 @@ void ThreadPool::run(int64_t count, int64_t grain, bool dynamic, const RangeBody
     dynamic_ = dynamic;
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    pending_ = threadCount_ - 1;
+    pending_.store(threadCount_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   runJob(0);
+  // The other workers usually finish within microseconds of this one: spin
+  // for them rather than sleep (see workerLoop).
+  const auto spinUntil = std::chrono::steady_clock::now() + kSpin;
+  while (pending_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spinUntil) {
+#if ALEXNET_X86
+    __builtin_ia32_pause();
+#endif
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
   body_ = nullptr;
   if (error_) {
     std::exception_ptr error = error_;

@@ -54,7 +54,7 @@ class ThreadPool {
   std::condition_variable done_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};
-  int pending_ = 0;  // workers that have not finished the current job
+  std::atomic<int> pending_{0};  // workers that have not finished the current job
 
   // The current job.
   const RangeBody* body_ = nullptr;

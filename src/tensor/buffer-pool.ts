@@ -25,8 +25,12 @@ import { getBackend } from '../backend/registry.js';
 const MAX_PER_LENGTH = 4;
 /** At most this many bytes in all. */
 const MAX_BYTES = 512 * 1024 * 1024;
-/** Arrays smaller than this are left to the allocator (no page-fault cost worth saving). */
-const MIN_LENGTH = 64 * 1024;
+/**
+ * Arrays smaller than this (16 KiB) are left to the allocator. Batch-1 activations are
+ * 40-200 K floats; a fresh array of that size is mapped pages that fault on first write
+ * (a 186 KB max-pool output cost more to allocate than to compute).
+ */
+const MIN_LENGTH = 4 * 1024;
 
 /** 8 MiB: from here on, a backend's allocateLarge is asked for new arrays. */
 export const LARGE_ARRAY_LENGTH = 2 * 1024 * 1024;
