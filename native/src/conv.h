@@ -6,7 +6,7 @@
 // tap k = (c, kh, kw)), and output channels are the vector columns, read from
 // the weights packed into NR-wide k-major panels. Tiles are then transposed
 // into the NCHW output with the bias and optional ReLU. 3×3 and 5×5 stride-1
-// layers use Winograd F(2×2, 3×3) / F(2×2, 5×5) instead (winograd.cc).
+// layers use Winograd instead (winograd.cc, winograd_transforms.h).
 #pragma once
 
 #include <cstdint>
@@ -62,10 +62,10 @@ struct PackedConvWeight {
   bool isBf16 = false;
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
-  // Packed once for eval-mode inference (packConvWeight): fp32 3×3 layers then
-  // take F(4, 3). Weights packed per call (training's forward and its
-  // backward-data convolution) keep F(2, 3): F(4, 3)'s larger rounding error is
-  // harmless in the logits (1.3e-6 of torch's) but flips near-ties of max
+  // Packed once for eval-mode inference (packConvWeight): fp32 layers then
+  // take F(4, 3) and F(3, 5). Weights packed per call for training's forward
+  // keep F(2, r): F(4, 3)'s larger rounding error is harmless in the logits
+  // (1.3e-6 of torch's) but flips near-ties of max
   // pooling's argmax in training, which moved sampled weight gradients of the
   // parity fixture 2e-3 away from torch's (seen with -O1 builds' rounding).
   bool forInference = false;

@@ -1,7 +1,8 @@
-// Winograd F(2×2, r×r) for r×r stride-1 convolutions (r = 3 or 5): each 2×2
-// output block needs (r+1)² products per (input, output channel) pair
-// instead of 4r² (2.25× fewer for 3×3, 2.8× for 5×5). Per chunk of tiles, the
-// input transform writes V[ξ][tile][c] ((r+1)² matrices), the products
+// Winograd F(m×m, r×r) for r×r stride-1 convolutions (r = 3 or 5): each m×m
+// output block needs (m+r−1)² products per (input, output channel) pair
+// instead of m²r² (F(2, 3): 2.25× fewer, F(4, 3): 4×, F(2, 5): 2.8×,
+// F(3, 5): 4.6×). Per chunk of tiles, the input transform writes V[ξ][tile][c]
+// (one matrix per patch position ξ), the products
 // M_ξ = V_ξ · U_ξ run on the micro-kernels (tiles as broadcast rows, output
 // channels as vector columns, U_ξ pre-transformed and packed into NR-wide
 // panels), and the output transform turns M[ξ][tile][o] into the NCHW output
@@ -134,12 +135,14 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 }  // namespace
 
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  // 3×3: F(4, 3) for fp32 inference; training and bf16 keep F(2, 3), whose
-  // smaller coefficients amplify rounding less (see forInference in conv.h).
-  if (g.kernelH == 5) packed->winogradKind = winograd::Kind::F2x5;
-  else packed->winogradKind = packed->forInference && !packed->isBf16 ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
+  // F(4, 3) and F(3, 5) for fp32 inference; training and bf16 keep F(2, r),
+  // whose smaller coefficients amplify rounding less (see forInference in conv.h).
+  const bool largeTiles = packed->forInference && !packed->isBf16;
+  if (g.kernelH == 5) packed->winogradKind = largeTiles ? winograd::Kind::F3x5 : winograd::Kind::F2x5;
+  else packed->winogradKind = largeTiles ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
+    case winograd::Kind::F3x5: packFilters<winograd::MatricesF35>(g, w, packed); break;
     case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
     default: packFilters<winograd::Matrices<3>>(g, w, packed); break;
   }

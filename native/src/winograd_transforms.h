@@ -1,4 +1,4 @@
-// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3)), written once with GCC
+// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3), F(3, 5)), written once with GCC
 // vector extensions over channels (contiguous in the HWC layouts used here)
 // and instantiated by each kernel set for its own vector width: the per-ISA
 // translation units wrap these inline templates in functions that carry their
@@ -22,9 +22,11 @@ namespace winograd {
 // Which transform a layer uses. F(4, 3) does 36 products per 16 outputs
 // against F(2, 3)'s 16 per 4 (1.78× fewer), at about 10× the float32 rounding
 // error (1e-5 of the largest output on AlexNet's layers, 1.3e-6 on its
-// logits): fp32 inference uses it for 3×3 layers; training and bf16 (whose
-// rounding the larger coefficients would amplify) keep F(2, 3).
-enum class Kind { F2x3, F2x5, F4x3 };
+// logits); F(3, 5) does 49 per 9 against F(2, 5)'s 36 per 4 (1.65× fewer, and
+// AlexNet's 27×27 conv2 splits into whole 3×3 blocks), at F(2, 5)'s error.
+// fp32 inference uses the larger tiles; training and bf16 (whose rounding the
+// larger coefficients would amplify) keep F(2, r).
+enum class Kind { F2x3, F2x5, F4x3, F3x5 };
 
 template <int R>
 struct Matrices;
@@ -78,9 +80,33 @@ struct MatricesF43 {
   };
 };
 
+// F(3, 5) at the points {0, 1, −1, 2, −½, ½, ∞} (tools/winograd_matrices.py,
+// which also measures the float32 error: 9.6e-6 relative, as F(2, 5) and F(4, 3)).
+struct MatricesF35 {
+  static constexpr int m = 3, r = 5;
+  static constexpr int n = 7;
+  static constexpr float BT[7][7] = {
+      {-1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0}, {0, 1.f / 2, 1.f / 4, -9.f / 4, -1, 1, 0},
+      {0, -1.f / 2, 3.f / 4, 7.f / 4, -3, 1, 0},        {0, 1.f / 4, 0, -5.f / 4, 0, 1, 0},
+      {0, -1, 5.f / 2, 0, -5.f / 2, 1, 0},              {0, 1, 3.f / 2, -2, -3.f / 2, 1, 0},
+      {0, -1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1},
+  };
+  static constexpr float G[7][5] = {
+      {-2, 0, 0, 0, 0},
+      {-2.f / 3, -2.f / 3, -2.f / 3, -2.f / 3, -2.f / 3},
+      {-2.f / 9, 2.f / 9, -2.f / 9, 2.f / 9, -2.f / 9},
+      {2.f / 45, 4.f / 45, 8.f / 45, 16.f / 45, 32.f / 45},
+      {16.f / 15, -8.f / 15, 4.f / 15, -2.f / 15, 1.f / 15},
+      {16.f / 9, 8.f / 9, 4.f / 9, 2.f / 9, 1.f / 9},
+      {0, 0, 0, 0, 1},
+  };
+  static constexpr float AT[3][7] = {
+      {1, 1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -1.f / 2, 1.f / 2, 0}, {0, 1, 1, 4, 1.f / 4, 1.f / 4, 1}};
+};
+
 // Output block side m, filter side r and patch side n of a kind.
-constexpr int outputSide(Kind k) { return k == Kind::F4x3 ? 4 : 2; }
-constexpr int filterSide(Kind k) { return k == Kind::F2x5 ? 5 : 3; }
+constexpr int outputSide(Kind k) { return k == Kind::F4x3 ? 4 : k == Kind::F3x5 ? 3 : 2; }
+constexpr int filterSide(Kind k) { return k == Kind::F2x5 || k == Kind::F3x5 ? 5 : 3; }
 constexpr int patchSide(Kind k) { return outputSide(k) + filterSide(k) - 1; }
 
 // W floats of a vector register, loadable from any float address.
@@ -248,6 +274,7 @@ __attribute__((always_inline)) inline void inputTransformOf(Kind kind, const flo
                                                             int64_t tilesW, int64_t t0, int64_t t1, float* V,
                                                             int64_t xiStride) {
   if (kind == Kind::F2x5) inputTransform<Matrices<5>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F3x5) inputTransform<MatricesF35, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else if (kind == Kind::F4x3) inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else inputTransform<Matrices<3>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
@@ -259,6 +286,8 @@ __attribute__((always_inline)) inline void outputTransformOf(Kind kind, const fl
                                                              float* tmp) {
   if (kind == Kind::F2x5)
     outputTransform<Matrices<5>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+  else if (kind == Kind::F3x5)
+    outputTransform<MatricesF35, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
   else if (kind == Kind::F4x3)
     outputTransform<MatricesF43, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
   else outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
