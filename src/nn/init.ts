@@ -11,17 +11,17 @@ export type FanMode = 'fan_in' | 'fan_out';
 
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
   for (let i = 0; i < t.data.length; i++) t.data[i] = generator.uniformRange(low, high);
-  return t;
+  return t.markChanged();
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
   for (let i = 0; i < t.data.length; i++) t.data[i] = mean + std * generator.normal();
-  return t;
+  return t.markChanged();
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
   t.data.fill(value);
-  return t;
+  return t.markChanged();
 }
 
 export function zeros_(t: Tensor): Tensor {

@@ -8,6 +8,7 @@
  */
 import { parsePrecision, type Precision } from '../backend/precision.js';
 import { getBackend } from '../backend/registry.js';
+import { releasePreparedWeight } from '../ops/prepared-weight.js';
 import { shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
@@ -147,20 +148,20 @@ export abstract class Module {
 
   // ---- modes and gradients ---------------------------------------------
 
+  /**
+   * Sets training mode (dropout active, no packed weights) or, with false,
+   * eval mode. Entering training mode frees the weights prepared for
+   * inference (ops/prepared-weight.ts), which it does not use.
+   */
   train(mode = true): this {
-    for (const [, m] of this.namedModules()) {
-      m.training = mode;
-      m.onParametersChanged();
-    }
+    for (const [, m] of this.namedModules()) m.training = mode;
+    if (mode) this.releasePreparedWeights();
     return this;
   }
 
-  /**
-   * Called when parameters may have been rewritten (train(), loadStateDict()):
-   * layers that keep derived copies of their weights (packed for inference)
-   * drop them here.
-   */
-  protected onParametersChanged(): void {}
+  private releasePreparedWeights(): void {
+    for (const p of this.parameters()) releasePreparedWeight(p);
+  }
 
   eval(): this {
     return this.train(false);
@@ -179,10 +180,8 @@ export abstract class Module {
       const reason = getBackend().precisionSupport?.('bf16') ?? null;
       if (reason !== null) throw new Error(reason);
     }
-    for (const [, m] of this.namedModules()) {
-      m.precision = checked;
-      m.onParametersChanged();
-    }
+    for (const [, m] of this.namedModules()) m.precision = checked;
+    this.releasePreparedWeights();
     return this;
   }
 
@@ -231,8 +230,8 @@ export abstract class Module {
     for (const [key, target] of own) {
       const value = source.get(key);
       if (value !== undefined) target.data.set(value.data);
+      if (value !== undefined) target.markChanged();
     }
-    for (const [, m] of this.namedModules()) m.onParametersChanged();
     return { missingKeys, unexpectedKeys };
   }
 

@@ -147,6 +147,7 @@ export class SGD {
           lr: group.lr, momentum: group.momentum, dampening: group.dampening,
           weightDecay: group.weightDecay, nesterov: group.nesterov, firstStep,
         }, p.data, p.grad.data, buffer);
+        p.markChanged();
       }
     }
     this.stepCount += 1;

@@ -10,6 +10,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradFn } from '../autograd/node.js';
 import { getBackend } from '../backend/registry.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { bumpStorageVersion, storageVersion } from './version.js';
 import { assertValidShape, inferShape, normalizeDim, numel, shapeToString, type Shape } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
@@ -139,6 +140,28 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(shape=${shapeToString(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''}${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''})`;
+  }
+
+  // ---- in-place changes --------------------------------------------------
+
+  /**
+   * The version of this tensor's storage (shared with its views): bumped by
+   * every in-place change the library makes. Caches of derived data, such as
+   * a layer's weight packed for inference, are rebuilt when it moves.
+   */
+  get version(): number {
+    return storageVersion(this.data);
+  }
+
+  /**
+   * Records that `data` was changed in place. The library's own in-place
+   * changes (optimizer steps, loadStateDict, the init functions) call it;
+   * code that writes `tensor.data[i] = …` must call it afterwards, or an eval
+   * forward may keep using a weight packed before the write.
+   */
+  markChanged(): this {
+    bumpStorageVersion(this.data);
+    return this;
   }
 
   // ---- views -----------------------------------------------------------

@@ -1,14 +1,13 @@
 /** torch.nn.Conv2d: weight [out, in/groups, kH, kW], bias [out]. */
 import { isGradEnabled } from '../../autograd/grad-mode.js';
-import type { PackedConv2dWeight } from '../../backend/backend.js';
 import { getBackend } from '../../backend/registry.js';
 import { conv2d, conv2dAsync, conv2dGeometry, type Conv2dOptions } from '../../ops/conv2d.js';
 import { pair, type Pair } from '../../ops/pair.js';
+import { preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
 import { Module } from '../module.js';
-import { PackedWeightCache } from '../packed-weight-cache.js';
 import { Parameter } from '../parameter.js';
 
 export interface Conv2dConfig {
@@ -29,10 +28,6 @@ export class Conv2d extends Module {
   readonly groups: number;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  /** The weight packed by a backend for inference (fp32 or bf16). */
-  private readonly packedCache = new PackedWeightCache<PackedConv2dWeight>();
-  /** The weight rounded to bf16, for backends that emulate bf16. */
-  private readonly roundedCache = new PackedWeightCache<{ tensor: Tensor; dispose(): void }>();
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, config: Conv2dConfig = {}) {
     super();
@@ -63,10 +58,9 @@ export class Conv2d extends Module {
   /**
    * The input, weight and options of one call. In inference (eval mode, no
    * graph) a backend that can pack weights gets them packed once instead of on
-   * every call, in the layer's precision; the packed copy is dropped on
-   * train(), loadStateDict() and setPrecision(), and repacked when a sample of
-   * the weight shows that it was written to in place. bf16 on a backend
-   * without bf16 kernels is emulated with rounded copies.
+   * every call, in the layer's precision (ops/prepared-weight.ts: repacked when
+   * the weight changes in place, freed by train()). bf16 on a backend without
+   * bf16 kernels is emulated with rounded copies.
    */
   private prepare(x: Tensor, fuseRelu: boolean): { x: Tensor; weight: Tensor; options: Conv2dOptions } {
     const options: Conv2dOptions = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, fuseRelu, label: this.label };
@@ -76,22 +70,17 @@ export class Conv2d extends Module {
       assertBf16Inference(this.label, this.training, [x, this.weight, this.bias]);
       if (backendRunsBf16(backend) && pack !== undefined) {
         const g = conv2dGeometry(x.shape, this.weight.shape, options);
-        options.packed = this.packedCache.get(backend, 'bf16', this.weight.data, () => pack(g, this.weight.data, 'bf16'));
+        options.packed = preparedWeight(this.weight, 'packed-bf16', () => pack(g, this.weight.data, 'bf16'));
         return { x, weight: this.weight, options };
       }
-      const rounded = this.roundedCache.get(backend, 'bf16', this.weight.data, () => roundedWeight(this.weight));
+      const rounded = preparedWeight(this.weight, 'rounded-bf16', () => roundedWeight(this.weight));
       return { x: roundTensorToBf16(x), weight: rounded.tensor, options };
     }
     if (!this.training && !isGradEnabled() && pack !== undefined) {
       const g = conv2dGeometry(x.shape, this.weight.shape, options);
-      options.packed = this.packedCache.get(backend, 'fp32', this.weight.data, () => pack(g, this.weight.data));
+      options.packed = preparedWeight(this.weight, 'packed-fp32', () => pack(g, this.weight.data));
     }
     return { x, weight: this.weight, options };
-  }
-
-  protected override onParametersChanged(): void {
-    this.packedCache.drop();
-    this.roundedCache.drop();
   }
 
   forward(x: Tensor): Tensor {

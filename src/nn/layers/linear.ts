@@ -1,12 +1,11 @@
 /** torch.nn.Linear: weight [out, in], bias [out]. */
-import type { PackedLinearWeight } from '../../backend/backend.js';
 import { getBackend } from '../../backend/registry.js';
 import { linear, linearAsync, type LinearOptions } from '../../ops/linear.js';
+import { preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
 import { Module } from '../module.js';
-import { PackedWeightCache } from '../packed-weight-cache.js';
 import { Parameter } from '../parameter.js';
 
 export class Linear extends Module {
@@ -14,10 +13,6 @@ export class Linear extends Module {
   readonly outFeatures: number;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  /** The weight converted by a backend for bf16 inference. */
-  private readonly packedCache = new PackedWeightCache<PackedLinearWeight>();
-  /** The weight rounded to bf16, for backends that emulate bf16. */
-  private readonly roundedCache = new PackedWeightCache<{ tensor: Tensor; dispose(): void }>();
 
   constructor(inFeatures: number, outFeatures: number, bias = true) {
     super();
@@ -44,17 +39,12 @@ export class Linear extends Module {
     const backend = getBackend();
     const pack = backend.packLinearWeight?.bind(backend);
     if (backendRunsBf16(backend) && pack !== undefined) {
-      options.packed = this.packedCache.get(backend, 'bf16', this.weight.data,
+      options.packed = preparedWeight(this.weight, 'packed-bf16',
         () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'));
       return { x, weight: this.weight, options };
     }
-    const rounded = this.roundedCache.get(backend, 'bf16', this.weight.data, () => roundedWeight(this.weight));
+    const rounded = preparedWeight(this.weight, 'rounded-bf16', () => roundedWeight(this.weight));
     return { x: roundTensorToBf16(x), weight: rounded.tensor, options };
-  }
-
-  protected override onParametersChanged(): void {
-    this.packedCache.drop();
-    this.roundedCache.drop();
   }
 
   forward(x: Tensor): Tensor {

@@ -1,0 +1,49 @@
+/**
+ * Weights prepared once for inference and reused across calls: packed by the
+ * backend into its kernel layout (fp32 or bf16), or rounded to bf16 where a
+ * backend emulates bf16. An entry belongs to its weight tensor (a WeakMap:
+ * it goes when the tensor does) and is rebuilt when the tensor's storage
+ * version (tensor/version.ts), the backend or the form changes, so an in-place
+ * change made through the library is never missed, whatever it touched.
+ */
+import type { Backend } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Which prepared copy: the backend's packing in a precision, or a bf16-rounded tensor. */
+export type PreparedForm = 'packed-fp32' | 'packed-bf16' | 'rounded-bf16';
+
+interface Entry {
+  backend: Backend;
+  form: PreparedForm;
+  version: number;
+  value: Disposable;
+}
+
+const prepared = new WeakMap<Tensor, Entry>();
+
+/** The prepared copy of `weight` in `form` for the current backend, from `make` when the cached one is stale. */
+export function preparedWeight<P extends Disposable>(weight: Tensor, form: PreparedForm, make: () => P): P {
+  const backend = getBackend();
+  const e = prepared.get(weight);
+  if (e !== undefined && e.backend === backend && e.form === form && e.version === weight.version) return e.value as P;
+  releasePreparedWeight(weight);
+  const value = make();
+  prepared.set(weight, { backend, form, version: weight.version, value });
+  return value;
+}
+
+/** Frees the prepared copy of `weight` now (training mode does not use it). */
+export function releasePreparedWeight(weight: Tensor): void {
+  prepared.get(weight)?.value.dispose();
+  prepared.delete(weight);
+}
+
+/** Whether `weight` has a prepared copy (for tests). */
+export function hasPreparedWeight(weight: Tensor): boolean {
+  return prepared.has(weight);
+}
