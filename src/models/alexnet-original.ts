@@ -8,7 +8,7 @@
  * conv5 only see the half of the channels "on their GPU".
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
+import { Conv2d, Dropout, type ForwardSteps, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
 import { constant_, normal_ } from '../nn/init.js';
 import { checkImageInput } from './input-check.js';
 
@@ -94,19 +94,11 @@ export class AlexNetOriginal extends Module {
     }
   }
 
-  forward(x: Tensor): Tensor {
+  protected override *forwardSteps(x: Tensor): ForwardSteps {
     this.checkInput(x);
-    x = this.net.call(x);
+    x = yield [this.net, x];
     x = x.flatten(1);
-    return this.classifier.call(x);
-  }
-
-  /** forward() with the heavy kernels off the main thread when the backend can. */
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
-    this.checkInput(x);
-    x = await this.net.callAsync(x);
-    x = x.flatten(1);
-    return this.classifier.callAsync(x);
+    return yield [this.classifier, x];
   }
 
   private checkInput(x: Tensor): void {

@@ -4,7 +4,7 @@
  * 6×6 average pool, so any input from 63×63 up works. 61,100,840 parameters.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { AdaptiveAvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
+import { AdaptiveAvgPool2d, Conv2d, Dropout, type ForwardSteps, Linear, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
 import { checkImageInput } from './input-check.js';
 
 export interface AlexNetOptions {
@@ -52,21 +52,12 @@ export class AlexNet extends Module {
     ));
   }
 
-  forward(x: Tensor): Tensor {
+  protected override *forwardSteps(x: Tensor): ForwardSteps {
     this.checkInput(x);
-    x = this.features.call(x);
-    x = this.avgpool.call(x);
+    x = yield [this.features, x];
+    x = yield [this.avgpool, x];
     x = x.flatten(1);
-    return this.classifier.call(x);
-  }
-
-  /** forward() with the heavy kernels off the main thread when the backend can. */
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
-    this.checkInput(x);
-    x = await this.features.callAsync(x);
-    x = await this.avgpool.callAsync(x);
-    x = x.flatten(1);
-    return this.classifier.callAsync(x);
+    return yield [this.classifier, x];
   }
 
   private checkInput(x: Tensor): void {

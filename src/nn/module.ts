@@ -3,14 +3,16 @@
  * named parameters and buffers whose dotted paths are PyTorch's state_dict
  * keys, train/eval mode, and forward hooks (the summary uses them).
  *
- * Subclasses implement forward(); callers use call(), which also runs hooks,
- * the way PyTorch's __call__ wraps forward.
+ * Layers implement forward(); models and containers write forwardSteps()
+ * (nn/forward-steps.ts), which serves both call() and callAsync(). Callers use
+ * call(), which also runs hooks, the way PyTorch's __call__ wraps forward.
  */
 import { parsePrecision, type Precision } from '../backend/precision.js';
 import { getBackend } from '../backend/registry.js';
 import { releasePreparedWeight } from '../ops/prepared-weight.js';
 import { shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { type ForwardSteps, runStepsAsync, runStepsSync } from './forward-steps.js';
 import { Parameter } from './parameter.js';
 
 export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
@@ -35,7 +37,17 @@ export abstract class Module {
   private readonly childSlots = new Map<string, Module>();
   private readonly forwardHooks: ForwardHook[] = [];
 
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * A model's or container's forward, written once as a generator that yields
+   * its submodule calls (see forward-steps.ts); forward() and forwardAsync()
+   * run it. Layers that compute themselves override forward() instead.
+   */
+  protected forwardSteps?(x: Tensor): ForwardSteps;
+
+  forward(x: Tensor): Tensor {
+    if (this.forwardSteps === undefined) throw new Error(`${this.typeName}: implement forward() or forwardSteps()`);
+    return runStepsSync(this.forwardSteps(x));
+  }
 
   /** Runs forward and then the forward hooks, like PyTorch's module(x). */
   call(x: Tensor): Tensor {
@@ -54,9 +66,14 @@ export abstract class Module {
     return y;
   }
 
-  /** Defaults to forward(); layers with heavy kernels and containers override it. */
-  async forwardAsync(x: Tensor): Promise<Tensor> {
-    return this.forward(x);
+  /** forwardSteps() with each submodule awaited; else forward(). Layers with heavy kernels override it. */
+  forwardAsync(x: Tensor): Promise<Tensor> {
+    if (this.forwardSteps !== undefined) return runStepsAsync(this.forwardSteps(x));
+    try {
+      return Promise.resolve(this.forward(x));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** PyTorch's class name of this module ("Conv2d", "AlexNet", ...). */

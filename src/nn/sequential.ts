@@ -6,13 +6,10 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { recycleBuffer } from '../tensor/buffer-pool.js';
+import type { ForwardSteps, ReluFusable } from './forward-steps.js';
 import { Module } from './module.js';
 
-/** A layer that can apply the following ReLU inside its own kernel. */
-export interface ReluFusable {
-  forwardFusedRelu(x: Tensor): Tensor;
-  forwardFusedReluAsync(x: Tensor): Promise<Tensor>;
-}
+export type { ReluFusable } from './forward-steps.js';
 
 /** Built-in layers that keep no reference to their input (so it can be recycled after them). */
 const RELEASING_LAYERS = new Set(['Conv2d', 'Linear', 'ReLU', 'MaxPool2d', 'LocalResponseNorm', 'AdaptiveAvgPool2d', 'Dropout', 'Flatten']);
@@ -79,25 +76,12 @@ export class Sequential extends Module {
     return this.layers[Symbol.iterator]();
   }
 
-  forward(x: Tensor): Tensor {
+  protected override *forwardSteps(x: Tensor): ForwardSteps {
     let releasable = false;  // the chain's input is the caller's
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const fused = this.fusesWithNext(i);
-      const y = fused ? (layer as Module & ReluFusable).forwardFusedRelu(x) : layer.call(x);
-      releasable = releaseIntermediate(x, releasable, layer, y);
-      x = y;
-      if (fused) i++;
-    }
-    return x;
-  }
-
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
-    let releasable = false;  // the chain's input is the caller's
-    for (let i = 0; i < this.layers.length; i++) {
-      const layer = this.layers[i];
-      const fused = this.fusesWithNext(i);
-      const y = fused ? await (layer as Module & ReluFusable).forwardFusedReluAsync(x) : await layer.callAsync(x);
+      const y = fused ? yield [layer as Module & ReluFusable, x, 'fused-relu'] : yield [layer, x];
       releasable = releaseIntermediate(x, releasable, layer, y);
       x = y;
       if (fused) i++;

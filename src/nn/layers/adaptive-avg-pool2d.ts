@@ -12,7 +12,7 @@ export class AdaptiveAvgPool2d extends Module {
     this.outputSize = pair(outputSize);
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize, `AdaptiveAvgPool2d(${this.outputSize.join(', ')})`);
   }
 

@@ -83,7 +83,7 @@ export class Conv2d extends Module {
     return { x, weight: this.weight, options };
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     const p = this.prepare(x, false);
     return conv2d(p.x, p.weight, this.bias, p.options);
   }

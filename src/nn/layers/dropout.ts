@@ -11,7 +11,7 @@ export class Dropout extends Module {
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training, this.generator);
   }
 

@@ -7,7 +7,7 @@ export class Flatten extends Module {
     super();
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
   }
 

@@ -47,7 +47,7 @@ export class Linear extends Module {
     return { x: roundTensorToBf16(x), weight: rounded.tensor, options };
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     const p = this.prepare(x, false);
     return linear(p.x, p.weight, this.bias, p.options);
   }

@@ -8,7 +8,7 @@ export class LocalResponseNorm extends Module {
     super();
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return localResponseNorm(x, this.size, { alpha: this.alpha, beta: this.beta, k: this.k, label: `LocalResponseNorm(${this.size})` });
   }
 

@@ -25,7 +25,7 @@ export class MaxPool2d extends Module {
     this.ceilMode = config.ceilMode ?? false;
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, {
       stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode,
       label: `MaxPool2d(kernel_size=${String(this.kernelSize)}, stride=${String(this.stride)})`,

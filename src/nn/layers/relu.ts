@@ -9,7 +9,7 @@ export class ReLU extends Module {
     super();
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return relu(x);
   }
 
