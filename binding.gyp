@@ -1,4 +1,5 @@
 {
+  "variables": {"werror%": 0},
   "targets": [
     {
       "target_name": "alexnet_native",
@@ -14,10 +15,17 @@
         "-O3",
         "-fexceptions",
         "-fno-math-errno",
-        "-Wno-psabi",
-        "-Wno-uninitialized",
-        "-Wno-maybe-uninitialized"
+        "-Wall",
+        "-Wextra",
+        # GCC's notes that a vector argument's ABI depends on the target: the
+        # kernels are inline functions of target-attributed files, never
+        # called across that boundary.
+        "-Wno-psabi"
       ],
+      # CI builds with -Werror (`node-gyp rebuild -- -Dwerror=1` in .ci/run);
+      # a user's newer compiler may warn where ours does not, and must not
+      # lose the addon for it.
+      "conditions": [["werror==1", {"cflags_cc": ["-Werror"]}]],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

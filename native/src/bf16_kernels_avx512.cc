@@ -7,7 +7,7 @@
 #include "bf16.h"
 
 #if ALEXNET_X86
-#include <immintrin.h>
+#include "simd_intrinsics.h"
 
 #define ALEXNET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 

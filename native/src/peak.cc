@@ -7,7 +7,7 @@
 #include "thread_pool.h"
 
 #if ALEXNET_X86
-#include <immintrin.h>
+#include "simd_intrinsics.h"
 #endif
 
 namespace alexnet {

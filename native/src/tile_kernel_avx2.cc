@@ -5,7 +5,7 @@
 #include "winograd_transforms.h"
 
 #if ALEXNET_X86
-#include <immintrin.h>
+#include "simd_intrinsics.h"
 
 #define ALEXNET_AVX2 __attribute__((target("avx2,fma")))
 

@@ -7,7 +7,7 @@
 #include "winograd_transforms.h"
 
 #if ALEXNET_X86
-#include <immintrin.h>
+#include "simd_intrinsics.h"
 
 #define ALEXNET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
