@@ -69,7 +69,11 @@ function random(n: number): Float32Array {
 
 const fmt = (x: number, d = 1): string => x.toFixed(d).padStart(8);
 
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${JSON.stringify(native.info())}`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${JSON.stringify(native.info())}`,
+);
 let peak = 0;
 if (want('peak') || want('gemm') || want('conv')) {
   peak = native.peakGflops(1);
@@ -82,27 +86,54 @@ if (want('peak') || want('gemm') || want('conv')) {
 if (want('gemm')) {
   console.log('\nGEMM C[M,N] = A·op(B)             ms     GFLOP/s  % peak');
   const shapes: [number, number, number, boolean, string][] = [
-    [64, 3025, 363, false, 'conv1 im2col'], [192, 729, 1600, false, 'conv2 im2col'], [384, 169, 1728, false, 'conv3 im2col'],
-    [32, 4096, 9216, true, 'fc6 batch 32'], [1, 4096, 9216, true, 'fc6 batch 1'],
-    [32, 9216, 4096, false, 'fc6 grad x'], [4096, 9216, 32, false, 'fc6 grad W (tA)'],
+    [64, 3025, 363, false, 'conv1 im2col'],
+    [192, 729, 1600, false, 'conv2 im2col'],
+    [384, 169, 1728, false, 'conv3 im2col'],
+    [32, 4096, 9216, true, 'fc6 batch 32'],
+    [1, 4096, 9216, true, 'fc6 batch 1'],
+    [32, 9216, 4096, false, 'fc6 grad x'],
+    [4096, 9216, 32, false, 'fc6 grad W (tA)'],
   ];
   for (const [M, N, K, transB, what] of shapes) {
     const transA = what.includes('tA');
-    const A = random(M * K), B = random(K * N), C = new Float32Array(M * N);
+    const A = random(M * K),
+      B = random(K * N),
+      C = new Float32Array(M * N);
     const ms = best(() => native.gemm(transA, transB, M, N, K, A, B, C, false), 20);
     const gf = (2 * M * N * K) / ms / 1e6;
-    console.log(`${what.padEnd(16)} ${String(M).padStart(4)}x${String(N).padStart(4)}x${String(K).padStart(4)} ${fmt(ms, 3)} ${fmt(gf)} ${fmt((100 * gf) / peak)}`);
+    console.log(
+      `${what.padEnd(16)} ${String(M).padStart(4)}x${String(N).padStart(4)}x${String(K).padStart(4)} ${fmt(ms, 3)} ${fmt(gf)} ${fmt((100 * gf) / peak)}`,
+    );
   }
 }
 
 function convGeom(batch: number, c: number, h: number, o: number, k: number, s: number, p: number): Conv2dGeometry {
   const out = Math.floor((h + 2 * p - k) / s) + 1;
-  return { batch, inChannels: c, inH: h, inW: h, outChannels: o, outH: out, outW: out, kernelH: k, kernelW: k,
-    strideH: s, strideW: s, padH: p, padW: p, dilationH: 1, dilationW: 1, groups: 1 };
+  return {
+    batch,
+    inChannels: c,
+    inH: h,
+    inW: h,
+    outChannels: o,
+    outH: out,
+    outW: out,
+    kernelH: k,
+    kernelW: k,
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilationH: 1,
+    dilationW: 1,
+    groups: 1,
+  };
 }
 const LAYERS: [string, number, number, number, number, number, number][] = [
-  ['conv1', 3, 224, 64, 11, 4, 2], ['conv2', 64, 27, 192, 5, 1, 2], ['conv3', 192, 13, 384, 3, 1, 1],
-  ['conv4', 384, 13, 256, 3, 1, 1], ['conv5', 256, 13, 256, 3, 1, 1],
+  ['conv1', 3, 224, 64, 11, 4, 2],
+  ['conv2', 64, 27, 192, 5, 1, 2],
+  ['conv3', 192, 13, 384, 3, 1, 1],
+  ['conv4', 384, 13, 256, 3, 1, 1],
+  ['conv5', 256, 13, 256, 3, 1, 1],
 ];
 
 if (want('conv')) {
@@ -111,7 +142,9 @@ if (want('conv')) {
     let total = 0;
     for (const [name, c, h, o, k, s, p] of LAYERS) {
       const g = convGeom(batch, c, h, o, k, s, p);
-      const x = random(batch * c * h * h), w = random(o * c * k * k), bias = random(o);
+      const x = random(batch * c * h * h),
+        w = random(o * c * k * k),
+        bias = random(o);
       const out = new Float32Array(batch * o * g.outH * g.outW);
       const packed = native.packConv2dWeight(g, w);
       const ms = best(() => native.conv2dForwardPacked(g, packed, x, bias, out, true), batch === 1 ? 50 : 5);
@@ -119,7 +152,9 @@ if (want('conv')) {
       const gf = (2 * batch * o * g.outH * g.outW * c * k * k) / ms / 1e6;
       let bwd = '';
       if (batch === 32) {
-        const gx = new Float32Array(x.length), gw = new Float32Array(w.length), gb = new Float32Array(o);
+        const gx = new Float32Array(x.length),
+          gw = new Float32Array(w.length),
+          gb = new Float32Array(o);
         const dms = name === 'conv1' ? NaN : best(() => native.conv2dBackwardData(g, out, w, gx), 3);
         const wms = best(() => native.conv2dBackwardWeight(g, x, out, gw, gb), 3);
         bwd = ` | ${fmt(dms, 2)} ${fmt(wms, 2)}`;
@@ -147,7 +182,13 @@ async function ortSession(): Promise<{ run(x: Float32Array, batch: number): Prom
 /** AlexNet inference straight on the kernels, with every conv weight packed once (what the layers will do). */
 function packedPipeline(model: AlexNet): (x: Float32Array, batch: number) => Float32Array {
   const convs: { g: (b: number) => Conv2dGeometry; packed: PackedConv2dWeight; bias: Float32Array }[] = [];
-  const specs = [[3, 224, 64, 11, 4, 2], [64, 27, 192, 5, 1, 2], [192, 13, 384, 3, 1, 1], [384, 13, 256, 3, 1, 1], [256, 13, 256, 3, 1, 1]];
+  const specs = [
+    [3, 224, 64, 11, 4, 2],
+    [64, 27, 192, 5, 1, 2],
+    [192, 13, 384, 3, 1, 1],
+    [384, 13, 256, 3, 1, 1],
+    [256, 13, 256, 3, 1, 1],
+  ];
   const convLayers = [0, 3, 6, 8, 10].map((i) => model.features.at(i) as unknown as { weight: Tensor; bias: Tensor });
   specs.forEach(([c, h, o, k, s, p], i) => {
     const g = (b: number): Conv2dGeometry => convGeom(b, c, h, o, k, s, p);
@@ -156,7 +197,22 @@ function packedPipeline(model: AlexNet): (x: Float32Array, batch: number) => Flo
   const fcs = [1, 4, 6].map((i) => model.classifier.at(i) as unknown as { weight: Tensor; bias: Tensor });
   const pool = (b: number, c: number, h: number): Pool2dGeometry => {
     const o = Math.floor((h - 3) / 2) + 1;
-    return { batch: b, channels: c, inH: h, inW: h, outH: o, outW: o, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1 };
+    return {
+      batch: b,
+      channels: c,
+      inH: h,
+      inW: h,
+      outH: o,
+      outW: o,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 2,
+      strideW: 2,
+      padH: 0,
+      padW: 0,
+      dilationH: 1,
+      dilationW: 1,
+    };
   };
   return (x, b) => {
     const conv = (i: number, input: Float32Array): Float32Array => {
@@ -200,17 +256,28 @@ if (want('model')) {
     // Interleave the contenders so that load from other processes hits them alike.
     const times = { layers: Infinity, packed: Infinity, ort: Infinity };
     for (let round = 0; round < 3; round++) {
-      times.layers = Math.min(times.layers, best(() => noGrad(() => model.call(input)), runs));
-      times.packed = Math.min(times.packed, best(() => pipeline(x, batch), runs));
+      times.layers = Math.min(
+        times.layers,
+        best(() => noGrad(() => model.call(input)), runs),
+      );
+      times.packed = Math.min(
+        times.packed,
+        best(() => pipeline(x, batch), runs),
+      );
       if (ort) times.ort = Math.min(times.ort, await bestAsync(() => ort.run(x, batch), runs));
     }
     const line = (what: string, ms: number): void => console.log(`${what.padEnd(30)} ${fmt(ms, 2)} ${fmt((1000 * batch) / ms)}`);
     line(`batch ${batch}: native, model layers`, times.layers);
     line(`batch ${batch}: native, packed pipeline`, times.packed);
     if (ort) line(`batch ${batch}: onnxruntime-node`, times.ort);
-    const y1 = noGrad(() => model.call(input)).data, y2 = pipeline(x, batch);
-    let d = 0, n = 0;
-    for (let i = 0; i < y1.length; i++) { d += (y1[i] - y2[i]) ** 2; n += y1[i] ** 2; }
+    const y1 = noGrad(() => model.call(input)).data,
+      y2 = pipeline(x, batch);
+    let d = 0,
+      n = 0;
+    for (let i = 0; i < y1.length; i++) {
+      d += (y1[i] - y2[i]) ** 2;
+      n += y1[i] ** 2;
+    }
     console.log(`  (layers vs packed pipeline: relative difference ${Math.sqrt(d / n).toExponential(2)})`);
   }
 }
@@ -222,12 +289,16 @@ if (want('train')) {
   const batch = 32;
   const x = Tensor.from(random(batch * 3 * 224 * 224), [batch, 3, 224, 224]);
   const targets = Int32Array.from({ length: batch }, (_, i) => (i * 37) % 1000);
-  const ms = best(() => {
-    opt.zeroGrad();
-    const loss = crossEntropy(model.call(x), targets);
-    loss.backward();
-    opt.step();
-  }, 5, 20000);
+  const ms = best(
+    () => {
+      opt.zeroGrad();
+      const loss = crossEntropy(model.call(x), targets);
+      loss.backward();
+      opt.step();
+    },
+    5,
+    20000,
+  );
   console.log(`\ntraining step, batch ${batch}: ${ms.toFixed(1)} ms = ${((1000 * batch) / ms).toFixed(1)} images/s`);
 }
 

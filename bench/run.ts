@@ -64,8 +64,18 @@ function caseFiles(c: BenchCase): CaseFiles {
 
 /** The command of one measurement, or the reason it cannot run. */
 function commandFor(id: FrameworkId, c: BenchCase, p: RunPlan, files: CaseFiles, saveOutput: string | null): Command | string {
-  const common = ['--model', c.model, '--batch', String(c.batch), '--input-size', String(c.inputSize),
-    '--iters', String(p.iters), '--warmup', String(p.warmup)];
+  const common = [
+    '--model',
+    c.model,
+    '--batch',
+    String(c.batch),
+    '--input-size',
+    String(c.inputSize),
+    '--iters',
+    String(p.iters),
+    '--warmup',
+    String(p.warmup),
+  ];
   const input = files.input === null ? [] : ['--input-file', files.input];
   const save = saveOutput === null ? [] : ['--save-output', saveOutput];
   switch (id) {
@@ -73,13 +83,33 @@ function commandFor(id: FrameworkId, c: BenchCase, p: RunPlan, files: CaseFiles,
     case 'native-bf16':
     case 'js':
     case 'js-threads':
-      return node('src/node/cli/main.ts', ['bench', '--backend', id === 'native' || id === 'native-bf16' ? 'native' : 'js',
-        ...(id === 'js-threads' ? ['--threads', String(JS_THREADS)] : []), ...(id === 'native-bf16' ? ['--precision', 'bf16'] : []),
-        ...common, '--json', ...input, ...save,
-        ...(files.pth === null ? [] : ['--weights', files.pth]), ...(c.train ? ['--train'] : [])]);
+      return node('src/node/cli/main.ts', [
+        'bench',
+        '--backend',
+        id === 'native' || id === 'native-bf16' ? 'native' : 'js',
+        ...(id === 'js-threads' ? ['--threads', String(JS_THREADS)] : []),
+        ...(id === 'native-bf16' ? ['--precision', 'bf16'] : []),
+        ...common,
+        '--json',
+        ...input,
+        ...save,
+        ...(files.pth === null ? [] : ['--weights', files.pth]),
+        ...(c.train ? ['--train'] : []),
+      ]);
     case 'pytorch':
-      return { program: PYTHON, args: ['bench/torch_bench.py', ...common, '--threads', String(THREADS), ...input, ...save,
-        ...(files.pth === null ? [] : ['--weights', files.pth]), ...(c.train ? ['--train'] : [])] };
+      return {
+        program: PYTHON,
+        args: [
+          'bench/torch_bench.py',
+          ...common,
+          '--threads',
+          String(THREADS),
+          ...input,
+          ...save,
+          ...(files.pth === null ? [] : ['--weights', files.pth]),
+          ...(c.train ? ['--train'] : []),
+        ],
+      };
     case 'onnxruntime':
       if (files.onnx === null) return 'no ONNX model (tools/export_onnx.py needs PyTorch)';
       return node('bench/runners/ort.ts', [...common, '--threads', String(THREADS), '--weights', files.onnx, ...input, ...save]);
@@ -111,7 +141,9 @@ async function main(): Promise<void> {
     const out = await captureOutput({ program: PYTHON, args: ['tools/export_onnx.py', '--out', OUT] }, 10 * 60_000);
     if (out === null) notes.push('tools/export_onnx.py failed: onnxruntime and TensorFlow.js could not run, and alexnet-ts used its own random weights.');
   } else {
-    notes.push(`PyTorch does not import with ${PYTHON}: no PyTorch column, no ONNX export (so no onnxruntime), and alexnet-ts ran with its own seeded weights and inputs.`);
+    notes.push(
+      `PyTorch does not import with ${PYTHON}: no PyTorch column, no ONNX export (so no onnxruntime), and alexnet-ts ran with its own seeded weights and inputs.`,
+    );
   }
 
   const nativeProbe = await captureOutput(node('src/node/cli/main.ts', ['--backend', 'native', 'info']));
@@ -127,8 +159,9 @@ async function main(): Promise<void> {
 
   for (const c of cases) {
     const files = caseFiles(c);
-    const entries: [FrameworkId, RunPlan | string][] = (Object.entries(c.runs) as [FrameworkId, RunPlan | string][])
-      .filter(([id]) => wantedFrameworks === undefined || wantedFrameworks.includes(id));
+    const entries: [FrameworkId, RunPlan | string][] = (Object.entries(c.runs) as [FrameworkId, RunPlan | string][]).filter(
+      ([id]) => wantedFrameworks === undefined || wantedFrameworks.includes(id),
+    );
     const byId = new Map<FrameworkId, FrameworkResult>();
     for (const [id, p] of entries) {
       const r: FrameworkResult = { id, measurements: [], failures: [] };
@@ -162,15 +195,31 @@ async function main(): Promise<void> {
   }
 
   const layers: LayerResult[] = [];
-  const layerBackends = (['native', 'js'] as const).filter((b) => (b !== 'native' || nativeAvailable)
-    && (wantedFrameworks === undefined || wantedFrameworks.includes(b)));
+  const layerBackends = (['native', 'js'] as const).filter(
+    (b) => (b !== 'native' || nativeAvailable) && (wantedFrameworks === undefined || wantedFrameworks.includes(b)),
+  );
   const layerCase = CASES.find((c) => c.model === LAYER_CASE.model && c.batch === LAYER_CASE.batch && !c.train)!;
   for (const backend of layerBackends) {
     const files = caseFiles(layerCase);
-    const args = ['bench', '--backend', backend, '--model', LAYER_CASE.model, '--batch', String(LAYER_CASE.batch),
-      '--input-size', String(LAYER_CASE.inputSize), '--iters', String(options.quick ? 2 : LAYER_CASE.iters),
-      '--warmup', String(LAYER_CASE.warmup), '--layers', '--json',
-      ...(files.pth === null ? [] : ['--weights', files.pth]), ...(files.input === null ? [] : ['--input-file', files.input])];
+    const args = [
+      'bench',
+      '--backend',
+      backend,
+      '--model',
+      LAYER_CASE.model,
+      '--batch',
+      String(LAYER_CASE.batch),
+      '--input-size',
+      String(LAYER_CASE.inputSize),
+      '--iters',
+      String(options.quick ? 2 : LAYER_CASE.iters),
+      '--warmup',
+      String(LAYER_CASE.warmup),
+      '--layers',
+      '--json',
+      ...(files.pth === null ? [] : ['--weights', files.pth]),
+      ...(files.input === null ? [] : ['--input-file', files.input]),
+    ];
     const outcome = await runChild(node('src/node/cli/main.ts', args), CHILD_TIMEOUT_MS);
     layers.push(outcome.ok ? { backend, measurement: outcome.measurement } : { backend, failure: outcome.reason });
     log(`[layers] ${backend}: ${outcome.ok ? `${outcome.measurement.ms_per_batch.toFixed(1)} ms` : `failed: ${outcome.reason}`}`);
@@ -193,7 +242,10 @@ async function main(): Promise<void> {
   for (const c of results) {
     for (const r of c.results) {
       const s = summarize(r, c.benchCase.batch);
-      if (s !== null) log(`  ${c.benchCase.id.padEnd(22)} ${FRAMEWORK_LABELS[r.id].padEnd(28)} ${s.ms.toFixed(1).padStart(9)} ms  ${s.imagesPerS.toFixed(2).padStart(8)} img/s`);
+      if (s !== null)
+        log(
+          `  ${c.benchCase.id.padEnd(22)} ${FRAMEWORK_LABELS[r.id].padEnd(28)} ${s.ms.toFixed(1).padStart(9)} ms  ${s.imagesPerS.toFixed(2).padStart(8)} img/s`,
+        );
     }
   }
 }

@@ -49,8 +49,11 @@ function timestamp(): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' },
-      out: { type: 'string' }, seed: { type: 'string' },
+      steps: { type: 'string' },
+      'batch-size': { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   const backend = await selectBackend(values.backend === undefined ? undefined : parseBackendName(values.backend));
@@ -69,14 +72,36 @@ async function main(): Promise<void> {
 
   const data = await openRunData({ dataset: 'fashion-mnist-subset', imageSize: IMAGE_SIZE, inChannels: 1 });
   const config: TrainConfig = {
-    model: 'alexnet', inChannels: 1, numClasses: 10, dataset: 'fashion-mnist-subset', imageSize: IMAGE_SIZE, batchSize,
-    lr: LR, momentum: 0.9, weightDecay: 5e-4, dampening: 0, nesterov: false,
-    schedule: 'none', stepSize: 30, gamma: 0.1, factor: 0.1, patience: 2, threshold: 1e-4, cooldown: 0, minLr: 0,
-    seed: integerFlag(values.seed, '--seed', 0, 0), epochs: Math.ceil(steps / Math.ceil(data.train.length / batchSize)), maxSteps: steps,
+    model: 'alexnet',
+    inChannels: 1,
+    numClasses: 10,
+    dataset: 'fashion-mnist-subset',
+    imageSize: IMAGE_SIZE,
+    batchSize,
+    lr: LR,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    dampening: 0,
+    nesterov: false,
+    schedule: 'none',
+    stepSize: 30,
+    gamma: 0.1,
+    factor: 0.1,
+    patience: 2,
+    threshold: 1e-4,
+    cooldown: 0,
+    minLr: 0,
+    seed: integerFlag(values.seed, '--seed', 0, 0),
+    epochs: Math.ceil(steps / Math.ceil(data.train.length / batchSize)),
+    maxSteps: steps,
   };
   say(`training ${steps} steps of ${batchSize} images (SGD lr ${LR}, momentum 0.9, weight decay 5e-4); Ctrl-C stops with a checkpoint`);
   const result = await executeTraining(config, outDir, false, {
-    data: { ...data, val: firstSamples(data.val, valImages), description: `${data.train.length} training images, ${Math.min(valImages, data.val.length)} test images of the embedded subset` },
+    data: {
+      ...data,
+      val: firstSamples(data.val, valImages),
+      description: `${data.train.length} training images, ${Math.min(valImages, data.val.length)} test images of the embedded subset`,
+    },
   });
   if (result.status === 'interrupted') return;
 
@@ -97,20 +122,27 @@ async function main(): Promise<void> {
     const row = probs.data.subarray(i * 10, (i + 1) * 10);
     const predicted = row.indexOf(Math.max(...row));
     if (predicted === labels[i]) right += 1;
-    say(`  test image ${String(i).padStart(2)}: ${data.classes[labels[i]].padEnd(12)} → ${data.classes[predicted].padEnd(12)} ${(100 * row[predicted]).toFixed(1).padStart(5)}%  ${predicted === labels[i] ? 'right' : 'wrong'}`);
+    say(
+      `  test image ${String(i).padStart(2)}: ${data.classes[labels[i]].padEnd(12)} → ${data.classes[predicted].padEnd(12)} ${(100 * row[predicted]).toFixed(1).padStart(5)}%  ${predicted === labels[i] ? 'right' : 'wrong'}`,
+    );
   }
   say(`  ${right} of ${shown} right`);
 
   const m = result.metrics;
   const dir = relative(process.cwd(), result.paths.dir) || '.';
   say();
-  if (m !== null) say(`after ${m.step} steps: top-1 error ${(100 * m.val_top1_error).toFixed(1)}%, top-5 error ${(100 * m.val_top5_error).toFixed(1)}% on ${Math.min(valImages, data.val.length)} test images; ${m.images_per_s?.toFixed(1) ?? '-'} training images/s`);
+  if (m !== null)
+    say(
+      `after ${m.step} steps: top-1 error ${(100 * m.val_top1_error).toFixed(1)}%, top-5 error ${(100 * m.val_top5_error).toFixed(1)}% on ${Math.min(valImages, data.val.length)} test images; ${m.images_per_s?.toFixed(1) ?? '-'} training images/s`,
+    );
   say(`outputs in ${dir}/:`);
   say(`  checkpoint.pth       weights, optimizer and RNG state (torch.load reads it; ['model'] is the state dict)`);
   say(`  metrics.jsonl        loss, top-1/top-5 error, images/s, lr per evaluation`);
   say(`  conv1-filters.png    the 64 learned conv1 kernels (the paper's Figure 3)`);
   say(`next: alexnet eval --weights ${dir}/checkpoint.pth --dataset fashion-mnist-subset`);
-  say(`      alexnet train --dataset fashion-mnist-subset --batch-size ${batchSize} --lr ${LR} --seed ${config.seed} --out ${dir} --resume --max-steps ${steps * 2}`);
+  say(
+    `      alexnet train --dataset fashion-mnist-subset --batch-size ${batchSize} --lr ${LR} --seed ${config.seed} --out ${dir} --resume --max-steps ${steps * 2}`,
+  );
 }
 
 main().catch((error: unknown) => {

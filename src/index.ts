@@ -19,7 +19,16 @@ export * from './formats/index.js';
 export * from './models/pretrained.js';
 export { IMAGENET_CLASSES } from './models/imagenet-classes.js';
 export * as image from './image/index.js';
-export { summary, formatSummary, TORCHINFO_STORAGE_OVERHEAD_BYTES, DEFAULT_COL_WIDTH, type SummaryOptions, type FormatOptions, type SummaryResult, type LayerSummary } from './summary/index.js';
+export {
+  summary,
+  formatSummary,
+  TORCHINFO_STORAGE_OVERHEAD_BYTES,
+  DEFAULT_COL_WIDTH,
+  type SummaryOptions,
+  type FormatOptions,
+  type SummaryResult,
+  type LayerSummary,
+} from './summary/index.js';
 export * as data from './data/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';

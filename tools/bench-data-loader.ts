@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { Dataset } from '../src/data/dataset.js';
 import { alexnetPaperTrainTransform, fashionMnistTransform, imagenetTrainTransform } from '../src/data/transforms/presets.js';
 import { DataLoader } from '../src/node/data/data-loader.js';
@@ -48,19 +48,22 @@ async function measure(dataset: Dataset, numWorkers: number, batchSize: number, 
 
 async function makeJpegFolder(dir: string, count: number): Promise<void> {
   const photos = ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png', 'hubble_deep_field.jpg']
-    .map((f) => join('/usr/lib/python3/dist-packages/skimage/data', f)).filter((p) => existsSync(p));
+    .map((f) => join('/usr/lib/python3/dist-packages/skimage/data', f))
+    .filter((p) => existsSync(p));
   const g = new Generator(1);
   for (let i = 0; i < count; i++) {
     const classDir = join(dir, `class${i % 4}`);
     mkdirSync(classDir, { recursive: true });
     const [w, h] = i % 3 === 0 ? [375, 500] : [500, 375];
-    let image;
+    let image: Sharp;
     if (photos.length > 0) {
       const meta = await sharp(photos[i % photos.length]).metadata();
       const cw = Math.floor(meta.width! * (0.6 + 0.4 * g.uniform()));
       const ch = Math.floor(meta.height! * (0.6 + 0.4 * g.uniform()));
-      image = sharp(photos[i % photos.length]).extract({ left: g.int(meta.width! - cw + 1), top: g.int(meta.height! - ch + 1), width: cw, height: ch })
-        .resize(w, h, { fit: 'fill' }).removeAlpha();
+      image = sharp(photos[i % photos.length])
+        .extract({ left: g.int(meta.width! - cw + 1), top: g.int(meta.height! - ch + 1), width: cw, height: ch })
+        .resize(w, h, { fit: 'fill' })
+        .removeAlpha();
     } else {
       const raw = Buffer.alloc(w * h * 3);
       for (let k = 0; k < raw.length; k++) raw[k] = (k * 7 + i * 13 + g.int(32)) & 255;
@@ -81,8 +84,10 @@ const dir = mkdtempSync(join(tmpdir(), 'alexnet-bench-jpeg-'));
 try {
   const count = quick ? 96 : 256;
   await makeJpegFolder(dir, count);
-  for (const [name, transform] of [['paper (256 → random 224 + flip + PCA colour)', alexnetPaperTrainTransform()],
-    ['torchvision (RandomResizedCrop 224 + flip)', imagenetTrainTransform()]] as const) {
+  for (const [name, transform] of [
+    ['paper (256 → random 224 + flip + PCA colour)', alexnetPaperTrainTransform()],
+    ['torchvision (RandomResizedCrop 224 + flip)', imagenetTrainTransform()],
+  ] as const) {
     const folder = await ImageFolder.open(dir, { transform });
     console.log(`ImageFolder of ${count} JPEGs (~500×375), ${name}, batch 32:`);
     for (const workers of [0, 1, 2]) {

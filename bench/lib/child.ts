@@ -30,8 +30,12 @@ export function runChild(command: Command, timeoutMs: number): Promise<ChildOutc
     const child = spawn(command.program, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -40,7 +44,10 @@ export function runChild(command: Command, timeoutMs: number): Promise<ChildOutc
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const wallMs = performance.now() - start;
-      const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (code === 0 && line !== undefined) {
         try {
           resolve({ ok: true, measurement: JSON.parse(line) as Measurement, wallMs });
@@ -49,8 +56,12 @@ export function runChild(command: Command, timeoutMs: number): Promise<ChildOutc
           // fall through: report the output as unreadable
         }
       }
-      const lastError = stderr.trim().split('\n').filter((l) => l.trim() !== '').at(-1);
-      const why = signal === 'SIGKILL' ? `timed out after ${Math.round(timeoutMs / 1000)} s` : lastError ?? `exit code ${code}, no JSON line`;
+      const lastError = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .at(-1);
+      const why = signal === 'SIGKILL' ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (lastError ?? `exit code ${code}, no JSON line`);
       resolve({ ok: false, reason: why, wallMs });
     });
   });
@@ -61,10 +72,18 @@ export async function captureOutput(command: Command, timeoutMs = 60_000): Promi
   return new Promise((resolve) => {
     const child = spawn(command.program, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', () => { clearTimeout(timer); resolve(null); });
-    child.on('close', (code) => { clearTimeout(timer); resolve(code === 0 ? stdout : null); });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? stdout : null);
+    });
   });
 }
 

@@ -54,7 +54,8 @@ export function cpuFromAddonInfo(info: NativeAddonInfo): CpuEnvironment {
   const brand = cpu.brand.trim() || cpu.vendor || 'unknown CPU';
   const perCore = [cpu.l1d > 0 ? `L1d ${bytes(cpu.l1d)}` : '', cpu.l2 > 0 ? `L2 ${bytes(cpu.l2)}` : ''].filter((s) => s !== '');
   const caches = [perCore.length > 0 ? `${perCore.join(', ')} per core` : '', cpu.l3 > 0 ? `L3 ${bytes(cpu.l3)} shared` : '']
-    .filter((s) => s !== '').join('; ');
+    .filter((s) => s !== '')
+    .join('; ');
   const bf16 = info.bf16 ?? `none (${info.bf16Unsupported})`;
   return {
     description: `${brand} (${cpu.description}, tuning ${info.tuning})`,
@@ -74,8 +75,7 @@ export function cpuFromProcCpuinfo(text: string): CpuEnvironment | null {
   const family = field('cpu family');
   const model = field('model');
   const flags = field('flags')?.split(/\s+/) ?? [];
-  const identity = family !== undefined && model !== undefined
-    ? `${VENDORS[vendor] ?? vendor} family ${family} model ${model}`.trim() : '';
+  const identity = family !== undefined && model !== undefined ? `${VENDORS[vendor] ?? vendor} family ${family} model ${model}`.trim() : '';
   return {
     // Same shape as the addon's heading, less the tuning row, so both find the same section.
     description: identity === '' ? name : `${name} (${identity})`,

@@ -108,7 +108,9 @@ export function caseTable(c: CaseResult): string {
     }
     const backend = backendCell(r.measurements[0]);
     const spread = `${s.runs} (${fmt(s.minMs, s.minMs < 100 ? 1 : 0)}–${fmt(s.maxMs, s.maxMs < 100 ? 1 : 0)})`;
-    lines.push(`| ${label} | ${backend} | ${fmt(s.ms, 1)} | ${fmt(s.imagesPerS, 2)} | ${ratioCell(s, ortSummary)} | ${ratioCell(s, torchSummary)} | ${fmt(s.peakRssMb, 0)} | ${agreementCell(r, c.reference)} | ${spread} |`);
+    lines.push(
+      `| ${label} | ${backend} | ${fmt(s.ms, 1)} | ${fmt(s.imagesPerS, 2)} | ${ratioCell(s, ortSummary)} | ${ratioCell(s, torchSummary)} | ${fmt(s.peakRssMb, 0)} | ${agreementCell(r, c.reference)} | ${spread} |`,
+    );
     if (r.failures.length > 0) notes.push(`- ${label}: ${r.failures.length} of its processes failed (${r.failures[0]})`);
   }
   // A case where nothing ran keeps its heading and the reasons, without an empty table.
@@ -158,7 +160,10 @@ export function layerTable(results: LayerResult[]): string {
 
 /** The native backend's two precisions, the columns of the summary. */
 const SUMMARY_FRAMEWORKS = ['native', 'native-bf16'] as const;
-const SUMMARY_BASES = [['onnxruntime', 'onnxruntime'], ['pytorch', 'PyTorch']] as const;
+const SUMMARY_BASES = [
+  ['onnxruntime', 'onnxruntime'],
+  ['pytorch', 'PyTorch'],
+] as const;
 
 /** One summary cell: `id`'s images/s over `base`'s, or why there is no ratio. */
 function summaryCell(c: CaseResult, id: FrameworkId, base: FrameworkId): string {
@@ -176,8 +181,9 @@ function summaryCell(c: CaseResult, id: FrameworkId, base: FrameworkId): string 
  * under that case's table).
  */
 export function summaryTable(cases: CaseResult[]): string {
-  const columns = SUMMARY_BASES.flatMap(([base, baseLabel]) => SUMMARY_FRAMEWORKS.map((id) =>
-    ({ id, base, title: `native ${id === 'native' ? 'fp32' : 'bf16'} vs ${baseLabel}` })));
+  const columns = SUMMARY_BASES.flatMap(([base, baseLabel]) =>
+    SUMMARY_FRAMEWORKS.map((id) => ({ id, base, title: `native ${id === 'native' ? 'fp32' : 'bf16'} vs ${baseLabel}` })),
+  );
   const lines = [
     `| case | ${columns.map((col) => col.title).join(' | ')} |`,
     `| --- | ${columns.map(() => '---:').join(' | ')} |`,
@@ -186,9 +192,10 @@ export function summaryTable(cases: CaseResult[]): string {
   return lines.join('\n');
 }
 
-export const BF16_NOTE = 'Rows "alexnet-ts native, bf16" round the weights and the inputs of every matrix product to bfloat16 '
-  + '(8 significant bits) and accumulate in fp32, so their logits differ from PyTorch\'s fp32 ones at bf16 precision: '
-  + 'a max rel. diff of up to about 1e-2 there is expected (the fp32 rows agree to about 1e-6).';
+export const BF16_NOTE =
+  'Rows "alexnet-ts native, bf16" round the weights and the inputs of every matrix product to bfloat16 ' +
+  "(8 significant bits) and accumulate in fp32, so their logits differ from PyTorch's fp32 ones at bf16 precision: " +
+  'a max rel. diff of up to about 1e-2 there is expected (the fp32 rows agree to about 1e-6).';
 
 /** BF16_NOTE when some case has a bf16 row with numbers, else null. */
 export function bf16Note(cases: CaseResult[]): string | null {
@@ -216,14 +223,14 @@ export function renderHeader(): string {
     'others as they are, so that results from different machines are never mixed.',
     '',
     'How to read a section: its first table says where and when it ran (CPU, its SIMD and matrix extensions,',
-    'caches, software versions, commit, machine load); the summary gives alexnet-ts\'s native backend, fp32 and bf16,',
-    'as ratios to onnxruntime and PyTorch; one table per case follows with every framework\'s numbers.',
+    "caches, software versions, commit, machine load); the summary gives alexnet-ts's native backend, fp32 and bf16,",
+    "as ratios to onnxruntime and PyTorch; one table per case follows with every framework's numbers.",
     '',
     'Every framework runs the same network with the same weights on the same input batch',
     '(tools/export_onnx.py writes them into bench/out/: seeded PyTorch initialization, seeded N(0, 1) inputs).',
     'Each measurement is its own process (so peak RSS is per case), started several times',
     'with the frameworks of a case interleaved; the times are the median over all timed runs of',
-    'all those processes, after warm-up runs in each. Ratios are images/s over the other framework\'s',
+    "all those processes, after warm-up runs in each. Ratios are images/s over the other framework's",
     'images/s (above 1: faster). The machine is shared and noisy: read the ratios, not the digits.',
     'The Node.js runners load through tsx, which adds some tens of MiB to their peak RSS.',
   ].join('\n');
@@ -251,16 +258,9 @@ function environmentTable(input: ReportInput): string[] {
 /** This run's section of RESULTS.md, under the heading of its CPU. */
 export function renderCpuSection(input: ReportInput): Section {
   const heading = input.env.cpu.description;
-  const parts = [
-    `## ${heading}`,
-    '',
-    `Measured on ${input.env.date} by \`${input.command}\`.`,
-    '',
-    ...environmentTable(input),
-    '',
-  ];
+  const parts = [`## ${heading}`, '', `Measured on ${input.env.date} by \`${input.command}\`.`, '', ...environmentTable(input), ''];
   if (input.cases.length > 0) {
-    parts.push('### Summary', '', 'alexnet-ts\'s native backend, images/s over the other framework\'s (above 1: faster):', '', summaryTable(input.cases), '');
+    parts.push('### Summary', '', "alexnet-ts's native backend, images/s over the other framework's (above 1: faster):", '', summaryTable(input.cases), '');
   }
   parts.push('### Inference and training', '');
   for (const c of input.cases) parts.push(caseTable(c), '');

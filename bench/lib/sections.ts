@@ -59,10 +59,13 @@ const LEGACY_RUN_SECTIONS = ['Inference and training', 'Per-layer forward times'
 /** One more `#` on every heading outside code blocks, so that a whole old file fits under one `## `. */
 function demoteHeadings(text: string): string {
   let inFence = false;
-  return text.split('\n').map((line) => {
-    if (FENCE.test(line)) inFence = !inFence;
-    return !inFence && /^#{1,5} /.test(line) ? `#${line}` : line;
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((line) => {
+      if (FENCE.test(line)) inFence = !inFence;
+      return !inFence && /^#{1,5} /.test(line) ? `#${line}` : line;
+    })
+    .join('\n');
 }
 
 /**

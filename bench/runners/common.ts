@@ -90,11 +90,23 @@ export async function timeAsyncRuns(fn: () => Promise<void>, warmup: number, ite
 /** Prints the record that bench/run.ts reads (the fields of `alexnet bench --json`). */
 export function printResult(framework: string, backend: string, version: string, args: RunnerArgs, times: number[]): void {
   const ms = median(times);
-  process.stdout.write(`${JSON.stringify({
-    framework, model: args.model, mode: 'inference', batch: args.batch, input_size: args.inputSize, backend,
-    images_per_s: (args.batch * 1000) / ms, ms_per_batch: ms, peak_rss_mb: peakRssMb(),
-    warmup: args.warmup, iters: args.iters, times_ms: times, version,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      framework,
+      model: args.model,
+      mode: 'inference',
+      batch: args.batch,
+      input_size: args.inputSize,
+      backend,
+      images_per_s: (args.batch * 1000) / ms,
+      ms_per_batch: ms,
+      peak_rss_mb: peakRssMb(),
+      warmup: args.warmup,
+      iters: args.iters,
+      times_ms: times,
+      version,
+    })}\n`,
+  );
 }
 
 /** Runs a runner's main, turning an error into one line on stderr and exit code 1. */

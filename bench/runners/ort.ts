@@ -21,10 +21,14 @@ runMain(async () => {
   const x = await loadInput(args);
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.data, [...x.shape]) };
   let logits: ort.Tensor | undefined;
-  const times = await timeAsyncRuns(async () => {
-    const result = await session.run(feeds);
-    logits = result[session.outputNames[0]];
-  }, args.warmup, args.iters);
+  const times = await timeAsyncRuns(
+    async () => {
+      const result = await session.run(feeds);
+      logits = result[session.outputNames[0]];
+    },
+    args.warmup,
+    args.iters,
+  );
   await saveOutput(args, logits!.data as Float32Array, [...logits!.dims]);
   const version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
   printResult('onnxruntime-node', `cpu, ${args.threads} intra-op threads`, version, args, times);

@@ -26,21 +26,29 @@ type Layer =
 
 const ARCHITECTURES: Record<string, Layer[]> = {
   alexnet: [
-    { kind: 'conv', key: 'features.0', stride: 4, pad: 2 }, { kind: 'maxpool' },
-    { kind: 'conv', key: 'features.3', stride: 1, pad: 2 }, { kind: 'maxpool' },
+    { kind: 'conv', key: 'features.0', stride: 4, pad: 2 },
+    { kind: 'maxpool' },
+    { kind: 'conv', key: 'features.3', stride: 1, pad: 2 },
+    { kind: 'maxpool' },
     { kind: 'conv', key: 'features.6', stride: 1, pad: 1 },
     { kind: 'conv', key: 'features.8', stride: 1, pad: 1 },
-    { kind: 'conv', key: 'features.10', stride: 1, pad: 1 }, { kind: 'maxpool' },
+    { kind: 'conv', key: 'features.10', stride: 1, pad: 1 },
+    { kind: 'maxpool' },
     { kind: 'linear', key: 'classifier.1', relu: true },
     { kind: 'linear', key: 'classifier.4', relu: true },
     { kind: 'linear', key: 'classifier.6', relu: false },
   ],
   'alexnet-original': [
-    { kind: 'conv', key: 'net.0', stride: 4, pad: 0 }, { kind: 'lrn' }, { kind: 'maxpool' },
-    { kind: 'conv', key: 'net.4', stride: 1, pad: 2 }, { kind: 'lrn' }, { kind: 'maxpool' },
+    { kind: 'conv', key: 'net.0', stride: 4, pad: 0 },
+    { kind: 'lrn' },
+    { kind: 'maxpool' },
+    { kind: 'conv', key: 'net.4', stride: 1, pad: 2 },
+    { kind: 'lrn' },
+    { kind: 'maxpool' },
     { kind: 'conv', key: 'net.8', stride: 1, pad: 1 },
     { kind: 'conv', key: 'net.10', stride: 1, pad: 1 },
-    { kind: 'conv', key: 'net.12', stride: 1, pad: 1 }, { kind: 'maxpool' },
+    { kind: 'conv', key: 'net.12', stride: 1, pad: 1 },
+    { kind: 'maxpool' },
     { kind: 'linear', key: 'classifier.0', relu: true },
     { kind: 'linear', key: 'classifier.3', relu: true },
     { kind: 'linear', key: 'classifier.6', relu: false },
@@ -85,7 +93,15 @@ function forward(x: tf.Tensor4D, layers: Layer[], weights: Weights): tf.Tensor {
     for (const layer of layers) {
       switch (layer.kind) {
         case 'conv': {
-          const padded = layer.pad > 0 ? tf.pad(h, [[0, 0], [layer.pad, layer.pad], [layer.pad, layer.pad], [0, 0]]) : h;
+          const padded =
+            layer.pad > 0
+              ? tf.pad(h, [
+                  [0, 0],
+                  [layer.pad, layer.pad],
+                  [layer.pad, layer.pad],
+                  [0, 0],
+                ])
+              : h;
           const y = tf.conv2d(padded as tf.Tensor4D, weights.get(`${layer.key}.weight`) as tf.Tensor4D, layer.stride, 'valid');
           h = tf.relu(tf.add(y, weights.get(`${layer.key}.bias`)!));
           break;
@@ -126,11 +142,15 @@ runMain(async () => {
   const input = await loadInput(args);
   const x = tf.tidy(() => tf.transpose(toTf(input), [0, 2, 3, 1])) as tf.Tensor4D;
   let logits: Float32Array | undefined;
-  const times = await timeAsyncRuns(async () => {
-    const y = forward(x, layers, weights);
-    logits = (await y.data()) as Float32Array;
-    y.dispose();
-  }, args.warmup, args.iters);
+  const times = await timeAsyncRuns(
+    async () => {
+      const y = forward(x, layers, weights);
+      logits = (await y.data()) as Float32Array;
+      y.dispose();
+    },
+    args.warmup,
+    args.iters,
+  );
   await saveOutput(args, logits!, [args.batch, logits!.length / args.batch]);
 
   const version = (createRequire(import.meta.url)('@tensorflow/tfjs/package.json') as { version: string }).version;

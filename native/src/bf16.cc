@@ -71,9 +71,8 @@ void packBf16Panels(bool transB, const float* B, int64_t ldb, int64_t K, int64_t
   }
 }
 
-void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int64_t kp, const uint32_t* A,
-              int64_t lda, const bf16* panels, float* C, int64_t ldc, const float* biasRow, const float* biasCol,
-              bool relu) {
+void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int64_t kp, const uint32_t* A, int64_t lda,
+              const bf16* panels, float* C, int64_t ldc, const float* biasRow, const float* biasCol, bool relu) {
   if (M <= 0 || N <= 0) return;
   const int MR = shape.mr, NR = shape.nr;
   const int64_t panelCount = ceilDiv(N, NR);

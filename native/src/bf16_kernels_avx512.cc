@@ -78,14 +78,14 @@ struct RowTable {
 };
 
 void tileDispatch(const Bf16TileArgs& t) {
-  static const TileFn* const full[kMaxRows] = {
-      RowTable<1>::full, RowTable<2>::full, RowTable<3>::full,  RowTable<4>::full,
-      RowTable<5>::full, RowTable<6>::full, RowTable<7>::full,  RowTable<8>::full,
-      RowTable<9>::full, RowTable<10>::full, RowTable<11>::full, RowTable<12>::full};
-  static const TileFn* const masked[kMaxRows] = {
-      RowTable<1>::masked, RowTable<2>::masked, RowTable<3>::masked,  RowTable<4>::masked,
-      RowTable<5>::masked, RowTable<6>::masked, RowTable<7>::masked,  RowTable<8>::masked,
-      RowTable<9>::masked, RowTable<10>::masked, RowTable<11>::masked, RowTable<12>::masked};
+  static const TileFn* const full[kMaxRows] = {RowTable<1>::full,  RowTable<2>::full,  RowTable<3>::full,
+                                               RowTable<4>::full,  RowTable<5>::full,  RowTable<6>::full,
+                                               RowTable<7>::full,  RowTable<8>::full,  RowTable<9>::full,
+                                               RowTable<10>::full, RowTable<11>::full, RowTable<12>::full};
+  static const TileFn* const masked[kMaxRows] = {RowTable<1>::masked,  RowTable<2>::masked,  RowTable<3>::masked,
+                                                 RowTable<4>::masked,  RowTable<5>::masked,  RowTable<6>::masked,
+                                                 RowTable<7>::masked,  RowTable<8>::masked,  RowTable<9>::masked,
+                                                 RowTable<10>::masked, RowTable<11>::masked, RowTable<12>::masked};
   const int vecs = (t.nr + 15) / 16;
   const bool edge = (t.nr & 15) != 0;
   (edge ? masked : full)[t.mr - 1][vecs - 1](t);
@@ -187,8 +187,9 @@ ALEXNET_BF16 void gatherRuns(const float* const* pixels, int count, const int64_
 }  // namespace
 
 const Bf16Kernels& avx512Bf16Kernels() {
-  static const Bf16Kernels set{"avx512_bf16", 3,           {{8, 48}, {6, 64}, {12, 32}}, kDotMb, kDotNb,
-                               &tileDispatch,  &dotDispatch, &convert,                     &gatherRuns};
+  static const Bf16Kernels set{"avx512_bf16", 3,        {{8, 48}, {6, 64}, {12, 32}},
+                               kDotMb,        kDotNb,   &tileDispatch,
+                               &dotDispatch,  &convert, &gatherRuns};
   return set;
 }
 

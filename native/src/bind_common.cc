@@ -30,8 +30,16 @@ ConvGeom readConvGeom(const Args& args, size_t i) {
 LinearArgs readLinearArgs(const Args& args) {
   const int64_t batch = args.integer(0, "batch"), inF = args.integer(1, "inFeatures", 1),
                 outF = args.integer(2, "outFeatures", 1);
-  LinearArgs a{batch, inF, outF, args.f32(3, "x", batch * inF), {}, args.f32OrNull(5, "bias", outF),
-               args.f32(6, "out", batch * outF), args.boolean(7, "fuseRelu"), nullptr, args[4]};
+  LinearArgs a{batch,
+               inF,
+               outF,
+               args.f32(3, "x", batch * inF),
+               {},
+               args.f32OrNull(5, "bias", outF),
+               args.f32(6, "out", batch * outF),
+               args.boolean(7, "fuseRelu"),
+               nullptr,
+               args[4]};
   if (isPackedHandle(args, 4)) {
     a.packed = packedLinearArg(args, 4, "packed");
     if (a.packed->outFeatures != outF || a.packed->inFeatures != inF)
@@ -43,8 +51,10 @@ LinearArgs readLinearArgs(const Args& args) {
 }
 
 void runLinear(const KernelSet& ks, const LinearArgs& a) {
-  if (a.packed) linearForwardBf16(a.batch, a.x.data, *a.packed, a.bias.data, a.out.data, a.relu);
-  else linearForward(ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
+  if (a.packed)
+    linearForwardBf16(a.batch, a.x.data, *a.packed, a.bias.data, a.out.data, a.relu);
+  else
+    linearForward(ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
 }
 
 PoolGeom readPoolGeom(const Args& args, size_t i) {

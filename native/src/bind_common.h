@@ -39,9 +39,9 @@ extern const napi_type_tag kPackedConvTag;
 // What a handle points to. Shared so that an async job still running keeps
 // the packed data alive when the handle is disposed.
 struct PackedHolder {
-  std::shared_ptr<const PackedConvWeight> packed;        // a convolution's weight, or
-  std::shared_ptr<const PackedLinearWeight> linear;      // a linear layer's
-  int64_t bytes = 0;  // reported to the JS engine as external memory
+  std::shared_ptr<const PackedConvWeight> packed;    // a convolution's weight, or
+  std::shared_ptr<const PackedLinearWeight> linear;  // a linear layer's
+  int64_t bytes = 0;                                 // reported to the JS engine as external memory
   void reset() {
     packed.reset();
     linear.reset();

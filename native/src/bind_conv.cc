@@ -26,7 +26,8 @@ napi_value packConvWeightBinding(napi_env env, napi_callback_info info) {
     auto w = args.f32(1, "w", g.weightSize());
     const bool bf16 = readBf16(args, 2);
     auto holder = std::make_unique<PackedHolder>();
-    holder->packed = bf16 ? packConvWeightBf16(currentKernels(), g, w.data) : packConvWeight(currentKernels(), g, w.data);
+    holder->packed =
+        bf16 ? packConvWeightBf16(currentKernels(), g, w.data) : packConvWeight(currentKernels(), g, w.data);
     holder->bytes = static_cast<int64_t>(holder->packed->bytes());
     return packedHandle(env, std::move(holder));
   });

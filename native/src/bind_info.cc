@@ -44,8 +44,10 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "tuning", stringValue(env, cpuTuning().row)), "set");
     const Bf16Kernels* bk = bf16Kernels();
     napi_value bf16Name;
-    if (bk != nullptr) bf16Name = stringValue(env, bk->name);
-    else check(env, napi_get_null(env, &bf16Name), "napi_get_null");
+    if (bk != nullptr)
+      bf16Name = stringValue(env, bk->name);
+    else
+      check(env, napi_get_null(env, &bf16Name), "napi_get_null");
     check(env, napi_set_named_property(env, result, "bf16", bf16Name), "set");
     check(env, napi_set_named_property(env, result, "bf16Unsupported", stringValue(env, bf16Unsupported().c_str())),
           "set");
@@ -130,8 +132,11 @@ napi_value allocateFloat32(napi_env env, napi_callback_info cbinfo) {
 }  // namespace
 
 void registerInfo(napi_env env, napi_value exports) {
-  static const Export functions[] = {{"info", info}, {"setSimd", setSimd}, {"setThreads", setThreads},
-                                     {"peakGflops", peakGflops}, {"allocateFloat32", allocateFloat32}};
+  static const Export functions[] = {{"info", info},
+                                     {"setSimd", setSimd},
+                                     {"setThreads", setThreads},
+                                     {"peakGflops", peakGflops},
+                                     {"allocateFloat32", allocateFloat32}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

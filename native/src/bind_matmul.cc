@@ -64,8 +64,8 @@ napi_value gemmBf16Binding(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerMatmul(napi_env env, napi_value exports) {
-  static const Export functions[] = {{"gemm", gemmBinding}, {"linearForward", linearForwardBinding},
-                                     {"gemmBf16", gemmBf16Binding}};
+  static const Export functions[] = {
+      {"gemm", gemmBinding}, {"linearForward", linearForwardBinding}, {"gemmBf16", gemmBf16Binding}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

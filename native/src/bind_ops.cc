@@ -142,9 +142,8 @@ napi_value maxPoolBackwardBinding(napi_env env, napi_callback_info info) {
 napi_value adaptiveForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "adaptiveAvgPool2dForward", [&] {
     Args args(env, info, "adaptiveAvgPool2dForward");
-    const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1),
-                  inW = args.integer(2, "inW", 1), outH = args.integer(3, "outH", 1),
-                  outW = args.integer(4, "outW", 1);
+    const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1), inW = args.integer(2, "inW", 1),
+                  outH = args.integer(3, "outH", 1), outW = args.integer(4, "outW", 1);
     auto x = args.f32(5, "x", planes * inH * inW);
     auto out = args.f32(6, "out", planes * outH * outW);
     adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x.data, out.data);
@@ -156,9 +155,8 @@ napi_value adaptiveForwardBinding(napi_env env, napi_callback_info info) {
 napi_value adaptiveBackwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "adaptiveAvgPool2dBackward", [&] {
     Args args(env, info, "adaptiveAvgPool2dBackward");
-    const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1),
-                  inW = args.integer(2, "inW", 1), outH = args.integer(3, "outH", 1),
-                  outW = args.integer(4, "outW", 1);
+    const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1), inW = args.integer(2, "inW", 1),
+                  outH = args.integer(3, "outH", 1), outW = args.integer(4, "outW", 1);
     auto gradOut = args.f32(5, "gradOut", planes * outH * outW);
     auto gradIn = args.f32(6, "gradIn", planes * inH * inW);
     adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut.data, gradIn.data);

@@ -52,9 +52,9 @@ struct PackedConvWeight {
   int mr = 0, nr = 0;  // the tile shape the panels were packed for
   int64_t outChannels = 0, cg = 0, kernelH = 0, kernelW = 0, groups = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
-  int64_t panelsPerGroup = 0;  // ceil(og / NR)
-  LargeVector<float> direct;   // [groups][panels][K][NR], empty when the Winograd path applies
-  LargeVector<float> winograd; // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
+  int64_t panelsPerGroup = 0;   // ceil(og / NR)
+  LargeVector<float> direct;    // [groups][panels][K][NR], empty when the Winograd path applies
+  LargeVector<float> winograd;  // [groups][(r+1)²][og panels][cg][NR] (ξ-padded), empty if not applicable
   // bf16 inference (bf16.h): the same two layouts in pair panels, and the
   // fp32 vectors above left empty.
   //   directBf16:   [groups][panels][kp = ceil(K/2)][NR][2]
@@ -106,10 +106,10 @@ void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const
                    float* out, bool relu, bool largeWinogradTiles = false);
 
 // Internal entry points of the two forward algorithms.
-void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
-                         float* out, bool relu);
-void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
-                           float* out, bool relu);
+void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                         bool relu);
+void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                           bool relu);
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
 // The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies().
 void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
@@ -121,15 +121,14 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
 int64_t winogradPaddedStride(int64_t floats);
 // NCHW planes of one image group → zero-padded HWC (C channels per pixel):
 // dst[y][x][c] = src[c][y − padH][x − padW], 0 outside the source.
-void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp,
-                 int64_t Wp, float* dst);
+void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp, int64_t Wp,
+                 float* dst);
 
 // gradIn[N, C, H, W] from gradOut[N, O, oH, oW].
-void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w,
-                        float* gradIn);
+void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w, float* gradIn);
 // gradW[O, C/groups, kH, kW] and gradBias[O] (when not null).
-void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
-                          float* gradW, float* gradBias);
+void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut, float* gradW,
+                          float* gradBias);
 
 // Copies channels [c0, c0 + channels) of one image into a zero-padded buffer of
 // planes (H + 2·padH) × (W + 2·padW) (padH/padW may be negative: cropping).

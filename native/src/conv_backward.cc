@@ -63,16 +63,15 @@ void backwardDataByConvolution(const KernelSet& ks, const ConvGeom& g, const flo
   conv2dForward(ks, t, gradOut, flipped, nullptr, gradIn, false, true);
 }
 
-void backwardDataByCol2im(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w,
-                          float* gradIn) {
+void backwardDataByCol2im(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w, float* gradIn) {
   const int64_t cg = g.cg(), og = g.og(), K = g.kdim(), P = g.pixels();
   std::memset(gradIn, 0, sizeof(float) * g.inputSize());
   float* col = threadScratch<float>(ScratchSlot::Columns, K * P);
   for (int64_t n = 0; n < g.batch; ++n) {
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       // col[K, P] = W_gᵀ · gradOut_g, W_g stored [og, K].
-      gemm(ks, true, false, K, P, og, w + grp * og * K, K, gradOut + (n * g.outChannels + grp * og) * P, P,
-           col, P, false);
+      gemm(ks, true, false, K, P, og, w + grp * og * K, K, gradOut + (n * g.outChannels + grp * og) * P, P, col, P,
+           false);
       float* image = gradIn + (n * g.inChannels + grp * cg) * g.inPlane();
       // Each channel's taps scatter only into that channel's plane: channels in parallel.
       parallelForStatic(cg, [&](int64_t begin, int64_t end, int) {
@@ -99,15 +98,16 @@ void backwardDataByCol2im(const KernelSet& ks, const ConvGeom& g, const float* g
 
 }  // namespace
 
-void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w,
-                        float* gradIn) {
+void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w, float* gradIn) {
   if (g.batch == 0) return;
-  if (backwardDataAsConvolution(g)) backwardDataByConvolution(ks, g, gradOut, w, gradIn);
-  else backwardDataByCol2im(ks, g, gradOut, w, gradIn);
+  if (backwardDataAsConvolution(g))
+    backwardDataByConvolution(ks, g, gradOut, w, gradIn);
+  else
+    backwardDataByCol2im(ks, g, gradOut, w, gradIn);
 }
 
-void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
-                          float* gradW, float* gradBias) {
+void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut, float* gradW,
+                          float* gradBias) {
   const int64_t cg = g.cg(), og = g.og(), K = g.kdim(), P = g.pixels();
   const TileShape shape = pickTileShape(ks, og);
   const int64_t MR = shape.mr, NR = shape.nr;

@@ -127,8 +127,10 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
 void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu) {
   if (g.batch == 0) return;
-  if (w.usesWinograd()) conv2dForwardWinograd(g, x, w, bias, out, relu);
-  else conv2dForwardDirect(g, x, w, bias, out, relu);
+  if (w.usesWinograd())
+    conv2dForwardWinograd(g, x, w, bias, out, relu);
+  else
+    conv2dForwardDirect(g, x, w, bias, out, relu);
 }
 
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
@@ -141,8 +143,8 @@ void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const
   conv2dForward(g, x, scratch, bias, out, relu);
 }
 
-void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
-                         float* out, bool relu) {
+void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                         bool relu) {
   const KernelSet& ks = *w.ks;
   const int64_t MR = w.mr, NR = w.nr;
   const int64_t cg = g.cg(), og = g.og(), K = g.kdim(), P = g.pixels();
@@ -231,8 +233,7 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
           const uint32_t* pairRows[16];
           for (int64_t p = p0; p < p1; p += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
-            for (int r = 0; r < mr; ++r)
-              pairRows[r] = reinterpret_cast<const uint32_t*>(rowsBf16 + (p - p0 + r) * ldd);
+            for (int r = 0; r < mr; ++r) pairRows[r] = reinterpret_cast<const uint32_t*>(rowsBf16 + (p - p0 + r) * ldd);
             Bf16TileArgs t;
             t.kp = kp;
             t.rows = pairRows;

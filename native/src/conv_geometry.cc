@@ -25,8 +25,8 @@ std::string validateConvGeom(const ConvGeom& g) {
     if (g.inH + 2 * g.padH < spanH || g.inW + 2 * g.padW < spanW) {
       why << "the kernel (" << spanH << "x" << spanW << " with dilation) is larger than the padded input";
     } else if (g.outH != expectH || g.outW != expectW) {
-      why << "output size " << g.outH << "x" << g.outW << " does not match the geometry (expected " << expectH
-          << "x" << expectW << ")";
+      why << "output size " << g.outH << "x" << g.outW << " does not match the geometry (expected " << expectH << "x"
+          << expectW << ")";
     }
   }
   return why.str();

@@ -50,24 +50,29 @@ std::atomic<int>& levelSlot() {
 
 const char* simdName(SimdLevel level) {
   switch (level) {
-    case SimdLevel::Avx512: return "avx512";
-    case SimdLevel::Avx2: return "avx2";
-    default: return "generic";
+    case SimdLevel::Avx512:
+      return "avx512";
+    case SimdLevel::Avx2:
+      return "avx2";
+    default:
+      return "generic";
   }
 }
 
 bool parseSimdName(const std::string& name, SimdLevel* level) {
-  if (name == "generic") *level = SimdLevel::Generic;
-  else if (name == "avx2") *level = SimdLevel::Avx2;
-  else if (name == "avx512") *level = SimdLevel::Avx512;
-  else return false;
+  if (name == "generic")
+    *level = SimdLevel::Generic;
+  else if (name == "avx2")
+    *level = SimdLevel::Avx2;
+  else if (name == "avx512")
+    *level = SimdLevel::Avx512;
+  else
+    return false;
   return true;
 }
 
 SimdLevel bestSupportedSimd() {
-  static const SimdLevel best = hasAvx512() ? SimdLevel::Avx512
-                                : hasAvx2Fma() ? SimdLevel::Avx2
-                                               : SimdLevel::Generic;
+  static const SimdLevel best = hasAvx512() ? SimdLevel::Avx512 : hasAvx2Fma() ? SimdLevel::Avx2 : SimdLevel::Generic;
   return best;
 }
 

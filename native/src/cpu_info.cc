@@ -45,9 +45,12 @@ void readCaches(unsigned leaf, CpuInfo* info) {
     const int64_t line = (r.b & 0xFFF) + 1;
     const int64_t sets = static_cast<int64_t>(r.c) + 1;
     const int64_t bytes = ways * partitions * line * sets;
-    if (level == 1) info->l1d = bytes;
-    else if (level == 2) info->l2 = bytes;
-    else if (level == 3) info->l3 = bytes;
+    if (level == 1)
+      info->l1d = bytes;
+    else if (level == 2)
+      info->l2 = bytes;
+    else if (level == 3)
+      info->l3 = bytes;
   }
 }
 
@@ -106,8 +109,10 @@ CpuInfo readCpuInfo() {
     const size_t last = s.find_last_not_of(" \0");
     info.brand = first == std::string::npos ? "" : s.substr(first, last - first + 1);
   }
-  if (info.isAmd() && ext.a >= 0x8000001D) readCaches(0x8000001D, &info);
-  else if (maxLeaf >= 4) readCaches(4, &info);
+  if (info.isAmd() && ext.a >= 0x8000001D)
+    readCaches(0x8000001D, &info);
+  else if (maxLeaf >= 4)
+    readCaches(4, &info);
   return info;
 }
 #else
@@ -124,7 +129,7 @@ std::string CpuInfo::describe() const {
 std::vector<std::string> CpuInfo::featureNames() const {
   std::vector<std::string> names;
   const std::pair<const char*, bool> flags[] = {
-      {"avx2", avx2},         {"fma", fma},           {"avx512f", avx512f},         {"avx512bw", avx512bw},
+      {"avx2", avx2},         {"fma", fma},           {"avx512f", avx512f},        {"avx512bw", avx512bw},
       {"avx512vl", avx512vl}, {"avx512dq", avx512dq}, {"avx512_vnni", avx512vnni}, {"avx512_bf16", avx512bf16},
       {"amx_tile", amxTile},  {"amx_bf16", amxBf16},  {"amx_int8", amxInt8},
   };

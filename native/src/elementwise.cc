@@ -78,8 +78,10 @@ double sumArray(const float* a, int64_t n) {
       partial[c] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }
   };
-  if (chunks > 1) parallelForStatic(chunks, body);
-  else body(0, chunks, 0);
+  if (chunks > 1)
+    parallelForStatic(chunks, body);
+  else
+    body(0, chunks, 0);
   double total = 0.0;
   for (double p : partial) total += p;
   return total;

@@ -34,8 +34,8 @@ void applyEpilogue(int64_t M, int64_t N, float* C, int64_t ldc, const GemmEpilog
 // its own layout, with no packing pass over it. K is cut into blocks that keep
 // the rows of A in L2; each group of B rows is then used by every row of A
 // while it sits in L1.
-void gemmDotProducts(const KernelSet& ks, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-                     const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& ep) {
+void gemmDotProducts(const KernelSet& ks, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& ep) {
   const int64_t nb = ks.dotNb;
   const int64_t groups = ceilDiv(N, nb);
   const int64_t kBlock = std::min(K, std::max<int64_t>(256, (256 * 1024 / 4 / std::max<int64_t>(M, 1)) / 16 * 16));
@@ -107,8 +107,7 @@ void packB(bool transB, const float* B, int64_t ldb, int64_t k0, int64_t kc, int
 // own row-major layout by the broadcast side and only the small A is packed;
 // Cᵀ is then transposed into C with the accumulation and epilogue.
 void gemmTransposedOutput(const KernelSet& ks, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-                          const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
-                          const GemmEpilogue& ep) {
+                          const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& ep) {
   float* ct = threadScratch<float>(ScratchSlot::Partial, N * M);
   gemm(ks, false, true, N, M, K, B, ldb, A, lda, ct, M, false);
   parallelForStatic(M, [&](int64_t begin, int64_t end, int) {
@@ -128,9 +127,8 @@ void gemmTransposedOutput(const KernelSet& ks, int64_t M, int64_t N, int64_t K, 
 
 }  // namespace
 
-void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
-          int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
-          const GemmEpilogue& ep) {
+void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& ep) {
   if (M <= 0 || N <= 0) return;
   // Up to a dot tile's rows: dot products (B read once, in place). Above: the
   // register tiles on Cᵀ, which do more work per load of B (measured faster

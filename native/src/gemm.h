@@ -16,8 +16,8 @@ struct GemmEpilogue {
   bool relu = false;
 };
 
-void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A,
-          int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
+void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate,
           const GemmEpilogue& epilogue = GemmEpilogue());
 
 // The smallest K block of the packed B panels (see gemm.cc for the budget).

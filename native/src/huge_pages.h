@@ -31,9 +31,13 @@ struct LargeAllocator {
   T* allocate(size_t n) { return static_cast<T*>(allocateLarge(n * sizeof(T))); }
   void deallocate(T* p, size_t n) noexcept { freeLarge(p, n * sizeof(T)); }
   template <typename U>
-  bool operator==(const LargeAllocator<U>&) const noexcept { return true; }
+  bool operator==(const LargeAllocator<U>&) const noexcept {
+    return true;
+  }
   template <typename U>
-  bool operator!=(const LargeAllocator<U>&) const noexcept { return false; }
+  bool operator!=(const LargeAllocator<U>&) const noexcept {
+    return false;
+  }
 };
 
 // A vector for packed weights: large ones on huge pages.

@@ -15,7 +15,7 @@ namespace alexnet {
 // each padded with a zero to an even length (whole k pairs).
 struct PackedLinearWeight {
   int64_t outFeatures = 0, inFeatures = 0;
-  int64_t rowLength = 0;  // bf16 per row: inFeatures rounded up to even
+  int64_t rowLength = 0;      // bf16 per row: inFeatures rounded up to even
   LargeVector<bf16> weights;  // [outFeatures][rowLength]
   size_t bytes() const { return weights.size() * sizeof(bf16); }
 };
@@ -27,8 +27,7 @@ void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& 
 // C[M×N] (ldc) = A·B over kp pairs of k: A as M rows of pairs (lda pairs
 // apart), B as ceil(N / shape.nr) pre-packed pair panels of kp × shape.nr.
 // biasRow / biasCol / relu as in the fp32 epilogue.
-void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int64_t kp, const uint32_t* A,
-              int64_t lda, const bf16* panels, float* C, int64_t ldc, const float* biasRow, const float* biasCol,
-              bool relu);
+void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int64_t kp, const uint32_t* A, int64_t lda,
+              const bf16* panels, float* C, int64_t ldc, const float* biasRow, const float* biasCol, bool relu);
 
 }  // namespace alexnet

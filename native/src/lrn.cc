@@ -23,10 +23,14 @@ void scaleOutputs(const double* sumSq, int64_t S, double k, double alphaOverN, d
   for (int64_t s = 0; s < S; ++s) {
     const double sc = k + alphaOverN * sumSq[s];
     double factor;
-    if (Beta4 == 3) factor = 1.0 / (std::sqrt(sc) * std::sqrt(std::sqrt(sc)));
-    else if (Beta4 == 2) factor = 1.0 / std::sqrt(sc);
-    else if (Beta4 == 4) factor = 1.0 / sc;
-    else factor = std::pow(sc, -beta);
+    if (Beta4 == 3)
+      factor = 1.0 / (std::sqrt(sc) * std::sqrt(std::sqrt(sc)));
+    else if (Beta4 == 2)
+      factor = 1.0 / std::sqrt(sc);
+    else if (Beta4 == 4)
+      factor = 1.0 / sc;
+    else
+      factor = std::pow(sc, -beta);
     if (sp != nullptr) sp[s] = static_cast<float>(sc);
     op[s] = static_cast<float>(xp[s] * factor);
   }
@@ -39,8 +43,10 @@ void lrnForward(const LrnParams& g, const float* x, float* out, float* scale) {
   const int64_t C = g.channels, S = g.spatial;
   const int64_t before = g.size / 2, after = (g.size - 1) / 2;
   const double alphaOverN = g.alpha / static_cast<double>(g.size);
-  auto scaleFn = g.beta == 0.75 ? &scaleOutputs<3> : g.beta == 0.5 ? &scaleOutputs<2> : g.beta == 1.0 ? &scaleOutputs<4>
-                                                                                                       : &scaleOutputs<0>;
+  auto scaleFn = g.beta == 0.75  ? &scaleOutputs<3>
+                 : g.beta == 0.5 ? &scaleOutputs<2>
+                 : g.beta == 1.0 ? &scaleOutputs<4>
+                                 : &scaleOutputs<0>;
   parallelForStatic(g.batch * C, [&](int64_t begin, int64_t end, int) {
     std::vector<double> sumSq(S);
     for (int64_t nc = begin; nc < end; ++nc) {

@@ -30,11 +30,16 @@ namespace {
 
 const char* typedArrayName(napi_typedarray_type type) {
   switch (type) {
-    case napi_float32_array: return "Float32Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_float64_array: return "Float64Array";
-    case napi_uint8_array: return "Uint8Array";
-    default: return "another typed array";
+    case napi_float32_array:
+      return "Float32Array";
+    case napi_int32_array:
+      return "Int32Array";
+    case napi_float64_array:
+      return "Float64Array";
+    case napi_uint8_array:
+      return "Uint8Array";
+    default:
+      return "another typed array";
   }
 }
 

@@ -36,8 +36,7 @@ void lrnBackward(const LrnParams& g, const float* x, const float* out, const flo
 
 // ---- pooling ----
 struct PoolGeom {
-  int64_t batch, channels, inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH,
-      dilationW;
+  int64_t batch, channels, inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW;
   int64_t planes() const { return batch * channels; }
 };
 void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* argmax);

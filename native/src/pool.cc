@@ -18,7 +18,8 @@ void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* ar
   parallelForStatic(g.planes(), [&](int64_t begin, int64_t end, int) {
     float* scratch = threadScratch<float>(ScratchSlot::Partial, maxPoolScratchFloats(pg));
     for (int64_t pl = begin; pl < end; ++pl)
-      ks.maxPoolPlane(pg, x + pl * inPlane, out + pl * outPlane, argmax == nullptr ? nullptr : argmax + pl * outPlane, scratch);
+      ks.maxPoolPlane(pg, x + pl * inPlane, out + pl * outPlane, argmax == nullptr ? nullptr : argmax + pl * outPlane,
+                      scratch);
   });
 }
 

@@ -49,7 +49,8 @@ void ThreadPool::start(int n) {
   stopping_ = false;
   // Workers start from the current generation: a restarted pool must not
   // mistake the last job of its previous workers for a new one.
-  for (int w = 1; w < threadCount_; ++w) workers_.emplace_back([this, w, seen = generation_.load()] { workerLoop(w, seen); });
+  for (int w = 1; w < threadCount_; ++w)
+    workers_.emplace_back([this, w, seen = generation_.load()] { workerLoop(w, seen); });
 }
 
 void ThreadPool::stop() {

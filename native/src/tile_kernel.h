@@ -68,24 +68,24 @@ struct TileShape {
 
 struct KernelSet {
   SimdLevel level;
-  int mr;       // rows per tile of the default shape
-  int nr;       // columns per tile of the default shape
-  int vector;   // floats per vector register (the granularity of column edges)
+  int mr;      // rows per tile of the default shape
+  int nr;      // columns per tile of the default shape
+  int vector;  // floats per vector register (the granularity of column edges)
   // Alternative tile shapes (the default first): a product picks the one that
   // wastes the fewest padded columns (e.g. 64 output channels fill 6×64 tiles
   // exactly but leave a third of the second 48-wide panel empty).
   int shapeCount;
   TileShape shapes[2];
-  int dotMb;    // max rows of a dot tile
-  int dotNb;    // max columns of a dot tile
+  int dotMb;  // max rows of a dot tile
+  int dotNb;  // max columns of a dot tile
   void (*tile)(const TileArgs&);
   void (*dot)(const DotArgs&);
   // Winograd F(m×m, r×r) transforms of a kind (see winograd_transforms.h), compiled for this level.
-  void (*winogradInput)(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
-                        int64_t t0, int64_t t1, float* V, int64_t xiStride);
-  void (*winogradOutput)(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
-                         bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out,
-                         float* tmp);
+  void (*winogradInput)(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
+                        int64_t t1, float* V, int64_t xiStride);
+  void (*winogradOutput)(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
+                         const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
+                         float* out, float* tmp);
   // The output-gradient transform of the Winograd weight gradient (r = 3 or 5).
   void (*winogradGradOutput)(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
                              int64_t t1, float* yhat, int64_t xiStride);

@@ -67,14 +67,18 @@ ALEXNET_AVX2 void tile(const TileArgs& t) {
     for (int v = 0; v < V; ++v) {
       const bool edge = Masked && v == V - 1;
       __m256 x = acc[r][v];
-      if (t.accumulate) x = _mm256_add_ps(x, edge ? _mm256_maskload_ps(c + v * 8, lastMask) : _mm256_loadu_ps(c + v * 8));
+      if (t.accumulate)
+        x = _mm256_add_ps(x, edge ? _mm256_maskload_ps(c + v * 8, lastMask) : _mm256_loadu_ps(c + v * 8));
       if (t.biasRow != nullptr) x = _mm256_add_ps(x, _mm256_set1_ps(t.biasRow[r]));
       if (t.biasCol != nullptr)
-        x = _mm256_add_ps(x, edge ? _mm256_maskload_ps(t.biasCol + v * 8, lastMask) : _mm256_loadu_ps(t.biasCol + v * 8));
+        x = _mm256_add_ps(x,
+                          edge ? _mm256_maskload_ps(t.biasCol + v * 8, lastMask) : _mm256_loadu_ps(t.biasCol + v * 8));
       // max(0, x) returns x when x is NaN or −0, as torch.relu does.
       if (t.relu) x = _mm256_max_ps(zero, x);
-      if (edge) _mm256_maskstore_ps(c + v * 8, lastMask, x);
-      else _mm256_storeu_ps(c + v * 8, x);
+      if (edge)
+        _mm256_maskstore_ps(c + v * 8, lastMask, x);
+      else
+        _mm256_storeu_ps(c + v * 8, x);
     }
   }
 }
@@ -170,34 +174,49 @@ void dotDispatch(const DotArgs& d) {
 }
 
 ALEXNET_AVX2 void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
-                   int64_t t0, int64_t t1, float* V, int64_t xiStride) {
+                                int64_t t0, int64_t t1, float* V, int64_t xiStride) {
   winograd::inputTransformOf<8>(kind, hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 
 ALEXNET_AVX2 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
-                    const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
-                    float* out, float* tmp) {
+                                 const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH,
+                                 int64_t OW, float* out, float* tmp) {
   winograd::outputTransformOf<8>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
 ALEXNET_AVX2 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  if (argmax != nullptr) maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else maxPoolPlaneValues(g, x, out, scratch);
+  if (argmax != nullptr)
+    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else
+    maxPoolPlaneValues(g, x, out, scratch);
 }
 
-ALEXNET_AVX2 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,
-                                   int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
-  if (r == 5) winograd::gradOutputTransform<5, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
-  else winograd::gradOutputTransform<3, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+ALEXNET_AVX2 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
+                                     int64_t t1, float* yhat, int64_t xiStride) {
+  if (r == 5)
+    winograd::gradOutputTransform<5, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  else
+    winograd::gradOutputTransform<3, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
 }  // namespace
 
 const KernelSet& avx2Kernels() {
-  static const KernelSet set{SimdLevel::Avx2, kMr, kVecs * 8, 8, 1, {{kMr, kVecs * 8}, {kMr, kVecs * 8}}, kDotMb, kDotNb, &tileDispatch, &dotDispatch,
-                              &winogradInput, &winogradOutput,
-                              &winogradGradOutput, &maxPoolPlaneKernel};
+  static const KernelSet set{SimdLevel::Avx2,
+                             kMr,
+                             kVecs * 8,
+                             8,
+                             1,
+                             {{kMr, kVecs * 8}, {kMr, kVecs * 8}},
+                             kDotMb,
+                             kDotNb,
+                             &tileDispatch,
+                             &dotDispatch,
+                             &winogradInput,
+                             &winogradOutput,
+                             &winogradGradOutput,
+                             &maxPoolPlaneKernel};
   return set;
 }
 

@@ -72,8 +72,10 @@ ALEXNET_AVX512 void tile(const TileArgs& t) {
         x = _mm512_add_ps(x, edge ? _mm512_maskz_loadu_ps(m, t.biasCol + v * 16) : _mm512_loadu_ps(t.biasCol + v * 16));
       // max(0, x) returns x when x is NaN or −0, as torch.relu does.
       if (t.relu) x = _mm512_max_ps(zero, x);
-      if (edge) _mm512_mask_storeu_ps(c + v * 16, m, x);
-      else _mm512_storeu_ps(c + v * 16, x);
+      if (edge)
+        _mm512_mask_storeu_ps(c + v * 16, m, x);
+      else
+        _mm512_storeu_ps(c + v * 16, x);
     }
   }
 }
@@ -95,9 +97,8 @@ struct RowTable {
 };
 
 void tileDispatch(const TileArgs& t) {
-  static const TileFn* const full[kMr] = {RowTable<1>::full, RowTable<2>::full, RowTable<3>::full,
-                                          RowTable<4>::full, RowTable<5>::full, RowTable<6>::full,
-                                          RowTable<7>::full, RowTable<8>::full};
+  static const TileFn* const full[kMr] = {RowTable<1>::full, RowTable<2>::full, RowTable<3>::full, RowTable<4>::full,
+                                          RowTable<5>::full, RowTable<6>::full, RowTable<7>::full, RowTable<8>::full};
   static const TileFn* const masked[kMr] = {RowTable<1>::masked, RowTable<2>::masked, RowTable<3>::masked,
                                             RowTable<4>::masked, RowTable<5>::masked, RowTable<6>::masked,
                                             RowTable<7>::masked, RowTable<8>::masked};
@@ -172,34 +173,49 @@ void dotDispatch(const DotArgs& d) {
 }
 
 ALEXNET_AVX512 void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
-                   int64_t t0, int64_t t1, float* V, int64_t xiStride) {
+                                  int64_t t0, int64_t t1, float* V, int64_t xiStride) {
   winograd::inputTransformOf<16>(kind, hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 
 ALEXNET_AVX512 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
-                    const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
-                    float* out, float* tmp) {
+                                   const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH,
+                                   int64_t OW, float* out, float* tmp) {
   winograd::outputTransformOf<16>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
 ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
-                                     float* scratch) {
-  if (argmax != nullptr) maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else maxPoolPlaneValues(g, x, out, scratch);
+                                       float* scratch) {
+  if (argmax != nullptr)
+    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else
+    maxPoolPlaneValues(g, x, out, scratch);
 }
 
 ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,
-                                   int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
-  if (r == 5) winograd::gradOutputTransform<5, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
-  else winograd::gradOutputTransform<3, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+                                       int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
+  if (r == 5)
+    winograd::gradOutputTransform<5, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  else
+    winograd::gradOutputTransform<3, 16>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
 }  // namespace
 
 const KernelSet& avx512Kernels() {
-  static const KernelSet set{SimdLevel::Avx512, kMr, kVecs * 16, 16, 2, {{kMr, kVecs * 16}, {6, 64}}, kDotMb, kDotNb, &tileDispatch, &dotDispatch,
-                              &winogradInput, &winogradOutput,
-                              &winogradGradOutput, &maxPoolPlaneKernel};
+  static const KernelSet set{SimdLevel::Avx512,
+                             kMr,
+                             kVecs * 16,
+                             16,
+                             2,
+                             {{kMr, kVecs * 16}, {6, 64}},
+                             kDotMb,
+                             kDotNb,
+                             &tileDispatch,
+                             &dotDispatch,
+                             &winogradInput,
+                             &winogradOutput,
+                             &winogradGradOutput,
+                             &maxPoolPlaneKernel};
   return set;
 }
 

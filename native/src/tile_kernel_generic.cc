@@ -55,10 +55,18 @@ void tile(const TileArgs& t) {
 
 void tileDispatch(const TileArgs& t) {
   switch (t.mr) {
-    case 1: tile<1>(t); break;
-    case 2: tile<2>(t); break;
-    case 3: tile<3>(t); break;
-    default: tile<4>(t); break;
+    case 1:
+      tile<1>(t);
+      break;
+    case 2:
+      tile<2>(t);
+      break;
+    case 3:
+      tile<3>(t);
+      break;
+    default:
+      tile<4>(t);
+      break;
   }
 }
 
@@ -84,35 +92,48 @@ void dotDispatch(const DotArgs& d) {
   }
 }
 
-void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW,
-                   int64_t t0, int64_t t1, float* V, int64_t xiStride) {
+void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
+                   int64_t t1, float* V, int64_t xiStride) {
   winograd::inputTransformOf<4>(kind, hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 
-void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
-                    const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
-                    float* out, float* tmp) {
+void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
+                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out, float* tmp) {
   winograd::outputTransformOf<4>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
-void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
-                                     float* scratch) {
-  if (argmax != nullptr) maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else maxPoolPlaneValues(g, x, out, scratch);
+void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax, float* scratch) {
+  if (argmax != nullptr)
+    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else
+    maxPoolPlaneValues(g, x, out, scratch);
 }
 
-void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,
-                                   int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
-  if (r == 5) winograd::gradOutputTransform<5, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
-  else winograd::gradOutputTransform<3, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0, int64_t t1,
+                        float* yhat, int64_t xiStride) {
+  if (r == 5)
+    winograd::gradOutputTransform<5, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  else
+    winograd::gradOutputTransform<3, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
 }  // namespace
 
 const KernelSet& genericKernels() {
-  static const KernelSet set{SimdLevel::Generic, kMr, kNr, 1, 1, {{kMr, kNr}, {kMr, kNr}}, kDotMb, kDotNb, &tileDispatch, &dotDispatch,
-                              &winogradInput, &winogradOutput,
-                              &winogradGradOutput, &maxPoolPlaneKernel};
+  static const KernelSet set{SimdLevel::Generic,
+                             kMr,
+                             kNr,
+                             1,
+                             1,
+                             {{kMr, kNr}, {kMr, kNr}},
+                             kDotMb,
+                             kDotNb,
+                             &tileDispatch,
+                             &dotDispatch,
+                             &winogradInput,
+                             &winogradOutput,
+                             &winogradGradOutput,
+                             &maxPoolPlaneKernel};
   return set;
 }
 

@@ -23,13 +23,12 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-
 }  // namespace
 
 int64_t winogradPaddedStride(int64_t floats) { return floats + 16; }
 
-void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp,
-                 int64_t Wp, float* dst) {
+void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp, int64_t Wp,
+                 float* dst) {
   const int64_t y0 = std::max<int64_t>(0, padH), y1 = std::min(Hp, H + padH);
   const int64_t x0 = std::max<int64_t>(0, padW), x1 = std::min(Wp, W + padW);
   // Zero only the padding: rows above and below, then the left and right margins of each row.
@@ -138,18 +137,28 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
   // F(4, 3) and F(3, 5) for fp32 inference; training and bf16 keep F(2, r),
   // whose smaller coefficients amplify rounding less (see forInference in conv.h).
   const bool largeTiles = packed->forInference && !packed->isBf16;
-  if (g.kernelH == 5) packed->winogradKind = largeTiles ? winograd::Kind::F3x5 : winograd::Kind::F2x5;
-  else packed->winogradKind = largeTiles ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
+  if (g.kernelH == 5)
+    packed->winogradKind = largeTiles ? winograd::Kind::F3x5 : winograd::Kind::F2x5;
+  else
+    packed->winogradKind = largeTiles ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
-    case winograd::Kind::F2x5: packFilters<winograd::Matrices<5>>(g, w, packed); break;
-    case winograd::Kind::F3x5: packFilters<winograd::MatricesF35>(g, w, packed); break;
-    case winograd::Kind::F4x3: packFilters<winograd::MatricesF43>(g, w, packed); break;
-    default: packFilters<winograd::Matrices<3>>(g, w, packed); break;
+    case winograd::Kind::F2x5:
+      packFilters<winograd::Matrices<5>>(g, w, packed);
+      break;
+    case winograd::Kind::F3x5:
+      packFilters<winograd::MatricesF35>(g, w, packed);
+      break;
+    case winograd::Kind::F4x3:
+      packFilters<winograd::MatricesF43>(g, w, packed);
+      break;
+    default:
+      packFilters<winograd::Matrices<3>>(g, w, packed);
+      break;
   }
 }
 
-void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
-                           float* out, bool relu) {
+void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                           bool relu) {
   const KernelSet& ks = *w.ks;
   const winograd::Kind kind = w.winogradKind;
   const int64_t r = g.kernelH, m = winograd::outputSide(kind), n = winograd::patchSide(kind), xis = n * n;
@@ -216,8 +225,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
       if (q0 >= q1) continue;
       if (transformedFor != tileTask) {
         if (convertedFor != ig) {
-          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
-                      hwc);
+          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
           convertedFor = ig;
         }
         ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);

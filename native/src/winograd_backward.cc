@@ -86,12 +86,10 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
         float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, std::max(Hp * Wp * cg, Gh * Gw * og));
         for (int64_t i = begin; i < end; ++i) {
           const int64_t img = n0 + i;
-          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
-                      hwc);
+          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
           ks.winogradInput(r == 5 ? winograd::Kind::F2x5 : winograd::Kind::F2x3, hwc, Wp * cg, cg, tilesW, 0, tiles,
                            V + i * tiles * cg, vStride);
-          toPaddedHwc(gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw,
-                      hwc);
+          toPaddedHwc(gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw, hwc);
           ks.winogradGradOutput(r, hwc, Gw * og, og, tilesW, 0, tiles, Y + i * tiles * og, yStride);
         }
       });
@@ -100,16 +98,18 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
       // independent, and this avoids a parallel hand-out per small product.
       parallelForDynamic(xis, 1, [&](int64_t begin, int64_t end, int) {
         for (int64_t xi = begin; xi < end; ++xi)
-          gemm(ks, true, false, og, cg, images * tiles, Y + xi * yStride, og, V + xi * vStride, cg,
-               dU + xi * uStride, cg, n0 > 0);
+          gemm(ks, true, false, og, cg, images * tiles, Y + xi * yStride, og, V + xi * vStride, cg, dU + xi * uStride,
+               cg, n0 > 0);
       });
     }
     parallelForDynamic(og, 4, [&](int64_t begin, int64_t end, int) {
       float* t = threadScratch<float>(ScratchSlot::Partial, r * n * cg);
       for (int64_t o = begin; o < end; ++o) {
         float* row = gradW + (grp * og + o) * cg * r * r;
-        if (r == 5) filterGradients<5>(dU, uStride, o, cg, row, t);
-        else filterGradients<3>(dU, uStride, o, cg, row, t);
+        if (r == 5)
+          filterGradients<5>(dU, uStride, o, cg, row, t);
+        else
+          filterGradients<3>(dU, uStride, o, cg, row, t);
       }
     });
   }

@@ -64,7 +64,7 @@ struct MatricesF43 {
   static constexpr int m = 4, r = 3;
   static constexpr int n = 6;
   static constexpr float BT[6][6] = {
-      {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+      {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
       {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
   };
   static constexpr float G[6][3] = {
@@ -76,7 +76,10 @@ struct MatricesF43 {
       {0, 0, 1},
   };
   static constexpr float AT[4][6] = {
-      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+      {1, 1, 1, 1, 1, 0},
+      {0, 1, -1, 2, -2, 0},
+      {0, 1, 1, 4, 4, 0},
+      {0, 1, -1, 8, -8, 1},
   };
 };
 
@@ -86,9 +89,12 @@ struct MatricesF35 {
   static constexpr int m = 3, r = 5;
   static constexpr int n = 7;
   static constexpr float BT[7][7] = {
-      {-1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0}, {0, 1.f / 2, 1.f / 4, -9.f / 4, -1, 1, 0},
-      {0, -1.f / 2, 3.f / 4, 7.f / 4, -3, 1, 0},        {0, 1.f / 4, 0, -5.f / 4, 0, 1, 0},
-      {0, -1, 5.f / 2, 0, -5.f / 2, 1, 0},              {0, 1, 3.f / 2, -2, -3.f / 2, 1, 0},
+      {-1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0},
+      {0, 1.f / 2, 1.f / 4, -9.f / 4, -1, 1, 0},
+      {0, -1.f / 2, 3.f / 4, 7.f / 4, -3, 1, 0},
+      {0, 1.f / 4, 0, -5.f / 4, 0, 1, 0},
+      {0, -1, 5.f / 2, 0, -5.f / 2, 1, 0},
+      {0, 1, 3.f / 2, -2, -3.f / 2, 1, 0},
       {0, -1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1},
   };
   static constexpr float G[7][5] = {
@@ -123,8 +129,10 @@ struct VecOf<1> {
 template <typename V, int Rows, int Cols, const float (&M)[Rows][Cols], int Row, std::size_t... L>
 __attribute__((always_inline)) inline V rowTimes(const V* x, std::index_sequence<L...>) {
   V acc = x[0] - x[0];  // a zero of type V
-  ((M[Row][L] == 0.0f ? void() : (M[Row][L] == 1.0f ? void(acc += x[L]) : M[Row][L] == -1.0f ? void(acc -= x[L])
-                                                                                              : void(acc += M[Row][L] * x[L]))),
+  ((M[Row][L] == 0.0f ? void()
+                      : (M[Row][L] == 1.0f    ? void(acc += x[L])
+                         : M[Row][L] == -1.0f ? void(acc -= x[L])
+                                              : void(acc += M[Row][L] * x[L]))),
    ...);
   return acc;
 }
@@ -207,8 +215,7 @@ __attribute__((always_inline)) inline void outputChannels(const float* mm, int64
 template <class Mx, int W>
 __attribute__((always_inline)) inline void outputTransform(const float* M, int64_t xiStride, int64_t ldm, int64_t O,
                                                            const float* bias, bool relu, int64_t tilesW, int64_t t0,
-                                                           int64_t t1, int64_t OH, int64_t OW, float* out,
-                                                           float* tmp) {
+                                                           int64_t t1, int64_t OH, int64_t OW, float* out, float* tmp) {
   constexpr int m = Mx::m;
   const int64_t plane = OH * OW;
   for (int64_t t = t0; t < t1; ++t) {
@@ -227,7 +234,6 @@ __attribute__((always_inline)) inline void outputTransform(const float* M, int64
     }
   }
 }
-
 
 // Output-gradient transform of the weight gradient: for tiles [t0, t1) of an
 // image, Ŷ = A dY Aᵀ (n×n) from the 2×2 output-gradient block at row 2·ty,
@@ -273,10 +279,14 @@ template <int W>
 __attribute__((always_inline)) inline void inputTransformOf(Kind kind, const float* hwc, int64_t rowStride, int64_t C,
                                                             int64_t tilesW, int64_t t0, int64_t t1, float* V,
                                                             int64_t xiStride) {
-  if (kind == Kind::F2x5) inputTransform<Matrices<5>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
-  else if (kind == Kind::F3x5) inputTransform<MatricesF35, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
-  else if (kind == Kind::F4x3) inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
-  else inputTransform<Matrices<3>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  if (kind == Kind::F2x5)
+    inputTransform<Matrices<5>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F3x5)
+    inputTransform<MatricesF35, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F4x3)
+    inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else
+    inputTransform<Matrices<3>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 
 template <int W>
@@ -290,7 +300,8 @@ __attribute__((always_inline)) inline void outputTransformOf(Kind kind, const fl
     outputTransform<MatricesF35, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
   else if (kind == Kind::F4x3)
     outputTransform<MatricesF43, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
-  else outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+  else
+    outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
 }  // namespace winograd

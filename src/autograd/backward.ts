@@ -22,7 +22,9 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
   for (const tensor of order) {
     const freed = freedNodes.get(tensor);
     if (freed !== undefined) {
-      throw new Error(`backward(): trying to backward through the graph a second time: the ${freed} node on this path was freed by an earlier backward() (graphs are freed after each backward, as in PyTorch without retain_graph); run the forward pass again`);
+      throw new Error(
+        `backward(): trying to backward through the graph a second time: the ${freed} node on this path was freed by an earlier backward() (graphs are freed after each backward, as in PyTorch without retain_graph); run the forward pass again`,
+      );
     }
   }
   const pending = new Map<Tensor, Float32Array>();
@@ -119,7 +121,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
     visited.add(top.tensor);
     stack.push({ tensor: top.tensor, expanded: true });
     for (const input of top.tensor.gradFn?.inputs ?? []) {
-      if (input !== null && input.requiresGrad && !visited.has(input)) stack.push({ tensor: input, expanded: false });
+      if (input?.requiresGrad && !visited.has(input)) stack.push({ tensor: input, expanded: false });
     }
   }
   return postOrder.reverse();

@@ -95,14 +95,35 @@ export interface PackedLinearWeight {
  * the promise settles.
  */
 export interface AsyncKernels {
-  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): Promise<void>;
-  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
-  conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): Promise<void>;
-  linearForwardPacked?(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
-    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
+  conv2dForwardPacked?(
+    g: Conv2dGeometry,
+    packed: PackedConv2dWeight,
+    x: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
+  linearForwardPacked?(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    packed: PackedLinearWeight,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
 }
 
 /**
@@ -119,8 +140,7 @@ export interface Backend {
    * C[M,N] = op(A) · op(B) (+ C when accumulate), all row-major.
    * op(A) is A[M,K] or, with transA, A stored as [K,M]; op(B) is B[K,N] or, with transB, B stored as [N,K].
    */
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
 
   /**
    * Optional: a zero-filled array of `length` floats in memory this backend's kernels stream fastest (native:
@@ -129,8 +149,7 @@ export interface Backend {
   allocateLarge?(length: number): Float32Array;
 
   /** out[N, O, oH, oW] = conv(x[N, C, H, W], w[O, C/groups, kH, kW]) + bias[O]; optional fused ReLU. */
-  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void;
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
   /**
    * Null when this backend runs inference in `precision` natively, else why it cannot (one line naming the
    * CPU or backend). A backend without this method runs fp32 only; bf16 is then emulated (see precision.ts).
@@ -138,21 +157,35 @@ export interface Backend {
   precisionSupport?(precision: Precision): string | null;
   /** Optional inference fast path: pack a weight once (eval mode), then convolve with it. Precision fp32 by default. */
   packConv2dWeight?(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConv2dWeight;
-  conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void;
+  conv2dForwardPacked?(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
   /** gradIn[N, C, H, W] = ∂loss/∂x given gradOut[N, O, oH, oW]. */
   conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void;
   /** gradW[O, C/groups, kH, kW] and gradBias[O] (when not null) given x and gradOut. */
-  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array,
-    gradW: Float32Array, gradBias: Float32Array | null): void;
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void;
 
   /** out[B, outF] = x[B, inF] · wᵀ + bias, w stored [outF, inF] as torch.nn.Linear; optional fused ReLU. */
-  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void;
   /** Optional bf16 inference path: the weight converted once (precisionSupport('bf16') must be null). */
   packLinearWeight?(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight;
-  linearForwardPacked?(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
-    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+  linearForwardPacked?(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    packed: PackedLinearWeight,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void;
 
   reluForward(x: Float32Array, out: Float32Array): void;
   /** gradIn = gradOut where y > 0, else 0 (y is the ReLU output, as torch's threshold_backward uses). */
@@ -160,8 +193,7 @@ export interface Backend {
 
   /** out = x · scale^(−β), scale = k + α/n · Σ x²; `scale` is kept for the backward pass (null in inference). */
   lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void;
-  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
-    gradOut: Float32Array, gradIn: Float32Array): void;
+  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
 
   /**
    * Max pooling; `argmax` receives, per output, the flat index inside its input plane (PyTorch's choice: the first
@@ -171,10 +203,8 @@ export interface Backend {
   maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void;
 
   /** PyTorch's adaptive average pooling: window i is [⌊i·In/Out⌋, ⌈(i+1)·In/Out⌉). `planes` = N·C. */
-  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number,
-    x: Float32Array, out: Float32Array): void;
-  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number,
-    gradOut: Float32Array, gradIn: Float32Array): void;
+  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void;
+  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number, gradOut: Float32Array, gradIn: Float32Array): void;
 
   /** Row-wise log-softmax of x[rows, cols]. */
   logSoftmaxForward(rows: number, cols: number, x: Float32Array, out: Float32Array): void;

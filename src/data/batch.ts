@@ -68,7 +68,9 @@ function collate(samples: Sample[], indices: number[]): Omit<RawBatch, 'skipped'
   const labels = new Int32Array(samples.length);
   samples.forEach(({ image, label }, b) => {
     if (image.channels !== first.channels || image.height !== first.height || image.width !== first.width) {
-      throw new Error(`DataLoader: sample ${indices[b]} has shape ${imageShapeString(image)} but sample ${indices[0]} of the same batch has ${imageShapeString(first)}; add a Resize/CenterCrop transform so all samples match`);
+      throw new Error(
+        `DataLoader: sample ${indices[b]} has shape ${imageShapeString(image)} but sample ${indices[0]} of the same batch has ${imageShapeString(first)}; add a Resize/CenterCrop transform so all samples match`,
+      );
     }
     if (!Number.isInteger(label)) throw new Error(`DataLoader: sample ${indices[b]} has a non-integer label ${label}`);
     images.set(image.data, b * size);

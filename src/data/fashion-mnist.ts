@@ -13,7 +13,16 @@ import type { Transform, TransformSpec } from './transforms/transform.js';
 
 /** The class names, index = label, as in torchvision.datasets.FashionMNIST.classes. */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ]);
 
 export interface FashionMnistOptions {
@@ -56,8 +65,11 @@ export class FashionMnist implements Dataset {
   }
 
   /** From the bytes of an images file and a labels file (raw or gzipped). */
-  static fromIdx(imagesBytes: Uint8Array, labelsBytes: Uint8Array,
-    options: FashionMnistOptions & { imagesName?: string; labelsName?: string } = {}): FashionMnist {
+  static fromIdx(
+    imagesBytes: Uint8Array,
+    labelsBytes: Uint8Array,
+    options: FashionMnistOptions & { imagesName?: string; labelsName?: string } = {},
+  ): FashionMnist {
     const images = parseIdxImages(imagesBytes, options.imagesName);
     const labels = parseIdxLabels(labelsBytes, options.labelsName);
     const name = options.name ?? (options.imagesName && options.labelsName ? `${options.imagesName} + ${options.labelsName}` : undefined);
@@ -107,7 +119,11 @@ export class FashionMnist implements Dataset {
       this.pixels = shared;
     }
     const args: WorkerArgs = {
-      pixels: this.pixels, labels: this.labelBytes, rows: this.rows, cols: this.cols, name: this.name,
+      pixels: this.pixels,
+      labels: this.labelBytes,
+      rows: this.rows,
+      cols: this.cols,
+      name: this.name,
       transform: this.transform ? this.transform.toSpec() : null,
     };
     return { module: import.meta.url, factory: 'fashionMnistFromWorkerArgs', args };
@@ -118,6 +134,7 @@ export class FashionMnist implements Dataset {
 export function fashionMnistFromWorkerArgs(args: WorkerArgs): FashionMnist {
   const count = args.labels.length;
   return new FashionMnist({ count, rows: args.rows, cols: args.cols, pixels: args.pixels }, args.labels, {
-    name: args.name, transform: args.transform ? transformFromSpec(args.transform) : undefined,
+    name: args.name,
+    transform: args.transform ? transformFromSpec(args.transform) : undefined,
   });
 }

@@ -42,9 +42,10 @@ function readUnsignedByteIdx(raw: Uint8Array, name: string, expectedMagic: numbe
   const magic = view.getUint32(0, false);
   if (magic !== expectedMagic) {
     const ndims = bytes[3];
-    const hint = bytes[0] === 0 && bytes[1] === 0 && bytes[2] === UNSIGNED_BYTE
-      ? ` (an unsigned-byte IDX file with ${ndims} dimension${ndims === 1 ? '' : 's'}: is this the ${ndims === 1 ? 'labels' : 'images'} file?)`
-      : '';
+    const hint =
+      bytes[0] === 0 && bytes[1] === 0 && bytes[2] === UNSIGNED_BYTE
+        ? ` (an unsigned-byte IDX file with ${ndims} dimension${ndims === 1 ? '' : 's'}: is this the ${ndims === 1 ? 'labels' : 'images'} file?)`
+        : '';
     throw new Error(`${name}: wrong magic number 0x${hex(magic)}, expected 0x${hex(expectedMagic)} for IDX ${what}${hint}`);
   }
   const ndims = expectedMagic & 0xff;
@@ -88,7 +89,7 @@ export function encodeIdx(magic: typeof IDX_IMAGES_MAGIC | typeof IDX_LABELS_MAG
   const out = new Uint8Array(4 + 4 * dims.length + values.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, magic, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   out.set(values, 4 + 4 * dims.length);
   return out;
 }

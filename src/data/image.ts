@@ -14,7 +14,11 @@ export interface FloatImage {
 }
 
 export function createImage(channels: number, height: number, width: number, data?: Float32Array): FloatImage {
-  for (const [name, value] of [['channels', channels], ['height', height], ['width', width]] as const) {
+  for (const [name, value] of [
+    ['channels', channels],
+    ['height', height],
+    ['width', width],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`image: ${name} must be a positive integer, got ${value}`);
   }
   const size = channels * height * width;

@@ -12,7 +12,6 @@ import { fmix32, Generator } from '../tensor/random.js';
 const SHUFFLE_STREAM = 0x5348_5546;
 const SAMPLE_STREAM = 0x5341_4d50;
 
-
 /** Splits a safe integer into two uint32 words so seeds above 2^32 are not truncated. */
 function words(value: number, what: string): [number, number] {
   if (!Number.isSafeInteger(value)) throw new Error(`data sampling: ${what} must be a safe integer, got ${value}`);
@@ -38,10 +37,19 @@ function generatorFor(values: readonly [number, string][]): Generator {
 
 /** The sample order of `epoch`: a permutation of 0..n-1 that depends only on (seed, epoch). */
 export function epochPermutation(seed: number, epoch: number, n: number): Int32Array {
-  return generatorFor([[SHUFFLE_STREAM, 'stream'], [seed, 'seed'], [epoch, 'epoch']]).permutation(n);
+  return generatorFor([
+    [SHUFFLE_STREAM, 'stream'],
+    [seed, 'seed'],
+    [epoch, 'epoch'],
+  ]).permutation(n);
 }
 
 /** The augmentation generator of sample `index` in `epoch`. */
 export function sampleGenerator(seed: number, epoch: number, index: number): Generator {
-  return generatorFor([[SAMPLE_STREAM, 'stream'], [seed, 'seed'], [epoch, 'epoch'], [index, 'index']]);
+  return generatorFor([
+    [SAMPLE_STREAM, 'stream'],
+    [seed, 'seed'],
+    [epoch, 'epoch'],
+    [index, 'index'],
+  ]);
 }

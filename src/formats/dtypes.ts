@@ -8,16 +8,21 @@
  * int64/uint64 go through float64 first, which only matters beyond 2^53.
  */
 
-export type DType =
-  | 'float64' | 'float32' | 'float16' | 'bfloat16'
-  | 'int64' | 'int32' | 'int16' | 'int8'
-  | 'uint64' | 'uint32' | 'uint16' | 'uint8'
-  | 'bool';
+export type DType = 'float64' | 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool';
 
 export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
-  float64: 8, float32: 4, float16: 2, bfloat16: 2,
-  int64: 8, int32: 4, int16: 2, int8: 1,
-  uint64: 8, uint32: 4, uint16: 2, uint8: 1,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint64: 8,
+  uint32: 4,
+  uint16: 2,
+  uint8: 1,
   bool: 1,
 };
 
@@ -54,13 +59,18 @@ export function float16BitsToNumber(bits: number): number {
  * same memory when it is little-endian and 4-byte aligned, unless `copy`.
  * The caller has checked that the bytes are present.
  */
-export function toFloat32(bytes: Uint8Array, byteOffset: number, count: number, dtype: DType,
-  options: { bigEndian?: boolean; copy?: boolean } = {}): Float32Array {
+export function toFloat32(
+  bytes: Uint8Array,
+  byteOffset: number,
+  count: number,
+  dtype: DType,
+  options: { bigEndian?: boolean; copy?: boolean } = {},
+): Float32Array {
   const size = DTYPE_SIZE[dtype];
   const byteLength = count * size;
   let src = bytes.subarray(byteOffset, byteOffset + byteLength);
   if (options.bigEndian === true && size > 1) src = swapBytes(src, size);
-  else if ((src.byteOffset % size) !== 0) src = src.slice(); // typed-array views need alignment
+  else if (src.byteOffset % size !== 0) src = src.slice(); // typed-array views need alignment
   const buffer = src.buffer;
   const at = src.byteOffset;
   switch (dtype) {
@@ -69,13 +79,20 @@ export function toFloat32(bytes: Uint8Array, byteOffset: number, count: number, 
       const sharesInput = buffer === bytes.buffer; // not already copied for alignment or byte order
       return options.copy === true && sharesInput ? view.slice() : view;
     }
-    case 'float64': return new Float32Array(new Float64Array(buffer, at, count));
-    case 'int32': return new Float32Array(new Int32Array(buffer, at, count));
-    case 'int16': return new Float32Array(new Int16Array(buffer, at, count));
-    case 'int8': return new Float32Array(new Int8Array(buffer, at, count));
-    case 'uint32': return new Float32Array(new Uint32Array(buffer, at, count));
-    case 'uint16': return new Float32Array(new Uint16Array(buffer, at, count));
-    case 'uint8': return new Float32Array(new Uint8Array(buffer, at, count));
+    case 'float64':
+      return new Float32Array(new Float64Array(buffer, at, count));
+    case 'int32':
+      return new Float32Array(new Int32Array(buffer, at, count));
+    case 'int16':
+      return new Float32Array(new Int16Array(buffer, at, count));
+    case 'int8':
+      return new Float32Array(new Int8Array(buffer, at, count));
+    case 'uint32':
+      return new Float32Array(new Uint32Array(buffer, at, count));
+    case 'uint16':
+      return new Float32Array(new Uint16Array(buffer, at, count));
+    case 'uint8':
+      return new Float32Array(new Uint8Array(buffer, at, count));
     case 'bool': {
       const raw = new Uint8Array(buffer, at, count);
       const out = new Float32Array(count);

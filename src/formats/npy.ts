@@ -17,9 +17,18 @@ import { fail, withFormatContext } from './errors.js';
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 const NPY_KINDS: Readonly<Record<string, DType>> = {
-  f8: 'float64', f4: 'float32', f2: 'float16',
-  i8: 'int64', i4: 'int32', i2: 'int16', i1: 'int8',
-  u8: 'uint64', u4: 'uint32', u2: 'uint16', u1: 'uint8', b1: 'bool',
+  f8: 'float64',
+  f4: 'float32',
+  f2: 'float16',
+  i8: 'int64',
+  i4: 'int32',
+  i2: 'int16',
+  i1: 'int8',
+  u8: 'uint64',
+  u4: 'uint32',
+  u2: 'uint16',
+  u1: 'uint8',
+  b1: 'bool',
 };
 
 export function loadNpy(bytes: Uint8Array, options: { source?: string } = {}): Tensor {
@@ -36,7 +45,7 @@ export function loadNpy(bytes: Uint8Array, options: { source?: string } = {}): T
     const header = parseHeader(source, headerText);
     const dtype = parseDescr(source, header.descr);
     if (header.fortran_order !== false) {
-      fail(source, "Fortran-ordered arrays are not supported; save a C-ordered copy (numpy.ascontiguousarray) instead");
+      fail(source, 'Fortran-ordered arrays are not supported; save a C-ordered copy (numpy.ascontiguousarray) instead');
     }
     const shape = header.shape;
     if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
@@ -46,7 +55,10 @@ export function loadNpy(bytes: Uint8Array, options: { source?: string } = {}): T
     for (const d of shape as number[]) numel *= d;
     const byteLength = numel * DTYPE_SIZE[dtype.dtype];
     if (!Number.isSafeInteger(byteLength) || byteLength !== r.remaining) {
-      fail(source, `shape (${(shape as number[]).join(', ')}) of ${header.descr} needs ${byteLength} bytes of data, the file has ${r.remaining}${byteLength > r.remaining ? ' (truncated?)' : ''}`);
+      fail(
+        source,
+        `shape (${(shape as number[]).join(', ')}) of ${header.descr} needs ${byteLength} bytes of data, the file has ${r.remaining}${byteLength > r.remaining ? ' (truncated?)' : ''}`,
+      );
     }
     return new Tensor(toFloat32(bytes, r.pos, numel, dtype.dtype, { bigEndian: dtype.bigEndian }), shape as number[]);
   });
@@ -103,7 +115,10 @@ function parseHeader(source: string, text: string): Record<string, Literal> {
       const dict: { [key: string]: Literal } = {};
       for (;;) {
         skipSpace();
-        if (text[i] === close) { i++; break; }
+        if (text[i] === close) {
+          i++;
+          break;
+        }
         const item = value();
         if (c === '{') {
           if (typeof item !== 'string') bad('dict keys must be strings');
@@ -140,7 +155,7 @@ export function saveNpyChunks(tensor: Tensor): Uint8Array[] {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
   // magic(6) + version(2) + length(2) + header + '\n' must be a multiple of 64.
   const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (unpadded % 64)) % 64)}\n`;
   if (header.length > 0xffff) throw new Error(`saveNpy: shape ${shape} makes the header too long`);
   const head = new ByteWriter().bytes(Uint8Array.from(MAGIC)).u8(1).u8(0).u16(header.length).text(header).toBytes();
   return [head, float32Bytes(tensor.data)];

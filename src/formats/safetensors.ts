@@ -17,9 +17,19 @@ import { fail, withFormatContext } from './errors.js';
 import { isPlainObject, type StateDict } from './state-dict.js';
 
 const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
-  U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U64: 'uint64',
+  U32: 'uint32',
+  U16: 'uint16',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 
 /** The reference implementation refuses headers over 100 MB; so do we, before decoding. */
@@ -64,7 +74,8 @@ function readMetadata(source: string, info: unknown): Record<string, string> {
     fail(source, 'safetensors "__metadata__" must map strings to strings');
   }
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(info as Record<string, string>)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(info as Record<string, string>))
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -99,7 +110,12 @@ export function saveSafetensorsChunks(tensors: StateDict | Readonly<Record<strin
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new Error("saveSafetensors: '__metadata__' is reserved and cannot name a tensor");
     const size = t.data.length * 4;
-    Object.defineProperty(header, name, { value: { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] }, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(header, name, {
+      value: { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     offset += size;
   }
   let json = JSON.stringify(header);

@@ -48,7 +48,10 @@ export function extractStateDict(tree: PyValue, options: { source?: string; key?
       if (nested !== null) return nested;
     }
   }
-  return fail(source, `no state dict found: expected a mapping of parameter names to tensors, or one under ${STATE_DICT_KEYS.map((k) => `'${k}'`).join(', ')}${keysHint(tree)}`);
+  return fail(
+    source,
+    `no state dict found: expected a mapping of parameter names to tensors, or one under ${STATE_DICT_KEYS.map((k) => `'${k}'`).join(', ')}${keysHint(tree)}`,
+  );
 }
 
 function mappingEntries(value: unknown): [unknown, unknown][] | null {
@@ -59,7 +62,7 @@ function mappingEntries(value: unknown): [unknown, unknown][] | null {
 
 function lookup(value: unknown, key: string): unknown {
   if (value instanceof Map) return value.get(key);
-  if (isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, key)) return (value as Record<string, unknown>)[key];
+  if (isPlainObject(value) && Object.hasOwn(value, key)) return (value as Record<string, unknown>)[key];
   return undefined;
 }
 

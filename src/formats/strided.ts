@@ -45,7 +45,9 @@ export function checkStridedView(storageNumel: number, offset: number, shape: re
   }
   if (!Number.isSafeInteger(numel)) throw new Error(`size [${shape.join(', ')}] is too large`);
   if (numel > 0 && !(lastIndex < storageNumel)) {
-    throw new Error(`size [${shape.join(', ')}] with stride [${strides.join(', ')}] at offset ${offset} reaches element ${lastIndex}, but the storage holds ${storageNumel}`);
+    throw new Error(
+      `size [${shape.join(', ')}] with stride [${strides.join(', ')}] at offset ${offset} reaches element ${lastIndex}, but the storage holds ${storageNumel}`,
+    );
   }
   return numel;
 }

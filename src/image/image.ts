@@ -42,9 +42,7 @@ export function assertImage(image: Image8, what = 'image'): void {
     throw new Error(`${what}: data must be a Uint8Array`);
   }
   if (data.length !== width * height * channels) {
-    throw new Error(
-      `${what}: ${data.length} bytes do not fill ${width}x${height}x${channels} (${width * height * channels} expected)`,
-    );
+    throw new Error(`${what}: ${data.length} bytes do not fill ${width}x${height}x${channels} (${width * height * channels} expected)`);
   }
 }
 

@@ -67,11 +67,7 @@ function linearTaps(inSize: number, outSize: number): LinearTaps {
  * [..., outHeight, outWidth] (a 2-D or 3-D input is taken as
  * x[None, None] or x[None], as torch would need it).
  */
-export function interpolateBilinear(
-  input: Float32Array,
-  shape: readonly number[],
-  size: readonly [number, number],
-): ImageTensor {
+export function interpolateBilinear(input: Float32Array, shape: readonly number[], size: readonly [number, number]): ImageTensor {
   if (shape.length < 2 || shape.length > 4 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`interpolateBilinear: expected a shape [H, W], [C, H, W] or [N, C, H, W] of positive integers, got [${shape.join(', ')}]`);
   }
@@ -105,11 +101,7 @@ export function interpolateBilinear(
         const wx1 = cols.weight1[x];
         let value: number;
         if (channelsLastKernel) {
-          value =
-            input[row0 + x0] * f32(wy0 * wx0) +
-            input[row0 + x1] * f32(wy0 * wx1) +
-            input[row1 + x0] * f32(wy1 * wx0) +
-            input[row1 + x1] * f32(wy1 * wx1);
+          value = input[row0 + x0] * f32(wy0 * wx0) + input[row0 + x1] * f32(wy0 * wx1) + input[row1 + x0] * f32(wy1 * wx0) + input[row1 + x1] * f32(wy1 * wx1);
         } else {
           const top = fma32(input[row0 + x0], wx0, f32(input[row0 + x1] * wx1));
           const bottom = fma32(input[row1 + x0], wx0, f32(input[row1 + x1] * wx1));

@@ -28,7 +28,7 @@ export function resizedOutputSize(height: number, width: number, size: ResizeSiz
   if (sizes.length !== 1 && sizes.length !== 2) {
     throw new Error(`resize: size must be a number, [size] or [height, width], got [${sizes.join(', ')}]`);
   }
-  sizes.forEach((s) => assertSize(s, 'size'));
+  for (const s of sizes) assertSize(s, 'size');
   if (sizes.length === 2) {
     if (maxSize !== undefined) throw new Error('resize: maxSize only applies when size is a single number (the shorter side)');
     return [sizes[0], sizes[1]];

@@ -44,32 +44,38 @@ export class AlexNetOriginal extends Module {
     super();
     this.inChannels = inChannels;
     this.modelName = groups === 2 ? 'alexnet-original-grouped' : 'alexnet-original';
-    this.net = this.registerModule('net', new Sequential(
-      new Conv2d(inChannels, 96, 11, { stride: 4 }), // conv1
-      new ReLU(true),
-      new LocalResponseNorm(5, 1e-4, 0.75, 2),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(96, 256, 5, { padding: 2, groups }), // conv2
-      new ReLU(true),
-      new LocalResponseNorm(5, 1e-4, 0.75, 2),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(256, 384, 3, { padding: 1 }), // conv3
-      new ReLU(true),
-      new Conv2d(384, 384, 3, { padding: 1, groups }), // conv4
-      new ReLU(true),
-      new Conv2d(384, 256, 3, { padding: 1, groups }), // conv5
-      new ReLU(true),
-      new MaxPool2d(3, { stride: 2 }),
-    ));
-    this.classifier = this.registerModule('classifier', new Sequential(
-      new Linear(256 * 6 * 6, 4096),
-      new ReLU(true),
-      new Dropout(0.5, undefined, true),
-      new Linear(4096, 4096),
-      new ReLU(true),
-      new Dropout(0.5, undefined, true),
-      new Linear(4096, numClasses),
-    ));
+    this.net = this.registerModule(
+      'net',
+      new Sequential(
+        new Conv2d(inChannels, 96, 11, { stride: 4 }), // conv1
+        new ReLU(true),
+        new LocalResponseNorm(5, 1e-4, 0.75, 2),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(96, 256, 5, { padding: 2, groups }), // conv2
+        new ReLU(true),
+        new LocalResponseNorm(5, 1e-4, 0.75, 2),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(256, 384, 3, { padding: 1 }), // conv3
+        new ReLU(true),
+        new Conv2d(384, 384, 3, { padding: 1, groups }), // conv4
+        new ReLU(true),
+        new Conv2d(384, 256, 3, { padding: 1, groups }), // conv5
+        new ReLU(true),
+        new MaxPool2d(3, { stride: 2 }),
+      ),
+    );
+    this.classifier = this.registerModule(
+      'classifier',
+      new Sequential(
+        new Linear(256 * 6 * 6, 4096),
+        new ReLU(true),
+        new Dropout(0.5, undefined, true),
+        new Linear(4096, 4096),
+        new ReLU(true),
+        new Dropout(0.5, undefined, true),
+        new Linear(4096, numClasses),
+      ),
+    );
     if (init === 'paper') this.initPaper();
     else this.initArticle();
   }

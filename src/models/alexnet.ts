@@ -25,31 +25,37 @@ export class AlexNet extends Module {
   constructor({ numClasses = 1000, inChannels = 3, dropout = 0.5 }: AlexNetOptions = {}) {
     super();
     this.inChannels = inChannels;
-    this.features = this.registerModule('features', new Sequential(
-      new Conv2d(inChannels, 64, 11, { stride: 4, padding: 2 }),
-      new ReLU(true),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(64, 192, 5, { padding: 2 }),
-      new ReLU(true),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(192, 384, 3, { padding: 1 }),
-      new ReLU(true),
-      new Conv2d(384, 256, 3, { padding: 1 }),
-      new ReLU(true),
-      new Conv2d(256, 256, 3, { padding: 1 }),
-      new ReLU(true),
-      new MaxPool2d(3, { stride: 2 }),
-    ));
+    this.features = this.registerModule(
+      'features',
+      new Sequential(
+        new Conv2d(inChannels, 64, 11, { stride: 4, padding: 2 }),
+        new ReLU(true),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(64, 192, 5, { padding: 2 }),
+        new ReLU(true),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(192, 384, 3, { padding: 1 }),
+        new ReLU(true),
+        new Conv2d(384, 256, 3, { padding: 1 }),
+        new ReLU(true),
+        new Conv2d(256, 256, 3, { padding: 1 }),
+        new ReLU(true),
+        new MaxPool2d(3, { stride: 2 }),
+      ),
+    );
     this.avgpool = this.registerModule('avgpool', new AdaptiveAvgPool2d([6, 6]));
-    this.classifier = this.registerModule('classifier', new Sequential(
-      new Dropout(dropout),
-      new Linear(256 * 6 * 6, 4096),
-      new ReLU(true),
-      new Dropout(dropout),
-      new Linear(4096, 4096),
-      new ReLU(true),
-      new Linear(4096, numClasses),
-    ));
+    this.classifier = this.registerModule(
+      'classifier',
+      new Sequential(
+        new Dropout(dropout),
+        new Linear(256 * 6 * 6, 4096),
+        new ReLU(true),
+        new Dropout(dropout),
+        new Linear(4096, 4096),
+        new ReLU(true),
+        new Linear(4096, numClasses),
+      ),
+    );
   }
 
   protected override *forwardSteps(x: Tensor): ForwardSteps {

@@ -12,9 +12,12 @@ export interface InputSpec {
 }
 
 export function checkImageInput(x: Tensor, spec: InputSpec): void {
-  const sizeRule = spec.maxSize === undefined
-    ? `H, W ≥ ${spec.minSize}`
-    : spec.minSize === spec.maxSize ? `H = W = ${spec.minSize}` : `${spec.minSize} ≤ H, W ≤ ${spec.maxSize}`;
+  const sizeRule =
+    spec.maxSize === undefined
+      ? `H, W ≥ ${spec.minSize}`
+      : spec.minSize === spec.maxSize
+        ? `H = W = ${spec.minSize}`
+        : `${spec.minSize} ≤ H, W ≤ ${spec.maxSize}`;
   const expected = `expected input [N, ${spec.channels}, H, W] with ${sizeRule}, got ${shapeToString(x.shape)}`;
   if (x.ndim !== 4 || x.shape[1] !== spec.channels) throw new Error(`${spec.model}: ${expected}`);
   const [, , h, w] = x.shape;

@@ -77,7 +77,7 @@ export const PRETRAINED_WEIGHT_NAMES: readonly string[] = Object.freeze(Object.k
 /** The weights for 'DEFAULT', 'IMAGENET1K_V1' or 'AlexNet_Weights.IMAGENET1K_V1', or undefined for any other string. */
 export function findPretrainedWeights(name: string): PretrainedWeights | undefined {
   const bare = name.startsWith('AlexNet_Weights.') ? name.slice('AlexNet_Weights.'.length) : name;
-  return Object.prototype.hasOwnProperty.call(ALEXNET_WEIGHTS, bare) ? ALEXNET_WEIGHTS[bare as keyof typeof ALEXNET_WEIGHTS] : undefined;
+  return Object.hasOwn(ALEXNET_WEIGHTS, bare) ? ALEXNET_WEIGHTS[bare as keyof typeof ALEXNET_WEIGHTS] : undefined;
 }
 
 export function getPretrainedWeights(name: string): PretrainedWeights {

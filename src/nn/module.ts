@@ -11,9 +11,9 @@ import { parsePrecision, type Precision } from '../backend/precision.js';
 import { getBackend } from '../backend/registry.js';
 import { releasePreparedWeight } from '../ops/prepared-weight.js';
 import { shapeToString } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { type ForwardSteps, runStepsAsync, runStepsSync } from './forward-steps.js';
-import { Parameter } from './parameter.js';
+import type { Parameter } from './parameter.js';
 
 export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
 export type StateDict = Map<string, Tensor>;

@@ -51,15 +51,12 @@ export class Sequential extends Module {
 
   constructor(...layers: Module[]) {
     super();
-    this.layers = layers;
-    layers.forEach((layer, i) => this.registerModule(String(i), layer));
-    // Numeric property access (net[4]) maps to the i-th layer.
-    return new Proxy(this, {
-      get(target, property, receiver) {
-        if (typeof property === 'string' && /^\d+$/.test(property)) return target.layers[Number(property)];
-        return Reflect.get(target, property, receiver);
-      },
-    });
+    this.layers = [...layers];
+    for (const [i, layer] of this.layers.entries()) {
+      this.registerModule(String(i), layer);
+      // net[4] is the fifth layer, as in PyTorch: a read-only property per index (the chain never changes).
+      Object.defineProperty(this, i, { value: layer, enumerable: false, writable: false });
+    }
   }
 
   get length(): number {
@@ -77,7 +74,7 @@ export class Sequential extends Module {
   }
 
   protected override *forwardSteps(x: Tensor): ForwardSteps {
-    let releasable = false;  // the chain's input is the caller's
+    let releasable = false; // the chain's input is the caller's
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const fused = this.fusesWithNext(i);

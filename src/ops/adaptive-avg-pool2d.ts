@@ -8,7 +8,8 @@ import { takeBuffer } from '../tensor/buffer-pool.js';
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive_avg_pool2d'): Tensor {
   if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(x.shape)}`);
   const [outH, outW] = pair(outputSize);
-  const inH = x.shape[x.ndim - 2], inW = x.shape[x.ndim - 1];
+  const inH = x.shape[x.ndim - 2],
+    inW = x.shape[x.ndim - 1];
   if (inH < 1 || inW < 1) throw new Error(`${label}: input ${shapeToString(x.shape)} has an empty spatial dimension`);
   const planes = x.data.length / (inH * inW);
   const out = Tensor.empty([...x.shape.slice(0, -2), outH, outW]);

@@ -39,14 +39,23 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
     throw new Error(`${label}: groups=${groups} must be a positive integer dividing the ${outChannels} output channels`);
   }
-  for (const [name, v, min] of [['stride', strideH, 1], ['stride', strideW, 1], ['dilation', dilationH, 1], ['dilation', dilationW, 1], ['padding', padH, 0], ['padding', padW, 0]] as const) {
+  for (const [name, v, min] of [
+    ['stride', strideH, 1],
+    ['stride', strideW, 1],
+    ['dilation', dilationH, 1],
+    ['dilation', dilationW, 1],
+    ['padding', padH, 0],
+    ['padding', padW, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new Error(`${label}: ${name} must be an integer ≥ ${min}, got ${v}`);
   }
   const [batch, , inH, inW] = xShape;
   const outH = convOutputSize(inH, kernelH, strideH, padH, dilationH);
   const outW = convOutputSize(inW, kernelW, strideW, padW, dilationW);
   if (outH < 1 || outW < 1) {
-    throw new Error(`${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) is smaller than the ${kernelH}×${kernelW} kernel (dilation ${dilationH}, ${dilationW})`);
+    throw new Error(
+      `${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) is smaller than the ${kernelH}×${kernelW} kernel (dilation ${dilationH}, ${dilationW})`,
+    );
   }
   return { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }

@@ -37,7 +37,10 @@ export class ReduceLROnPlateau implements LrScheduler {
   lastEpoch = 0;
   lastLr: number[];
 
-  constructor(readonly optimizer: SGD, options: ReduceLROnPlateauOptions = {}) {
+  constructor(
+    readonly optimizer: SGD,
+    options: ReduceLROnPlateauOptions = {},
+  ) {
     this.mode = options.mode ?? 'min';
     this.factor = options.factor ?? 0.1;
     this.patience = options.patience ?? 10;
@@ -46,10 +49,13 @@ export class ReduceLROnPlateau implements LrScheduler {
     this.cooldown = options.cooldown ?? 0;
     this.eps = options.eps ?? 1e-8;
     if (this.mode !== 'min' && this.mode !== 'max') throw new Error(`ReduceLROnPlateau: mode must be 'min' or 'max', got '${this.mode}'`);
-    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') throw new Error(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got '${this.thresholdMode}'`);
+    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
+      throw new Error(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got '${this.thresholdMode}'`);
     if (!(this.factor < 1) || !(this.factor >= 0)) throw new Error(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.factor}`);
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`ReduceLROnPlateau: patience must be a non-negative integer, got ${this.patience}`);
-    if (!Number.isInteger(this.cooldown) || this.cooldown < 0) throw new Error(`ReduceLROnPlateau: cooldown must be a non-negative integer, got ${this.cooldown}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0)
+      throw new Error(`ReduceLROnPlateau: patience must be a non-negative integer, got ${this.patience}`);
+    if (!Number.isInteger(this.cooldown) || this.cooldown < 0)
+      throw new Error(`ReduceLROnPlateau: cooldown must be a non-negative integer, got ${this.cooldown}`);
     const groups = optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
     if (Array.isArray(minLr) && minLr.length !== groups) throw new Error(`ReduceLROnPlateau: expected ${groups} minLr values, got ${minLr.length}`);
@@ -104,9 +110,19 @@ export class ReduceLROnPlateau implements LrScheduler {
   /** torch's keys; an infinite `best` is kept as a number (JSON writers must handle ±Infinity). */
   stateDict(): SchedulerState {
     return {
-      factor: this.factor, min_lrs: [...this.minLrs], patience: this.patience, cooldown: this.cooldown,
-      cooldown_counter: this.cooldownCounter, mode: this.mode, threshold: this.threshold, threshold_mode: this.thresholdMode,
-      best: this.best, num_bad_epochs: this.numBadEpochs, mode_worse: this.worst, eps: this.eps, last_epoch: this.lastEpoch,
+      factor: this.factor,
+      min_lrs: [...this.minLrs],
+      patience: this.patience,
+      cooldown: this.cooldown,
+      cooldown_counter: this.cooldownCounter,
+      mode: this.mode,
+      threshold: this.threshold,
+      threshold_mode: this.thresholdMode,
+      best: this.best,
+      num_bad_epochs: this.numBadEpochs,
+      mode_worse: this.worst,
+      eps: this.eps,
+      last_epoch: this.lastEpoch,
       _last_lr: [...this.lastLr],
     };
   }
@@ -116,13 +132,18 @@ export class ReduceLROnPlateau implements LrScheduler {
     const mode = state.mode;
     const thresholdMode = state.threshold_mode;
     const settings: [string, unknown, unknown][] = [
-      ['mode', mode, this.mode], ['threshold_mode', thresholdMode, this.thresholdMode],
-      ['factor', state.factor, this.factor], ['patience', state.patience, this.patience],
-      ['threshold', state.threshold, this.threshold], ['cooldown', state.cooldown, this.cooldown],
+      ['mode', mode, this.mode],
+      ['threshold_mode', thresholdMode, this.thresholdMode],
+      ['factor', state.factor, this.factor],
+      ['patience', state.patience, this.patience],
+      ['threshold', state.threshold, this.threshold],
+      ['cooldown', state.cooldown, this.cooldown],
     ];
     const differing = settings.filter(([, saved, own]) => saved !== own);
     if (differing.length > 0) {
-      throw new Error(`ReduceLROnPlateau.loadStateDict: saved settings differ from this scheduler's: ${differing.map(([k, saved, own]) => `${k} ${JSON.stringify(saved)} vs ${JSON.stringify(own)}`).join(', ')}`);
+      throw new Error(
+        `ReduceLROnPlateau.loadStateDict: saved settings differ from this scheduler's: ${differing.map(([k, saved, own]) => `${k} ${JSON.stringify(saved)} vs ${JSON.stringify(own)}`).join(', ')}`,
+      );
     }
     const best = savedNumber(state, 'best', this.name);
     const numBadEpochs = savedNumber(state, 'num_bad_epochs', this.name);

@@ -80,9 +80,7 @@ export class SGD {
   constructor(params: Iterable<Parameter> | SgdParamGroupInput[], options: SgdOptions) {
     checkHyper(options, '');
     const list = [...params] as (Parameter | SgdParamGroupInput)[];
-    const inputs: SgdParamGroupInput[] = list.length > 0 && !(list[0] instanceof Tensor)
-      ? (list as SgdParamGroupInput[])
-      : [{ params: list as Parameter[] }];
+    const inputs: SgdParamGroupInput[] = list.length > 0 && !(list[0] instanceof Tensor) ? (list as SgdParamGroupInput[]) : [{ params: list as Parameter[] }];
     const seen = new Set<Parameter>();
     this.paramGroups = inputs.map((input, g) => {
       checkHyper(input, ` group ${g}`);
@@ -101,7 +99,9 @@ export class SGD {
       }
       // torch refuses Nesterov without a plain momentum term, since the look-ahead would be meaningless.
       if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
-        throw new Error(`SGD: Nesterov momentum requires momentum > 0 and dampening 0 (group ${g} has momentum ${group.momentum}, dampening ${group.dampening})`);
+        throw new Error(
+          `SGD: Nesterov momentum requires momentum > 0 and dampening 0 (group ${g} has momentum ${group.momentum}, dampening ${group.dampening})`,
+        );
       }
       return group;
     });
@@ -143,10 +143,19 @@ export class SGD {
             firstStep = true;
           }
         }
-        backend.sgdStep({
-          lr: group.lr, momentum: group.momentum, dampening: group.dampening,
-          weightDecay: group.weightDecay, nesterov: group.nesterov, firstStep,
-        }, p.data, p.grad.data, buffer);
+        backend.sgdStep(
+          {
+            lr: group.lr,
+            momentum: group.momentum,
+            dampening: group.dampening,
+            weightDecay: group.weightDecay,
+            nesterov: group.nesterov,
+            firstStep,
+          },
+          p.data,
+          p.grad.data,
+          buffer,
+        );
         p.markChanged();
       }
     }
@@ -170,8 +179,15 @@ export class SGD {
     const param_groups = this.paramGroups.map((g): SgdGroupState => {
       const indices = g.params.map(() => next++);
       const out: SgdGroupState = {
-        lr: g.lr, momentum: g.momentum, dampening: g.dampening, weight_decay: g.weightDecay, nesterov: g.nesterov,
-        maximize: false, foreach: null, differentiable: false, params: indices,
+        lr: g.lr,
+        momentum: g.momentum,
+        dampening: g.dampening,
+        weight_decay: g.weightDecay,
+        nesterov: g.nesterov,
+        maximize: false,
+        foreach: null,
+        differentiable: false,
+        params: indices,
       };
       if (g.initialLr !== undefined) out.initial_lr = g.initialLr;
       return out;
@@ -187,7 +203,9 @@ export class SGD {
   loadStateDict(dict: SgdStateDict): void {
     const groups = dict.param_groups;
     if (!Array.isArray(groups) || groups.length !== this.paramGroups.length) {
-      throw new Error(`SGD.loadStateDict: the saved optimizer has ${Array.isArray(groups) ? groups.length : 'no'} parameter groups, this one has ${this.paramGroups.length}`);
+      throw new Error(
+        `SGD.loadStateDict: the saved optimizer has ${Array.isArray(groups) ? groups.length : 'no'} parameter groups, this one has ${this.paramGroups.length}`,
+      );
     }
     groups.forEach((saved, g) => {
       const own = this.paramGroups[g].params.length;
@@ -198,7 +216,9 @@ export class SGD {
     });
     // Saved indices may be any labels (torch numbers them by position); map them to this optimizer's parameters.
     const byIndex = new Map<number, Parameter>();
-    groups.forEach((saved, g) => saved.params.forEach((index, k) => byIndex.set(Number(index), this.paramGroups[g].params[k])));
+    for (const [g, saved] of groups.entries()) {
+      for (const [k, index] of saved.params.entries()) byIndex.set(Number(index), this.paramGroups[g].params[k]);
+    }
     const buffers = new Map<Parameter, Float32Array>();
     const state = dict.state instanceof Map ? dict.state : new Map(Object.entries(dict.state ?? {}).map(([k, v]) => [Number(k), v]));
     for (const [index, entry] of state) {
@@ -207,7 +227,9 @@ export class SGD {
       const buffer = (entry as { momentum_buffer?: Tensor | null }).momentum_buffer;
       if (buffer === undefined || buffer === null) continue;
       if (!(buffer instanceof Tensor) || buffer.numel !== p.numel) {
-        throw new Error(`SGD.loadStateDict: momentum buffer of parameter ${index} has shape ${buffer instanceof Tensor ? shapeToString(buffer.shape) : typeof buffer}, the parameter has ${shapeToString(p.shape)}`);
+        throw new Error(
+          `SGD.loadStateDict: momentum buffer of parameter ${index} has shape ${buffer instanceof Tensor ? shapeToString(buffer.shape) : typeof buffer}, the parameter has ${shapeToString(p.shape)}`,
+        );
       }
       buffers.set(p, new Float32Array(buffer.data));
     }

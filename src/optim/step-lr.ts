@@ -14,7 +14,11 @@ export class StepLR implements LrScheduler {
   lastEpoch = 0;
   lastLr: number[];
 
-  constructor(readonly optimizer: SGD, readonly stepSize: number, readonly gamma = 0.1) {
+  constructor(
+    readonly optimizer: SGD,
+    readonly stepSize: number,
+    readonly gamma = 0.1,
+  ) {
     if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     if (!Number.isFinite(gamma) || gamma <= 0) throw new Error(`StepLR: gamma must be a positive number, got ${gamma}`);
     for (const group of optimizer.paramGroups) group.initialLr ??= group.lr;
@@ -39,7 +43,9 @@ export class StepLR implements LrScheduler {
     const stepSize = savedNumber(state, 'step_size', this.name);
     const gamma = savedNumber(state, 'gamma', this.name);
     if (stepSize !== this.stepSize || gamma !== this.gamma) {
-      throw new Error(`StepLR.loadStateDict: saved schedule (step_size ${stepSize}, gamma ${gamma}) differs from this one (step_size ${this.stepSize}, gamma ${this.gamma})`);
+      throw new Error(
+        `StepLR.loadStateDict: saved schedule (step_size ${stepSize}, gamma ${gamma}) differs from this one (step_size ${this.stepSize}, gamma ${this.gamma})`,
+      );
     }
     const baseLrs = savedNumbers(state, 'base_lrs', this.name, groups);
     const lastEpoch = savedNumber(state, 'last_epoch', this.name);

@@ -31,8 +31,7 @@ export function formatSummary(result: SummaryResult, options: FormatOptions = {}
   if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new Error(`formatSummary: depth must be a non-negative integer, got ${maxDepth}`);
 
   const nameWidth = layerColumnWidth(result.layers);
-  const row = (name: string, cells: readonly string[]): string =>
-    (`${name.padEnd(nameWidth)} ` + cells.map((c) => `${c.padEnd(colWidth)} `).join('')).trimEnd();
+  const row = (name: string, cells: readonly string[]): string => `${name.padEnd(nameWidth)} ${cells.map((c) => `${c.padEnd(colWidth)} `).join('')}`.trimEnd();
   const divider = '='.repeat(nameWidth + 2 * colWidth);
 
   const lines = [divider, row('Layer (type:depth-idx)', ['Output Shape', 'Param #']), divider];
@@ -66,7 +65,7 @@ function layerTitle(layer: LayerSummary): string {
 function treePrefix(depth: number): string {
   if (depth === 0) return '';
   if (depth === 1) return '├─';
-  return '│    '.repeat(depth - 1) + '└─';
+  return `${'│    '.repeat(depth - 1)}└─`;
 }
 
 /** Measured over every layer, shown or not, as torchinfo does. */

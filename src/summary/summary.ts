@@ -65,13 +65,15 @@ function recordForwardPass(model: Module, modules: Array<[string, Module]>, inpu
     // A module registered under two paths (shared weights) is hooked once.
     if (hooked.has(module)) continue;
     hooked.add(module);
-    removers.push(module.registerForwardHook((m, _input, output) => {
-      const record = records.get(m) ?? { outputShape: null, multAdds: 0, outputBytes: 0 };
-      record.outputShape = [...output.shape];
-      if (m.children().length === 0) record.multAdds += layerMultAdds(m.typeName, parameterCounts(m), output.shape);
-      record.outputBytes += output.numel * BYTES_PER_ELEMENT;
-      records.set(m, record);
-    }));
+    removers.push(
+      module.registerForwardHook((m, _input, output) => {
+        const record = records.get(m) ?? { outputShape: null, multAdds: 0, outputBytes: 0 };
+        record.outputShape = [...output.shape];
+        if (m.children().length === 0) record.multAdds += layerMultAdds(m.typeName, parameterCounts(m), output.shape);
+        record.outputBytes += output.numel * BYTES_PER_ELEMENT;
+        records.set(m, record);
+      }),
+    );
   }
   try {
     model.eval();
@@ -80,7 +82,9 @@ function recordForwardPass(model: Module, modules: Array<[string, Module]>, inpu
     withBackend(backend, () => noGrad(() => model.call(input)));
   } finally {
     for (const remove of removers) remove();
-    modules.forEach(([, m], i) => { m.training = savedModes[i]; });
+    modules.forEach(([, m], i) => {
+      m.training = savedModes[i];
+    });
   }
   return records;
 }

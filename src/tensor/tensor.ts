@@ -203,13 +203,15 @@ export class Tensor {
    * element (a loss), whose gradient is 1.
    */
   backward(gradient?: Tensor): void {
-    if (!this.requiresGrad) throw new Error('backward(): tensor does not require grad and has no gradFn (was it computed inside noGrad, or from inputs without requiresGrad?)');
+    if (!this.requiresGrad)
+      throw new Error('backward(): tensor does not require grad and has no gradFn (was it computed inside noGrad, or from inputs without requiresGrad?)');
     let seed: Float32Array;
     if (gradient === undefined) {
       if (this.data.length !== 1) throw new Error(`backward(): gradient can be implicit only for a one-element tensor, got shape ${shapeToString(this.shape)}`);
       seed = Float32Array.of(1);
     } else {
-      if (gradient.data.length !== this.data.length) throw new Error(`backward(): gradient shape ${shapeToString(gradient.shape)} does not match tensor shape ${shapeToString(this.shape)}`);
+      if (gradient.data.length !== this.data.length)
+        throw new Error(`backward(): gradient shape ${shapeToString(gradient.shape)} does not match tensor shape ${shapeToString(this.shape)}`);
       seed = new Float32Array(gradient.data);
     }
     runBackward(this, seed);
@@ -252,13 +254,17 @@ export function assertNoGraphThroughFusedRelu(fuseRelu: boolean, inputs: readonl
 
 /** Whether an op on these inputs records a backward step (grad mode on and some input requires a gradient). */
 export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
-  return isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad);
+  return isGradEnabled() && inputs.some((t) => t?.requiresGrad);
 }
 
-export function attachGrad(out: Tensor, name: string, inputs: readonly (Tensor | null)[],
-  backward: (gradOut: Float32Array, gradOutReusable: boolean) => (Float32Array | null)[]): Tensor {
+export function attachGrad(
+  out: Tensor,
+  name: string,
+  inputs: readonly (Tensor | null)[],
+  backward: (gradOut: Float32Array, gradOutReusable: boolean) => (Float32Array | null)[],
+): Tensor {
   if (!needsGrad(inputs)) return out;
-  const needed = inputs.map((t) => (t !== null && t.requiresGrad ? t : null));
+  const needed = inputs.map((t) => (t?.requiresGrad ? t : null));
   out.requiresGrad = true;
   out.gradFn = { name, inputs: needed, backward };
   return out;

@@ -31,7 +31,8 @@ export function countTopK(logits: Float32Array, rows: number, classes: number, l
   let correct = 0;
   for (let r = 0; r < rows; r++) {
     const label = labels[r];
-    if (!Number.isInteger(label) || label < 0 || label >= classes) throw new Error(`countTopK: label ${label} of row ${r} is not a class index 0..${classes - 1}`);
+    if (!Number.isInteger(label) || label < 0 || label >= classes)
+      throw new Error(`countTopK: label ${label} of row ${r} is not a class index 0..${classes - 1}`);
     if (inTopK(logits, r * classes, classes, label, kk)) correct += 1;
   }
   return correct;

@@ -10,7 +10,10 @@ import type { SGD } from '../optim/sgd.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly loss: number) {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
     super(`the loss is ${loss} at step ${step}; the weights were not updated with it`);
     this.name = 'NonFiniteLossError';
   }

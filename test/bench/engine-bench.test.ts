@@ -34,7 +34,10 @@ test('inference bench: record fields, per-layer times with the ReLU fused, model
   assert.ok(result.peak_rss_mb > 10);
   assert.deepEqual(output?.shape, [2, 10]);
   const layers = result.layers!;
-  assert.deepEqual(layers.map((l) => l.name), ['0', '1', '2', '3', '4']);
+  assert.deepEqual(
+    layers.map((l) => l.name),
+    ['0', '1', '2', '3', '4'],
+  );
   assert.equal(layers[0].type, 'Conv2d');
   assert.equal(layers[0].fusedRelu, true, 'Conv2d+ReLU still ran fused while timed');
   assert.equal(layers[1].ms, 0, 'the fused ReLU never ran on its own');
@@ -56,15 +59,36 @@ test('training bench: one SGD step per run changes the weights', () => {
 
 test('an input of the wrong shape is named in the error', async () => {
   const { Tensor } = await import('../../src/tensor/tensor.js');
-  assert.throws(() => runEngineBench({ ...base, model: tinyNet(), input: Tensor.zeros([1, 3, 8, 8]), warmup: 0, iters: 1, train: false, layers: false }),
-    /the input is \[1, 3, 8, 8\], expected \[2, 3, 8, 8\]/);
+  assert.throws(
+    () => runEngineBench({ ...base, model: tinyNet(), input: Tensor.zeros([1, 3, 8, 8]), warmup: 0, iters: 1, train: false, layers: false }),
+    /the input is \[1, 3, 8, 8\], expected \[2, 3, 8, 8\]/,
+  );
 });
 
 test('`alexnet bench --json` prints one JSON record', async () => {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', 'bench', '--backend', 'js', '--model', 'alexnet',
-      '--input-size', '63', '--iters', '1', '--warmup', '0', '--json'], { cwd: ROOT, encoding: 'utf8' },
-    (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
+    execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/node/cli/main.ts',
+        'bench',
+        '--backend',
+        'js',
+        '--model',
+        'alexnet',
+        '--input-size',
+        '63',
+        '--iters',
+        '1',
+        '--warmup',
+        '0',
+        '--json',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+    );
   });
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, 1);

@@ -8,15 +8,33 @@ import { cpuFromAddonInfo, cpuFromProcCpuinfo, type Environment } from '../../be
 import { recordOutcome } from '../../bench/lib/outcome.js';
 import { CASES } from '../../bench/lib/plan.js';
 import {
-  BF16_NOTE, bf16Note, caseTable, jsVersusTfjsCpu, renderCpuSection, summaryTable, type CaseResult, type FrameworkResult,
+  BF16_NOTE,
+  bf16Note,
+  caseTable,
+  jsVersusTfjsCpu,
+  renderCpuSection,
+  summaryTable,
+  type CaseResult,
+  type FrameworkResult,
 } from '../../bench/lib/report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function measurement(framework: string, times: number[], batch: number, precision: Precision = 'fp32'): Measurement {
   return {
-    framework, model: 'alexnet', mode: 'inference', batch, input_size: 224, backend: 'cpu', precision, images_per_s: 0,
-    ms_per_batch: 0, peak_rss_mb: 100, warmup: 1, iters: times.length, times_ms: times,
+    framework,
+    model: 'alexnet',
+    mode: 'inference',
+    batch,
+    input_size: 224,
+    backend: 'cpu',
+    precision,
+    images_per_s: 0,
+    ms_per_batch: 0,
+    peak_rss_mb: 100,
+    warmup: 1,
+    iters: times.length,
+    times_ms: times,
   };
 }
 
@@ -40,18 +58,23 @@ test('case tables pool the runs of every process and give ratios to onnxruntime 
   assert.match(table, /\| alexnet-ts js \| cpu \| 400\.0 \| 2\.50 \| 0\.10× \| 0\.25× \| 100 \| 2\.0e-7 \| 3 \(300–500\) \|/);
   assert.match(table, /\| PyTorch \| cpu \| 100\.0 \| 10\.00 \| 0\.40× \| 1\.00× \| 100 \| reference \| 1 \(100–100\) \|/);
   assert.match(table, /- alexnet-ts native: the native addon is not available in this build/);
-  assert.equal(jsVersusTfjsCpu([result]), 'Against TensorFlow.js cpu (pure JS, 2000 ms per image; target 3× faster): alexnet-ts js: 400 ms per image, 5.00× faster.');
+  assert.equal(
+    jsVersusTfjsCpu([result]),
+    'Against TensorFlow.js cpu (pure JS, 2000 ms per image; target 3× faster): alexnet-ts js: 400 ms per image, 5.00× faster.',
+  );
 });
 
 test('a bf16 child that finds no AVX512-BF16 gives its reason; other failures do not count as unsupported', () => {
   assert.equal(bf16UnsupportedReason(`alexnet: error: ${NO_BF16}`), NO_BF16);
-  assert.equal(bf16UnsupportedReason('alexnet: error: bf16 precision uses AVX-512 kernels, but the SIMD level is lowered to avx2 (ALEXNET_SIMD)'),
-    'bf16 precision uses AVX-512 kernels, but the SIMD level is lowered to avx2 (ALEXNET_SIMD)');
+  assert.equal(
+    bf16UnsupportedReason('alexnet: error: bf16 precision uses AVX-512 kernels, but the SIMD level is lowered to avx2 (ALEXNET_SIMD)'),
+    'bf16 precision uses AVX-512 kernels, but the SIMD level is lowered to avx2 (ALEXNET_SIMD)',
+  );
   assert.equal(bf16UnsupportedReason('alexnet: error: bench/out/alexnet.pth: no such file'), null);
   assert.equal(bf16UnsupportedReason('timed out after 600 s'), null);
 });
 
-test('bf16 unsupported on this CPU: the row is skipped with the child\'s reason, not failed', () => {
+test("bf16 unsupported on this CPU: the row is skipped with the child's reason, not failed", () => {
   const bf16: FrameworkResult = { id: 'native-bf16', measurements: [], failures: [] };
   const logged = recordOutcome(bf16, { ok: false, reason: `alexnet: error: ${NO_BF16}`, wallMs: 900 });
   assert.equal(bf16.skipped, `skipped on this CPU: ${NO_BF16}`);
@@ -59,8 +82,11 @@ test('bf16 unsupported on this CPU: the row is skipped with the child\'s reason,
   assert.deepEqual(bf16.failures, []);
   const result: CaseResult = {
     benchCase: b1,
-    results: [{ id: 'native', measurements: [measurement('alexnet-ts', [20], 1)], failures: [] }, bf16,
-      { id: 'onnxruntime', measurements: [measurement('ort', [16], 1)], failures: [] }],
+    results: [
+      { id: 'native', measurements: [measurement('alexnet-ts', [20], 1)], failures: [] },
+      bf16,
+      { id: 'onnxruntime', measurements: [measurement('ort', [16], 1)], failures: [] },
+    ],
   };
   const table = caseTable(result);
   assert.ok(table.includes(`- alexnet-ts native, bf16: skipped on this CPU: ${NO_BF16}`), table);
@@ -82,13 +108,37 @@ test('other outcomes of a bf16 child: a real failure stays a failure; an fp32 re
   assert.equal(ok.measurements.length, 1);
 });
 
-test('`alexnet bench --precision bf16` refused by the CPU ends up as a skip with its reason', { skip: nativeBackend({ warn: false }) === null && 'no native addon' }, async () => {
+test('`alexnet bench --precision bf16` refused by the CPU ends up as a skip with its reason', {
+  skip: nativeBackend({ warn: false }) === null && 'no native addon',
+}, async () => {
   // ALEXNET_SIMD=avx2 turns the bf16 kernels off on any CPU: the same path as a CPU without AVX512-BF16.
-  const outcome = await runChild({
-    program: 'env',
-    args: ['ALEXNET_SIMD=avx2', process.execPath, '--import', 'tsx', `${ROOT}src/node/cli/main.ts`, 'bench', '--backend', 'native',
-      '--precision', 'bf16', '--model', 'alexnet', '--input-size', '63', '--iters', '1', '--warmup', '0', '--json'],
-  }, 120_000);
+  const outcome = await runChild(
+    {
+      program: 'env',
+      args: [
+        'ALEXNET_SIMD=avx2',
+        process.execPath,
+        '--import',
+        'tsx',
+        `${ROOT}src/node/cli/main.ts`,
+        'bench',
+        '--backend',
+        'native',
+        '--precision',
+        'bf16',
+        '--model',
+        'alexnet',
+        '--input-size',
+        '63',
+        '--iters',
+        '1',
+        '--warmup',
+        '0',
+        '--json',
+      ],
+    },
+    120_000,
+  );
   const r: FrameworkResult = { id: 'native-bf16', measurements: [], failures: [] };
   recordOutcome(r, outcome);
   assert.match(r.skipped ?? `not skipped: ${JSON.stringify(outcome)}`, /^skipped on this CPU: bf16 precision (needs|uses) /);
@@ -115,9 +165,15 @@ test('bf16 rows: ratios as for the others, the precision in the backend cell, a 
 });
 
 const AMD_INFO = {
-  simd: 'avx512', bestSimd: 'avx512', threads: 2, tileRows: 8, tileColumns: 48,
+  simd: 'avx512',
+  bestSimd: 'avx512',
+  threads: 2,
+  tileRows: 8,
+  tileColumns: 48,
   cpu: { vendor: 'AuthenticAMD', brand: 'AMD EPYC', family: 25, model: 17, l1d: 32768, l2: 1 << 20, l3: 32 << 20, description: 'AMD family 25 model 17' },
-  tuning: 'zen4', bf16: 'avx512_bf16', bf16Unsupported: '',
+  tuning: 'zen4',
+  bf16: 'avx512_bf16',
+  bf16Unsupported: '',
   cpuFeatures: ['avx2', 'fma', 'avx512f', 'avx512_bf16'],
 } as const;
 
@@ -132,9 +188,10 @@ test('the CPU from the addon: heading, identity, caches and kernels', () => {
 });
 
 test('the CPU from /proc/cpuinfo when the addon does not load: the same heading less the tuning, bf16 and AMX flags', () => {
-  const cpuinfo = 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n'
-    + 'model name\t: Intel(R) Xeon(R) Platinum 8480+\ncache size\t: 107520 KB\n'
-    + 'flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n\nprocessor\t: 1\n';
+  const cpuinfo =
+    'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n' +
+    'model name\t: Intel(R) Xeon(R) Platinum 8480+\ncache size\t: 107520 KB\n' +
+    'flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n\nprocessor\t: 1\n';
   const cpu = cpuFromProcCpuinfo(cpuinfo)!;
   assert.equal(cpu.description, 'Intel(R) Xeon(R) Platinum 8480+ (Intel family 6 model 143)');
   assert.deepEqual(cpu.features, ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'amx_tile', 'amx_bf16', 'amx_int8']);
@@ -144,12 +201,22 @@ test('the CPU from /proc/cpuinfo when the addon does not load: the same heading 
 
 test('a CPU section: heading, environment with the CPU features, the summary above the case tables', () => {
   const env: Environment = {
-    date: '2026-12-01T12:00:00Z', cpu: cpuFromAddonInfo({ ...AMD_INFO, cpuFeatures: [...AMD_INFO.cpuFeatures] }), cores: 2,
-    node: 'v20.20.2', torch: null, onnxruntime: '1.30.0', tfjs: '4.22.0', commit: 'abc1234',
+    date: '2026-12-01T12:00:00Z',
+    cpu: cpuFromAddonInfo({ ...AMD_INFO, cpuFeatures: [...AMD_INFO.cpuFeatures] }),
+    cores: 2,
+    node: 'v20.20.2',
+    torch: null,
+    onnxruntime: '1.30.0',
+    tfjs: '4.22.0',
+    commit: 'abc1234',
   };
   const bf16: FrameworkResult = { id: 'native-bf16', measurements: [], failures: [], skipped: `skipped on this CPU: ${NO_BF16}` };
   const section = renderCpuSection({
-    env, command: 'npm run bench', layers: [], notes: ['a note'], load: 'load average 1.00',
+    env,
+    command: 'npm run bench',
+    layers: [],
+    notes: ['a note'],
+    load: 'load average 1.00',
     cases: [{ benchCase: b1, results: [{ id: 'native', measurements: [measurement('alexnet-ts', [20], 1)], failures: [] }, bf16] }],
   });
   assert.equal(section.heading, 'AMD EPYC (AMD family 25 model 17, tuning zen4)');
@@ -161,6 +228,6 @@ test('a CPU section: heading, environment with the CPU features, the summary abo
   assert.match(text, /^\| machine load \| load average 1\.00 \|$/m);
   assert.ok(text.indexOf('### Summary') < text.indexOf('#### torchvision AlexNet'));
   assert.ok(text.includes(`- alexnet-ts native, bf16: skipped on this CPU: ${NO_BF16}`));
-  assert.doesNotMatch(text, /^## (?!AMD EPYC)/m, 'one `## ` heading: the CPU\'s');
+  assert.doesNotMatch(text, /^## (?!AMD EPYC)/m, "one `## ` heading: the CPU's");
   assert.match(text, /### Notes\n\n- a note$/);
 });

@@ -5,30 +5,79 @@ import { cpuKey, isCpuSection, legacyCpuHeading, mergeResults, readSections, spl
 
 /** A CPU section as bench/run.ts writes one: heading, environment table with a CPU row, a table. */
 function cpuSection(heading: string, cpuRow: string, marker: string): Section {
-  const text = [`## ${heading}`, '', `Measured on 2026-12-01T00:00:00Z by \`npm run bench\`.`, '', '| | |', '| --- | --- |',
-    `| CPU | ${cpuRow}, 2 cores visible |`, '', '### Summary', '', `| case | x |`, '| --- | ---: |', `| alexnet-b1 | ${marker} |`].join('\n');
+  const text = [
+    `## ${heading}`,
+    '',
+    `Measured on 2026-12-01T00:00:00Z by \`npm run bench\`.`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| CPU | ${cpuRow}, 2 cores visible |`,
+    '',
+    '### Summary',
+    '',
+    `| case | x |`,
+    '| --- | ---: |',
+    `| alexnet-b1 | ${marker} |`,
+  ].join('\n');
   return { heading, text };
 }
 
 const AMD = cpuSection('AMD EPYC (AMD family 25 model 17, tuning zen4)', 'AMD EPYC, AuthenticAMD family 25 model 17', 'new AMD run');
 const AMD_OLD = cpuSection('AMD EPYC (AMD family 25 model 17, tuning zen4)', 'AMD EPYC, AuthenticAMD family 25 model 17', 'old AMD run');
-const INTEL = cpuSection('Intel(R) Xeon(R) Platinum 8480+ (Intel family 6 model 143, tuning sapphirerapids)',
-  'Intel(R) Xeon(R) Platinum 8480+, GenuineIntel family 6 model 143', 'Intel run');
+const INTEL = cpuSection(
+  'Intel(R) Xeon(R) Platinum 8480+ (Intel family 6 model 143, tuning sapphirerapids)',
+  'Intel(R) Xeon(R) Platinum 8480+, GenuineIntel family 6 model 143',
+  'Intel run',
+);
 
 const TRAINING = [
-  '## Training: Fashion-MNIST', '', 'Not produced by `npm run bench`.', '', '```sh', '# PyTorch', '## not a heading inside a code block',
-  '/usr/bin/python3 tools/train_fashion_mnist_torch.py', '```', '', '| framework | seed |', '| PyTorch | 0 |',
+  '## Training: Fashion-MNIST',
+  '',
+  'Not produced by `npm run bench`.',
+  '',
+  '```sh',
+  '# PyTorch',
+  '## not a heading inside a code block',
+  '/usr/bin/python3 tools/train_fashion_mnist_torch.py',
+  '```',
+  '',
+  '| framework | seed |',
+  '| PyTorch | 0 |',
 ].join('\n');
 
 /** The layout of bench/RESULTS.md up to 2026-11 (trimmed): one run, its environment above the first `## `. */
 const LEGACY = [
-  '# Benchmarks', '', 'Produced by `npm run bench` (bench/run.ts) on 2026-11-29T23:30:24Z. Do not edit by hand: rerun it.', '',
-  '| | |', '| --- | --- |', '| CPU | AMD EPYC (family 25 model 17, avx512f avx2 fma), 2 cores visible |', '| Node.js | v20.20.2 |', '',
-  'Every framework runs the same network with the same weights on the same input batch.', '',
-  '## Inference and training', '', '### torchvision AlexNet, 224×224, inference, batch 1', '',
-  '| framework | ms / batch |', '| --- | ---: |', '| alexnet-ts native | 18.3 |', '',
-  '## Per-layer forward times (torchvision AlexNet, 224×224, batch 1)', '', '| layer | native ms |', '| features.0 | 2.22 |', '',
-  '## Notes', '', '- Threads: 2.', '', TRAINING, '',
+  '# Benchmarks',
+  '',
+  'Produced by `npm run bench` (bench/run.ts) on 2026-11-29T23:30:24Z. Do not edit by hand: rerun it.',
+  '',
+  '| | |',
+  '| --- | --- |',
+  '| CPU | AMD EPYC (family 25 model 17, avx512f avx2 fma), 2 cores visible |',
+  '| Node.js | v20.20.2 |',
+  '',
+  'Every framework runs the same network with the same weights on the same input batch.',
+  '',
+  '## Inference and training',
+  '',
+  '### torchvision AlexNet, 224×224, inference, batch 1',
+  '',
+  '| framework | ms / batch |',
+  '| --- | ---: |',
+  '| alexnet-ts native | 18.3 |',
+  '',
+  '## Per-layer forward times (torchvision AlexNet, 224×224, batch 1)',
+  '',
+  '| layer | native ms |',
+  '| features.0 | 2.22 |',
+  '',
+  '## Notes',
+  '',
+  '- Threads: 2.',
+  '',
+  TRAINING,
+  '',
 ].join('\n');
 
 const file = (...sections: Section[]): string => `${[renderHeader(), ...sections.map((s) => s.text)].join('\n\n')}\n`;
@@ -37,7 +86,10 @@ const headings = (markdown: string): string[] => splitSections(markdown).section
 test('sections split at `## ` headings, not at those inside code blocks', () => {
   const { preamble, sections } = splitSections(file(AMD, { heading: 'Training: Fashion-MNIST', text: TRAINING }));
   assert.equal(preamble.trimEnd(), renderHeader());
-  assert.deepEqual(sections.map((s) => s.heading), [AMD.heading, 'Training: Fashion-MNIST']);
+  assert.deepEqual(
+    sections.map((s) => s.heading),
+    [AMD.heading, 'Training: Fashion-MNIST'],
+  );
   assert.equal(sections[1].text.trimEnd(), TRAINING);
   assert.deepEqual(sections.map(isCpuSection), [true, false]);
 });

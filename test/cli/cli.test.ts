@@ -18,12 +18,20 @@ const work = mkdtempSync(join(tmpdir(), 'alexnet-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs the CLI from source, as `alexnet ...` would run (always on the js backend: the tests must not depend on the addon). */
-interface CliResult { code: number; stdout: string; stderr: string }
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'js', ...args], { cwd: ROOT, encoding: 'utf8' },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'js', ...args],
+      { cwd: ROOT, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }),
+    );
   });
 }
 
@@ -42,7 +50,13 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
     const r = await cli('summary', '--model', 'alexnet', '--input', '1,3,416,416');
     assert.equal(r.code, 0, r.stderr);
     const article = readFileSync(join(ROOT, 'test/fixtures/summary/article-table.txt'), 'utf8').trimEnd().split('\n');
-    assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.replace(/\s+/g, ' ').trim()), article);
+    assert.deepEqual(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/\s+/g, ' ').trim()),
+      article,
+    );
     assert.equal(r.stdout, `${formatSummary(summary(createModel('alexnet'), [1, 3, 416, 416]), { colWidth: 17 })}\n`);
   });
 

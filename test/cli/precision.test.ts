@@ -23,15 +23,22 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'alexnet-cli-precision-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-interface CliResult { code: number; stdout: string; stderr: string }
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the CLI from source; `backend` undefined means the default (native when the addon loads). */
 function cli(args: string[], options: { backend?: 'js' | 'native'; env?: Record<string, string> } = {}): Promise<CliResult> {
   const backend = options.backend === undefined ? [] : ['--backend', options.backend];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', ...backend, ...args],
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/node/cli/main.ts', ...backend, ...args],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }));
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }),
+    );
   });
 }
 
@@ -59,36 +66,39 @@ function argmax(row: ArrayLike<number>): number {
 }
 
 describe('alexnet --precision', { concurrency: 2 }, () => {
-  test('run --precision bf16 on the native backend: the fp32 argmax, logits within 5e-2 of max |logit|',
-    { skip: skipWithoutBf16 }, async (t) => {
-      const input = join(work, 'x224.npy');
-      writeFileSync(input, saveNpy(Tensor.rand([2, 3, 224, 224], 0, 1, new Generator(7))));
-      const out32 = join(work, 'y-fp32.npy'), out16 = join(work, 'y-bf16.npy');
-      const [r32, r16] = await Promise.all([
-        cli(['run', '--input', input, '--output', out32, '--precision', 'fp32'], { backend: 'native' }),
-        cli(['run', '--input', input, '--output', out16, '--precision', 'bf16'], { backend: 'native' }),
-      ]);
-      assert.equal(r32.code, 0, r32.stderr);
-      assert.equal(r16.code, 0, r16.stderr);
-      const y32 = loadNpy(readFileSync(out32)), y16 = loadNpy(readFileSync(out16));
-      assert.deepEqual(y16.shape, [2, 1000]);
-      assert.deepEqual(y16.shape, y32.shape);
-      const classes = y32.shape[1];
-      for (let n = 0; n < y32.shape[0]; n++) {
-        const a = y32.data.subarray(n * classes, (n + 1) * classes), b = y16.data.subarray(n * classes, (n + 1) * classes);
-        let scale = 0, diff = 0;
-        for (let i = 0; i < classes; i++) {
-          scale = Math.max(scale, Math.abs(a[i]));
-          diff = Math.max(diff, Math.abs(a[i] - b[i]));
-        }
-        assert.ok(b.every(Number.isFinite), `image ${n}: finite logits`);
-        assert.equal(argmax(b), argmax(a), `image ${n}: bf16 top class`);
-        assert.ok(diff <= 5e-2 * scale, `image ${n}: bf16 logits off by ${diff}, max |logit| ${scale}`);
-        // bf16 really ran (an fp32 run would be identical).
-        assert.ok(diff > 0, `image ${n}: bf16 logits identical to fp32`);
-        t.diagnostic(`image ${n}: max |bf16 − fp32| = ${(diff / scale).toExponential(2)} of max |logit|`);
+  test('run --precision bf16 on the native backend: the fp32 argmax, logits within 5e-2 of max |logit|', { skip: skipWithoutBf16 }, async (t) => {
+    const input = join(work, 'x224.npy');
+    writeFileSync(input, saveNpy(Tensor.rand([2, 3, 224, 224], 0, 1, new Generator(7))));
+    const out32 = join(work, 'y-fp32.npy'),
+      out16 = join(work, 'y-bf16.npy');
+    const [r32, r16] = await Promise.all([
+      cli(['run', '--input', input, '--output', out32, '--precision', 'fp32'], { backend: 'native' }),
+      cli(['run', '--input', input, '--output', out16, '--precision', 'bf16'], { backend: 'native' }),
+    ]);
+    assert.equal(r32.code, 0, r32.stderr);
+    assert.equal(r16.code, 0, r16.stderr);
+    const y32 = loadNpy(readFileSync(out32)),
+      y16 = loadNpy(readFileSync(out16));
+    assert.deepEqual(y16.shape, [2, 1000]);
+    assert.deepEqual(y16.shape, y32.shape);
+    const classes = y32.shape[1];
+    for (let n = 0; n < y32.shape[0]; n++) {
+      const a = y32.data.subarray(n * classes, (n + 1) * classes),
+        b = y16.data.subarray(n * classes, (n + 1) * classes);
+      let scale = 0,
+        diff = 0;
+      for (let i = 0; i < classes; i++) {
+        scale = Math.max(scale, Math.abs(a[i]));
+        diff = Math.max(diff, Math.abs(a[i] - b[i]));
       }
-    });
+      assert.ok(b.every(Number.isFinite), `image ${n}: finite logits`);
+      assert.equal(argmax(b), argmax(a), `image ${n}: bf16 top class`);
+      assert.ok(diff <= 5e-2 * scale, `image ${n}: bf16 logits off by ${diff}, max |logit| ${scale}`);
+      // bf16 really ran (an fp32 run would be identical).
+      assert.ok(diff > 0, `image ${n}: bf16 logits identical to fp32`);
+      t.diagnostic(`image ${n}: max |bf16 − fp32| = ${(diff / scale).toExponential(2)} of max |logit|`);
+    }
+  });
 
   test('run --backend js --precision bf16 writes the in-process bf16 emulation', async () => {
     const input = join(work, 'x64.npy');
@@ -129,19 +139,20 @@ describe('alexnet --precision', { concurrency: 2 }, () => {
     const r = await cli(['bench', '--train', '--precision', 'bf16', '--iters', '1'], { backend: 'js' });
     assertOneLineError(r, /--precision bf16 is for inference.*--train/);
     // fp32 is the default and stays accepted with --train (the refusal is about bf16 only).
-    const ok = await cli(['bench', '--train', '--precision', 'fp32', '--iters', '1', '--warmup', '0', '--batch', '1',
-      '--input-size', '63', '--num-classes', '2', '--json'], { backend: 'js' });
+    const ok = await cli(
+      ['bench', '--train', '--precision', 'fp32', '--iters', '1', '--warmup', '0', '--batch', '1', '--input-size', '63', '--num-classes', '2', '--json'],
+      { backend: 'js' },
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal((JSON.parse(ok.stdout) as { precision: string }).precision, 'fp32');
   });
 
-  test('run --precision bf16 with the SIMD level lowered (ALEXNET_SIMD=avx2) fails with the reason, writing nothing',
-    { skip: skipWithoutBf16 }, async () => {
-      const input = join(work, 'x-simd.npy');
-      writeFileSync(input, saveNpy(Tensor.zeros([1, 3, 64, 64])));
-      const output = join(work, 'never-simd.npy');
-      const r = await cli(['run', '--input', input, '--output', output, '--precision', 'bf16'], { env: { ALEXNET_SIMD: 'avx2' } });
-      assertOneLineError(r, /bf16 precision uses AVX-512 kernels.*avx2.*ALEXNET_SIMD/);
-      assert.ok(!existsSync(output));
-    });
+  test('run --precision bf16 with the SIMD level lowered (ALEXNET_SIMD=avx2) fails with the reason, writing nothing', { skip: skipWithoutBf16 }, async () => {
+    const input = join(work, 'x-simd.npy');
+    writeFileSync(input, saveNpy(Tensor.zeros([1, 3, 64, 64])));
+    const output = join(work, 'never-simd.npy');
+    const r = await cli(['run', '--input', input, '--output', output, '--precision', 'bf16'], { env: { ALEXNET_SIMD: 'avx2' } });
+    assertOneLineError(r, /bf16 precision uses AVX-512 kernels.*avx2.*ALEXNET_SIMD/);
+    assert.ok(!existsSync(output));
+  });
 });

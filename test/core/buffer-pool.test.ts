@@ -111,7 +111,7 @@ test('an activation a hook saw stays intact when a pass-through layer hands it o
   clearBufferPool();
 });
 
-test('training recycles the chain\'s intermediate activations after backward, never the returned output', () => {
+test("training recycles the chain's intermediate activations after backward, never the returned output", () => {
   clearBufferPool();
   const model = net().train();
   const y = model.call(Tensor.randn([2, 3, 64, 64]));

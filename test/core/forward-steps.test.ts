@@ -44,8 +44,16 @@ test('forwardSteps serves call() and callAsync() with the same outputs', async (
 test('gradients flow through a forwardSteps model', () => {
   const model = new TwoBranch();
   const x = Tensor.randn([2, 2, 5, 5], 0, 1, new Generator(4));
-  model.call(x).flatten().reshape([6]).backward(Tensor.full([6], 1));
-  for (const [name, p] of model.namedParameters()) assert.ok(p.grad !== null && p.grad.data.some((v) => v !== 0), `${name} has a gradient`);
+  model
+    .call(x)
+    .flatten()
+    .reshape([6])
+    .backward(Tensor.full([6], 1));
+  for (const [name, p] of model.namedParameters())
+    assert.ok(
+      p.grad?.data.some((v) => v !== 0),
+      `${name} has a gradient`,
+    );
 });
 
 test('callAsync reaches the backend async kernels; hooks see every submodule in both modes', async () => {
@@ -53,8 +61,14 @@ test('callAsync reaches the backend async kernels; hooks see every submodule in 
   assert.equal(getBackend(), reference, 'the tests run on the js backend');
   let asyncCalls = 0;
   const asyncKernels: AsyncKernels = {
-    conv2dForward: async (...args) => { asyncCalls++; reference.conv2dForward(...args); },
-    linearForward: async (...args) => { asyncCalls++; reference.linearForward(...args); },
+    conv2dForward: async (...args) => {
+      asyncCalls++;
+      reference.conv2dForward(...args);
+    },
+    linearForward: async (...args) => {
+      asyncCalls++;
+      reference.linearForward(...args);
+    },
   };
   const counting: Backend = Object.assign(Object.create(reference) as Backend, { async: asyncKernels });
   const model = new TwoBranch().eval();

@@ -46,9 +46,12 @@ function emulateAlexNet(model: AlexNet, x: Tensor): Tensor {
 /** Every element equal (0 and -0 alike); else the largest difference relative to max |expected|. */
 function assertSameValues(actual: Tensor, expected: Tensor, what: string): void {
   assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
-  let worst = 0, scale = 0, differing = 0;
+  let worst = 0,
+    scale = 0,
+    differing = 0;
   for (let i = 0; i < expected.data.length; i++) {
-    const a = actual.data[i], e = expected.data[i];
+    const a = actual.data[i],
+      e = expected.data[i];
     scale = Math.max(scale, Math.abs(e));
     if (a !== e) {
       differing++;
@@ -67,7 +70,11 @@ test('parsePrecision accepts fp32 and bf16 and names anything else', () => {
   assert.equal(parsePrecision('fp32'), 'fp32');
   assert.equal(parsePrecision('bf16'), 'bf16');
   for (const bad of ['fp16', 'BF16', 'bfloat16', '', 'float32', ' bf16']) {
-    assert.throws(() => parsePrecision(bad), (e: Error) => e.message.includes(`'${bad}'`) && /fp32, bf16/.test(e.message), bad);
+    assert.throws(
+      () => parsePrecision(bad),
+      (e: Error) => e.message.includes(`'${bad}'`) && /fp32, bf16/.test(e.message),
+      bad,
+    );
   }
   assert.throws(() => parsePrecision('fp16', '--precision'), /^Error: --precision must be one of fp32, bf16, got 'fp16'$/);
   // setPrecision checks its argument too (for callers without types).
@@ -91,7 +98,8 @@ test('AlexNet in bf16 on the js backend equals fp32 on bf16-rounded inputs and w
     assertSameValues(bf16, expected, 'bf16 logits vs the rounded fp32 emulation');
 
     // It really is another computation than fp32, by bf16 noise only.
-    let diff = 0, scale = 0;
+    let diff = 0,
+      scale = 0;
     for (let i = 0; i < fp32.data.length; i++) {
       diff = Math.max(diff, Math.abs(bf16.data[i] - fp32.data[i]));
       scale = Math.max(scale, Math.abs(fp32.data[i]));
@@ -127,8 +135,10 @@ test('a small Sequential in bf16 (odd sizes, groups, fused and unfused ReLU) mat
     return new Sequential(new Linear(5 * 4 * 4, 17), new ReLU(), new Linear(17, 3)).eval();
   };
   await withBackend(js, async () => {
-    const body = build(), top = head();
-    const refBody = build(), refTop = head();
+    const body = build(),
+      top = head();
+    const refBody = build(),
+      refTop = head();
     refBody.loadStateDict(roundWeights(body));
     refTop.loadStateDict(roundWeights(top));
     const x = Tensor.randn([2, 3, 17, 9], 0, 1, new Generator(8));
@@ -166,7 +176,11 @@ test('bf16 follows weights loaded after setPrecision (no stale rounded copy)', (
     const reference = new Linear(9, 4).eval();
     reference.loadStateDict(roundWeights(other));
     assert.notDeepEqual(bytesOf(after), bytesOf(before));
-    assertSameValues(after, noGrad(() => reference.call(rounded(x))), 'after loadStateDict');
+    assertSameValues(
+      after,
+      noGrad(() => reference.call(rounded(x))),
+      'after loadStateDict',
+    );
   });
 });
 

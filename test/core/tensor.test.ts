@@ -4,9 +4,15 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
 
 test('from() infers shape from nested arrays and toArray() restores them', () => {
-  const t = Tensor.from([[1, 2, 3], [4, 5, 6]]);
+  const t = Tensor.from([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.deepEqual(t.shape, [2, 3]);
-  assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(t.toArray(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(Tensor.scalar(7).item(), 7);
 });
 
@@ -58,6 +64,12 @@ test('generator state round-trips, including a cached normal', () => {
 
 test('permutation is a permutation', () => {
   const p = new Generator(3).permutation(1000);
-  assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
-  assert.notDeepEqual([...p], Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    [...p],
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });

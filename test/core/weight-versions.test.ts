@@ -12,7 +12,7 @@ import { noGrad } from '../../src/autograd/grad-mode.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { referenceBackend, withBackend } from '../../src/backend/registry.js';
 import type { Precision } from '../../src/backend/precision.js';
-import { Conv2d, Flatten, init, Linear, Module, ReLU, Sequential } from '../../src/nn/index.js';
+import { Conv2d, Flatten, init, Linear, type Module, ReLU, Sequential } from '../../src/nn/index.js';
 import { hasPreparedWeight } from '../../src/ops/prepared-weight.js';
 import { SGD } from '../../src/optim/index.js';
 import { Generator } from '../../src/tensor/random.js';
@@ -34,18 +34,24 @@ function fresh(net: Module, precision: Precision): Sequential {
 }
 
 const changes: [string, (net: Sequential) => void][] = [
-  ['an optimizer step', (net) => {
-    const sgd = new SGD(net.parameters(), { lr: 0.5 });
-    for (const p of net.parameters()) p.grad = Tensor.full(p.shape, 0.1);
-    sgd.step();
-  }],
+  [
+    'an optimizer step',
+    (net) => {
+      const sgd = new SGD(net.parameters(), { lr: 0.5 });
+      for (const p of net.parameters()) p.grad = Tensor.full(p.shape, 0.1);
+      sgd.step();
+    },
+  ],
   ['loadStateDict', (net) => net.loadStateDict(smallNet(7).stateDict())],
   ['an init function', (net) => init.normal_(net.at<Conv2d>(0).weight, 0, 0.3, new Generator(3))],
-  ['a raw write and markChanged()', (net) => {
-    const w = net.at<Conv2d>(0).weight;
-    for (let i = 0; i < w.data.length; i += 3) w.data[i] = -w.data[i];
-    w.markChanged();
-  }],
+  [
+    'a raw write and markChanged()',
+    (net) => {
+      const w = net.at<Conv2d>(0).weight;
+      for (let i = 0; i < w.data.length; i += 3) w.data[i] = -w.data[i];
+      w.markChanged();
+    },
+  ],
 ];
 
 const backends: [string, Backend | null, Precision][] = [

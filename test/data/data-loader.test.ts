@@ -9,9 +9,9 @@ import { DataLoader } from '../../src/node/data/data-loader.js';
 import type { Generator } from '../../src/tensor/random.js';
 
 /** 1,000 real test images with a random augmentation, so the per-sample randomness shows in the batches. */
-const augmented = (await loadFashionMnist('test', { dataset: 'fashion-mnist-subset' })).withTransform(new Compose([
-  new Resize(32), new RandomCrop(28), new RandomHorizontalFlip(), new Normalize([0.286], [0.353]), new GrayscaleToChannels(2),
-]));
+const augmented = (await loadFashionMnist('test', { dataset: 'fashion-mnist-subset' })).withTransform(
+  new Compose([new Resize(32), new RandomCrop(28), new RandomHorizontalFlip(), new Normalize([0.286], [0.353]), new GrayscaleToChannels(2)]),
+);
 
 async function collect(loader: AsyncIterable<Batch>, limit = Infinity): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -28,7 +28,10 @@ function assertSameBatches(a: Batch[], b: Batch[]): void {
     assert.deepEqual(x.images.shape, b[i].images.shape);
     assert.deepEqual(x.indices, b[i].indices, `batch ${i} indices`);
     assert.deepEqual(x.labels, b[i].labels, `batch ${i} labels`);
-    assert.ok(x.images.data.every((v, k) => v === b[i].images.data[k]), `batch ${i} images`);
+    assert.ok(
+      x.images.data.every((v, k) => v === b[i].images.data[k]),
+      `batch ${i} images`,
+    );
   });
 }
 
@@ -40,8 +43,11 @@ test('batches are [B, C, H, W] tensors with labels; every sample appears once pe
   assert.deepEqual(batches[0].images.shape, [96, 2, 28, 28]);
   assert.equal(batches[10].labels.length, 1000 - 960);
   const seen = batches.flatMap((b) => [...b.indices]).sort((x, y) => x - y);
-  assert.deepEqual(seen, Array.from({ length: 1000 }, (_, i) => i));
-  for (const b of batches) b.indices.forEach((index, k) => assert.equal(b.labels[k], augmented.label(index)));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  for (const b of batches) for (const [k, index] of b.indices.entries()) assert.equal(b.labels[k], augmented.label(index));
   const dropped = new DataLoader(augmented, { batchSize: 96, dropLast: true });
   assert.equal(dropped.length, 10);
   assert.equal((await collect(dropped)).length, 10);
@@ -74,7 +80,10 @@ test('epochs differ in order and augmentation; resuming at an epoch reproduces i
   // Resuming in the middle of an epoch gives the remaining batches.
   const tail = await collect(resumed.epochBatches(1, { startBatch: 2 }));
   assertSameBatches(tail, epoch1.slice(2));
-  assert.deepEqual(tail.map((b) => b.batchIndex), [2, 3]);
+  assert.deepEqual(
+    tail.map((b) => b.batchIndex),
+    [2, 3],
+  );
 });
 
 test('a sample is augmented differently in different epochs', async () => {
@@ -101,7 +110,10 @@ test('worker threads give exactly the batches of the main thread', async () => {
 
 /** A tiny data set whose samples 3 and 7 are "corrupt" and sample 9 is broken for real. */
 class Flaky implements Dataset {
-  constructor(readonly length: number, private readonly brokenAt = -1) {}
+  constructor(
+    readonly length: number,
+    private readonly brokenAt = -1,
+  ) {}
   get(index: number, rng: Generator): Sample {
     if (index === 3 || index === 7) throw new SkippableSampleError(`sample ${index} is corrupt`);
     if (index === this.brokenAt) throw new Error(`disk on fire at ${index}`);
@@ -113,7 +125,14 @@ test('skippable samples are left out, reported once and counted', async () => {
   const reports: number[] = [];
   const loader = new CoreDataLoader(new Flaky(10), { batchSize: 4, onSkip: (s) => reports.push(s.index) });
   const batches = await collect(loader);
-  assert.deepEqual(batches.map((b) => [...b.indices]), [[0, 1, 2], [4, 5, 6], [8, 9]]);
+  assert.deepEqual(
+    batches.map((b) => [...b.indices]),
+    [
+      [0, 1, 2],
+      [4, 5, 6],
+      [8, 9],
+    ],
+  );
   await collect(loader);
   assert.deepEqual(reports, [3, 7]);
   assert.deepEqual([...loader.skipped.keys()], [3, 7]);

@@ -7,7 +7,11 @@ import { after, test } from 'node:test';
 import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist.js';
 import { alexnetCacheDir } from '../../src/node/fs/cache-dir.js';
 import {
-  DEBIAN_FASHION_MNIST_DIR, embeddedSubsetDir, FASHION_MNIST_URL, loadFashionMnist, locateFashionMnist,
+  DEBIAN_FASHION_MNIST_DIR,
+  embeddedSubsetDir,
+  FASHION_MNIST_URL,
+  loadFashionMnist,
+  locateFashionMnist,
 } from '../../src/node/data/fashion-mnist-files.js';
 
 const subset = embeddedSubsetDir();
@@ -60,8 +64,10 @@ test('--data must hold the files; it is used first', async () => {
   const found = await locateFashionMnist('test', { ...isolated('data'), dataDir: subset });
   assert.equal(found.source, 'data option');
   assert.equal(found.images, join(subset, 't10k-images-idx3-ubyte.gz'));
-  await assert.rejects(locateFashionMnist('test', { ...isolated('data'), dataDir: scratch }),
-    new RegExp(`${scratch} \\(given as the data directory\\) does not contain t10k-images-idx3-ubyte\\(\\.gz\\)`));
+  await assert.rejects(
+    locateFashionMnist('test', { ...isolated('data'), dataDir: scratch }),
+    new RegExp(`${scratch} \\(given as the data directory\\) does not contain t10k-images-idx3-ubyte\\(\\.gz\\)`),
+  );
 });
 
 test('ALEXNET_DATA comes before the system directory', async () => {
@@ -71,7 +77,7 @@ test('ALEXNET_DATA comes before the system directory', async () => {
   assert.equal(system.source, 'system');
 });
 
-test('Debian\'s dataset-fashion-mnist is found where it is installed', { skip: !existsSync(DEBIAN_FASHION_MNIST_DIR) }, async () => {
+test("Debian's dataset-fashion-mnist is found where it is installed", { skip: !existsSync(DEBIAN_FASHION_MNIST_DIR) }, async () => {
   const found = await locateFashionMnist('test', { env: {}, cacheDir: join(scratch, 'debian'), download: false });
   assert.equal(found.source, 'system');
   assert.equal(found.images, join(DEBIAN_FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
@@ -112,8 +118,16 @@ test('when nothing is found and the download fails, one error names every place 
   const { url, server } = await serveSubset(404);
   try {
     const cacheDir = join(scratch, 'fail');
-    const error = await locateFashionMnist('train', { env: { ALEXNET_DATA: join(scratch, 'nowhere') }, systemDirs: ['/no/system'], cacheDir, baseUrl: url, progress: false })
-      .then(() => null, (e: Error) => e);
+    const error = await locateFashionMnist('train', {
+      env: { ALEXNET_DATA: join(scratch, 'nowhere') },
+      systemDirs: ['/no/system'],
+      cacheDir,
+      baseUrl: url,
+      progress: false,
+    }).then(
+      () => null,
+      (e: Error) => e,
+    );
     assert.ok(error instanceof Error);
     for (const place of [join(scratch, 'nowhere'), '/no/system', join(cacheDir, 'datasets', 'fashion-mnist'), `${url}train-images-idx3-ubyte.gz`, 'HTTP 404']) {
       assert.ok(error.message.includes(place), `error should mention ${place}: ${error.message}`);
@@ -129,7 +143,10 @@ test('an unreachable server is reported with the reason', async () => {
   const { url, server } = await serveSubset();
   server.close();
   await new Promise((r) => server.once('close', r));
-  await assert.rejects(locateFashionMnist('test', { ...isolated('closed'), baseUrl: url }), /cannot download http:\/\/127\.0\.0\.1:\d+\/t10k-images-idx3-ubyte\.gz: .*ECONNREFUSED/);
+  await assert.rejects(
+    locateFashionMnist('test', { ...isolated('closed'), baseUrl: url }),
+    /cannot download http:\/\/127\.0\.0\.1:\d+\/t10k-images-idx3-ubyte\.gz: .*ECONNREFUSED/,
+  );
   assert.equal(FASHION_MNIST_URL, 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/');
 });
 
@@ -138,7 +155,10 @@ test('a download whose MD5 does not match is discarded', async () => {
   const { url, server } = await serveSubset();
   try {
     const dest = join(scratch, 'md5', 'labels.gz');
-    await assert.rejects(downloadFile(`${url}t10k-labels-idx1-ubyte.gz`, dest, { checksum: { algorithm: 'md5', expected: '0'.repeat(32) }, progress: false }), /MD5 should be 0{32} but is [0-9a-f]{32}; nothing was saved/);
+    await assert.rejects(
+      downloadFile(`${url}t10k-labels-idx1-ubyte.gz`, dest, { checksum: { algorithm: 'md5', expected: '0'.repeat(32) }, progress: false }),
+      /MD5 should be 0{32} but is [0-9a-f]{32}; nothing was saved/,
+    );
     assert.deepEqual(readdirSync(join(scratch, 'md5')), []);
   } finally {
     server.close();

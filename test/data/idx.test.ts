@@ -27,8 +27,7 @@ test('gzipped files are recognised by their magic bytes and inflated', () => {
 });
 
 test('a wrong magic names the file, both magics, and hints at a swapped file', () => {
-  assert.throws(() => parseIdxImages(labelsFile, 'x-images.idx'),
-    /x-images\.idx: wrong magic number 0x00000801, expected 0x00000803 .*labels file/);
+  assert.throws(() => parseIdxImages(labelsFile, 'x-images.idx'), /x-images\.idx: wrong magic number 0x00000801, expected 0x00000803 .*labels file/);
   assert.throws(() => parseIdxLabels(imagesFile, 'y.idx'), /y\.idx: wrong magic number 0x00000803, expected 0x00000801/);
   assert.throws(() => parseIdxLabels(new TextEncoder().encode('<html>not found</html>'), 'z'), /z: wrong magic number/);
 });
@@ -46,8 +45,7 @@ test('truncated files and trailing bytes are errors that give the sizes', () => 
 
 test('images and labels with different counts do not make a data set', () => {
   const threeLabels = encodeIdx(IDX_LABELS_MAGIC, [3], Uint8Array.of(1, 2, 3));
-  assert.throws(() => FashionMnist.fromIdx(imagesFile, threeLabels, { imagesName: 'a', labelsName: 'b' }),
-    /2 images but 3 labels/);
+  assert.throws(() => FashionMnist.fromIdx(imagesFile, threeLabels, { imagesName: 'a', labelsName: 'b' }), /2 images but 3 labels/);
   const badLabel = encodeIdx(IDX_LABELS_MAGIC, [2], Uint8Array.of(1, 10));
   assert.throws(() => FashionMnist.fromIdx(imagesFile, badLabel), /label 10 of sample 1 is not a class index 0\.\.9/);
 });

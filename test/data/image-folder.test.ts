@@ -32,7 +32,12 @@ before(async () => {
   raws.rgb = await png(join(set, 'zebra', 'b.png'), 6, 4, 3, 1);
   raws.gray = await png(join(set, 'zebra', 'a.PNG'), 5, 5, 1, 2);
   writeFileSync(join(set, 'zebra', 'notes.txt'), 'not an image');
-  writeFileSync(join(set, 'ant', 'c.jpg'), await sharp(noise(20, 10, 3, 3), { raw: { width: 20, height: 10, channels: 3 } }).jpeg().toBuffer());
+  writeFileSync(
+    join(set, 'ant', 'c.jpg'),
+    await sharp(noise(20, 10, 3, 3), { raw: { width: 20, height: 10, channels: 3 } })
+      .jpeg()
+      .toBuffer(),
+  );
   raws.rgba = await png(join(set, 'ant', 'b', 'x.png'), 7, 3, 4, 4);
   await png(join(set, 'ant', 'nested', 'deeper', 'y.png'), 3, 3, 3, 5);
   writeFileSync(join(set, 'moth', 'broken.jpg'), Buffer.from('this is not a jpeg'));
@@ -47,12 +52,19 @@ before(async () => {
 test('classes are sorted folder names; samples are sorted image files, found recursively', async () => {
   const { classes, samples } = await scanImageFolder(set);
   assert.deepEqual(classes, ['ant', 'moth', 'zebra']);
-  assert.deepEqual(samples.map((s) => [s.path.slice(set.length + 1), s.label]), [
-    // torchvision's order: directories sorted by path, then files by name; extensions match case-insensitively.
-    ['ant/c.jpg', 0], ['ant/b/x.png', 0], ['ant/nested/deeper/y.png', 0],
-    ['moth/broken.jpg', 1], ['moth/ok.png', 1],
-    ['zebra/a.PNG', 2], ['zebra/b.png', 2],
-  ]);
+  assert.deepEqual(
+    samples.map((s) => [s.path.slice(set.length + 1), s.label]),
+    [
+      // torchvision's order: directories sorted by path, then files by name; extensions match case-insensitively.
+      ['ant/c.jpg', 0],
+      ['ant/b/x.png', 0],
+      ['ant/nested/deeper/y.png', 0],
+      ['moth/broken.jpg', 1],
+      ['moth/ok.png', 1],
+      ['zebra/a.PNG', 2],
+      ['zebra/b.png', 2],
+    ],
+  );
 });
 
 test('images decode to RGB [3, H, W] in [0, 1]: gray repeated, alpha dropped', async () => {
@@ -60,7 +72,11 @@ test('images decode to RGB [3, H, W] in [0, 1]: gray repeated, alpha dropped', a
   const rgb = await ds.get(6, new Generator(0));
   assert.deepEqual([rgb.image.channels, rgb.image.height, rgb.image.width, rgb.label], [3, 4, 6, 2]);
   // CHW: channel c of pixel (y, x) is raw[(y*W + x)*3 + c] / 255.
-  for (const [c, y, x] of [[0, 0, 0], [1, 2, 3], [2, 3, 5]]) {
+  for (const [c, y, x] of [
+    [0, 0, 0],
+    [1, 2, 3],
+    [2, 3, 5],
+  ]) {
     assert.equal(rgb.image.data[(c * 4 + y) * 6 + x], Math.fround(raws.rgb[(y * 6 + x) * 3 + c] / 255));
   }
   const gray = await ds.get(5, new Generator(0));
@@ -77,7 +93,10 @@ test('a corrupt image is skipped with one warning and counted; strict mode makes
   const batches: Batch[] = [];
   for await (const b of loader) batches.push(b);
   for await (const b of loader) batches.push(b);
-  assert.deepEqual(batches.slice(0, 3).map((b) => [...b.indices]), [[0, 1, 2], [4, 5], [6]]);
+  assert.deepEqual(
+    batches.slice(0, 3).map((b) => [...b.indices]),
+    [[0, 1, 2], [4, 5], [6]],
+  );
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /moth\/broken\.jpg is not a decodable image/);
   assert.deepEqual([...loader.skipped.keys()], [3]);
@@ -94,7 +113,9 @@ test('an empty, missing or image-less folder is a clear error', async () => {
 });
 
 test('worker threads decode and augment exactly as the main thread', async () => {
-  const ds = await ImageFolder.open(set, { transform: new Compose([new RandomResizedCrop(8), new RandomHorizontalFlip(), new Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])]) });
+  const ds = await ImageFolder.open(set, {
+    transform: new Compose([new RandomResizedCrop(8), new RandomHorizontalFlip(), new Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])]),
+  });
   const run = async (numWorkers: number): Promise<Batch[]> => {
     const loader = new DataLoader(ds, { batchSize: 2, shuffle: true, seed: 9, numWorkers, onSkip: () => undefined });
     const out: Batch[] = [];

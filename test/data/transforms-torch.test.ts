@@ -12,7 +12,14 @@ import { Normalize } from '../../src/data/transforms/color.js';
 import { fashionMnistTransform } from '../../src/data/transforms/presets.js';
 import { Generator } from '../../src/tensor/random.js';
 
-interface Case { name: string; inputShape: number[]; input: string; outputShape: number[]; output: string; [k: string]: unknown }
+interface Case {
+  name: string;
+  inputShape: number[];
+  input: string;
+  outputShape: number[];
+  output: string;
+  [k: string]: unknown;
+}
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/data/transforms.json', import.meta.url), 'utf8'));
 

@@ -2,18 +2,34 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createImage, type FloatImage } from '../../src/data/image.js';
 import {
-  alexnetPaperTrainTransform, CenterCrop, Compose, fashionMnistTransform, GrayscaleToChannels, IMAGENET_PCA_EIGENVALUES,
-  IMAGENET_PCA_EIGENVECTORS, imagenetEvalTransform, Normalize, PcaColorAugmentation, RandomCrop, RandomHorizontalFlip,
-  randomResizedCropBox, RandomResizedCrop, Resize, roundHalfEven, transformFromSpec,
+  alexnetPaperTrainTransform,
+  CenterCrop,
+  Compose,
+  fashionMnistTransform,
+  GrayscaleToChannels,
+  IMAGENET_PCA_EIGENVALUES,
+  IMAGENET_PCA_EIGENVECTORS,
+  imagenetEvalTransform,
+  Normalize,
+  PcaColorAugmentation,
+  RandomCrop,
+  RandomHorizontalFlip,
+  randomResizedCropBox,
+  RandomResizedCrop,
+  Resize,
+  roundHalfEven,
+  transformFromSpec,
 } from '../../src/data/transforms/index.js';
 import { Generator } from '../../src/tensor/random.js';
 
 /** An image whose value at (c, y, x) encodes its position, so crops and flips can be checked exactly. */
 function positional(channels: number, height: number, width: number): FloatImage {
   const img = createImage(channels, height, width);
-  for (let c = 0; c < channels; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    (img.data as Float32Array)[(c * height + y) * width + x] = c * 10000 + y * 100 + x;
-  }
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        (img.data as Float32Array)[(c * height + y) * width + x] = c * 10000 + y * 100 + x;
+      }
   return img;
 }
 
@@ -23,7 +39,12 @@ function at(img: FloatImage, c: number, y: number, x: number): number {
 
 function randomImage(channels: number, height: number, width: number, seed: number): FloatImage {
   const g = new Generator(seed);
-  return createImage(channels, height, width, Float32Array.from({ length: channels * height * width }, () => g.uniform()));
+  return createImage(
+    channels,
+    height,
+    width,
+    Float32Array.from({ length: channels * height * width }, () => g.uniform()),
+  );
 }
 
 test('roundHalfEven rounds like Python', () => {
@@ -129,8 +150,14 @@ test('the paper and eval pipelines give 224×224 RGB', () => {
 test('a transform rebuilt from its spec behaves identically (what worker threads rely on)', () => {
   const pipelines = [
     alexnetPaperTrainTransform(),
-    new Compose([new Resize([40, 50], { antialias: true }), new RandomResizedCrop(32, { scale: [0.2, 1] }), new RandomHorizontalFlip(),
-      new CenterCrop(30), new PcaColorAugmentation({ alphaStd: 0.2 }), new Normalize([0.1, 0.2, 0.3], [0.5, 0.6, 0.7])]),
+    new Compose([
+      new Resize([40, 50], { antialias: true }),
+      new RandomResizedCrop(32, { scale: [0.2, 1] }),
+      new RandomHorizontalFlip(),
+      new CenterCrop(30),
+      new PcaColorAugmentation({ alphaStd: 0.2 }),
+      new Normalize([0.1, 0.2, 0.3], [0.5, 0.6, 0.7]),
+    ]),
   ];
   const img = randomImage(3, 260, 300, 9);
   for (const t of pipelines) {

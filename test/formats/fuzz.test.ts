@@ -54,22 +54,26 @@ function mutate(base: Uint8Array, fields: number[], rand: () => number): Uint8Ar
   const pick = (n: number) => Math.floor(rand() * n);
   const bytes = base.slice();
   switch (pick(6)) {
-    case 0: { // flip 1-4 bits
+    case 0: {
+      // flip 1-4 bits
       for (let k = 1 + pick(4); k > 0; k--) bytes[pick(bytes.length)] ^= 1 << pick(8);
       return bytes;
     }
     case 1: // truncate
       return bytes.slice(0, pick(bytes.length));
-    case 2: { // insert 1-16 random bytes
+    case 2: {
+      // insert 1-16 random bytes
       const at = pick(bytes.length + 1);
       const junk = Uint8Array.from({ length: 1 + pick(16) }, () => pick(256));
       return Uint8Array.from([...bytes.subarray(0, at), ...junk, ...bytes.subarray(at)]);
     }
-    case 3: { // delete a range
+    case 3: {
+      // delete a range
       const at = pick(bytes.length);
       return Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + 1 + pick(32))]);
     }
-    case 4: { // set a length field to an extreme or off-by-one value
+    case 4: {
+      // set a length field to an extreme or off-by-one value
       const at = fields[pick(fields.length)];
       const width = [1, 2, 4, 8][pick(4)];
       const view = new DataView(bytes.buffer);
@@ -79,7 +83,8 @@ function mutate(base: Uint8Array, fields: number[], rand: () => number): Uint8Ar
       for (let i = 0; i < width && at + i < bytes.length; i++, v >>= 8n) bytes[at + i] = Number(v & 0xffn);
       return bytes;
     }
-    default: { // rewrite digits in a text header (safetensors JSON, .npy dict) with a huge number
+    default: {
+      // rewrite digits in a text header (safetensors JSON, .npy dict) with a huge number
       const text = new TextDecoder('latin1').decode(bytes.subarray(0, 400));
       const runs = [...text.matchAll(/\d+/g)];
       if (runs.length === 0) return bytes;

@@ -64,7 +64,9 @@ const available = new Map<string, boolean>();
 export function pythonHas(module: string): boolean {
   let ok = available.get(module);
   if (ok === undefined) {
-    const r = spawnSync(PYTHON, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 1)`], { timeout: 30_000 });
+    const r = spawnSync(PYTHON, ['-c', `import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 1)`], {
+      timeout: 30_000,
+    });
     ok = r.status === 0;
     available.set(module, ok);
   }

@@ -58,7 +58,10 @@ test('a nested checkpoint exposes the whole tree and its state dict', () => {
   assert.ok(optimizer.state instanceof Map);
   assert.deepStrictEqual([...optimizer.state.keys()], [0, 1], 'int keys stay ints');
   const sd = extractStateDict(tree as never, { source: 'zip_checkpoint.pth' });
-  assert.deepStrictEqual([...sd.keys()], ['0.weight', '0.bias', '2.weight', '2.bias', '2.running_mean', '2.running_var', '2.num_batches_tracked', '4.weight', '4.bias']);
+  assert.deepStrictEqual(
+    [...sd.keys()],
+    ['0.weight', '0.bias', '2.weight', '2.bias', '2.running_mean', '2.running_var', '2.num_batches_tracked', '4.weight', '4.bias'],
+  );
   const legacy = extractStateDict(loadPth(fixture('legacy_checkpoint_model.pth')), {});
   assert.deepStrictEqual(canonical(legacy), canonical(sd), "{'model': sd} in the legacy format gives the same weights");
   const direct = extractStateDict(loadPth(fixture('legacy_state_dict.pth')));
@@ -66,22 +69,26 @@ test('a nested checkpoint exposes the whole tree and its state dict', () => {
 });
 
 test('extractStateDict explains what it found when there is no state dict', () => {
-  assert.throws(() => extractStateDict({ epoch: 3, arch: 'alexnet' }, { source: 'ckpt.pth' }),
-    (e: Error) => e instanceof FormatError && /ckpt\.pth: no state dict found/.test(e.message) && /top-level keys: epoch, arch/.test(e.message));
-  assert.throws(() => extractStateDict({ model: new Map([['w', Tensor.zeros([1])]]) }, { source: 'c.pth', key: 'ema' }),
-    /c\.pth: entry 'ema' does not exist/);
+  assert.throws(
+    () => extractStateDict({ epoch: 3, arch: 'alexnet' }, { source: 'ckpt.pth' }),
+    (e: Error) => e instanceof FormatError && /ckpt\.pth: no state dict found/.test(e.message) && /top-level keys: epoch, arch/.test(e.message),
+  );
+  assert.throws(() => extractStateDict({ model: new Map([['w', Tensor.zeros([1])]]) }, { source: 'c.pth', key: 'ema' }), /c\.pth: entry 'ema' does not exist/);
   const picked = extractStateDict({ model: new Map([['w', Tensor.zeros([1])]]), ema: new Map([['w', Tensor.ones([1])]]) }, { key: 'ema' });
   assert.equal(picked.get('w')!.data[0], 1);
 });
 
 test('malicious pickles are refused by the global they name, before anything else', () => {
   for (const name of Object.keys(EXPECTED).filter((n) => n.startsWith('malicious'))) {
-    assert.throws(() => loadPth(fixture(name), { source: name }), (e: Error) => {
-      assert.ok(e instanceof UnsafePickleError, `${name}: ${e.message}`);
-      assert.ok(e.message.startsWith(EXPECTED[name].error!), e.message);
-      assert.ok(e.message.endsWith(`from ${name}: only tensors and plain containers are allowed`), e.message);
-      return true;
-    });
+    assert.throws(
+      () => loadPth(fixture(name), { source: name }),
+      (e: Error) => {
+        assert.ok(e instanceof UnsafePickleError, `${name}: ${e.message}`);
+        assert.ok(e.message.startsWith(EXPECTED[name].error!), e.message);
+        assert.ok(e.message.endsWith(`from ${name}: only tensors and plain containers are allowed`), e.message);
+        return true;
+      },
+    );
   }
 });
 
@@ -89,11 +96,14 @@ test('truncated files fail with one message naming the file and the problem', ()
   for (const name of ['zip_state_dict.pth', 'legacy_state_dict.pth']) {
     const bytes = fixture(name);
     for (const keep of [0, 1, 10, 100, Math.floor(bytes.length / 2), bytes.length - 1]) {
-      assert.throws(() => loadPth(bytes.subarray(0, keep), { source: name }), (e: Error) => {
-        assert.ok(e instanceof FormatError, `${name}[:${keep}] gave ${e.name}: ${e.message}`);
-        assert.ok(e.message.includes(name), e.message);
-        return true;
-      });
+      assert.throws(
+        () => loadPth(bytes.subarray(0, keep), { source: name }),
+        (e: Error) => {
+          assert.ok(e instanceof FormatError, `${name}[:${keep}] gave ${e.name}: ${e.message}`);
+          assert.ok(e.message.includes(name), e.message);
+          return true;
+        },
+      );
     }
   }
   assert.throws(() => loadPth(fixture('legacy_state_dict.pth').subarray(0, 1800), { source: 'l.pth' }), /l\.pth: truncated: data of storage/);
@@ -111,12 +121,17 @@ test('a corrupted tensor byte is caught by the zip CRC', () => {
 
 test('a storage reference claiming 10^12 elements is refused before allocating', () => {
   // A real archive whose pickle says storage '0' has 10^12 elements, next to an 8-byte record.
-  const file = concatBytes(writeStoredZip([
-    { name: 'archive/data.pkl', data: hugeStoragePickle() },
-    { name: 'archive/data/0', data: new Uint8Array(8) },
-    { name: 'archive/version', data: new TextEncoder().encode('3\n') },
-  ]));
-  assert.throws(() => loadPth(file, { source: 'huge.pth' }), /huge\.pth: storage '0' is truncated: 1000000000000 float32 elements need 4000000000000 bytes, found 8/);
+  const file = concatBytes(
+    writeStoredZip([
+      { name: 'archive/data.pkl', data: hugeStoragePickle() },
+      { name: 'archive/data/0', data: new Uint8Array(8) },
+      { name: 'archive/version', data: new TextEncoder().encode('3\n') },
+    ]),
+  );
+  assert.throws(
+    () => loadPth(file, { source: 'huge.pth' }),
+    /huge\.pth: storage '0' is truncated: 1000000000000 float32 elements need 4000000000000 bytes, found 8/,
+  );
 });
 
 /** data.pkl of savePth({'w': 2-element tensor}) with the storage's element count replaced by 10^12. */
@@ -136,16 +151,21 @@ test('strides that reach past the storage are refused', () => {
   const bytes = fixture('zip_noncontiguous.pth');
   assert.ok(loadPth(bytes));
   // Tell the loader its copy budget is tiny: a corrupt stride could otherwise expand a small storage.
-  assert.throws(() => loadPth(bytes, { source: 'nc.pth', maxCopiedElements: 5 }), /nc\.pth: tensor '.*': copying non-contiguous tensors would need more than 5 elements/);
+  assert.throws(
+    () => loadPth(bytes, { source: 'nc.pth', maxCopiedElements: 5 }),
+    /nc\.pth: tensor '.*': copying non-contiguous tensors would need more than 5 elements/,
+  );
 });
 
 test('non-checkpoints are named as such', () => {
   assert.throws(() => loadPth(new Uint8Array(0), { source: 'empty.pth' }), /empty\.pth: not a PyTorch checkpoint: .*empty file/);
   assert.throws(() => loadPth(fixture('f4.npy'), { source: 'x.pth' }), /x\.pth: not a PyTorch checkpoint: expected a zip archive .* starts with 93 4e 55 4d/);
-  const script = concatBytes(writeStoredZip([
-    { name: 'm/data.pkl', data: new Uint8Array([0x80, 0x02, 0x4e, 0x2e]) },
-    { name: 'm/constants.pkl', data: new Uint8Array([0x80, 0x02, 0x29, 0x2e]) },
-  ]));
+  const script = concatBytes(
+    writeStoredZip([
+      { name: 'm/data.pkl', data: new Uint8Array([0x80, 0x02, 0x4e, 0x2e]) },
+      { name: 'm/constants.pkl', data: new Uint8Array([0x80, 0x02, 0x29, 0x2e]) },
+    ]),
+  );
   assert.throws(() => loadPth(script, { source: 'jit.pt' }), /jit\.pt: this is a TorchScript archive/);
   const other = concatBytes(writeStoredZip([{ name: 'readme.txt', data: new Uint8Array(3) }]));
   assert.throws(() => loadPth(other, { source: 'o.zip' }), /o\.zip: zip archive has no data\.pkl entry/);

@@ -24,7 +24,10 @@ function sampleCheckpoint() {
   return {
     model,
     optimizer: {
-      state: new Map<number, PthValue>([[0, { momentum_buffer: Tensor.randn([4, 3, 2, 2], 0, 1, g) }], [1, {}]]),
+      state: new Map<number, PthValue>([
+        [0, { momentum_buffer: Tensor.randn([4, 3, 2, 2], 0, 1, g) }],
+        [1, {}],
+      ]),
       param_groups: [{ lr: 0.01, momentum: 0.9, weight_decay: 5e-4, nesterov: false, params: [0, 1, 2] }],
     },
     epoch: 12,
@@ -48,8 +51,15 @@ test('savePth → loadPth round-trips values, key types and order', () => {
 });
 
 test('tensors sharing a data array are stored once and stay shared', () => {
-  const w = Tensor.from([[1, 2, 3], [4, 5, 6]]);
-  const sd = new Map([['w', w], ['alias', w], ['view', w.reshape([3, 2])]]);
+  const w = Tensor.from([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const sd = new Map([
+    ['w', w],
+    ['alias', w],
+    ['view', w.reshape([3, 2])],
+  ]);
   const bytes = savePth(sd);
   const storages = new TextDecoder('latin1').decode(bytes).match(/archive\/data\/\d+/g) ?? [];
   assert.equal(new Set(storages).size, 1, 'one storage record');
@@ -70,7 +80,10 @@ test('re-saving a torch-written checkpoint keeps its contents', () => {
 test('chunks reference tensor memory instead of copying it', () => {
   const t = Tensor.from([1, 2, 3, 4]);
   const chunks = savePthChunks(new Map([['t', t]]));
-  assert.ok(chunks.some((c) => c.buffer === t.data.buffer), 'a chunk is a view of the tensor data');
+  assert.ok(
+    chunks.some((c) => c.buffer === t.data.buffer),
+    'a chunk is a view of the tensor data',
+  );
   assert.deepStrictEqual(concatBytes(chunks), savePth(new Map([['t', t]])));
 });
 
@@ -87,7 +100,8 @@ test('torch.load reads what savePth writes (weights_only for a state dict)', { s
     const sdPath = join(dir, 'sd.pth');
     writeFileSync(ckptPath, savePth(ckpt));
     writeFileSync(sdPath, savePth(ckpt.model));
-    const out = runPython(`
+    const out = runPython(
+      `
 import sys, json, math, collections, torch
 def canon(v):
     if isinstance(v, torch.Tensor):
@@ -104,7 +118,9 @@ ckpt = torch.load(sys.argv[1])
 sd = torch.load(sys.argv[2], weights_only=True)
 assert ckpt['optimizer']['param_groups'][0]['params'] == [0, 1, 2]
 print(json.dumps({'ckpt': canon(ckpt), 'sd_keys': list(sd.keys()), 'type': type(sd).__name__}))
-`, [ckptPath, sdPath]);
+`,
+      [ckptPath, sdPath],
+    );
     const result = JSON.parse(out);
     const expected = canonical({ ...ckpt, huge: String(2n ** 70n) });
     assert.deepStrictEqual(result.ckpt, expected);

@@ -22,7 +22,17 @@ test('the hand-written fixture loads with every dtype converted exactly', () => 
 });
 
 test('save → load round trip, F32 data 8-byte aligned and viewed in place', () => {
-  const sd = new Map([['a.weight', Tensor.from([[1, -2], [3.5, 4]])], ['a.bias', Tensor.from([0.25])], ['s', Tensor.scalar(9)]]);
+  const sd = new Map([
+    [
+      'a.weight',
+      Tensor.from([
+        [1, -2],
+        [3.5, 4],
+      ]),
+    ],
+    ['a.bias', Tensor.from([0.25])],
+    ['s', Tensor.scalar(9)],
+  ]);
   const bytes = saveSafetensors(sd, { framework: 'alexnet-ts' });
   const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
   assert.equal((8 + headerLength) % 8, 0);
@@ -34,8 +44,14 @@ test('save → load round trip, F32 data 8-byte aligned and viewed in place', ()
 
 test('sizes beyond the bytes present are refused before allocating', () => {
   const cases: [Uint8Array, RegExp][] = [
-    [withHeader({ w: { dtype: 'F32', shape: [1_000_000, 1_000_000], data_offsets: [0, 4e12] } }), /tensor 'w': data_offsets \[0, 4000000000000\] run past the end of the data \(0 bytes\)/],
-    [withHeader({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'w': shape \[2, 2\] of F32 needs 16 bytes but data_offsets \[0, 8\] span 8/],
+    [
+      withHeader({ w: { dtype: 'F32', shape: [1_000_000, 1_000_000], data_offsets: [0, 4e12] } }),
+      /tensor 'w': data_offsets \[0, 4000000000000\] run past the end of the data \(0 bytes\)/,
+    ],
+    [
+      withHeader({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /tensor 'w': shape \[2, 2\] of F32 needs 16 bytes but data_offsets \[0, 8\] span 8/,
+    ],
     [withHeader({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }), /tensor 'w': unsupported dtype "C64"/],
     [withHeader({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }), /tensor 'w': invalid shape \[-1\]/],
     [withHeader({ __metadata__: { n: 1 } }), /"__metadata__" must map strings to strings/],
@@ -45,12 +61,15 @@ test('sizes beyond the bytes present are refused before allocating', () => {
     [new Uint8Array(3), /truncated: safetensors header length needs 8 bytes/],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(() => loadSafetensors(bytes, { source: 'bad.safetensors' }), (e: Error) => {
-      assert.ok(e instanceof FormatError, e.message);
-      assert.match(e.message, /^bad\.safetensors: /);
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => loadSafetensors(bytes, { source: 'bad.safetensors' }),
+      (e: Error) => {
+        assert.ok(e instanceof FormatError, e.message);
+        assert.match(e.message, /^bad\.safetensors: /);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   }
 });
 
@@ -58,8 +77,24 @@ test('a Python reader following the spec reads what we write', { skip: skipUnles
   const dir = mkdtempSync(join(tmpdir(), 'alexnet-st-'));
   try {
     const path = join(dir, 'w.safetensors');
-    writeFileSync(path, saveSafetensors(new Map([['x', Tensor.from([[1.5, 2], [3, -4]])], ['y', Tensor.from([7])]]), { k: 'v' }));
-    const out = runPython(`
+    writeFileSync(
+      path,
+      saveSafetensors(
+        new Map([
+          [
+            'x',
+            Tensor.from([
+              [1.5, 2],
+              [3, -4],
+            ]),
+          ],
+          ['y', Tensor.from([7])],
+        ]),
+        { k: 'v' },
+      ),
+    );
+    const out = runPython(
+      `
 import sys, json, struct, numpy as np
 data = open(sys.argv[1], 'rb').read()
 n, = struct.unpack('<Q', data[:8])
@@ -72,7 +107,9 @@ for k, v in header.items():
     result[k] = [v['dtype'], v['shape'], np.frombuffer(body[b:e], dtype='<f4').tolist()]
 assert len(body) == max(v['data_offsets'][1] for k, v in header.items() if k != '__metadata__')
 print(json.dumps(result))
-`, [path]);
+`,
+      [path],
+    );
     assert.deepStrictEqual(JSON.parse(out), { __metadata__: { k: 'v' }, x: ['F32', [2, 2], [1.5, 2, 3, -4]], y: ['F32', [1], [7]] });
   } finally {
     rmSync(dir, { recursive: true, force: true });

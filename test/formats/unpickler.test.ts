@@ -1,22 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unpickle, type UnpickleHooks } from '../../src/formats/pickle/unpickler.js';
-import { PyDict, PySet, PyTuple } from '../../src/formats/pickle/py-values.js';
+import { PyDict, type PySet, PyTuple } from '../../src/formats/pickle/py-values.js';
 import { resolveTorchGlobal } from '../../src/formats/pth/torch-globals.js';
 import { PickleWriter } from '../../src/formats/pickle/pickle-writer.js';
 import { FormatError } from '../../src/formats/errors.js';
 import { skipUnlessPython, runPython } from './helpers.js';
 
 const refuseAll: UnpickleHooks = {
-  resolveGlobal: (m, n) => { throw new Error(`global ${m}.${n}`); },
-  persistentLoad: () => { throw new Error('pid'); },
-  build: () => { throw new Error('build'); },
+  resolveGlobal: (m, n) => {
+    throw new Error(`global ${m}.${n}`);
+  },
+  persistentLoad: () => {
+    throw new Error('pid');
+  },
+  build: () => {
+    throw new Error('build');
+  },
 };
 
 const load = (bytes: number[] | Uint8Array) => unpickle(Uint8Array.from(bytes), 0, 'p.pkl', 'pickle', refuseAll).value;
 
 test('plain values written by Python (protocols 2-5) read back', { skip: skipUnlessPython('pickle') }, () => {
-  const value = "{'i': [0, 255, 65535, -1, 2**31, -(2**63), 2**100], 'f': [0.5, -1e300], 's': 'ünï', 'b': b'\\x00\\xff', 't': (1, (2,), ()), 'n': None, 'yes': True, 'no': False, 'set': {3}, 'fs': frozenset([4]), 'shared': [[7]] * 2}";
+  const value =
+    "{'i': [0, 255, 65535, -1, 2**31, -(2**63), 2**100], 'f': [0.5, -1e300], 's': 'ünï', 'b': b'\\x00\\xff', 't': (1, (2,), ()), 'n': None, 'yes': True, 'no': False, 'set': {3}, 'fs': frozenset([4]), 'shared': [[7]] * 2}";
   for (const protocol of [2, 3, 4, 5]) {
     const hex = runPython(`import pickle; print(pickle.dumps(${value}, protocol=${protocol}).hex())`).trim();
     const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
@@ -67,18 +74,27 @@ test('malformed streams fail with the opcode offset', () => {
     [[0x8d, 0, 0, 0, 0, 0, 0, 0x40, 0], /BINUNICODE8 length is \d+, far beyond any real file/],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(() => load(bytes), (e: Error) => {
-      assert.ok(e instanceof FormatError, `${bytes}: ${e.message}`);
-      assert.match(e.message, /^p\.pkl: /);
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => load(bytes),
+      (e: Error) => {
+        assert.ok(e instanceof FormatError, `${bytes}: ${e.message}`);
+        assert.match(e.message, /^p\.pkl: /);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   }
 });
 
 test('GLOBAL and STACK_GLOBAL go through the allow-list hook', () => {
   const seen: string[] = [];
-  const hooks: UnpickleHooks = { ...refuseAll, resolveGlobal: (m, n) => { seen.push(`${m}.${n}`); return 42; } };
+  const hooks: UnpickleHooks = {
+    ...refuseAll,
+    resolveGlobal: (m, n) => {
+      seen.push(`${m}.${n}`);
+      return 42;
+    },
+  };
   const text = new TextEncoder().encode('cos\nsystem\n.');
   assert.equal(unpickle(text, 0, 'p', 'pickle', hooks).value, 42);
   const stackGlobal = [0x8c, 2, 0x6f, 0x73, 0x8c, 6, ...new TextEncoder().encode('system'), 0x93, 0x2e];

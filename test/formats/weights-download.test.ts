@@ -14,7 +14,16 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { canonical } from './helpers.js';
 
 // A generated checkpoint served under torch.hub-style names: <name>-<sha256 prefix>.pth.
-const stateDict = new Map([['features.0.weight', Tensor.from([[1, 2], [3, 4]])], ['features.0.bias', Tensor.from([0.5, -0.5])]]);
+const stateDict = new Map([
+  [
+    'features.0.weight',
+    Tensor.from([
+      [1, 2],
+      [3, 4],
+    ]),
+  ],
+  ['features.0.bias', Tensor.from([0.5, -0.5])],
+]);
 const body = savePth({ state_dict: stateDict, epoch: 1 });
 const sha256 = createHash('sha256').update(body).digest('hex');
 const goodName = `alexnet-test-${sha256.slice(0, 8)}.pth`;
@@ -106,8 +115,10 @@ test('a wrong hash leaves nothing in the cache and names both hashes', async () 
 test('a connection cut midway fails clearly and leaves no file in place', async () => {
   const cacheDir = tempCache();
   try {
-    await assert.rejects(resolveWeights('IMAGENET1K_V1', { url: `${base}/cut/${goodName}`, cacheDir, progress: false }),
-      new RegExp(`download of ${base}/cut/${goodName} failed after \\d+ of ${body.length} bytes: .*nothing was saved`));
+    await assert.rejects(
+      resolveWeights('IMAGENET1K_V1', { url: `${base}/cut/${goodName}`, cacheDir, progress: false }),
+      new RegExp(`download of ${base}/cut/${goodName} failed after \\d+ of ${body.length} bytes: .*nothing was saved`),
+    );
     assert.deepStrictEqual(readdirSync(cacheDir), []);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
@@ -117,13 +128,16 @@ test('a connection cut midway fails clearly and leaves no file in place', async 
 test('HTTP errors and unreachable servers say how to install the file by hand', async () => {
   const cacheDir = tempCache();
   try {
-    await assert.rejects(resolveWeights('IMAGENET1K_V1', { url: `${base}/missing/${goodName}`, cacheDir, progress: false }),
-      /cannot download .*\/missing\/.*: HTTP 404 Not Found; to install it by hand, download .* and save it as /);
+    await assert.rejects(
+      resolveWeights('IMAGENET1K_V1', { url: `${base}/missing/${goodName}`, cacheDir, progress: false }),
+      /cannot download .*\/missing\/.*: HTTP 404 Not Found; to install it by hand, download .* and save it as /,
+    );
     const closed = await closedPort();
-    await assert.rejects(resolveWeights('IMAGENET1K_V1', { url: `http://127.0.0.1:${closed}/${goodName}`, cacheDir, progress: false }),
-      /cannot download http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
-    await assert.rejects(resolveWeights('IMAGENET1K_V1', { url: `${base}/files/nohash.pth`, cacheDir }),
-      /its file name carries no SHA-256 prefix/);
+    await assert.rejects(
+      resolveWeights('IMAGENET1K_V1', { url: `http://127.0.0.1:${closed}/${goodName}`, cacheDir, progress: false }),
+      /cannot download http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/,
+    );
+    await assert.rejects(resolveWeights('IMAGENET1K_V1', { url: `${base}/files/nohash.pth`, cacheDir }), /its file name carries no SHA-256 prefix/);
     assert.deepStrictEqual(readdirSync(cacheDir), []);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
@@ -138,7 +152,10 @@ test('a local path is used as is; an unknown spec is explained', async () => {
     const resolved = await resolveWeights(file);
     assert.deepStrictEqual(resolved, { path: file, weights: null, downloaded: false });
     assert.deepStrictEqual(canonical(await loadWeights(file)), canonical(stateDict));
-    await assert.rejects(resolveWeights(join(dir, 'nope.pth')), /weights '.*nope\.pth' is neither a known name \(IMAGENET1K_V1, DEFAULT\) nor an existing file/);
+    await assert.rejects(
+      resolveWeights(join(dir, 'nope.pth')),
+      /weights '.*nope\.pth' is neither a known name \(IMAGENET1K_V1, DEFAULT\) nor an existing file/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

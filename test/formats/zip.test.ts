@@ -29,7 +29,10 @@ test('written entries are 64-byte aligned and read back as views', () => {
   ];
   const bytes = concatBytes(writeStoredZip(entries));
   const zip = ZipArchive.parse(bytes, 'w.zip');
-  assert.deepStrictEqual(zip.entries.map((e) => e.name), entries.map((e) => e.name));
+  assert.deepStrictEqual(
+    zip.entries.map((e) => e.name),
+    entries.map((e) => e.name),
+  );
   for (const [i, entry] of zip.entries.entries()) {
     const data = zip.read(entry);
     assert.deepStrictEqual([...data], [...entries[i].data]);
@@ -69,8 +72,19 @@ test("Python's zipfile reads the archives we write", { skip: skipUnlessPython('z
   const dir = mkdtempSync(join(tmpdir(), 'alexnet-zip-'));
   try {
     const path = join(dir, 'z.zip');
-    writeFileSync(path, concatBytes(writeStoredZip([{ name: 'archive/a', data: Uint8Array.from([5, 6]) }, { name: 'archive/b', data: new Uint8Array(70).fill(1) }])));
-    const out = runPython('import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print([(i.filename, len(z.read(i))) for i in z.infolist()])', [path]);
+    writeFileSync(
+      path,
+      concatBytes(
+        writeStoredZip([
+          { name: 'archive/a', data: Uint8Array.from([5, 6]) },
+          { name: 'archive/b', data: new Uint8Array(70).fill(1) },
+        ]),
+      ),
+    );
+    const out = runPython(
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print([(i.filename, len(z.read(i))) for i in z.infolist()])',
+      [path],
+    );
     assert.equal(out.trim(), "[('archive/a', 2), ('archive/b', 70)]");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -19,11 +19,14 @@ function values(x: Numbers): ArrayLike<number> {
  * NaN anywhere that b has no NaN at the same place gives NaN (never "close").
  */
 export function relativeError(actual: Numbers, expected: Numbers): number {
-  const a = values(actual), b = values(expected);
+  const a = values(actual),
+    b = values(expected);
   if (a.length !== b.length) throw new Error(`relativeError: ${a.length} values against ${b.length}`);
-  let diff = 0, ref = 0;
+  let diff = 0,
+    ref = 0;
   for (let i = 0; i < a.length; i++) {
-    const bi = b[i], ai = a[i];
+    const bi = b[i],
+      ai = a[i];
     if (Number.isNaN(bi) && Number.isNaN(ai)) continue;
     // Equal infinities compare as equal (their difference would be NaN).
     const d = ai === bi ? 0 : ai - bi;
@@ -35,8 +38,10 @@ export function relativeError(actual: Numbers, expected: Numbers): number {
 
 /** The index and values of the largest absolute difference, for failure messages. */
 export function worstElement(actual: Numbers, expected: Numbers): { index: number; actual: number; expected: number } {
-  const a = values(actual), b = values(expected);
-  let index = 0, worst = -1;
+  const a = values(actual),
+    b = values(expected);
+  let index = 0,
+    worst = -1;
   for (let i = 0; i < a.length; i++) {
     const d = Number.isNaN(a[i]) !== Number.isNaN(b[i]) ? Infinity : Math.abs(a[i] - b[i]);
     if (d > worst || Number.isNaN(d)) {
@@ -56,13 +61,16 @@ export function assertClose(actual: Numbers, expected: Numbers, tol: number, wha
   if (actual instanceof Tensor && expected instanceof Tensor) {
     assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
   }
-  const a = values(actual), b = values(expected);
+  const a = values(actual),
+    b = values(expected);
   assert.equal(a.length, b.length, `${what}: ${a.length} values, expected ${b.length}`);
   const err = relativeError(a, b);
   if (!(err <= tol)) {
     const w = worstElement(a, b);
-    assert.fail(`${what}: relative error ${err.toExponential(3)} > ${tol.toExponential(1)} `
-      + `(largest difference at flat index ${w.index}: got ${w.actual}, expected ${w.expected})`);
+    assert.fail(
+      `${what}: relative error ${err.toExponential(3)} > ${tol.toExponential(1)} ` +
+        `(largest difference at flat index ${w.index}: got ${w.actual}, expected ${w.expected})`,
+    );
   }
   return err;
 }
@@ -81,6 +89,8 @@ export class WorstErrors {
   }
 
   toString(): string {
-    return this.entries().map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+    return this.entries()
+      .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+      .join(', ');
   }
 }

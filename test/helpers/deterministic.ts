@@ -12,12 +12,11 @@ import { numel, type Shape } from '../../src/tensor/shape.js';
 import { fmix32 } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
-
 /** Fills `out` with scale · u_i for the stream k. */
 export function fillHashUniform(out: Float32Array, k: number, scale: number): Float32Array {
   const offset = Math.imul(k, 0x9e3779b9);
   for (let i = 0; i < out.length; i++) {
-    const u = (fmix32((i + offset) >>> 0) >>> 8) / 16777216 * 2 - 1;
+    const u = ((fmix32((i + offset) >>> 0) >>> 8) / 16777216) * 2 - 1;
     out[i] = scale * u;
   }
   return out;

@@ -35,17 +35,23 @@ export function loadModelFixture(model: string, height: number, width: number): 
 export function prepareModel(model: Module, fixture: ModelFixture): void {
   fillDeterministic(model);
   const params = [...model.namedParameters()];
-  assert.deepEqual(params.map(([n, p]) => [n, [...p.shape]]), fixture.parameters.map((p) => [p.name, p.shape]), 'parameter names and shapes');
+  assert.deepEqual(
+    params.map(([n, p]) => [n, [...p.shape]]),
+    fixture.parameters.map((p) => [p.name, p.shape]),
+    'parameter names and shapes',
+  );
   params.forEach(([name, p], i) => {
     const expected = fixture.parameters[i].valueSum;
-    assert.ok(Math.abs(sum64(p.data) - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) + 1e-9,
-      `${name}: deterministic weights differ from the generator's (sum ${sum64(p.data)} vs ${expected})`);
+    assert.ok(
+      Math.abs(sum64(p.data) - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) + 1e-9,
+      `${name}: deterministic weights differ from the generator's (sum ${sum64(p.data)} vs ${expected})`,
+    );
   });
 }
 
 export function fixtureInput(fixture: ModelFixture): Tensor {
   const x = deterministicInput(fixture.input.shape);
-  assert.ok(Math.abs(sum64(x.data) - fixture.input.valueSum) < 1e-6, 'deterministic input differs from the generator\'s');
+  assert.ok(Math.abs(sum64(x.data) - fixture.input.valueSum) < 1e-6, "deterministic input differs from the generator's");
   return x;
 }
 

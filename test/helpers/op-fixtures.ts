@@ -3,7 +3,7 @@
  * per case the inputs, torch's output, a random upstream gradient g, and torch's
  * gradient of every input after out.backward(g).
  */
-import { Tensor } from '../../src/tensor/tensor.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { decodeInt32, decodeTensor, readJsonFixture, type EncodedTensor } from './fixtures.js';
 
 interface RawCase {

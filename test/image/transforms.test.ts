@@ -6,13 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cmykToRgb, toRgb } from '../../src/image/convert.js';
 import { centerCrop, crop } from '../../src/image/crop.js';
-import {
-  IMAGENET_MEAN,
-  IMAGENET_STD,
-  imagenetEvalPixels,
-  imagenetEvalTransform,
-  preprocessBatch,
-} from '../../src/image/imagenet.js';
+import { IMAGENET_MEAN, IMAGENET_STD, imagenetEvalPixels, imagenetEvalTransform, preprocessBatch } from '../../src/image/imagenet.js';
 import { normalize } from '../../src/image/normalize.js';
 import { resize, resizedOutputSize } from '../../src/image/resize.js';
 import { toTensor } from '../../src/image/to-tensor.js';

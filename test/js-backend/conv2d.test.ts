@@ -14,7 +14,8 @@ function random(n: number, generator: Generator): Float32Array {
  * calls visit(xIndex, wIndex, outIndex) where the input element is inside the image.
  */
 function eachTap(g: Conv2dGeometry, visit: (xi: number, wi: number, oi: number) => void): void {
-  const cg = g.inChannels / g.groups, og = g.outChannels / g.groups;
+  const cg = g.inChannels / g.groups,
+    og = g.outChannels / g.groups;
   for (let n = 0; n < g.batch; n++) {
     for (let o = 0; o < g.outChannels; o++) {
       const group = Math.floor(o / og);
@@ -40,7 +41,8 @@ function eachTap(g: Conv2dGeometry, visit: (xi: number, wi: number, oi: number) 
 }
 
 function maxRelativeError(actual: Float32Array, expected: Float64Array): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < expected.length; i++) {
     diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
     scale = Math.max(scale, Math.abs(expected[i]));
@@ -59,21 +61,33 @@ test('conv2d forward, backward-data and backward-weight match the definition', (
   const generator = new Generator(11);
   for (const [xShape, wShape, options] of CASES) {
     const g = conv2dGeometry(xShape, wShape, options);
-    const x = random(xShape.reduce((a, b) => a * b), generator);
-    const w = random(wShape.reduce((a, b) => a * b), generator);
+    const x = random(
+      xShape.reduce((a, b) => a * b),
+      generator,
+    );
+    const w = random(
+      wShape.reduce((a, b) => a * b),
+      generator,
+    );
     const bias = random(g.outChannels, generator);
     const outSize = g.batch * g.outChannels * g.outH * g.outW;
     const P = g.outH * g.outW;
     const label = `${xShape} * ${wShape} ${JSON.stringify(options)}`;
 
     const expectedOut = Float64Array.from({ length: outSize }, (_, i) => bias[Math.floor(i / P) % g.outChannels]);
-    eachTap(g, (xi, wi, oi) => { expectedOut[oi] += x[xi] * w[wi]; });
+    eachTap(g, (xi, wi, oi) => {
+      expectedOut[oi] += x[xi] * w[wi];
+    });
     const out = new Float32Array(outSize);
     conv2dForward(g, x, w, bias, out, false);
     assert.ok(maxRelativeError(out, expectedOut) < 1e-6, `forward ${label}`);
     const relu = new Float32Array(outSize);
     conv2dForward(g, x, w, bias, relu, true);
-    assert.deepEqual(relu, out.map((v) => Math.max(v, 0)), `fused ReLU ${label}`);
+    assert.deepEqual(
+      relu,
+      out.map((v) => Math.max(v, 0)),
+      `fused ReLU ${label}`,
+    );
 
     const gradOut = random(outSize, generator);
     const expectedGradX = new Float64Array(x.length);
@@ -101,7 +115,8 @@ test('conv2d forward, backward-data and backward-weight match the definition', (
 test('conv2d gives the same result after a larger convolution reused its scratch buffer', () => {
   const generator = new Generator(5);
   const g = conv2dGeometry([1, 2, 6, 6], [3, 2, 3, 3], { padding: 1 });
-  const x = random(72, generator), w = random(54, generator);
+  const x = random(72, generator),
+    w = random(54, generator);
   const first = new Float32Array(3 * 36);
   conv2dForward(g, x, w, null, first, false);
   const big = conv2dGeometry([1, 8, 20, 20], [4, 8, 5, 5], {});

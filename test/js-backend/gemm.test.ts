@@ -8,8 +8,17 @@ function random(n: number, generator: Generator): Float32Array {
 }
 
 /** C = op(A)·op(B) (+ C) by the definition, in float64. */
-function naiveGemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): Float64Array {
+function naiveGemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  accumulate: boolean,
+): Float64Array {
   const out = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -23,7 +32,8 @@ function naiveGemm(transA: boolean, transB: boolean, M: number, N: number, K: nu
 
 /** max |a − b| / max |b|: float32 products of depth K stay well under 1e-5 of the largest value. */
 function maxRelativeError(actual: Float32Array, expected: Float64Array): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < expected.length; i++) {
     diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
     scale = Math.max(scale, Math.abs(expected[i]));
@@ -36,14 +46,24 @@ test('gemm matches the definition for every transpose, edge tile and block bound
   // M < 4 takes the unpacked path; 5, 13 and 130 leave partial 4×4 tiles; K 257 and 600 cross the
   // 256-deep depth block; N 2050 needs two column blocks.
   const shapes: [number, number, number][] = [
-    [1, 7, 5], [2, 9, 33], [3, 4, 17], [4, 4, 1], [5, 13, 257], [13, 5, 600], [130, 33, 64], [8, 2050, 3], [6, 1, 300],
+    [1, 7, 5],
+    [2, 9, 33],
+    [3, 4, 17],
+    [4, 4, 1],
+    [5, 13, 257],
+    [13, 5, 600],
+    [130, 33, 64],
+    [8, 2050, 3],
+    [6, 1, 300],
   ];
   let worst = 0;
   for (const [M, N, K] of shapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         for (const accumulate of [false, true]) {
-          const A = random(M * K, generator), B = random(K * N, generator), C = random(M * N, generator);
+          const A = random(M * K, generator),
+            B = random(K * N, generator),
+            C = random(M * N, generator);
           const expected = naiveGemm(transA, transB, M, N, K, A, B, C, accumulate);
           gemm(transA, transB, M, N, K, A, B, C, accumulate);
           const error = maxRelativeError(C, expected);
@@ -68,7 +88,8 @@ test('gemm writes only the M×N prefix of C and handles empty products', () => {
 test('gemm propagates NaN and infinity like a plain loop (no zero skipping)', () => {
   // M = 2 takes the unpacked path, M = 8 the packed one.
   for (const M of [2, 8]) {
-    const K = 3, N = 5;
+    const K = 3,
+      N = 5;
     const A = new Float32Array(M * K).fill(1);
     const B = new Float32Array(K * N);
     A[0] = NaN; // row 0, depth 0: NaN · 0 must still give NaN across row 0
@@ -84,7 +105,8 @@ test('gemm propagates NaN and infinity like a plain loop (no zero skipping)', ()
 
 test('gemm results do not depend on what ran before (the packing scratch is reused)', () => {
   const generator = new Generator(3);
-  const A = random(20 * 30, generator), B = random(30 * 40, generator);
+  const A = random(20 * 30, generator),
+    B = random(30 * 40, generator);
   const first = new Float32Array(20 * 40);
   gemm(false, false, 20, 40, 30, A, B, first, false);
   // A larger product grows the scratch, a transposed one fills it differently.

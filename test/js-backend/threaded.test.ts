@@ -30,8 +30,14 @@ test('the threaded js backend computes exactly what the js backend computes', ()
   const js = new JsBackend();
   for (const [xShape, wShape, options, withBias] of CASES) {
     const g = conv2dGeometry(xShape, wShape, options);
-    const x = random(xShape.reduce((a, b) => a * b), generator);
-    const w = random(wShape.reduce((a, b) => a * b), generator);
+    const x = random(
+      xShape.reduce((a, b) => a * b),
+      generator,
+    );
+    const w = random(
+      wShape.reduce((a, b) => a * b),
+      generator,
+    );
     const bias = withBias ? random(g.outChannels, generator) : null;
     const size = g.batch * g.outChannels * g.outH * g.outW;
     for (const fuseRelu of [false, true]) {
@@ -52,7 +58,14 @@ test('after close() the threaded backend still computes, on the calling thread',
   const generator = new Generator(2);
   const [xShape, wShape, options] = CASES[0];
   const g = conv2dGeometry(xShape, wShape, options);
-  const x = random(xShape.reduce((a, b) => a * b), generator), w = random(wShape.reduce((a, b) => a * b), generator);
+  const x = random(
+      xShape.reduce((a, b) => a * b),
+      generator,
+    ),
+    w = random(
+      wShape.reduce((a, b) => a * b),
+      generator,
+    );
   const expected = new Float32Array(g.outChannels * g.outH * g.outW);
   new JsBackend().conv2dForward(g, x, w, null, expected, false);
   const actual = new Float32Array(expected.length);

@@ -28,7 +28,12 @@ for (const [name, h, w, everySimdPath] of CASES) {
     prepareModel(model, fixture);
     const check = (level: string): void => {
       const worst = checkModelGradients(model, fixture, TOL);
-      t.diagnostic(`${level}: ${worst.entries().map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+      t.diagnostic(
+        `${level}: ${worst
+          .entries()
+          .map(([k, v]) => `${k} ${v.toExponential(2)}`)
+          .join(', ')}`,
+      );
       t.diagnostic(`${level}: noGrad logits ${checkModelInference(model, fixture, TOL).toExponential(2)}`);
     };
     withBackend(addon(), () => (everySimdPath ? forEachSimd(check) : check(addon().info().simd)));

@@ -15,10 +15,14 @@ test('the event loop keeps ticking while an async convolution runs', { skip: ski
   for (let batch = 2; batch <= 64 && ticksDuringWork < 2; batch *= 2) {
     const g = convGeometry({ batch, inChannels: 64, inH: 27, inW: 27, outChannels: 192, kernel: 5, pad: 2 });
     const s = convSizes(g);
-    const x = randomArray(s.x, gen), w = randomArray(s.w, gen), bias = randomArray(192, gen);
+    const x = randomArray(s.x, gen),
+      w = randomArray(s.w, gen),
+      bias = randomArray(192, gen);
     const out = new Float32Array(s.out);
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 1);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 1);
     try {
       await addon().async.conv2dForward(g, x, w, bias, out, true);
     } finally {
@@ -35,21 +39,26 @@ test('the event loop keeps ticking while an async convolution runs', { skip: ski
 test('async linear and packed async convolution equal their sync versions on every SIMD path', { skip: skipWithoutAddon }, async () => {
   const gen = new Generator(31);
   await forEachSimdAsync(async (level) => {
-    const x = randomArray(3 * 500, gen), w = randomArray(70 * 500, gen), bias = randomArray(70, gen);
-    const out = new Float32Array(3 * 70), expected = new Float32Array(3 * 70);
+    const x = randomArray(3 * 500, gen),
+      w = randomArray(70 * 500, gen),
+      bias = randomArray(70, gen);
+    const out = new Float32Array(3 * 70),
+      expected = new Float32Array(3 * 70);
     await addon().async.linearForward(3, 500, 70, x, w, bias, out, false);
     addon().linearForward(3, 500, 70, x, w, bias, expected, false);
     assert.deepEqual(out, expected, `${level} async linear`);
 
     const g = convGeometry({ batch: 2, inChannels: 24, inH: 13, inW: 13, outChannels: 40, kernel: 3, pad: 1 });
     const s = convSizes(g);
-    const cx = randomArray(s.x, gen), cw = randomArray(s.w, gen);
+    const cx = randomArray(s.x, gen),
+      cw = randomArray(s.w, gen);
     const packed = addon().packConv2dWeight(g, cw);
     const pending = addon().async.conv2dForwardPacked(g, packed, cx, null, new Float32Array(s.out), false);
     // Disposing while the job runs is safe: the job keeps the packed data alive.
     packed.dispose();
     await pending;
-    const a = new Float32Array(s.out), b = new Float32Array(s.out);
+    const a = new Float32Array(s.out),
+      b = new Float32Array(s.out);
     const packed2 = addon().packConv2dWeight(g, cw);
     await addon().async.conv2dForwardPacked(g, packed2, cx, null, a, false);
     addon().conv2dForwardPacked(g, packed2, cx, null, b, false);
@@ -59,8 +68,12 @@ test('async linear and packed async convolution equal their sync versions on eve
 
 test('async kernels validate their arguments synchronously', { skip: skipWithoutAddon }, () => {
   const g = convGeometry({ batch: 1, inChannels: 2, inH: 4, inW: 4, outChannels: 3, kernel: 3 });
-  assert.throws(() => addon().async.conv2dForward(g, new Float32Array(5), new Float32Array(54), null, new Float32Array(12), false),
-    /conv2dForwardAsync: x has 5 elements, expected 32/);
-  assert.throws(() => addon().async.linearForward(1, 4, 2, new Float32Array(4), new Float32Array(8), null, new Float32Array(3), false),
-    /linearForwardAsync: out has 3 elements, expected 2/);
+  assert.throws(
+    () => addon().async.conv2dForward(g, new Float32Array(5), new Float32Array(54), null, new Float32Array(12), false),
+    /conv2dForwardAsync: x has 5 elements, expected 32/,
+  );
+  assert.throws(
+    () => addon().async.linearForward(1, 4, 2, new Float32Array(4), new Float32Array(8), null, new Float32Array(3), false),
+    /linearForwardAsync: out has 3 elements, expected 2/,
+  );
 });

@@ -57,7 +57,8 @@ function errorRelativeToMax(actual: ArrayLike<number>, expected: ArrayLike<numbe
 function assertCloseToMax(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): number {
   const err = errorRelativeToMax(actual, expected);
   if (!(err <= tol)) {
-    let index = 0, worst = -1;
+    let index = 0,
+      worst = -1;
     for (let i = 0; i < actual.length; i++) {
       const d = Math.abs(actual[i] - expected[i]);
       if (!(d <= worst)) {
@@ -66,8 +67,10 @@ function assertCloseToMax(actual: ArrayLike<number>, expected: ArrayLike<number>
         if (Number.isNaN(d)) break;
       }
     }
-    assert.fail(`${what}: error ${err.toExponential(3)} of max |expected| > ${tol.toExponential(1)} `
-      + `(at flat index ${index}: got ${actual[index]}, expected ${expected[index]})`);
+    assert.fail(
+      `${what}: error ${err.toExponential(3)} of max |expected| > ${tol.toExponential(1)} ` +
+        `(at flat index ${index}: got ${actual[index]}, expected ${expected[index]})`,
+    );
   }
   return err;
 }
@@ -79,7 +82,8 @@ function matmul64(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
     for (let k = 0; k < K; k++) {
       const a = A[i * K + k];
       if (a === 0) continue;
-      const row = i * N, brow = k * N;
+      const row = i * N,
+        brow = k * N;
       for (let j = 0; j < N; j++) C[row + j] += a * B[brow + j];
     }
   }
@@ -87,7 +91,7 @@ function matmul64(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
 }
 
 function gemmBf16(M: number, N: number, K: number, A: Float32Array, B: Float32Array): Float32Array {
-  const C = new Float32Array(M * N).fill(Number.NaN);  // every element must be written
+  const C = new Float32Array(M * N).fill(Number.NaN); // every element must be written
   bf16Addon().gemmBf16(M, N, K, A, B, C);
   return C;
 }
@@ -115,7 +119,8 @@ test('gemmBf16 equals the product of the bf16-rounded inputs on every edge shape
   for (const M of EDGE) {
     for (const N of EDGE) {
       for (const K of EDGE) {
-        const A = randomArray(M * K, gen), B = randomArray(K * N, gen);
+        const A = randomArray(M * K, gen),
+          B = randomArray(K * N, gen);
         const expected = matmul64(M, N, K, roundArrayToBf16(A), roundArrayToBf16(B));
         worst = Math.max(worst, assertCloseToMax(gemmBf16(M, N, K, A, B), expected, TOL, `gemmBf16 M${M} N${N} K${K}`));
       }
@@ -131,7 +136,8 @@ test('gemmBf16 on random shapes and value scales', { skip: skipWithoutBf16 }, ()
     const N = 1 + Math.floor(gen.uniformRange(0, 150));
     const K = 1 + Math.floor(gen.uniformRange(0, 300));
     const scale = 2 ** Math.floor(gen.uniformRange(-20, 20));
-    const A = randomArray(M * K, gen).map((v) => v * scale), B = randomArray(K * N, gen);
+    const A = randomArray(M * K, gen).map((v) => v * scale),
+      B = randomArray(K * N, gen);
     const expected = matmul64(M, N, K, roundArrayToBf16(A), roundArrayToBf16(B));
     assertCloseToMax(gemmBf16(M, N, K, A, B), expected, TOL, `gemmBf16 M${M} N${N} K${K} scale 2^${Math.log2(scale)}`);
   }
@@ -139,11 +145,14 @@ test('gemmBf16 on random shapes and value scales', { skip: skipWithoutBf16 }, ()
 
 test('gemmBf16 really rounds its inputs: below-bf16 bits change the result', { skip: skipWithoutBf16 }, () => {
   // 1 + 3·2^-9 is between bf16's 1 and 1 + 2^-7 and rounds up; 1 − 3·2^-10 rounds to 1 − 2^-8.
-  const K = 8, N = 3;
-  const a = 1 + 3 * 2 ** -9, b = 1 - 3 * 2 ** -10;
+  const K = 8,
+    N = 3;
+  const a = 1 + 3 * 2 ** -9,
+    b = 1 - 3 * 2 ** -10;
   assert.equal(roundToBf16(a), 1 + 2 ** -7);
   assert.equal(roundToBf16(b), 1 - 2 ** -8);
-  const A = new Float32Array(K).fill(a), B = new Float32Array(K * N).fill(b);
+  const A = new Float32Array(K).fill(a),
+    B = new Float32Array(K * N).fill(b);
   const C = gemmBf16(1, N, K, A, B);
   // Every product and partial sum is exact in fp32, so the result is exact too.
   const rounded = K * (1 + 2 ** -7) * (1 - 2 ** -8);
@@ -157,7 +166,8 @@ test('gemmBf16 really rounds its inputs: below-bf16 bits change the result', { s
   // Random data with low bits: clearly away from the fp32 product, on the rounded one.
   const gen = new Generator(73);
   const [M2, N2, K2] = [13, 33, 65];
-  const A2 = randomArray(M2 * K2, gen), B2 = randomArray(K2 * N2, gen);
+  const A2 = randomArray(M2 * K2, gen),
+    B2 = randomArray(K2 * N2, gen);
   const C2 = gemmBf16(M2, N2, K2, A2, B2);
   const exact = matmul64(M2, N2, K2, A2, B2);
   const bf16 = matmul64(M2, N2, K2, roundArrayToBf16(A2), roundArrayToBf16(B2));
@@ -231,7 +241,8 @@ test('gemmBf16 1×1×1 products round exactly as roundToBf16 does', { skip: skip
   }
   // NaN and ±Infinity in a longer product: NaN wins, Infinity·0-free sums stay infinite.
   const K = 37;
-  const A = new Float32Array(K).fill(0.5), B = new Float32Array(K * 2).fill(1);
+  const A = new Float32Array(K).fill(0.5),
+    B = new Float32Array(K * 2).fill(1);
   A[20] = Number.POSITIVE_INFINITY;
   B[5 * 2 + 1] = Number.NaN;
   const C = gemmBf16(1, 2, K, A, B);
@@ -248,7 +259,14 @@ test('packed bf16 linear (dot and tile paths) equals the reference on rounded x 
   const gen = new Generator(74);
   // batch ≤ 4: dot path; more: tile path. inFeatures odd and even, outFeatures not multiples of the tiles.
   const batches = [1, 2, 3, 4, 5, 32, 33];
-  const layers: [number, number][] = [[1, 1], [7, 3], [64, 17], [513, 100], [300, 65], [1000, 9]];
+  const layers: [number, number][] = [
+    [1, 1],
+    [7, 3],
+    [64, 17],
+    [513, 100],
+    [300, 65],
+    [1000, 9],
+  ];
   let worst = 0;
   for (const [inF, outF] of layers) {
     const w = randomArray(outF * inF, gen);
@@ -267,7 +285,11 @@ test('packed bf16 linear (dot and tile paths) equals the reference on rounded x 
             a.linearForward(batch, inF, outF, x, packed, b, actual, relu);
             const what = `bf16 linear B${batch} in${inF} out${outF} bias${+(b !== null)} relu${+relu}`;
             worst = Math.max(worst, assertCloseToMax(actual, expected, TOL, what));
-            if (relu) assert.ok(actual.every((v) => v >= 0), `${what}: fused ReLU leaves no negatives`);
+            if (relu)
+              assert.ok(
+                actual.every((v) => v >= 0),
+                `${what}: fused ReLU leaves no negatives`,
+              );
           }
         }
       }
@@ -280,12 +302,13 @@ test('packed bf16 linear (dot and tile paths) equals the reference on rounded x 
 
 test('packed bf16 linear rounds x too (not only the weight)', { skip: skipWithoutBf16 }, () => {
   const a = bf16Addon();
-  const inF = 16, outF = 4;
+  const inF = 16,
+    outF = 4;
   const w = new Float32Array(outF * inF).fill(1);
   const packed = a.packLinearWeight(outF, inF, w, 'bf16');
   try {
     for (const batch of [1, 6]) {
-      const x = new Float32Array(batch * inF).fill(1 + 3 * 2 ** -9);  // bf16: 1 + 2^-7
+      const x = new Float32Array(batch * inF).fill(1 + 3 * 2 ** -9); // bf16: 1 + 2^-7
       const out = new Float32Array(batch * outF);
       a.linearForward(batch, inF, outF, x, packed, null, out, false);
       for (const v of out) assert.equal(v, inF * (1 + 2 ** -7), `batch ${batch}`);
@@ -347,13 +370,22 @@ test('packed bf16 conv on the direct path equals the js conv on rounded x and w'
   let worst = 0;
   for (const g of DIRECT) {
     const { x, w, bias } = randomConv(g, gen);
-    const xr = roundArrayToBf16(x), wr = roundArrayToBf16(w);
-    for (const [b, relu] of [[null, false], [bias, false], [bias, true]] as const) {
+    const xr = roundArrayToBf16(x),
+      wr = roundArrayToBf16(w);
+    for (const [b, relu] of [
+      [null, false],
+      [bias, false],
+      [bias, true],
+    ] as const) {
       const actual = packedConv(g, x, w, b, relu);
       const expected = jsConv(g, xr, wr, b, relu);
       const what = `bf16 direct conv ${describeConv(g)} bias${+(b !== null)} relu${+relu}`;
       worst = Math.max(worst, assertCloseToMax(actual, expected, TOL, what));
-      if (relu) assert.ok(actual.every((v) => v >= 0), `${what}: fused ReLU leaves no negatives`);
+      if (relu)
+        assert.ok(
+          actual.every((v) => v >= 0),
+          `${what}: fused ReLU leaves no negatives`,
+        );
     }
     // And it is bf16, not fp32: the unrounded conv is a visible distance away (K > 1 only).
     if (g.kernelH * g.kernelW * (g.inChannels / g.groups) > 1) {
@@ -386,12 +418,20 @@ test('packed bf16 conv on the Winograd path is within bf16 error of the fp32 con
   for (const g of WINOGRAD) {
     const tol = WINOGRAD_TOL[g.kernelH];
     const { x, w, bias } = randomConv(g, gen);
-    for (const [b, relu] of [[null, false], [bias, false], [bias, true]] as const) {
+    for (const [b, relu] of [
+      [null, false],
+      [bias, false],
+      [bias, true],
+    ] as const) {
       const actual = packedConv(g, x, w, b, relu);
       const expected = jsConv(g, x, w, b, relu);
       const what = `bf16 Winograd conv ${describeConv(g)} bias${+(b !== null)} relu${+relu}`;
       worst = Math.max(worst, assertCloseToMax(actual, expected, tol, what));
-      if (relu) assert.ok(actual.every((v) => v >= 0), `${what}: fused ReLU leaves no negatives`);
+      if (relu)
+        assert.ok(
+          actual.every((v) => v >= 0),
+          `${what}: fused ReLU leaves no negatives`,
+        );
       if (!relu) {
         const d = errorRelativeToMax(actual, expected);
         assert.ok(d > 1e-5, `${what}: ${d.toExponential(2)} from fp32 (bf16 rounding expected)`);
@@ -409,7 +449,11 @@ test('a bf16-packed conv runs for any batch and spatial size of the same weight'
   const w = randomArray(convSizes(g0).w, gen);
   const handle = a.packConvWeight(g0, w, 'bf16');
   try {
-    for (const [batch, inH, inW] of [[1, 6, 6], [3, 10, 7], [2, 1, 1]]) {
+    for (const [batch, inH, inW] of [
+      [1, 6, 6],
+      [3, 10, 7],
+      [2, 1, 1],
+    ]) {
       const g = convGeometry({ ...base, batch, inH, inW });
       const x = randomArray(convSizes(g).x, gen);
       const out = new Float32Array(convSizes(g).out);
@@ -428,7 +472,8 @@ test('with the SIMD level lowered to avx2, bf16 is refused with the reason', { s
   const best = a.info().bestSimd;
   const g = convGeometry({ batch: 1, inChannels: 3, inH: 8, inW: 8, outChannels: 4, kernel: 3, pad: 1 });
   const gen = new Generator(78);
-  const w = randomArray(convSizes(g).w, gen), x = randomArray(convSizes(g).x, gen);
+  const w = randomArray(convSizes(g).w, gen),
+    x = randomArray(convSizes(g).x, gen);
   const packedBefore = a.packConvWeight(g, w, 'bf16');
   const linearBefore = a.packLinearWeight(3, 5, randomArray(15, gen), 'bf16');
   try {
@@ -442,10 +487,16 @@ test('with the SIMD level lowered to avx2, bf16 is refused with the reason', { s
     assert.throws(() => a.packLinearWeight(3, 5, new Float32Array(15), 'bf16'), reason, 'packLinearWeight');
     assert.throws(() => a.gemmBf16(1, 1, 1, new Float32Array(1), new Float32Array(1), new Float32Array(1)), reason, 'gemmBf16');
     // Weights packed before the switch are refused too (not run on missing kernels).
-    assert.throws(() => a.conv2dForwardPacked(g, packedBefore, x, null, new Float32Array(convSizes(g).out), false), reason,
-      'conv2dForwardPacked with a bf16 handle');
-    assert.throws(() => a.linearForward(1, 5, 3, new Float32Array(5), linearBefore, null, new Float32Array(3), false), reason,
-      'linearForward with a bf16 handle');
+    assert.throws(
+      () => a.conv2dForwardPacked(g, packedBefore, x, null, new Float32Array(convSizes(g).out), false),
+      reason,
+      'conv2dForwardPacked with a bf16 handle',
+    );
+    assert.throws(
+      () => a.linearForward(1, 5, 3, new Float32Array(5), linearBefore, null, new Float32Array(3), false),
+      reason,
+      'linearForward with a bf16 handle',
+    );
     // fp32 packing still works at this level.
     const fp32 = a.packConvWeight(g, w, 'fp32');
     a.disposePackedWeight(fp32);

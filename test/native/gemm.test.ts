@@ -10,8 +10,20 @@ const TOL = 1e-5;
 
 // [M, N, K]: tile-size multiples and not, single rows/columns, K = 1, a deep K.
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 5], [3, 1, 9], [5, 17, 1], [8, 48, 16], [9, 49, 17], [13, 31, 64], [16, 100, 33],
-  [47, 65, 300], [64, 97, 257], [1, 37, 9216], [2, 19, 9216], [33, 20, 40], [6, 16, 513],
+  [1, 1, 1],
+  [1, 7, 5],
+  [3, 1, 9],
+  [5, 17, 1],
+  [8, 48, 16],
+  [9, 49, 17],
+  [13, 31, 64],
+  [16, 100, 33],
+  [47, 65, 300],
+  [64, 97, 257],
+  [1, 37, 9216],
+  [2, 19, 9216],
+  [33, 20, 40],
+  [6, 16, 513],
 ];
 
 test('gemm matches the reference for every transpose, accumulate and shape', { skip: skipWithoutAddon }, () => {
@@ -21,7 +33,8 @@ test('gemm matches the reference for every transpose, accumulate and shape', { s
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           for (const accumulate of [false, true]) {
-            const A = randomArray(M * K, gen), B = randomArray(K * N, gen);
+            const A = randomArray(M * K, gen),
+              B = randomArray(K * N, gen);
             const C0 = randomArray(M * N, gen);
             const expected = C0.slice();
             reference.gemm(transA, transB, M, N, K, A, B, expected, accumulate);
@@ -46,9 +59,11 @@ test('gemm with K = 0 writes zeros, or leaves C when accumulating', { skip: skip
 test('gemm reads subarray views at their offset and writes only C', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(2);
   const buffer = randomArray(400, gen);
-  const A = buffer.subarray(3, 3 + 6 * 5), B = buffer.subarray(101, 101 + 5 * 7);
+  const A = buffer.subarray(3, 3 + 6 * 5),
+    B = buffer.subarray(101, 101 + 5 * 7);
   const before = buffer.slice();
-  const C = new Float32Array(6 * 7), expected = new Float32Array(6 * 7);
+  const C = new Float32Array(6 * 7),
+    expected = new Float32Array(6 * 7);
   addon().gemm(false, false, 6, 7, 5, A, B, C, false);
   reference.gemm(false, false, 6, 7, 5, A, B, expected, false);
   assertClose(C, expected, TOL, 'gemm on views');
@@ -58,18 +73,32 @@ test('gemm reads subarray views at their offset and writes only C', { skip: skip
 test('linearForward matches the reference with bias and fused ReLU', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(3);
   // [batch, in, out]: batch 1 (dot path), small batches (transposed-output path), wide and narrow layers.
-  const shapes: [number, number, number][] = [[1, 9216, 40], [1, 5, 3], [2, 300, 70], [4, 17, 33], [32, 513, 100], [7, 64, 1], [50, 30, 20]];
+  const shapes: [number, number, number][] = [
+    [1, 9216, 40],
+    [1, 5, 3],
+    [2, 300, 70],
+    [4, 17, 33],
+    [32, 513, 100],
+    [7, 64, 1],
+    [50, 30, 20],
+  ];
   forEachSimd((level) => {
     for (const [batch, inF, outF] of shapes) {
       for (const withBias of [false, true]) {
         for (const fuseRelu of [false, true]) {
-          const x = randomArray(batch * inF, gen), w = randomArray(outF * inF, gen);
+          const x = randomArray(batch * inF, gen),
+            w = randomArray(outF * inF, gen);
           const bias = withBias ? randomArray(outF, gen) : null;
-          const expected = new Float32Array(batch * outF), actual = new Float32Array(batch * outF);
+          const expected = new Float32Array(batch * outF),
+            actual = new Float32Array(batch * outF);
           reference.linearForward(batch, inF, outF, x, w, bias, expected, fuseRelu);
           addon().linearForward(batch, inF, outF, x, w, bias, actual, fuseRelu);
           assertClose(actual, expected, TOL, `${level} linear B${batch} in${inF} out${outF} bias${+withBias} relu${+fuseRelu}`);
-          if (fuseRelu) assert.ok(actual.every((v) => v >= 0), `${level} fused ReLU leaves no negatives`);
+          if (fuseRelu)
+            assert.ok(
+              actual.every((v) => v >= 0),
+              `${level} fused ReLU leaves no negatives`,
+            );
         }
       }
     }

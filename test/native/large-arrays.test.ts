@@ -18,7 +18,10 @@ test('allocateLarge gives zeroed, writable arrays of the asked length', { skip: 
     assert.equal(a.length, length);
     assert.equal(a.byteOffset, 0);
     assert.equal(a.buffer.byteLength, length * 4);
-    assert.ok(a.every((v) => v === 0), `allocateLarge(${length}) is zero-filled`);
+    assert.ok(
+      a.every((v) => v === 0),
+      `allocateLarge(${length}) is zero-filled`,
+    );
     a.fill(1.5);
     assert.equal(a[length - 1], 1.5);
   }
@@ -52,7 +55,7 @@ test('arrays from allocateLarge are released when unreachable', { skip: skipWith
   // garbage collector then frees dropped arrays without being asked.
   for (let i = 0; i < 40; i++) {
     const a = addon().allocateLarge(16 * 1024 * 1024);
-    a.fill(i);  // touch every page
+    a.fill(i); // touch every page
     await new Promise((resolve) => setImmediate(resolve));
   }
   const rss = process.memoryUsage().rss;

@@ -14,7 +14,10 @@ import { addon, skipWithoutAddon, supportedSimdLevels } from './native-helpers.j
 
 const CHILD = fileURLToPath(new URL('./child-info.ts', import.meta.url));
 
-function runChild(env: Record<string, string>): { out: { backend: string | null; again: string | null; info: { simd: string; threads: number; cpuFeatures: string[] } | null }; stderr: string } {
+function runChild(env: Record<string, string>): {
+  out: { backend: string | null; again: string | null; info: { simd: string; threads: number; cpuFeatures: string[] } | null };
+  stderr: string;
+} {
   const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...process.env, ALEXNET_SIMD: '', ALEXNET_NUM_THREADS: '', ...env },
     encoding: 'utf8',

@@ -19,9 +19,11 @@ const LENGTHS = [0, 1, 7, 1000, 300_001];
 test('add, sub, mul and div are bit-identical to the reference', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(20);
   for (const n of LENGTHS) {
-    const a = randomArray(n, gen), b = randomArray(n, gen);
+    const a = randomArray(n, gen),
+      b = randomArray(n, gen);
     for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-      const expected = new Float32Array(n), actual = new Float32Array(n);
+      const expected = new Float32Array(n),
+        actual = new Float32Array(n);
       reference[op](a, b, expected);
       addon()[op](a, b, actual);
       assert.deepEqual(actual, expected, `${op} n=${n}`);
@@ -32,16 +34,20 @@ test('add, sub, mul and div are bit-identical to the reference', { skip: skipWit
 test('scale, axpy and sum match the reference', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(21);
   for (const n of LENGTHS) {
-    const a = randomArray(n, gen), y = randomArray(n, gen);
-    const expected = new Float32Array(n), actual = new Float32Array(n);
+    const a = randomArray(n, gen),
+      y = randomArray(n, gen);
+    const expected = new Float32Array(n),
+      actual = new Float32Array(n);
     reference.scale(a, 0.37, expected);
     addon().scale(a, 0.37, actual);
     assertClose(actual, expected, TOL, `scale n=${n}`);
-    const yExpected = y.slice(), yActual = y.slice();
+    const yExpected = y.slice(),
+      yActual = y.slice();
     reference.axpy(-1.5, a, yExpected);
     addon().axpy(-1.5, a, yActual);
     assertClose(yActual, yExpected, TOL, `axpy n=${n}`);
-    const s = addon().sum(a), r = reference.sum(a);
+    const s = addon().sum(a),
+      r = reference.sum(a);
     assert.ok(Math.abs(s - r) <= 1e-9 * Math.max(1, Math.abs(r)), `sum n=${n}: ${s} vs ${r}`);
   }
 });
@@ -50,14 +56,16 @@ test('ReLU forward and backward are exact, keeping NaN and −0 as torch does', 
   const gen = new Generator(22);
   const special = new Float32Array([NaN, -0, 0, -1e-30, 1e-30, -Infinity, Infinity, -2, 3]);
   for (const x of [special, randomArray(300_001, gen)]) {
-    const expected = new Float32Array(x.length), actual = new Float32Array(x.length);
+    const expected = new Float32Array(x.length),
+      actual = new Float32Array(x.length);
     reference.reluForward(x, expected);
     // torch.relu(−0.0) is −0.0 (checked with torch 1.13); the js reference gives +0 there.
     for (let i = 0; i < x.length; i++) if (Object.is(x[i], -0)) expected[i] = -0;
     addon().reluForward(x, actual);
     assert.deepEqual(actual, expected, 'relu forward');
     const gradOut = randomArray(x.length, gen);
-    const gExpected = new Float32Array(x.length), gActual = new Float32Array(x.length);
+    const gExpected = new Float32Array(x.length),
+      gActual = new Float32Array(x.length);
     reference.reluBackward(gradOut, expected, gExpected);
     addon().reluBackward(gradOut, expected, gActual);
     assert.deepEqual(gActual, gExpected, 'relu backward');
@@ -77,8 +85,10 @@ test('LRN forward and backward match the reference (odd and even sizes, edge cha
   ];
   for (const g of cases) {
     const n = g.batch * g.channels * g.spatial;
-    const x = randomArray(n, gen), gradOut = randomArray(n, gen);
-    const out = [new Float32Array(n), new Float32Array(n)], scale = [new Float32Array(n), new Float32Array(n)];
+    const x = randomArray(n, gen),
+      gradOut = randomArray(n, gen);
+    const out = [new Float32Array(n), new Float32Array(n)],
+      scale = [new Float32Array(n), new Float32Array(n)];
     reference.lrnForward(g, x, out[0], scale[0]);
     addon().lrnForward(g, x, out[1], scale[1]);
     assertClose(out[1], out[0], TOL, `lrn forward ${JSON.stringify(g)}`);
@@ -102,33 +112,42 @@ test('max pooling: values (with and without argmax) and argmax exactly as the re
     poolGeometry({ batch: 1, channels: 2, inH: 9, inW: 40, kernel: 3, stride: 1, pad: 1 }),
     poolGeometry({ batch: 1, channels: 2, inH: 12, inW: 37, kernel: 4, stride: 3, pad: 2, ceilMode: true }),
   ];
-  forEachSimd((level) => geometries.forEach((g) => {
-    const inSize = g.batch * g.channels * g.inH * g.inW, outSize = g.batch * g.channels * g.outH * g.outW;
-    // Few distinct values make ties common; sprinkle NaNs.
-    const x = new Float32Array(inSize);
-    for (let i = 0; i < inSize; i++) x[i] = gen.int(5) - 2;
-    for (let i = 0; i < inSize; i += 17) x[i] = NaN;
-    const out = [new Float32Array(outSize), new Float32Array(outSize)];
-    const argmax = [new Int32Array(outSize), new Int32Array(outSize)];
-    reference.maxPool2dForward(g, x, out[0], argmax[0]);
-    addon().maxPool2dForward(g, x, out[1], argmax[1]);
-    assert.deepEqual(out[1], out[0], `${level} max pool values ${JSON.stringify(g)}`);
-    assert.deepEqual(argmax[1], argmax[0], `${level} max pool argmax ${JSON.stringify(g)}`);
-    // Inference (no argmax) takes the separable kernel: the same values.
-    const valuesOnly = new Float32Array(outSize).fill(7);
-    addon().maxPool2dForward(g, x, valuesOnly, null);
-    assert.deepEqual(valuesOnly, out[0], `${level} max pool values without argmax ${JSON.stringify(g)}`);
-    const gradOut = randomArray(outSize, gen);
-    const gradIn = [new Float32Array(inSize), new Float32Array(inSize).fill(5)];
-    reference.maxPool2dBackward(g, gradOut, argmax[0], gradIn[0]);
-    addon().maxPool2dBackward(g, gradOut, argmax[0], gradIn[1]);
-    assertClose(gradIn[1], gradIn[0], TOL, `max pool backward ${JSON.stringify(g)}`);
-  }));
+  forEachSimd((level) =>
+    geometries.forEach((g) => {
+      const inSize = g.batch * g.channels * g.inH * g.inW,
+        outSize = g.batch * g.channels * g.outH * g.outW;
+      // Few distinct values make ties common; sprinkle NaNs.
+      const x = new Float32Array(inSize);
+      for (let i = 0; i < inSize; i++) x[i] = gen.int(5) - 2;
+      for (let i = 0; i < inSize; i += 17) x[i] = NaN;
+      const out = [new Float32Array(outSize), new Float32Array(outSize)];
+      const argmax = [new Int32Array(outSize), new Int32Array(outSize)];
+      reference.maxPool2dForward(g, x, out[0], argmax[0]);
+      addon().maxPool2dForward(g, x, out[1], argmax[1]);
+      assert.deepEqual(out[1], out[0], `${level} max pool values ${JSON.stringify(g)}`);
+      assert.deepEqual(argmax[1], argmax[0], `${level} max pool argmax ${JSON.stringify(g)}`);
+      // Inference (no argmax) takes the separable kernel: the same values.
+      const valuesOnly = new Float32Array(outSize).fill(7);
+      addon().maxPool2dForward(g, x, valuesOnly, null);
+      assert.deepEqual(valuesOnly, out[0], `${level} max pool values without argmax ${JSON.stringify(g)}`);
+      const gradOut = randomArray(outSize, gen);
+      const gradIn = [new Float32Array(inSize), new Float32Array(inSize).fill(5)];
+      reference.maxPool2dBackward(g, gradOut, argmax[0], gradIn[0]);
+      addon().maxPool2dBackward(g, gradOut, argmax[0], gradIn[1]);
+      assertClose(gradIn[1], gradIn[0], TOL, `max pool backward ${JSON.stringify(g)}`);
+    }),
+  );
 });
 
 test('adaptive average pooling matches the reference (shrinking, identity, growing)', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(25);
-  const cases: [number, number, number, number, number][] = [[6, 6, 6, 6, 6], [3, 13, 13, 6, 6], [2, 5, 7, 3, 2], [2, 2, 3, 5, 7], [4, 1, 1, 6, 6]];
+  const cases: [number, number, number, number, number][] = [
+    [6, 6, 6, 6, 6],
+    [3, 13, 13, 6, 6],
+    [2, 5, 7, 3, 2],
+    [2, 2, 3, 5, 7],
+    [4, 1, 1, 6, 6],
+  ];
   for (const [planes, inH, inW, outH, outW] of cases) {
     const x = randomArray(planes * inH * inW, gen);
     const out = [new Float32Array(planes * outH * outW), new Float32Array(planes * outH * outW)];
@@ -145,7 +164,12 @@ test('adaptive average pooling matches the reference (shrinking, identity, growi
 
 test('log-softmax forward and backward match the reference', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(26);
-  for (const [rows, cols] of [[1, 1], [3, 10], [32, 1000], [5, 3]] as const) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [3, 10],
+    [32, 1000],
+    [5, 3],
+  ] as const) {
     const x = randomArray(rows * cols, gen).map((v) => v * 30);
     const out = [new Float32Array(rows * cols), new Float32Array(rows * cols)];
     reference.logSoftmaxForward(rows, cols, x, out[0]);
@@ -169,8 +193,11 @@ test('SGD steps match the reference (momentum, dampening, Nesterov, weight decay
   ];
   for (const n of [5, 300_001]) {
     for (const h of hypers) {
-      const param = randomArray(n, gen), grad = randomArray(n, gen), buffer = randomArray(n, gen);
-      const p = [param.slice(), param.slice()], b = [buffer.slice(), buffer.slice()];
+      const param = randomArray(n, gen),
+        grad = randomArray(n, gen),
+        buffer = randomArray(n, gen);
+      const p = [param.slice(), param.slice()],
+        b = [buffer.slice(), buffer.slice()];
       reference.sgdStep(h, p[0], grad, h.momentum === 0 ? null : b[0]);
       addon().sgdStep(h, p[1], grad, h.momentum === 0 ? null : b[1]);
       assertClose(p[1], p[0], TOL, `sgd param ${JSON.stringify(h)}`);

@@ -25,13 +25,18 @@ function sanitizerUnavailable(): string | false {
 }
 
 test('the native tests pass under AddressSanitizer and UBSan', { skip: skipWithoutAddon || sanitizerUnavailable(), timeout: 20 * 60 * 1000 }, () => {
-  const files = readdirSync(here).filter((f) => f.endsWith('.test.ts') && f !== basename(fileURLToPath(import.meta.url))).sort();
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.test.ts') && f !== basename(fileURLToPath(import.meta.url)))
+    .sort();
   assert.ok(files.length >= 8, `found the native test files (${files.join(', ')})`);
   // A fresh test runner: without NODE_TEST_CONTEXT, which would make it report to this one instead.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   const run = spawnSync('sh', ['native/asan.sh', ...files.map((f) => join('test', 'native', f))], {
-    cwd: root, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024,
+    cwd: root,
+    encoding: 'utf8',
+    env,
+    maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${run.stdout}\n${run.stderr}`;
   const tail = output.split('\n').slice(-60).join('\n');

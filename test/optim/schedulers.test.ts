@@ -45,7 +45,7 @@ for (const c of fixture.cases) {
     const half = 13;
     const optimizer = newOptimizer();
     const scheduler = make(c, optimizer);
-    fixture.metrics.slice(0, half).forEach((m) => scheduler.step(m));
+    for (const m of fixture.metrics.slice(0, half)) scheduler.step(m);
     const saved = JSON.parse(JSON.stringify({ s: scheduler.stateDict(), o: { ...optimizer.stateDict(), state: {} } }));
     const resumedOptimizer = newOptimizer();
     resumedOptimizer.loadStateDict(saved.o);

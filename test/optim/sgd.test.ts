@@ -58,7 +58,7 @@ for (const c of fixture.cases) {
     const optimizer = new SGD(params, options(c));
     for (let step = 0; step < c.lrs.length; step++) {
       runSteps(c, params, optimizer, step, step + 1);
-      params.forEach((p, i) => assertClose(p.data, c.after[step][i], `${c.name} step ${step} param ${i}`));
+      for (const [i, p] of params.entries()) assertClose(p.data, c.after[step][i], `${c.name} step ${step} param ${i}`);
     }
     const state = optimizer.stateDict();
     assert.equal(state.step_count, c.lrs.length);
@@ -87,7 +87,7 @@ test('SGD state dict round trip continues bit-identically', () => {
   assert.equal(resumed.paramGroups[0].momentum, c.options.momentum);
   assert.equal(resumed.stepCount, 3);
   runSteps(c, resumedParams, resumed, 3, c.lrs.length);
-  resumedParams.forEach((p, i) => assert.deepEqual(p.data, straightParams[i].data, `param ${i}`));
+  for (const [i, p] of resumedParams.entries()) assert.deepEqual(p.data, straightParams[i].data, `param ${i}`);
 });
 
 test('SGD leaves parameters without a gradient untouched and zeroGrad clears gradients', () => {

@@ -12,7 +12,11 @@ const TOL = 1e-4;
 const model = createModel('alexnet');
 let prepared = false;
 
-for (const [h, w] of [[224, 224], [63, 63], [100, 80]] as const) {
+for (const [h, w] of [
+  [224, 224],
+  [63, 63],
+  [100, 80],
+] as const) {
   test(`alexnet ${h}×${w}: logits and all parameter gradients match torch`, (t) => {
     const fixture = loadModelFixture('alexnet', h, w);
     if (!prepared) prepareModel(model, fixture);

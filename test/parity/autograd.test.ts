@@ -42,7 +42,7 @@ test('gradients accumulate across two backward calls', () => {
   assert.deepEqual([...x.grad!.data], [2 + 2, 2 - 4, 2 + 6]);
 });
 
-test('zeroGrad clears a tensor\'s and a module\'s gradients; the next backward starts from zero', () => {
+test("zeroGrad clears a tensor's and a module's gradients; the next backward starts from zero", () => {
   const x = leaf([1, 2]);
   F.sum(F.mulScalar(x, 3)).backward();
   x.zeroGrad();
@@ -97,7 +97,8 @@ test('random graphs with shared subexpressions: gradients equal a hand-written a
     adjoint[last] += 1;
     adjoint[last - 1] += 1;
     for (let i = ops.length - 1; i >= 0; i--) {
-      const op = ops[i], g = adjoint[3 + i];
+      const op = ops[i],
+        g = adjoint[3 + i];
       if (op.kind === 0) {
         adjoint[op.a] += g;
         adjoint[op.b] += g;
@@ -110,7 +111,10 @@ test('random graphs with shared subexpressions: gradients equal a hand-written a
     }
     for (let i = 0; i < 3; i++) {
       const got = nodes[i].grad?.data[0] ?? 0;
-      assert.ok(Math.abs(got - adjoint[i]) <= 1e-5 * (1 + Math.abs(adjoint[i])), `trial ${trial}, leaf ${i}: ${got}, expected ${adjoint[i]} (${JSON.stringify(ops)})`);
+      assert.ok(
+        Math.abs(got - adjoint[i]) <= 1e-5 * (1 + Math.abs(adjoint[i])),
+        `trial ${trial}, leaf ${i}: ${got}, expected ${adjoint[i]} (${JSON.stringify(ops)})`,
+      );
     }
   }
 });
@@ -125,7 +129,8 @@ test('backward twice through a freed graph fails with a clear error', () => {
   // Two losses over a shared trunk: the second walk reaches the freed trunk.
   const w = leaf([1, 2]);
   const trunk = F.relu(F.mulScalar(w, 2));
-  const first = F.sum(trunk), second = F.mean(trunk);
+  const first = F.sum(trunk),
+    second = F.mean(trunk);
   first.backward();
   assert.throws(() => second.backward(), /second time.*ReluBackward|ReluBackward.*second time|second time/);
   assert.equal(trunk.grad, null, 'a freed intermediate is not treated as a leaf');
@@ -155,7 +160,10 @@ test('20 training steps leave no graph behind: after each backward every non-lea
     const loss = F.crossEntropy(net.call(x), [step % 5, (step + 1) % 5, (step + 2) % 5]);
     const nodes = graphNodes(loss);
     nodeCounts.push(nodes.length);
-    assert.ok(nodes.every((t) => !params.includes(t as never)), 'parameters stay leaves');
+    assert.ok(
+      nodes.every((t) => !params.includes(t as never)),
+      'parameters stay leaves',
+    );
     net.zeroGrad();
     loss.backward();
     for (const t of nodes) assert.equal(t.gradFn, null, `step ${step}: a non-leaf keeps its gradFn (and its saved activations)`);
@@ -167,5 +175,8 @@ test('20 training steps leave no graph behind: after each backward every non-lea
     }
   }
   // Each step's graph is the same size: nothing from earlier steps is reachable.
-  assert.ok(nodeCounts.every((n) => n === nodeCounts[0] && n > 5), `graph sizes ${nodeCounts.join(', ')}`);
+  assert.ok(
+    nodeCounts.every((n) => n === nodeCounts[0] && n > 5),
+    `graph sizes ${nodeCounts.join(', ')}`,
+  );
 });

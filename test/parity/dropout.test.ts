@@ -26,7 +26,8 @@ for (const p of [0.1, 0.5, 0.8]) {
     const sigma = Math.sqrt((p * (1 - p)) / N);
     assert.ok(Math.abs(dropped / N - p) < 5 * sigma, `dropped fraction ${dropped / N}, expected ${p} ± ${5 * sigma}`);
     // Inverted dropout keeps the expectation: mean(y) ≈ mean(x).
-    const meanX = F.mean(x).item(), meanY = F.mean(y).item();
+    const meanX = F.mean(x).item(),
+      meanY = F.mean(y).item();
     assert.ok(Math.abs(meanY / meanX - 1) < 0.01 * Math.sqrt(p / (1 - p)) + 0.002, `mean ${meanY} vs ${meanX}`);
   });
 }
@@ -66,6 +67,9 @@ test('dropout in eval mode, or with p = 0, is the identity; p = 1 zeroes everyth
   layer.eval();
   assert.deepEqual(layer.call(x).data, x.data);
   layer.train();
-  assert.ok(layer.call(x).data.some((v, i) => v !== x.data[i]), 'train mode drops');
+  assert.ok(
+    layer.call(x).data.some((v, i) => v !== x.data[i]),
+    'train mode drops',
+  );
   assert.throws(() => dropout(x, 1.5), /probability/);
 });

@@ -37,7 +37,9 @@ function model(name: string): Module {
 
 /** Mean and standard deviation in float64. */
 function stats(data: Float32Array): { mean: number; std: number; min: number; max: number } {
-  let s = 0, min = Infinity, max = -Infinity;
+  let s = 0,
+    min = Infinity,
+    max = -Infinity;
   for (const v of data) {
     s += v;
     if (v < min) min = v;
@@ -75,7 +77,10 @@ for (const name of MODEL_NAMES) {
     // torch's minimum: the smallest accepted square probe, whose predecessor is rejected.
     const accepted = probes.filter(([h, w, ok]) => ok && h === w).map(([h]) => h);
     const minimum = Math.min(...accepted);
-    assert.ok(probes.some(([h, w, ok]) => h === minimum - 1 && w === minimum - 1 && !ok), 'the probes bracket the minimum');
+    assert.ok(
+      probes.some(([h, w, ok]) => h === minimum - 1 && w === minimum - 1 && !ok),
+      'the probes bracket the minimum',
+    );
     const m = model(name).eval();
     for (const [h, w, torchAccepts] of probes) {
       // A batch of 0 runs every shape check of every layer without computing anything.
@@ -86,7 +91,11 @@ for (const name of MODEL_NAMES) {
       } catch (e) {
         error = e as Error;
       }
-      assert.equal(error === undefined, torchAccepts, `${h}×${w}: torch ${torchAccepts ? 'accepts' : 'rejects'} it, we ${error ? `throw "${error.message}"` : 'accept it'}`);
+      assert.equal(
+        error === undefined,
+        torchAccepts,
+        `${h}×${w}: torch ${torchAccepts ? 'accepts' : 'rejects'} it, we ${error ? `throw "${error.message}"` : 'accept it'}`,
+      );
       if (error !== undefined && Math.min(h, w) < minimum) {
         assert.match(error.message, new RegExp(`minimum is ${minimum}`), `${h}×${w}: the message should give the minimum ${minimum}`);
         assert.match(error.message, new RegExp(name), 'the message names the model');
@@ -104,15 +113,18 @@ test('loadStateDict lists every missing, unexpected and mis-shaped key in one er
   state.set('head.bias', Tensor.zeros([2]));
   state.set('features.0.weight', Tensor.zeros([64, 3, 11, 10]));
   state.set('classifier.4.bias', Tensor.zeros([4095]));
-  assert.throws(() => m.loadStateDict(state), (e: Error) => {
-    for (const key of ['features.3.bias', 'classifier.6.weight', 'features.99.weight', 'head.bias', 'features.0.weight', 'classifier.4.bias']) {
-      assert.ok(e.message.includes(key), `the message should name ${key}: ${e.message}`);
-    }
-    assert.match(e.message, /missing/);
-    assert.match(e.message, /unexpected/);
-    assert.match(e.message, /\[64, 3, 11, 11\]/, 'the expected shape is given');
-    return true;
-  });
+  assert.throws(
+    () => m.loadStateDict(state),
+    (e: Error) => {
+      for (const key of ['features.3.bias', 'classifier.6.weight', 'features.99.weight', 'head.bias', 'features.0.weight', 'classifier.4.bias']) {
+        assert.ok(e.message.includes(key), `the message should name ${key}: ${e.message}`);
+      }
+      assert.match(e.message, /missing/);
+      assert.match(e.message, /unexpected/);
+      assert.match(e.message, /\[64, 3, 11, 11\]/, 'the expected shape is given');
+      return true;
+    },
+  );
   // Non-strict: missing and unexpected keys are reported, not fatal; shapes still are.
   state.set('features.0.weight', param(m, 'features.0.weight'));
   state.set('classifier.4.bias', param(m, 'classifier.4.bias'));
@@ -142,13 +154,19 @@ test("alexnet-original, the article's init: conv weights N(0, 0.01), conv biases
       assert.ok(Math.abs(w.mean) < 0.0003, `${name} net.${i}.weight mean ${w.mean}`);
       const bias = param(m, `net.${i}.bias`).data;
       const expected = [4, 10, 12].includes(i) ? 1 : 0;
-      assert.ok(bias.every((v) => v === expected), `${name} net.${i}.bias should all be ${expected}`);
+      assert.ok(
+        bias.every((v) => v === expected),
+        `${name} net.${i}.bias should all be ${expected}`,
+      );
     }
     // The article leaves Linear layers at PyTorch's default: U(±1/√fan_in).
     const fc = param(m, 'classifier.0.weight').data;
     const bound = 1 / Math.sqrt(9216);
     const s = stats(fc);
-    assert.ok(s.max <= Math.fround(bound) && s.min >= -Math.fround(bound) && s.max > 0.999 * bound, `${name} classifier.0.weight in ±${bound}: [${s.min}, ${s.max}]`);
+    assert.ok(
+      s.max <= Math.fround(bound) && s.min >= -Math.fround(bound) && s.max > 0.999 * bound,
+      `${name} classifier.0.weight in ±${bound}: [${s.min}, ${s.max}]`,
+    );
   }
 });
 
@@ -160,23 +178,34 @@ test("init 'paper': every weight N(0, 0.01), biases 1 in net.4, net.10, net.12, 
     assert.ok(Math.abs(w.std - 0.01) < 0.0003, `${layer}.weight std ${w.std}`);
     assert.ok(Math.abs(w.mean) < 0.0003, `${layer}.weight mean ${w.mean}`);
     const expected = ones.has(layer) ? 1 : 0;
-    assert.ok(param(m, `${layer}.bias`).data.every((v) => v === expected), `${layer}.bias should all be ${expected}`);
+    assert.ok(
+      param(m, `${layer}.bias`).data.every((v) => v === expected),
+      `${layer}.bias should all be ${expected}`,
+    );
   }
 });
 
 test("PyTorch's default init for Conv2d/Linear: U(±1/√fan_in) for weight and bias", () => {
   const m = model('alexnet');
-  for (const [layer, fanIn] of [['features.0', 3 * 11 * 11], ['features.6', 192 * 9], ['classifier.1', 9216], ['classifier.4', 4096]] as const) {
+  for (const [layer, fanIn] of [
+    ['features.0', 3 * 11 * 11],
+    ['features.6', 192 * 9],
+    ['classifier.1', 9216],
+    ['classifier.4', 4096],
+  ] as const) {
     const bound = 1 / Math.sqrt(fanIn);
     const w = stats(param(m, `${layer}.weight`).data);
     const n = param(m, `${layer}.weight`).numel;
     // U(−b, b): std b/√3; the sample std of n draws is within a few 1/√n of it.
     const slack = 5 / Math.sqrt(n);
     assert.ok(Math.abs(w.std / (bound / Math.sqrt(3)) - 1) < slack, `${layer}.weight std ${w.std}, expected ${bound / Math.sqrt(3)}`);
-    assert.ok(Math.abs(w.mean) < 5 * bound / Math.sqrt(3 * n), `${layer}.weight mean ${w.mean}`);
+    assert.ok(Math.abs(w.mean) < (5 * bound) / Math.sqrt(3 * n), `${layer}.weight mean ${w.mean}`);
     assert.ok(w.max <= Math.fround(bound) && w.min >= -Math.fround(bound), `${layer}.weight within ±${bound}: [${w.min}, ${w.max}]`);
     assert.ok(w.max > bound * (1 - 20 / n) && w.min < -bound * (1 - 20 / n), `${layer}.weight reaches ±${bound}: [${w.min}, ${w.max}]`);
     const b = stats(param(m, `${layer}.bias`).data);
-    assert.ok(b.max <= Math.fround(bound) && b.min >= -Math.fround(bound) && b.std > 0.4 * bound, `${layer}.bias within ±${bound}, spread: ${JSON.stringify(b)}`);
+    assert.ok(
+      b.max <= Math.fround(bound) && b.min >= -Math.fround(bound) && b.std > 0.4 * bound,
+      `${layer}.bias within ±${bound}, spread: ${JSON.stringify(b)}`,
+    );
   }
 });

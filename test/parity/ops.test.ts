@@ -37,10 +37,14 @@ async function checkFamily(t: TestContext, family: string, forward: Forward, exa
 }
 
 test('conv2d matches torch: odd sizes, strides, padding, dilation, groups, depthwise, no bias, 1×1', async (t) => {
-  await checkFamily(t, 'conv2d', (c) => F.conv2d(c.inputs.x, c.inputs.weight, c.inputs.bias ?? null, {
-    stride: pairArg(c.args, 'stride'), padding: pairArg(c.args, 'padding'),
-    dilation: pairArg(c.args, 'dilation'), groups: c.args.groups as number,
-  }));
+  await checkFamily(t, 'conv2d', (c) =>
+    F.conv2d(c.inputs.x, c.inputs.weight, c.inputs.bias ?? null, {
+      stride: pairArg(c.args, 'stride'),
+      padding: pairArg(c.args, 'padding'),
+      dilation: pairArg(c.args, 'dilation'),
+      groups: c.args.groups as number,
+    }),
+  );
 });
 
 test('linear matches torch: with/without bias, batch 1, 1-D and 3-D input', async (t) => {
@@ -52,16 +56,28 @@ test('relu matches torch, with gradient 0 at exact (signed) zeros', async (t) =>
 });
 
 test('local_response_norm matches torch: odd/even n, n > C, 3-D/4-D/5-D, large alpha', async (t) => {
-  await checkFamily(t, 'local_response_norm', (c) => F.localResponseNorm(c.inputs.x, c.args.size as number, {
-    alpha: c.args.alpha as number, beta: c.args.beta as number, k: c.args.k as number,
-  }));
+  await checkFamily(t, 'local_response_norm', (c) =>
+    F.localResponseNorm(c.inputs.x, c.args.size as number, {
+      alpha: c.args.alpha as number,
+      beta: c.args.beta as number,
+      k: c.args.k as number,
+    }),
+  );
 });
 
 test('max_pool2d matches torch: padding, dilation, ceil_mode, and ties routed to the element torch picks', async (t) => {
-  await checkFamily(t, 'max_pool2d', (c) => F.maxPool2d(c.inputs.x, pairArg(c.args, 'kernelSize'), {
-    stride: pairArg(c.args, 'stride'), padding: pairArg(c.args, 'padding'),
-    dilation: pairArg(c.args, 'dilation'), ceilMode: c.args.ceilMode as boolean,
-  }), true);
+  await checkFamily(
+    t,
+    'max_pool2d',
+    (c) =>
+      F.maxPool2d(c.inputs.x, pairArg(c.args, 'kernelSize'), {
+        stride: pairArg(c.args, 'stride'),
+        padding: pairArg(c.args, 'padding'),
+        dilation: pairArg(c.args, 'dilation'),
+        ceilMode: c.args.ceilMode as boolean,
+      }),
+    true,
+  );
 });
 
 test('adaptive_avg_pool2d matches torch: 13→6, 5→6, 7→3, 1→6, non-square, 3-D input', async (t) => {
@@ -73,22 +89,27 @@ test('log_softmax and softmax match torch, including logits of ±1e4', async (t)
 });
 
 test('cross_entropy and nll_loss (class indices, mean reduction) match torch, including logits of ±1e4', async (t) => {
-  await checkFamily(t, 'loss', (c) => (c.args.fn === 'nllLoss'
-    ? F.nllLoss(c.inputs.x, c.constants.targets)
-    : F.crossEntropy(c.inputs.x, c.constants.targets)));
+  await checkFamily(t, 'loss', (c) => (c.args.fn === 'nllLoss' ? F.nllLoss(c.inputs.x, c.constants.targets) : F.crossEntropy(c.inputs.x, c.constants.targets)));
 });
 
 test('add, sub, mul, mulScalar, sum, mean match torch', async (t) => {
   await checkFamily(t, 'arithmetic', (c) => {
     const { a, b } = c.inputs;
     switch (c.args.fn) {
-      case 'add': return F.add(a, b);
-      case 'sub': return F.sub(a, b);
-      case 'mul': return F.mul(a, b);
-      case 'mulScalar': return F.mulScalar(a, c.args.scalar as number);
-      case 'sum': return F.sum(a);
-      case 'mean': return F.mean(a);
-      default: throw new Error(`unknown arithmetic case ${String(c.args.fn)}`);
+      case 'add':
+        return F.add(a, b);
+      case 'sub':
+        return F.sub(a, b);
+      case 'mul':
+        return F.mul(a, b);
+      case 'mulScalar':
+        return F.mulScalar(a, c.args.scalar as number);
+      case 'sum':
+        return F.sum(a);
+      case 'mean':
+        return F.mean(a);
+      default:
+        throw new Error(`unknown arithmetic case ${String(c.args.fn)}`);
     }
   });
 });

@@ -10,15 +10,28 @@ import { fixed2, withThousands } from '../../src/summary/python-format.js';
 const FIXTURES = new URL('../fixtures/summary/', import.meta.url);
 
 interface FixtureLayer {
-  path: string; typeName: string; depth: number; isLeaf: boolean; outputShape: number[] | null;
-  numParams: number; ownParams: number; multAdds: number; outputBytes: number;
+  path: string;
+  typeName: string;
+  depth: number;
+  isLeaf: boolean;
+  outputShape: number[] | null;
+  numParams: number;
+  ownParams: number;
+  multAdds: number;
+  outputBytes: number;
 }
 interface FixtureCase {
-  model: string; numClasses: number; inChannels: number; inputShape: number[];
-  layers: FixtureLayer[]; totals: Record<string, number>; footer: string[];
+  model: string;
+  numClasses: number;
+  inChannels: number;
+  inputShape: number[];
+  layers: FixtureLayer[];
+  totals: Record<string, number>;
+  footer: string[];
 }
 const fixtures = JSON.parse(readFileSync(new URL('cases.json', FIXTURES), 'utf8')) as {
-  cases: FixtureCase[]; python: { fixed2: Array<[number, string]>; thousands: Array<[number, string]> };
+  cases: FixtureCase[];
+  python: { fixed2: Array<[number, string]>; thousands: Array<[number, string]> };
 };
 
 /** Models are slow to initialize (61 M random weights); the summary leaves them unchanged, so share them. */
@@ -56,10 +69,15 @@ for (const c of fixtures.cases) {
   test(`summary numbers match torch: ${c.model} ${JSON.stringify(c.inputShape)} (${c.numClasses} classes)`, () => {
     const result = summary(model(c.model, c.numClasses, c.inChannels), c.inputShape);
     const pick = (l: SummaryResult['layers'][number]) => ({
-      path: l.path, typeName: l.typeName, depth: l.depth, isLeaf: l.isLeaf,
+      path: l.path,
+      typeName: l.typeName,
+      depth: l.depth,
+      isLeaf: l.isLeaf,
       // torchinfo does not hook the model itself, so its shape is unknown; the fixture records it.
       outputShape: l.depth === 0 ? c.layers[0].outputShape : l.outputShape,
-      numParams: l.numParams, ownParams: l.ownParams, multAdds: l.multAdds,
+      numParams: l.numParams,
+      ownParams: l.ownParams,
+      multAdds: l.multAdds,
       outputBytes: l.depth === 0 ? c.layers[0].outputBytes : l.outputBytes,
     });
     assert.deepEqual(result.layers.map(pick), c.layers);
@@ -113,7 +131,10 @@ test('compute: true runs the real kernels and gives the same summary', () => {
 
 test('mult-adds units follow torchinfo 1.7: T, G, else M', () => {
   const base = summary(new Sequential(new Linear(2, 2)), [1, 2]);
-  const withMacs = (n: number): string => formatSummary({ ...base, totalMultAdds: n }).split('\n').find((l) => l.startsWith('Total mult-adds'))!;
+  const withMacs = (n: number): string =>
+    formatSummary({ ...base, totalMultAdds: n })
+      .split('\n')
+      .find((l) => l.startsWith('Total mult-adds'))!;
   assert.equal(withMacs(2_442_185_000_000), 'Total mult-adds (T): 2.44');
   assert.equal(withMacs(1e9), 'Total mult-adds (G): 1.00');
   assert.equal(withMacs(999_999_999), 'Total mult-adds (M): 1000.00');

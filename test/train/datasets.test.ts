@@ -20,8 +20,14 @@ async function makeFolder(dir: string, classes: Record<string, [number, number, 
       await mkdir(folder, { recursive: true });
       for (let i = 0; i < perClass; i++) {
         const pixels = Buffer.alloc(12 * 10 * 3);
-        for (let p = 0; p < 120; p++) pixels.set(rgb.map((v) => Math.min(255, v + 7 * i)), p * 3);
-        await sharp(pixels, { raw: { width: 12, height: 10, channels: 3 } }).png().toFile(join(folder, `${i}.png`));
+        for (let p = 0; p < 120; p++)
+          pixels.set(
+            rgb.map((v) => Math.min(255, v + 7 * i)),
+            p * 3,
+          );
+        await sharp(pixels, { raw: { width: 12, height: 10, channels: 3 } })
+          .png()
+          .toFile(join(folder, `${i}.png`));
       }
     }
   }

@@ -9,11 +9,7 @@ import { formatEvalTable } from '../../src/node/cli/commands/eval.js';
 
 test('top-k counts the label among the k best scores, ties to the lower class index', () => {
   // Row 0: label 2 is the best; row 1: label 0 is 3rd; row 2: label 1 ties with class 0 (ranked after it).
-  const logits = Float32Array.of(
-    0.1, 0.2, 0.9, 0.0, -1, 0.3,
-    0.5, 0.9, 0.8, 0.1, 0.2, 0.0,
-    0.7, 0.7, 0.1, 0.1, 0.1, 0.1,
-  );
+  const logits = Float32Array.of(0.1, 0.2, 0.9, 0.0, -1, 0.3, 0.5, 0.9, 0.8, 0.1, 0.2, 0.0, 0.7, 0.7, 0.1, 0.1, 0.1, 0.1);
   const labels = Int32Array.of(2, 0, 1);
   assert.equal(countTopK(logits, 3, 6, labels, 1), 1);
   assert.equal(countTopK(logits, 3, 6, labels, 2), 2);
@@ -46,7 +42,13 @@ test('evaluate runs in eval mode without a graph and restores the mode', async (
     assert.equal(y.gradFn, null, 'no graph recorded');
   });
   async function* batches() {
-    yield { images: Tensor.from([[2, 1], [0, 3]]), labels: Int32Array.of(0, 1) };
+    yield {
+      images: Tensor.from([
+        [2, 1],
+        [0, 3],
+      ]),
+      labels: Int32Array.of(0, 1),
+    };
     yield { images: Tensor.from([[-5, -5]]), labels: Int32Array.of(0) };
   }
   const r = await evaluate(model, batches());
@@ -77,14 +79,25 @@ test('filterGrid normalizes each kernel and lays them out on a grid', () => {
   assert.throws(() => filterGrid(Tensor.zeros([3, 3])), /convolution weight \[out, in, kH, kW\]/);
 });
 
-test('the eval table has the article\'s columns', () => {
+test("the eval table has the article's columns", () => {
   const table = formatEvalTable({
-    model: 'alexnet', weights: 'w.pth', dataset: 'fashion-mnist', images: 10000, image_size: 64, precision: 'fp32',
-    parameters: 57044810, loss: 0.4, top1_error: 0.1452, top5_error: 0.0038,
+    model: 'alexnet',
+    weights: 'w.pth',
+    dataset: 'fashion-mnist',
+    images: 10000,
+    image_size: 64,
+    precision: 'fp32',
+    parameters: 57044810,
+    loss: 0.4,
+    top1_error: 0.1452,
+    top5_error: 0.0038,
   });
-  assert.equal(table, [
-    '| Model   | Parameters | Top-1 error | Top-5 error |',
-    '|---------|-----------:|------------:|------------:|',
-    '| alexnet | 57,044,810 |      14.52% |       0.38% |',
-  ].join('\n'));
+  assert.equal(
+    table,
+    [
+      '| Model   | Parameters | Top-1 error | Top-5 error |',
+      '|---------|-----------:|------------:|------------:|',
+      '| alexnet | 57,044,810 |      14.52% |       0.38% |',
+    ].join('\n'),
+  );
 });

@@ -9,7 +9,11 @@ import { tinyConfig, tinyData, tinyModel } from './tiny-run.js';
 
 const outDir = process.argv[2];
 const result = await executeTraining(tinyConfig({ epochs: 100000 }), outDir, false, {
-  createModel: tinyModel, data: tinyData(), progress: 'none', drawFilters: false, log: () => {},
+  createModel: tinyModel,
+  data: tinyData(),
+  progress: 'none',
+  drawFilters: false,
+  log: () => {},
   onStep: (step) => process.stdout.write(`step ${step}\n`),
 });
 process.stdout.write(`status ${result.status} at step ${result.position.step}\n`);

@@ -18,7 +18,9 @@ test('SIGINT saves a checkpoint at the current step and exits with status 130', 
   let stdout = '';
   let stderr = '';
   let signalled = false;
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     // Interrupt once training is under way (a few steps in).

@@ -16,7 +16,10 @@ export const TINY_CLASSES = ['a', 'b', 'c', 'd'];
 class QuadrantDataset implements Dataset {
   private readonly samples: Sample[] = [];
 
-  constructor(readonly length: number, seed: number) {
+  constructor(
+    readonly length: number,
+    seed: number,
+  ) {
     const g = new Generator(seed);
     for (let i = 0; i < length; i++) {
       const label = i % TINY_CLASSES.length;
@@ -42,20 +45,33 @@ export function tinyData(): RunData {
 }
 
 export function tinyModel(config: TrainConfig): Module {
-  return new Sequential(
-    new Conv2d(config.inChannels, 3, 3),
-    new ReLU(),
-    new Flatten(),
-    new Dropout(0.5),
-    new Linear(3 * 6 * 6, config.numClasses),
-  );
+  return new Sequential(new Conv2d(config.inChannels, 3, 3), new ReLU(), new Flatten(), new Dropout(0.5), new Linear(3 * 6 * 6, config.numClasses));
 }
 
 export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   return {
-    model: 'tiny', inChannels: 1, numClasses: 4, dataset: 'tiny', imageSize: 8, batchSize: 8,
-    lr: 0.05, momentum: 0.9, weightDecay: 5e-4, dampening: 0, nesterov: false,
-    schedule: 'step', stepSize: 1, gamma: 0.5, factor: 0.1, patience: 1, threshold: 1e-4, cooldown: 0, minLr: 0,
-    seed: 3, epochs: 2, maxSteps: null, ...overrides,
+    model: 'tiny',
+    inChannels: 1,
+    numClasses: 4,
+    dataset: 'tiny',
+    imageSize: 8,
+    batchSize: 8,
+    lr: 0.05,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    dampening: 0,
+    nesterov: false,
+    schedule: 'step',
+    stepSize: 1,
+    gamma: 0.5,
+    factor: 0.1,
+    patience: 1,
+    threshold: 1e-4,
+    cooldown: 0,
+    minLr: 0,
+    seed: 3,
+    epochs: 2,
+    maxSteps: null,
+    ...overrides,
   };
 }

@@ -14,11 +14,19 @@ const root = await mkdtemp(join(tmpdir(), 'alexnet-trainer-'));
 after(() => rm(root, { recursive: true, force: true }));
 
 const hooks = (extra: TrainHooks = {}): TrainHooks => ({
-  createModel: tinyModel, data: tinyData(), progress: 'none', log: () => {}, drawFilters: false, ...extra,
+  createModel: tinyModel,
+  data: tinyData(),
+  progress: 'none',
+  log: () => {},
+  drawFilters: false,
+  ...extra,
 });
 
 async function metricsLines(dir: string): Promise<Record<string, unknown>[]> {
-  return (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('two epochs straight equal one epoch + resume, bit for bit', async () => {
@@ -42,10 +50,17 @@ test('two epochs straight equal one epoch + resume, bit for bit', async () => {
   const splitMetrics = await metricsLines(splitDir);
   assert.equal(straightMetrics.length, 2);
   for (const key of ['epoch', 'train_loss', 'val_loss', 'val_top1_error', 'val_top5_error', 'lr']) {
-    assert.deepEqual(splitMetrics.map((m) => m[key]), straightMetrics.map((m) => m[key]), key);
+    assert.deepEqual(
+      splitMetrics.map((m) => m[key]),
+      straightMetrics.map((m) => m[key]),
+      key,
+    );
   }
   // StepLR(1, 0.5): the second epoch runs at half the rate.
-  assert.deepEqual(straightMetrics.map((m) => m.lr), [0.05, 0.025]);
+  assert.deepEqual(
+    straightMetrics.map((m) => m.lr),
+    [0.05, 0.025],
+  );
   for (const m of straightMetrics) {
     for (const key of ['train_loss', 'val_loss', 'images_per_s']) assert.equal(typeof m[key], 'number', key);
     for (const key of ['val_top1_error', 'val_top5_error']) assert.ok((m[key] as number) >= 0 && (m[key] as number) <= 1, key);
@@ -55,9 +70,17 @@ test('two epochs straight equal one epoch + resume, bit for bit', async () => {
 test('an interruption mid-epoch resumes to the same weights', async () => {
   const controller = new AbortController();
   const dir = join(root, 'interrupted');
-  const stopped = await runTraining(tinyConfig(), dir, false, hooks({
-    signal: controller.signal, onStep: (step) => { if (step === 3) controller.abort(); },
-  }));
+  const stopped = await runTraining(
+    tinyConfig(),
+    dir,
+    false,
+    hooks({
+      signal: controller.signal,
+      onStep: (step) => {
+        if (step === 3) controller.abort();
+      },
+    }),
+  );
   assert.equal(stopped.status, 'interrupted');
   assert.deepEqual(stopped.position, { epoch: 0, batch: 3, step: 3 });
   const saved = await loadCheckpoint(join(dir, 'checkpoint.pth'));
@@ -80,7 +103,13 @@ test('--max-steps stops mid-epoch with a partial evaluation, and a larger limit 
   assert.equal(result.status, 'max-steps');
   assert.deepEqual(result.position, { epoch: 1, batch: 2, step: 7 });
   const lines = await metricsLines(dir);
-  assert.deepEqual(lines.map((l) => [l.epoch, l.partial, l.step]), [[1, false, 5], [2, true, 7]]);
+  assert.deepEqual(
+    lines.map((l) => [l.epoch, l.partial, l.step]),
+    [
+      [1, false, 5],
+      [2, true, 7],
+    ],
+  );
   const again = await runTraining(tinyConfig({ maxSteps: 7 }), dir, true, hooks());
   assert.equal(again.status, 'already-complete');
   const more = await runTraining(tinyConfig({ maxSteps: null }), dir, true, hooks());
@@ -115,7 +144,10 @@ test('a checkpoint whose weights do not fit the model fails clearly', async () =
   const dir = join(root, 'shape');
   await runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks());
   const wider = (c: Parameters<typeof tinyModel>[0]) => tinyModel({ ...c, inChannels: 2 });
-  await assert.rejects(runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks({ createModel: wider })), /does not fit model 'tiny'.*0\.weight: expected \[3, 2, 3, 3\], got \[3, 1, 3, 3\]/);
+  await assert.rejects(
+    runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks({ createModel: wider })),
+    /does not fit model 'tiny'.*0\.weight: expected \[3, 2, 3, 3\], got \[3, 1, 3, 3\]/,
+  );
 });
 
 test('a diverging loss stops with the step named and keeps the last good checkpoint', async () => {
@@ -128,7 +160,12 @@ test('a diverging loss stops with the step named and keeps the last good checkpo
   await assert.rejects(
     runTraining(tinyConfig({ epochs: 3 }), dir, true, hooks({ data: { ...tinyData(), train: poisoned(tinyData().train, 9) } })),
     (error: Error) => {
-      assert.match(error.message, new RegExp(`the loss is NaN at step ${step}; .*\\(epoch 2, batch ${batch}\\)\\. The last good checkpoint, .*checkpoint.pth \\(after epoch 1, step 5\\), was kept`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `the loss is NaN at step ${step}; .*\\(epoch 2, batch ${batch}\\)\\. The last good checkpoint, .*checkpoint.pth \\(after epoch 1, step 5\\), was kept`,
+        ),
+      );
       return true;
     },
   );
@@ -152,7 +189,17 @@ test('a plateau schedule survives an interruption before its first step and a re
   const straight = await runTraining(config, join(root, 'plateau-straight'), false, hooks());
   const controller = new AbortController();
   const dir = join(root, 'plateau-split');
-  const stopped = await runTraining(config, dir, false, hooks({ signal: controller.signal, onStep: (s) => { if (s === 2) controller.abort(); } }));
+  const stopped = await runTraining(
+    config,
+    dir,
+    false,
+    hooks({
+      signal: controller.signal,
+      onStep: (s) => {
+        if (s === 2) controller.abort();
+      },
+    }),
+  );
   assert.equal(stopped.status, 'interrupted');
   const saved = await loadCheckpoint(join(dir, 'checkpoint.pth'));
   assert.equal(saved.scheduler?.name, 'ReduceLROnPlateau');
@@ -162,22 +209,49 @@ test('a plateau schedule survives an interruption before its first step and a re
   for (const [key, tensor] of straight.model.stateDict()) assert.deepEqual(resumed.model.stateDict().get(key)!.data, tensor.data, key);
   const lrs = (await metricsLines(dir)).map((m) => [m.lr, m.next_lr]);
   // The tiny task reaches 0 validation error in epoch 1; no further improvement halves the rate each epoch.
-  assert.deepEqual(lrs, [[0.05, 0.05], [0.05, 0.025], [0.025, 0.0125]]);
-  assert.deepEqual(lrs, (await metricsLines(join(root, 'plateau-straight'))).map((m) => [m.lr, m.next_lr]));
+  assert.deepEqual(lrs, [
+    [0.05, 0.05],
+    [0.05, 0.025],
+    [0.025, 0.0125],
+  ]);
+  assert.deepEqual(
+    lrs,
+    (await metricsLines(join(root, 'plateau-straight'))).map((m) => [m.lr, m.next_lr]),
+  );
 });
 
 test('batches whose samples were all skipped keep the positions right across a resume', async () => {
   const withBadSample = (): ReturnType<typeof tinyData> => {
     const data = tinyData();
     const train = data.train;
-    return { ...data, train: { length: train.length, get: (i, rng) => { if (i === 5) throw new SkippableSampleError('sample 5 is corrupt'); return train.get(i, rng); } } };
+    return {
+      ...data,
+      train: {
+        length: train.length,
+        get: (i, rng) => {
+          if (i === 5) throw new SkippableSampleError('sample 5 is corrupt');
+          return train.get(i, rng);
+        },
+      },
+    };
   };
   const config = tinyConfig({ batchSize: 1 });
   const straight = await runTraining(config, join(root, 'skip-straight'), false, hooks({ data: withBadSample() }));
   assert.deepEqual(straight.position, { epoch: 2, batch: 0, step: 78 }, 'one empty batch per epoch is not a step');
   const controller = new AbortController();
   const dir = join(root, 'skip-split');
-  const stopped = await runTraining(config, dir, false, hooks({ data: withBadSample(), signal: controller.signal, onStep: (s) => { if (s === 50) controller.abort(); } }));
+  const stopped = await runTraining(
+    config,
+    dir,
+    false,
+    hooks({
+      data: withBadSample(),
+      signal: controller.signal,
+      onStep: (s) => {
+        if (s === 50) controller.abort();
+      },
+    }),
+  );
   assert.equal(stopped.position.step, 50);
   const resumed = await runTraining(config, dir, true, hooks({ data: withBadSample() }));
   assert.deepEqual(resumed.position, { epoch: 2, batch: 0, step: 78 });

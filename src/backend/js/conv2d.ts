@@ -88,8 +88,7 @@ function layout(g: Conv2dGeometry): GroupLayout {
   return { cg, og: g.outChannels / g.groups, K: cg * g.kernelH * g.kernelW, P: g.outH * g.outW };
 }
 
-export function conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-  out: Float32Array, fuseRelu: boolean): void {
+export function conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
   const { cg, og, K, P } = layout(g);
   const col = colBuffer(K * P);
   const inPerImage = g.inChannels * g.inH * g.inW;
@@ -128,8 +127,7 @@ export function conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: 
   }
 }
 
-export function conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array,
-  gradW: Float32Array, gradBias: Float32Array | null): void {
+export function conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void {
   const { cg, og, K, P } = layout(g);
   gradW.fill(0);
   const col = colBuffer(K * P);

@@ -40,8 +40,17 @@ const PACKED_MIN_ROWS = 4;
 let packedA = new Float64Array(0);
 let packedB = new Float64Array(0);
 
-export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  accumulate: boolean,
+): void {
   if (!accumulate) C.fill(0, 0, M * N);
   if (M === 0 || N === 0 || K === 0) return;
   if (M >= PACKED_MIN_ROWS) gemmPacked(transA, transB, M, N, K, A, B, C);
@@ -52,15 +61,15 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
 // ---- packed path -----------------------------------------------------------
 
 /** C[M,N] += op(A)·op(B) through packed blocks (see the file comment). */
-function gemmPacked(transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float32Array, B: Float32Array, C: Float32Array): void {
+function gemmPacked(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
   // Equal blocks rather than full ones plus a thin remainder (K = 363 runs as 2 × 182, not 256 + 107).
   const kcMax = evenBlock(K, KC, 1);
   const ncMax = evenBlock(N, NC, NR);
   const mcMax = roundUp(Math.min(MC, M), MR);
   if (packedA.length < mcMax * kcMax) packedA = new Float64Array(mcMax * kcMax);
   if (packedB.length < ncMax * kcMax) packedB = new Float64Array(ncMax * kcMax);
-  const Ap = packedA, Bp = packedB;
+  const Ap = packedA,
+    Bp = packedB;
 
   for (let j0 = 0; j0 < N; j0 += ncMax) {
     const nc = Math.min(ncMax, N - j0);
@@ -164,32 +173,83 @@ function packBTransposed(B: Float32Array, ldb: number, k0: number, kc: number, j
  * allow; 2×4, 3×3, 4×2, 2×8 and 4×8 tiles measured no faster, and 4 divides
  * every AlexNet channel count.
  */
-function kernel4x4(kc: number, Ap: Float64Array, ao: number, Bp: Float64Array, bo: number,
-  C: Float32Array, co: number, ldc: number): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+function kernel4x4(kc: number, Ap: Float64Array, ao: number, Bp: Float64Array, bo: number, C: Float32Array, co: number, ldc: number): void {
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let k = 0; k < kc; k++, ao += MR, bo += NR) {
-    const a0 = Ap[ao], a1 = Ap[ao + 1], a2 = Ap[ao + 2], a3 = Ap[ao + 3];
-    const b0 = Bp[bo], b1 = Bp[bo + 1], b2 = Bp[bo + 2], b3 = Bp[bo + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = Ap[ao],
+      a1 = Ap[ao + 1],
+      a2 = Ap[ao + 2],
+      a3 = Ap[ao + 3];
+    const b0 = Bp[bo],
+      b1 = Bp[bo + 1],
+      b2 = Bp[bo + 2],
+      b3 = Bp[bo + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
-  C[co] += c00; C[co + 1] += c01; C[co + 2] += c02; C[co + 3] += c03;
+  C[co] += c00;
+  C[co + 1] += c01;
+  C[co + 2] += c02;
+  C[co + 3] += c03;
   co += ldc;
-  C[co] += c10; C[co + 1] += c11; C[co + 2] += c12; C[co + 3] += c13;
+  C[co] += c10;
+  C[co + 1] += c11;
+  C[co + 2] += c12;
+  C[co + 3] += c13;
   co += ldc;
-  C[co] += c20; C[co + 1] += c21; C[co + 2] += c22; C[co + 3] += c23;
+  C[co] += c20;
+  C[co + 1] += c21;
+  C[co + 2] += c22;
+  C[co + 3] += c23;
   co += ldc;
-  C[co] += c30; C[co + 1] += c31; C[co + 2] += c32; C[co + 3] += c33;
+  C[co] += c30;
+  C[co + 1] += c31;
+  C[co + 2] += c32;
+  C[co + 3] += c33;
 }
 
 /** The partial tiles at the bottom and right edges of C: only mr×nr of the 4×4 sums are stored. */
-function kernelEdge(kc: number, Ap: Float64Array, ao: number, Bp: Float64Array, bo: number,
-  C: Float32Array, co: number, ldc: number, mr: number, nr: number): void {
+function kernelEdge(
+  kc: number,
+  Ap: Float64Array,
+  ao: number,
+  Bp: Float64Array,
+  bo: number,
+  C: Float32Array,
+  co: number,
+  ldc: number,
+  mr: number,
+  nr: number,
+): void {
   for (let r = 0; r < mr; r++) {
     for (let c = 0; c < nr; c++) {
       let s = 0;
@@ -230,10 +290,16 @@ function gemmFewRowsNT(transA: boolean, M: number, N: number, K: number, A: Floa
   }
   let j = 0;
   for (; j + 4 <= N; j += 4) {
-    const b0 = j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+    const b0 = j * K,
+      b1 = b0 + K,
+      b2 = b1 + K,
+      b3 = b2 + K;
     for (let i = 0; i < M; i++) {
       const ai = i * K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let k = 0; k < K; k++) {
         const av = a[ai + k];
         s0 += av * B[b0 + k];

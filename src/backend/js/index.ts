@@ -16,8 +16,7 @@ import { sgdStep } from './sgd.js';
 export class JsBackend implements Backend {
   readonly name = 'js';
 
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
     gemm(transA, transB, M, N, K, A, B, C, accumulate);
   }
 
@@ -33,8 +32,16 @@ export class JsBackend implements Backend {
     conv2dBackwardWeight(g, x, gradOut, gradW, gradBias);
   }
 
-  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void {
     gemm(false, true, batch, outFeatures, inFeatures, x, w, out, false);
     if (bias === null && !fuseRelu) return;
     for (let b = 0; b < batch; b++) {
@@ -86,13 +93,27 @@ export class JsBackend implements Backend {
     logSoftmaxBackward(rows, cols, gradOut, out, gradIn);
   }
 
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void { ew.add(a, b, out); }
-  sub(a: Float32Array, b: Float32Array, out: Float32Array): void { ew.sub(a, b, out); }
-  mul(a: Float32Array, b: Float32Array, out: Float32Array): void { ew.mul(a, b, out); }
-  div(a: Float32Array, b: Float32Array, out: Float32Array): void { ew.div(a, b, out); }
-  scale(a: Float32Array, s: number, out: Float32Array): void { ew.scale(a, s, out); }
-  axpy(alpha: number, x: Float32Array, y: Float32Array): void { ew.axpy(alpha, x, y); }
-  sum(a: Float32Array): number { return ew.sum(a); }
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    ew.add(a, b, out);
+  }
+  sub(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    ew.sub(a, b, out);
+  }
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    ew.mul(a, b, out);
+  }
+  div(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    ew.div(a, b, out);
+  }
+  scale(a: Float32Array, s: number, out: Float32Array): void {
+    ew.scale(a, s, out);
+  }
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+    ew.axpy(alpha, x, y);
+  }
+  sum(a: Float32Array): number {
+    return ew.sum(a);
+  }
 
   sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
     sgdStep(h, param, grad, momentumBuffer);

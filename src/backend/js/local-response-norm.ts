@@ -17,7 +17,8 @@ export function lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, s
     const base = b * C * S;
     for (let s = 0; s < S; s++) {
       for (let c = 0; c < C; c++) {
-        const lo = Math.max(0, c - before), hi = Math.min(C - 1, c + after);
+        const lo = Math.max(0, c - before),
+          hi = Math.min(C - 1, c + after);
         let sum = 0;
         for (let cc = lo; cc <= hi; cc++) {
           const v = x[base + cc * S + s];
@@ -26,14 +27,13 @@ export function lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, s
         const i = base + c * S + s;
         const sc = g.k + g.alpha * (sum / n);
         if (scale !== null) scale[i] = sc;
-        out[i] = x[i] / Math.pow(sc, g.beta);
+        out[i] = x[i] / sc ** g.beta;
       }
     }
   }
 }
 
-export function lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
-  gradOut: Float32Array, gradIn: Float32Array): void {
+export function lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
   const { channels: C, spatial: S, size: n } = g;
   const before = Math.floor(n / 2);
   const after = Math.floor((n - 1) / 2);
@@ -42,14 +42,15 @@ export function lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, 
     const base = b * C * S;
     for (let s = 0; s < S; s++) {
       for (let i = 0; i < C; i++) {
-        const lo = Math.max(0, i - after), hi = Math.min(C - 1, i + before);
+        const lo = Math.max(0, i - after),
+          hi = Math.min(C - 1, i + before);
         let sum = 0;
         for (let j = lo; j <= hi; j++) {
           const t = base + j * S + s;
           sum += (gradOut[t] * out[t]) / scale[t];
         }
         const t = base + i * S + s;
-        gradIn[t] = gradOut[t] * Math.pow(scale[t], -g.beta) - factor * x[t] * sum;
+        gradIn[t] = gradOut[t] * scale[t] ** -g.beta - factor * x[t] * sum;
       }
     }
   }

@@ -4,7 +4,7 @@ export function logSoftmaxForward(rows: number, cols: number, x: Float32Array, o
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (x[o + c] > max || x[o + c] !== x[o + c]) max = x[o + c];
+    for (let c = 0; c < cols; c++) if (x[o + c] > max || Number.isNaN(x[o + c])) max = x[o + c];
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
     const logSum = max + Math.log(sum);

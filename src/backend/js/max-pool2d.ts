@@ -27,7 +27,7 @@ export function maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float3
           for (let w = w0; w < w1; w += g.dilationW) {
             const i = h * g.inW + w;
             const v = x[xo + i];
-            if (v > best || v !== v) {
+            if (v > best || Number.isNaN(v)) {
               best = v;
               index = i;
             }

@@ -10,7 +10,10 @@ export function sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, mo
   if (useMomentum && momentumBuffer === null) throw new Error('sgdStep: momentum is set but no momentum buffer was given');
   // Every operation rounds to float32, as torch's float32 kernels do, so the update matches torch bit for bit.
   const f = Math.fround;
-  const negLr = f(-h.lr), wd = f(h.weightDecay), m = f(h.momentum), keep = f(1 - h.dampening);
+  const negLr = f(-h.lr),
+    wd = f(h.weightDecay),
+    m = f(h.momentum),
+    keep = f(1 - h.dampening);
   for (let i = 0; i < param.length; i++) {
     let d = grad[i];
     if (h.weightDecay !== 0) d = f(d + f(wd * param[i]));

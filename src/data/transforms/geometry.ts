@@ -162,8 +162,13 @@ export interface RandomResizedCropOptions {
  * area and log-uniform aspect ratio that fit the image, else a central crop
  * clamped to the ratio range.
  */
-export function randomResizedCropBox(height: number, width: number, scale: readonly [number, number],
-  ratio: readonly [number, number], rng: Generator): CropBox {
+export function randomResizedCropBox(
+  height: number,
+  width: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  rng: Generator,
+): CropBox {
   const area = height * width;
   const logLow = Math.log(ratio[0]);
   const logHigh = Math.log(ratio[1]);
@@ -200,8 +205,10 @@ export class RandomResizedCrop implements Transform {
     this.scale = [...(options.scale ?? [0.08, 1])] as [number, number];
     this.ratio = [...(options.ratio ?? [3 / 4, 4 / 3])] as [number, number];
     this.antialias = options.antialias ?? false;
-    if (!(this.scale[0] > 0 && this.scale[0] <= this.scale[1])) throw new Error(`RandomResizedCrop: scale must satisfy 0 < min <= max, got ${JSON.stringify(this.scale)}`);
-    if (!(this.ratio[0] > 0 && this.ratio[0] <= this.ratio[1])) throw new Error(`RandomResizedCrop: ratio must satisfy 0 < min <= max, got ${JSON.stringify(this.ratio)}`);
+    if (!(this.scale[0] > 0 && this.scale[0] <= this.scale[1]))
+      throw new Error(`RandomResizedCrop: scale must satisfy 0 < min <= max, got ${JSON.stringify(this.scale)}`);
+    if (!(this.ratio[0] > 0 && this.ratio[0] <= this.ratio[1]))
+      throw new Error(`RandomResizedCrop: ratio must satisfy 0 < min <= max, got ${JSON.stringify(this.ratio)}`);
   }
 
   apply(image: FloatImage, rng: Generator): FloatImage {

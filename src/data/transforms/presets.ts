@@ -52,12 +52,7 @@ export interface PaperTrainOptions {
  * normalization.
  */
 export function alexnetPaperTrainTransform(options: PaperTrainOptions = {}): Transform {
-  const steps: Transform[] = [
-    new Resize(256, { antialias: true }),
-    new CenterCrop(256),
-    new RandomCrop(224),
-    new RandomHorizontalFlip(0.5),
-  ];
+  const steps: Transform[] = [new Resize(256, { antialias: true }), new CenterCrop(256), new RandomCrop(224), new RandomHorizontalFlip(0.5)];
   if (options.pcaColor ?? true) steps.push(new PcaColorAugmentation());
   steps.push(new Normalize(IMAGENET_MEAN, IMAGENET_STD));
   return new Compose(steps);
@@ -65,18 +60,10 @@ export function alexnetPaperTrainTransform(options: PaperTrainOptions = {}): Tra
 
 /** torchvision's reference ImageNet training recipe: RandomResizedCrop(224) + flip + normalize. */
 export function imagenetTrainTransform(): Transform {
-  return new Compose([
-    new RandomResizedCrop(224, { antialias: true }),
-    new RandomHorizontalFlip(0.5),
-    new Normalize(IMAGENET_MEAN, IMAGENET_STD),
-  ]);
+  return new Compose([new RandomResizedCrop(224, { antialias: true }), new RandomHorizontalFlip(0.5), new Normalize(IMAGENET_MEAN, IMAGENET_STD)]);
 }
 
 /** torchvision's ImageNet evaluation input: Resize(256), CenterCrop(224), normalize. */
 export function imagenetEvalTransform(): Transform {
-  return new Compose([
-    new Resize(256, { antialias: true }),
-    new CenterCrop(224),
-    new Normalize(IMAGENET_MEAN, IMAGENET_STD),
-  ]);
+  return new Compose([new Resize(256, { antialias: true }), new CenterCrop(224), new Normalize(IMAGENET_MEAN, IMAGENET_STD)]);
 }

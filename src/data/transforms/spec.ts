@@ -15,14 +15,26 @@ const builders = new Map<string, Builder>([
   ['Resize', (s) => new Resize(s.size as Size2d, { antialias: s.antialias as boolean })],
   ['CenterCrop', (s) => new CenterCrop(s.size as Size2d)],
   ['RandomCrop', (s) => new RandomCrop(s.size as Size2d)],
-  ['RandomResizedCrop', (s) => new RandomResizedCrop(s.size as Size2d, {
-    scale: s.scale as [number, number], ratio: s.ratio as [number, number], antialias: s.antialias as boolean,
-  })],
+  [
+    'RandomResizedCrop',
+    (s) =>
+      new RandomResizedCrop(s.size as Size2d, {
+        scale: s.scale as [number, number],
+        ratio: s.ratio as [number, number],
+        antialias: s.antialias as boolean,
+      }),
+  ],
   ['RandomHorizontalFlip', (s) => new RandomHorizontalFlip(s.p as number)],
   ['Normalize', (s) => new Normalize(s.mean as number[], s.std as number[])],
-  ['PcaColorAugmentation', (s) => new PcaColorAugmentation({
-    alphaStd: s.alphaStd as number, eigenvalues: s.eigenvalues as number[], eigenvectors: s.eigenvectors as number[][],
-  })],
+  [
+    'PcaColorAugmentation',
+    (s) =>
+      new PcaColorAugmentation({
+        alphaStd: s.alphaStd as number,
+        eigenvalues: s.eigenvalues as number[],
+        eigenvectors: s.eigenvectors as number[][],
+      }),
+  ],
   ['GrayscaleToChannels', (s) => new GrayscaleToChannels(s.channels as number)],
 ]);
 

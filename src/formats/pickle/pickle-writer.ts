@@ -20,21 +20,52 @@ export class PickleWriter {
     return this.out.toBytes();
   }
 
-  mark(): this { this.out.u8(0x28); return this; }
-  none(): this { this.out.u8(0x4e); return this; }
-  bool(v: boolean): this { this.out.u8(v ? 0x88 : 0x89); return this; }
-  emptyTuple(): this { this.out.u8(0x29); return this; }
-  emptyList(): this { this.out.u8(0x5d); return this; }
-  emptyDict(): this { this.out.u8(0x7d); return this; }
-  appends(): this { this.out.u8(0x65); return this; }
-  setitems(): this { this.out.u8(0x75); return this; }
-  reduce(): this { this.out.u8(0x52); return this; }
-  binpersid(): this { this.out.u8(0x51); return this; }
+  mark(): this {
+    this.out.u8(0x28);
+    return this;
+  }
+  none(): this {
+    this.out.u8(0x4e);
+    return this;
+  }
+  bool(v: boolean): this {
+    this.out.u8(v ? 0x88 : 0x89);
+    return this;
+  }
+  emptyTuple(): this {
+    this.out.u8(0x29);
+    return this;
+  }
+  emptyList(): this {
+    this.out.u8(0x5d);
+    return this;
+  }
+  emptyDict(): this {
+    this.out.u8(0x7d);
+    return this;
+  }
+  appends(): this {
+    this.out.u8(0x65);
+    return this;
+  }
+  setitems(): this {
+    this.out.u8(0x75);
+    return this;
+  }
+  reduce(): this {
+    this.out.u8(0x52);
+    return this;
+  }
+  binpersid(): this {
+    this.out.u8(0x51);
+    return this;
+  }
 
   /** Closes a tuple of `n` items already pushed (after a mark() when n > 3). */
   tuple(n: number): this {
     if (n === 0) this.out.u8(0x29);
-    else if (n <= 3) this.out.u8(0x84 + n); // TUPLE1..TUPLE3
+    else if (n <= 3)
+      this.out.u8(0x84 + n); // TUPLE1..TUPLE3
     else this.out.u8(0x74); // TUPLE (to the mark)
     return this;
   }

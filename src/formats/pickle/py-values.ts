@@ -13,17 +13,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 
-export type PyValue =
-  | Tensor
-  | PyValue[]
-  | Map<PyValue, PyValue>
-  | PyObject
-  | number
-  | bigint
-  | string
-  | boolean
-  | null
-  | Uint8Array;
+export type PyValue = Tensor | PyValue[] | Map<PyValue, PyValue> | PyObject | number | bigint | string | boolean | null | Uint8Array;
 
 export interface PyObject {
   [key: string]: PyValue;

@@ -14,12 +14,10 @@ import { fail } from '../errors.js';
 import { toJsTree } from '../pickle/to-js.js';
 import { describePy, type PyValue } from '../pickle/py-values.js';
 import { checkStridedView, gatherStrided, isContiguous } from '../strided.js';
-import { StorageRef, StorageSlice, TensorRecipe } from './torch-objects.js';
+import { type StorageRef, StorageSlice, TensorRecipe } from './torch-objects.js';
 
-export interface StorageBytes {
-  /** The raw bytes of a whole storage (at least numel × element size), or a failure naming what is missing. */
-  (ref: StorageRef): Uint8Array;
-}
+/** The raw bytes of a whole storage (at least numel × element size), or a failure naming what is missing. */
+export type StorageBytes = (ref: StorageRef) => Uint8Array;
 
 export interface MaterializeOptions {
   /** Storage bytes are big-endian (torch >= 2.1 records this in the archive; default little). */
@@ -29,8 +27,7 @@ export interface MaterializeOptions {
 }
 
 /** `fileSize` (bytes) bounds the default copy budget: no file holds more elements than bytes. */
-export function materializeTorchTree(root: unknown, source: string, fileSize: number, storageBytes: StorageBytes,
-  options: MaterializeOptions = {}): PyValue {
+export function materializeTorchTree(root: unknown, source: string, fileSize: number, storageBytes: StorageBytes, options: MaterializeOptions = {}): PyValue {
   const maxCopied = options.maxCopiedElements ?? 2 * fileSize + 2 ** 24;
   let budget = maxCopied;
   const floats = new Map<StorageRef, Float32Array>();
@@ -40,7 +37,10 @@ export function materializeTorchTree(root: unknown, source: string, fileSize: nu
     if (data === undefined) {
       const bytes = storageBytes(ref);
       if (bytes.length < ref.numel * DTYPE_SIZE[ref.dtype]) {
-        fail(source, `storage '${ref.key}' is truncated: ${ref.numel} ${ref.dtype} elements need ${ref.numel * DTYPE_SIZE[ref.dtype]} bytes, found ${bytes.length}`);
+        fail(
+          source,
+          `storage '${ref.key}' is truncated: ${ref.numel} ${ref.dtype} elements need ${ref.numel * DTYPE_SIZE[ref.dtype]} bytes, found ${bytes.length}`,
+        );
       }
       data = toFloat32(bytes, 0, ref.numel, ref.dtype, { bigEndian: options.bigEndian });
       floats.set(ref, data);
@@ -48,8 +48,7 @@ export function materializeTorchTree(root: unknown, source: string, fileSize: nu
     return data;
   };
 
-  const sliceFloats = (slice: StorageSlice): Float32Array =>
-    storageFloats(slice.root).subarray(slice.offset, slice.offset + slice.numel);
+  const sliceFloats = (slice: StorageSlice): Float32Array => storageFloats(slice.root).subarray(slice.offset, slice.offset + slice.numel);
 
   const tensorFrom = (recipe: TensorRecipe, path: string): Tensor => {
     const where = `tensor '${path || '<top level>'}'`;

@@ -63,7 +63,10 @@ export function loadPth(bytes: Uint8Array, options: LoadPthOptions = {}): PyValu
       fail(source, 'this is the tar-based checkpoint format of PyTorch < 0.4, which is not supported; load it with torch and save it again');
     }
     const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    return fail(source, `not a PyTorch checkpoint: expected a zip archive (torch >= 1.6) or a legacy pickle, but the file starts with ${head || 'nothing (empty file)'}`);
+    return fail(
+      source,
+      `not a PyTorch checkpoint: expected a zip archive (torch >= 1.6) or a legacy pickle, but the file starts with ${head || 'nothing (empty file)'}`,
+    );
   });
 }
 
@@ -80,12 +83,16 @@ class StorageTable {
     if (!(pid instanceof PyTuple)) return bad(`expected a tuple, got ${describePy(pid)}`);
     const [kind, type, rawKey, location, numel, view] = pid.items;
     const typeName = kind instanceof Uint8Array ? new TextDecoder().decode(kind) : kind;
-    if (typeName !== 'storage') return bad(`unknown persistent id type ${describePy(typeName)}${typeName === 'module' ? ' (a whole pickled nn.Module; save its state_dict() instead)' : ''}`);
+    if (typeName !== 'storage')
+      return bad(
+        `unknown persistent id type ${describePy(typeName)}${typeName === 'module' ? ' (a whole pickled nn.Module; save its state_dict() instead)' : ''}`,
+      );
     if (pid.items.length !== 5 && pid.items.length !== 6) return bad(`expected 5 or 6 fields, got ${pid.items.length}`);
     if (!(type instanceof StorageType)) return bad(`expected a storage class, got ${describePy(type)}`);
     if (typeof rawKey !== 'string' && typeof rawKey !== 'number') return bad(`key must be a string, got ${describePy(rawKey)}`);
     if (typeof location !== 'string' && !(location instanceof Uint8Array)) return bad(`location must be a string, got ${describePy(location)}`);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return bad(`element count must be a non-negative integer, got ${String(numel)}`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+      return bad(`element count must be a non-negative integer, got ${String(numel)}`);
     const key = String(rawKey);
     let ref = this.refs.get(key);
     if (ref === undefined) {
@@ -98,8 +105,15 @@ class StorageTable {
     // Legacy storage views: (view_key, offset, size) within the root storage.
     if (!(view instanceof PyTuple) || view.items.length !== 3) return bad('view metadata must be (key, offset, size)');
     const [, offset, size] = view.items;
-    if (typeof offset !== 'number' || typeof size !== 'number' || !Number.isSafeInteger(offset) || !Number.isSafeInteger(size)
-      || offset < 0 || size < 0 || offset + size > numel) {
+    if (
+      typeof offset !== 'number' ||
+      typeof size !== 'number' ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(size) ||
+      offset < 0 ||
+      size < 0 ||
+      offset + size > numel
+    ) {
       return bad(`storage view (offset ${String(offset)}, size ${String(size)}) does not fit storage '${key}' of ${numel} elements`);
     }
     return new StorageSlice(ref, offset, size);
@@ -134,9 +148,21 @@ function findDataPickle(zip: ZipArchive, source: string): { entry: ZipEntry; pre
   }
   const torchScript = zip.entries.some((e) => e.name.endsWith('constants.pkl') || /(^|\/)code\//.test(e.name));
   if (torchScript) {
-    fail(source, 'this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; in Python, load the model and torch.save(model.state_dict(), path)');
+    fail(
+      source,
+      'this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; in Python, load the model and torch.save(model.state_dict(), path)',
+    );
   }
-  if (best === null) fail(source, `zip archive has no data.pkl entry, so it is not a torch.save checkpoint (entries: ${zip.entries.slice(0, 5).map((e) => e.name).join(', ') || 'none'})`);
+  if (best === null)
+    fail(
+      source,
+      `zip archive has no data.pkl entry, so it is not a torch.save checkpoint (entries: ${
+        zip.entries
+          .slice(0, 5)
+          .map((e) => e.name)
+          .join(', ') || 'none'
+      })`,
+    );
   return best!;
 }
 
@@ -150,12 +176,18 @@ function loadZip(bytes: Uint8Array, source: string, options: LoadPthOptions): Py
   const byteorder = zip.get(`${prefix}byteorder`);
   const order = byteorder === undefined ? 'little' : new TextDecoder().decode(zip.read(byteorder, { verifyCrc })).trim();
   if (order !== 'little' && order !== 'big') fail(source, `unknown byte order '${order.slice(0, 20)}' in ${prefix}byteorder`);
-  return materializeTorchTree(value, source, bytes.length, (ref) => {
-    const name = `${prefix}data/${ref.key}`;
-    const record = zip.get(name);
-    if (record === undefined) return fail(source, `storage '${ref.key}' is missing: the archive has no entry '${name}'`);
-    return zip.read(record, { verifyCrc });
-  }, { ...options, bigEndian: order === 'big' });
+  return materializeTorchTree(
+    value,
+    source,
+    bytes.length,
+    (ref) => {
+      const name = `${prefix}data/${ref.key}`;
+      const record = zip.get(name);
+      if (record === undefined) return fail(source, `storage '${ref.key}' is missing: the archive has no entry '${name}'`);
+      return zip.read(record, { verifyCrc });
+    },
+    { ...options, bigEndian: order === 'big' },
+  );
 }
 
 // ---- legacy format --------------------------------------------------------------
@@ -182,9 +214,15 @@ function loadLegacy(bytes: Uint8Array, source: string, options: LoadPthOptions):
     if (count !== ref!.numel) fail(source, `storage '${key}' holds ${count} elements, but the pickle says ${ref!.numel}`);
     data.set(ref!, r.take(count * DTYPE_SIZE[ref!.dtype], `data of storage '${key}' (${count} ${ref!.dtype})`));
   }
-  return materializeTorchTree(main.value, source, bytes.length, (ref) => {
-    const bytesOf = data.get(ref);
-    if (bytesOf === undefined) throw new FormatError(source, `${source}: storage '${ref.key}' is referenced but has no data in the file`);
-    return bytesOf;
-  }, options);
+  return materializeTorchTree(
+    main.value,
+    source,
+    bytes.length,
+    (ref) => {
+      const bytesOf = data.get(ref);
+      if (bytesOf === undefined) throw new FormatError(source, `${source}: storage '${ref.key}' is referenced but has no data in the file`);
+      return bytesOf;
+    },
+    options,
+  );
 }

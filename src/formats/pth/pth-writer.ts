@@ -64,11 +64,20 @@ export function savePth(value: PthValue, options: SavePthOptions = {}): Uint8Arr
 
 function writeValue(p: PickleWriter, v: PthValue, path: string, storages: Map<Float32Array, string>): void {
   const where = path === '' ? 'the top level' : `'${path}'`;
-  if (v === null || v === undefined) { p.none(); return; }
+  if (v === null || v === undefined) {
+    p.none();
+    return;
+  }
   switch (typeof v) {
-    case 'boolean': p.bool(v); return;
-    case 'string': p.string(v); return;
-    case 'bigint': p.int(v); return;
+    case 'boolean':
+      p.bool(v);
+      return;
+    case 'string':
+      p.string(v);
+      return;
+    case 'bigint':
+      p.int(v);
+      return;
     case 'number':
       if (Number.isSafeInteger(v) && !Object.is(v, -0)) p.int(v);
       else p.float(v);
@@ -76,33 +85,54 @@ function writeValue(p: PickleWriter, v: PthValue, path: string, storages: Map<Fl
   }
   if (typeof v !== 'object') throw new Error(`savePth: cannot store a ${typeof v} at ${where}`);
   if (p.get(v)) return; // already written: refer to it
-  if (v instanceof Tensor) { writeTensor(p, v, storages); return; }
-  if (v instanceof Uint8Array) { writeBytes(p, v); return; }
+  if (v instanceof Tensor) {
+    writeTensor(p, v, storages);
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    writeBytes(p, v);
+    return;
+  }
   if (Array.isArray(v)) {
     p.emptyList().put(v);
-    writeBatched(p, v.length, (i) => writeValue(p, v[i], `${path}[${i}]`, storages), () => p.appends());
+    writeBatched(
+      p,
+      v.length,
+      (i) => writeValue(p, v[i], `${path}[${i}]`, storages),
+      () => p.appends(),
+    );
     return;
   }
   if (v instanceof Map) {
     p.global('collections', 'OrderedDict').emptyTuple().reduce().put(v);
     const entries = [...v.entries()];
-    writeBatched(p, entries.length, (i) => {
-      const [key, item] = entries[i];
-      if (!(key === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof key))) {
-        throw new Error(`savePth: Map keys must be strings, numbers or booleans; found a ${describe(key)} at ${where}`);
-      }
-      writeValue(p, key, path, storages);
-      writeValue(p, item, join(path, String(key)), storages);
-    }, () => p.setitems());
+    writeBatched(
+      p,
+      entries.length,
+      (i) => {
+        const [key, item] = entries[i];
+        if (!(key === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof key))) {
+          throw new Error(`savePth: Map keys must be strings, numbers or booleans; found a ${describe(key)} at ${where}`);
+        }
+        writeValue(p, key, path, storages);
+        writeValue(p, item, join(path, String(key)), storages);
+      },
+      () => p.setitems(),
+    );
     return;
   }
   if (isPlainObject(v)) {
     p.emptyDict().put(v);
     const entries = Object.entries(v);
-    writeBatched(p, entries.length, (i) => {
-      p.string(entries[i][0]);
-      writeValue(p, entries[i][1] as PthValue, join(path, entries[i][0]), storages);
-    }, () => p.setitems());
+    writeBatched(
+      p,
+      entries.length,
+      (i) => {
+        p.string(entries[i][0]);
+        writeValue(p, entries[i][1] as PthValue, join(path, entries[i][0]), storages);
+      },
+      () => p.setitems(),
+    );
     return;
   }
   throw new Error(`savePth: cannot store a ${describe(v)} at ${where}; use Tensor, Map, plain objects, arrays, numbers, strings, booleans, null or Uint8Array`);

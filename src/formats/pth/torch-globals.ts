@@ -5,20 +5,42 @@
  * builtins protocol 2 uses for bytes and sets. Any other global is refused by
  * name before anything else happens.
  */
-import { type DType } from '../dtypes.js';
+import type { DType } from '../dtypes.js';
 import { fail, UnsafePickleError } from '../errors.js';
-import { PyCallable, PyDict, PySet, PyTuple, describePy, isPyCallable } from '../pickle/py-values.js';
+import { type PyCallable, PyDict, PySet, PyTuple, describePy, isPyCallable } from '../pickle/py-values.js';
 import { StorageType, TensorRecipe, StorageSlice } from './torch-objects.js';
 
 const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8',
-  ByteStorage: 'uint8', BoolStorage: 'bool', UntypedStorage: 'uint8',
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+  UntypedStorage: 'uint8',
 };
 
 const TORCH_DTYPES = new Set([
-  'float32', 'float', 'float64', 'double', 'float16', 'half', 'bfloat16',
-  'int64', 'long', 'int32', 'int', 'int16', 'short', 'int8', 'uint8', 'bool',
+  'float32',
+  'float',
+  'float64',
+  'double',
+  'float16',
+  'half',
+  'bfloat16',
+  'int64',
+  'long',
+  'int32',
+  'int',
+  'int16',
+  'short',
+  'int8',
+  'uint8',
+  'bool',
 ]);
 
 /** Recognized torch features that have no float32 meaning here: named so the refusal explains itself. */
@@ -46,8 +68,11 @@ export function resolveTorchGlobal(source: string, module: string, name: string)
 
   if (module === 'torch' && STORAGE_DTYPES[name] !== undefined) return new StorageType(qualifiedName, STORAGE_DTYPES[name]);
   if (module === 'torch' && TORCH_DTYPES.has(name)) return name; // a dtype used as a value, e.g. in metadata
-  const callable = (call: (args: readonly unknown[]) => unknown, build?: (obj: unknown, state: unknown) => unknown): PyCallable =>
-    ({ qualifiedName, call, build });
+  const callable = (call: (args: readonly unknown[]) => unknown, build?: (obj: unknown, state: unknown) => unknown): PyCallable => ({
+    qualifiedName,
+    call,
+    build,
+  });
   const arg = (args: readonly unknown[], count: number | readonly number[]): void => {
     const counts = typeof count === 'number' ? [count] : count;
     if (!counts.includes(args.length)) bad(`expected ${counts.join(' or ')} arguments, got ${args.length}`);
@@ -70,9 +95,15 @@ export function resolveTorchGlobal(source: string, module: string, name: string)
       });
     case 'torch._utils._rebuild_tensor_v2':
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-      return callable((args) => { arg(args, [6, 7]); return tensorRecipe(bad, args); });
+      return callable((args) => {
+        arg(args, [6, 7]);
+        return tensorRecipe(bad, args);
+      });
     case 'torch._utils._rebuild_tensor':
-      return callable((args) => { arg(args, 4); return tensorRecipe(bad, args); });
+      return callable((args) => {
+        arg(args, 4);
+        return tensorRecipe(bad, args);
+      });
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state':
       return callable((args) => {

@@ -8,12 +8,20 @@ import type { DType } from '../dtypes.js';
 
 /** A whole storage as saved: `numel` elements of `dtype`, found by `key`. */
 export class StorageRef {
-  constructor(readonly key: string, readonly dtype: DType, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: DType,
+    readonly numel: number,
+  ) {}
 }
 
 /** What a persistent id resolves to: a storage, or (legacy format) a view into one. */
 export class StorageSlice {
-  constructor(readonly root: StorageRef, readonly offset: number, readonly numel: number) {}
+  constructor(
+    readonly root: StorageRef,
+    readonly offset: number,
+    readonly numel: number,
+  ) {}
 }
 
 /** torch._utils._rebuild_tensor_v2's arguments, kept until storages are readable. */
@@ -28,5 +36,8 @@ export class TensorRecipe {
 
 /** A torch.*Storage class named by a GLOBAL; its dtype says how to read the bytes. */
 export class StorageType {
-  constructor(readonly qualifiedName: string, readonly dtype: DType) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly dtype: DType,
+  ) {}
 }

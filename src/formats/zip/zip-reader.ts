@@ -64,7 +64,8 @@ export class ZipArchive {
     const start = dataStart(this.bytes, this.source, entry);
     let data: Uint8Array;
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.size) fail(this.source, `${what} is stored uncompressed but its sizes differ (${entry.compressedSize} vs ${entry.size})`);
+      if (entry.compressedSize !== entry.size)
+        fail(this.source, `${what} is stored uncompressed but its sizes differ (${entry.compressedSize} vs ${entry.size})`);
       data = this.bytes.subarray(start, start + entry.size);
     } else if (entry.method === 8) {
       if (entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
@@ -188,7 +189,8 @@ function readCentralDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
       if (compressedSize === 0xffffffff) compressedSize = body.u64(`zip64 compressed size of '${name}'`);
       if (localHeaderOffset === 0xffffffff) localHeaderOffset = body.u64(`zip64 header offset of '${name}'`);
     }
-    if (localHeaderOffset >= loc.offset) fail(source, `corrupt zip: entry '${name}' has its local header at ${localHeaderOffset}, inside or after the central directory`);
+    if (localHeaderOffset >= loc.offset)
+      fail(source, `corrupt zip: entry '${name}' has its local header at ${localHeaderOffset}, inside or after the central directory`);
     entries.push({ name, method, crc32: crc, compressedSize, size, localHeaderOffset });
   }
   return entries;

@@ -32,25 +32,47 @@ export function writeStoredZip(inputs: readonly ZipInput[]): Uint8Array[] {
     const headerOffset = offset;
     let padding = (ALIGNMENT - ((headerOffset + 30 + name.length + 4) % ALIGNMENT)) % ALIGNMENT;
     const local = new ByteWriter()
-      .u32(0x04034b50).u16(20).u16(FLAG_UTF8_NAMES).u16(0).u16(0).u16(DOS_DATE)
-      .u32(crc).u32(size).u32(size).u16(name.length).u16(4 + padding)
+      .u32(0x04034b50)
+      .u16(20)
+      .u16(FLAG_UTF8_NAMES)
+      .u16(0)
+      .u16(0)
+      .u16(DOS_DATE)
+      .u32(crc)
+      .u32(size)
+      .u32(size)
+      .u16(name.length)
+      .u16(4 + padding)
       .bytes(name)
-      .u16(PADDING_FIELD_ID).u16(padding);
+      .u16(PADDING_FIELD_ID)
+      .u16(padding);
     while (padding-- > 0) local.u8(0x5a); // 'Z', as torch pads
     const header = local.toBytes();
     chunks.push(header, input.data);
     offset += header.length + size;
     if (offset > LIMIT_32) throw new Error(`zip: archive grows beyond 4 GiB at '${input.name}'; zip64 output is not supported`);
     central
-      .u32(0x02014b50).u16(20).u16(20).u16(FLAG_UTF8_NAMES).u16(0).u16(0).u16(DOS_DATE)
-      .u32(crc).u32(size).u32(size).u16(name.length).u16(0).u16(0)
-      .u16(0).u16(0).u32(0).u32(headerOffset)
+      .u32(0x02014b50)
+      .u16(20)
+      .u16(20)
+      .u16(FLAG_UTF8_NAMES)
+      .u16(0)
+      .u16(0)
+      .u16(DOS_DATE)
+      .u32(crc)
+      .u32(size)
+      .u32(size)
+      .u16(name.length)
+      .u16(0)
+      .u16(0)
+      .u16(0)
+      .u16(0)
+      .u32(0)
+      .u32(headerOffset)
       .bytes(name);
   }
   const directory = central.toBytes();
-  const end = new ByteWriter()
-    .u32(0x06054b50).u16(0).u16(0).u16(inputs.length).u16(inputs.length)
-    .u32(directory.length).u32(offset).u16(0);
+  const end = new ByteWriter().u32(0x06054b50).u16(0).u16(0).u16(inputs.length).u16(inputs.length).u32(directory.length).u32(offset).u16(0);
   chunks.push(directory, end.toBytes());
   return chunks;
 }

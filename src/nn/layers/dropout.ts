@@ -6,7 +6,11 @@ import { Module } from '../module.js';
 
 export class Dropout extends Module {
   /** `inplace` only shows in the repr, as PyTorch prints it; the output is a new tensor either way. */
-  constructor(readonly p = 0.5, readonly generator: Generator = defaultGenerator, readonly inplace = false) {
+  constructor(
+    readonly p = 0.5,
+    readonly generator: Generator = defaultGenerator,
+    readonly inplace = false,
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
   }

@@ -3,7 +3,10 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
 

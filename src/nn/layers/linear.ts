@@ -39,8 +39,7 @@ export class Linear extends Module {
     const backend = getBackend();
     const pack = backend.packLinearWeight?.bind(backend);
     if (backendRunsBf16(backend) && pack !== undefined) {
-      options.packed = preparedWeight(this.weight, 'packed-bf16',
-        () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'));
+      options.packed = preparedWeight(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'));
       return { x, weight: this.weight, options };
     }
     const rounded = preparedWeight(this.weight, 'rounded-bf16', () => roundedWeight(this.weight));

@@ -4,7 +4,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
 export class LocalResponseNorm extends Module {
-  constructor(readonly size: number, readonly alpha = 1e-4, readonly beta = 0.75, readonly k = 1) {
+  constructor(
+    readonly size: number,
+    readonly alpha = 1e-4,
+    readonly beta = 0.75,
+    readonly k = 1,
+  ) {
     super();
   }
 

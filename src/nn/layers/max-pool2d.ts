@@ -17,7 +17,10 @@ export class MaxPool2d extends Module {
   readonly dilation: Pair;
   readonly ceilMode: boolean;
 
-  constructor(readonly kernelSize: Pair, config: MaxPool2dConfig = {}) {
+  constructor(
+    readonly kernelSize: Pair,
+    config: MaxPool2dConfig = {},
+  ) {
     super();
     this.stride = config.stride ?? kernelSize;
     this.padding = config.padding ?? 0;
@@ -27,7 +30,10 @@ export class MaxPool2d extends Module {
 
   override forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
       label: `MaxPool2d(kernel_size=${String(this.kernelSize)}, stride=${String(this.stride)})`,
     });
   }

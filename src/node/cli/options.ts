@@ -48,11 +48,14 @@ export function modelOption(): Option {
 }
 
 export function weightsOption(): Option {
-  return new Option('--weights <weights>', 'DEFAULT or IMAGENET1K_V1 (torchvision\'s ImageNet weights, alexnet only) or a weights file (.pth, .safetensors)');
+  return new Option('--weights <weights>', "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only) or a weights file (.pth, .safetensors)");
 }
 
 export function precisionOption(): Option {
-  return new Option('--precision <p>', 'inference precision: fp32, or bf16 (weights and matrix-product inputs in bfloat16, fp32 accumulation; needs AVX512-BF16 on the native backend)').default('fp32');
+  return new Option(
+    '--precision <p>',
+    'inference precision: fp32, or bf16 (weights and matrix-product inputs in bfloat16, fp32 accumulation; needs AVX512-BF16 on the native backend)',
+  ).default('fp32');
 }
 
 export function numClassesOption(): Option {
@@ -81,7 +84,8 @@ export async function readOptionFile(path: string, flag: string): Promise<Uint8A
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new Error(`cannot read ${flag} ${path}: ${reason}`);
   }
 }

@@ -123,7 +123,9 @@ export async function locateFashionMnist(split: FashionMnistSplit, options: Fash
   if (options.dataDir !== undefined) {
     const found = await findSplit(options.dataDir, split);
     if (found === null) {
-      throw new Error(`Fashion-MNIST: ${options.dataDir} (given as the data directory) does not contain ${wanted}, directly or in fashion-mnist/ or FashionMNIST/raw/`);
+      throw new Error(
+        `Fashion-MNIST: ${options.dataDir} (given as the data directory) does not contain ${wanted}, directly or in fashion-mnist/ or FashionMNIST/raw/`,
+      );
     }
     return { source: 'data option', ...found };
   }
@@ -143,8 +145,10 @@ export async function locateFashionMnist(split: FashionMnistSplit, options: Fash
 
   const baseUrl = withSlash(options.baseUrl ?? env.ALEXNET_FASHION_MNIST_URL ?? FASHION_MNIST_URL);
   if (options.download === false) {
-    throw new Error(`Fashion-MNIST ${split} files (${wanted}) not found; looked in: ${looked.join('; ')}. Downloading is off. `
-      + 'Pass --data DIR, set ALEXNET_DATA, install Debian\'s dataset-fashion-mnist, or use --dataset fashion-mnist-subset.');
+    throw new Error(
+      `Fashion-MNIST ${split} files (${wanted}) not found; looked in: ${looked.join('; ')}. Downloading is off. ` +
+        "Pass --data DIR, set ALEXNET_DATA, install Debian's dataset-fashion-mnist, or use --dataset fashion-mnist-subset.",
+    );
   }
   try {
     for (const name of [names.images, names.labels]) {
@@ -152,11 +156,16 @@ export async function locateFashionMnist(split: FashionMnistSplit, options: Fash
       if (await isFile(dest)) continue;
       // Checksums are known only for the official files; a mirror given by URL is trusted as is.
       const md5 = baseUrl === FASHION_MNIST_URL ? FASHION_MNIST_MD5[`${name}.gz`] : undefined;
-      await downloadFile(`${baseUrl}${name}.gz`, dest, { progress: options.progress, checksum: md5 === undefined ? undefined : { algorithm: 'md5', expected: md5 } });
+      await downloadFile(`${baseUrl}${name}.gz`, dest, {
+        progress: options.progress,
+        checksum: md5 === undefined ? undefined : { algorithm: 'md5', expected: md5 },
+      });
     }
   } catch (error) {
-    throw new Error(`Fashion-MNIST ${split} files (${wanted}) not found; looked in: ${looked.join('; ')}; then ${(error as Error).message}. `
-      + 'Pass --data DIR, set ALEXNET_DATA, install Debian\'s dataset-fashion-mnist, or use --dataset fashion-mnist-subset.');
+    throw new Error(
+      `Fashion-MNIST ${split} files (${wanted}) not found; looked in: ${looked.join('; ')}; then ${(error as Error).message}. ` +
+        "Pass --data DIR, set ALEXNET_DATA, install Debian's dataset-fashion-mnist, or use --dataset fashion-mnist-subset.",
+    );
   }
   return { source: 'download', images: join(cacheDir, `${names.images}.gz`), labels: join(cacheDir, `${names.labels}.gz`) };
 }
@@ -170,11 +179,16 @@ export interface LoadFashionMnistOptions extends FashionMnistLookupOptions {
 }
 
 /** Locates (or downloads) one split and loads it into memory. */
-export async function loadFashionMnist(split: FashionMnistSplit, options: LoadFashionMnistOptions = {}): Promise<FashionMnist & { location: FashionMnistLocation }> {
+export async function loadFashionMnist(
+  split: FashionMnistSplit,
+  options: LoadFashionMnistOptions = {},
+): Promise<FashionMnist & { location: FashionMnistLocation }> {
   const location = await locateFashionMnist(split, options);
   const [images, labels] = await Promise.all([readFile(location.images), readFile(location.labels)]);
   const dataset = FashionMnist.fromIdx(bufferBytes(images), bufferBytes(labels), {
-    imagesName: location.images, labelsName: location.labels, transform: options.transform,
+    imagesName: location.images,
+    labelsName: location.labels,
+    transform: options.transform,
     name: `Fashion-MNIST ${split} (${location.images})`,
   });
   return Object.assign(dataset, { location });

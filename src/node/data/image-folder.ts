@@ -10,6 +10,7 @@
  * sample is left out of its batch with one warning (the DataLoader counts
  * them); with `strict` it is an error.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Generator } from '../../tensor/random.js';
@@ -17,6 +18,7 @@ import { checkIndex, SkippableSampleError, type Dataset, type Sample, type Worke
 import { bytesHwcToImage } from '../../data/image.js';
 import { transformFromSpec } from '../../data/transforms/spec.js';
 import type { Transform, TransformSpec } from '../../data/transforms/transform.js';
+import type { RgbImage } from '../../image/index.js';
 import { readImage } from '../image/decode.js';
 
 /** torchvision's IMG_EXTENSIONS, matched case-insensitively. */
@@ -64,7 +66,7 @@ async function walk(dir: string, out: { dir: string; files: string[] }[] = [], s
   const subdirs: string[] = [];
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() || (entry.isSymbolicLink() && await isDirectory(path))) subdirs.push(path);
+    if (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path)))) subdirs.push(path);
     else files.push(entry.name);
   }
   out.push({ dir, files });
@@ -73,8 +75,11 @@ async function walk(dir: string, out: { dir: string; files: string[] }[] = [], s
 }
 
 /** Scans `root` the way torchvision's ImageFolder does. */
-export async function scanImageFolder(root: string, extensions: readonly string[] = IMAGE_EXTENSIONS): Promise<{ classes: string[]; samples: ImageFolderSample[] }> {
-  let entries;
+export async function scanImageFolder(
+  root: string,
+  extensions: readonly string[] = IMAGE_EXTENSIONS,
+): Promise<{ classes: string[]; samples: ImageFolderSample[] }> {
+  let entries: Dirent[];
   try {
     if (!(await stat(root)).isDirectory()) throw new Error('not a directory');
     entries = await readdir(root, { withFileTypes: true });
@@ -84,7 +89,7 @@ export async function scanImageFolder(root: string, extensions: readonly string[
   }
   const classes: string[] = [];
   for (const entry of entries) {
-    if (entry.isDirectory() || (entry.isSymbolicLink() && await isDirectory(join(root, entry.name)))) classes.push(entry.name);
+    if (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(join(root, entry.name))))) classes.push(entry.name);
   }
   classes.sort(byCodePoint);
   if (classes.length === 0) throw new Error(`ImageFolder: found no class folders in ${root} (expected one subfolder of images per class)`);
@@ -94,7 +99,7 @@ export async function scanImageFolder(root: string, extensions: readonly string[
   const empty: string[] = [];
   for (const [label, name] of classes.entries()) {
     let count = 0;
-    let listing;
+    let listing: { dir: string; files: string[] }[];
     try {
       listing = await walk(join(root, name));
     } catch (error) {
@@ -112,7 +117,9 @@ export async function scanImageFolder(root: string, extensions: readonly string[
     if (count === 0) empty.push(name);
   }
   if (empty.length > 0) {
-    throw new Error(`ImageFolder: found no image files in the class folder${empty.length > 1 ? 's' : ''} ${empty.join(', ')} of ${root} (extensions: ${extensions.join(' ')})`);
+    throw new Error(
+      `ImageFolder: found no image files in the class folder${empty.length > 1 ? 's' : ''} ${empty.join(', ')} of ${root} (extensions: ${extensions.join(' ')})`,
+    );
   }
   return { classes, samples };
 }
@@ -155,7 +162,7 @@ export class ImageFolder implements Dataset {
   async get(index: number, rng: Generator): Promise<Sample> {
     checkIndex(index, this.length, `ImageFolder ${this.root}`);
     const { path, label } = this.samples[index];
-    let pixels;
+    let pixels: RgbImage;
     try {
       // The shared decoder gives the bytes PIL's Image.open(path).convert('RGB') gives.
       pixels = await readImage(path);
@@ -170,7 +177,10 @@ export class ImageFolder implements Dataset {
 
   workerSpec(): WorkerDatasetSpec {
     const args: WorkerArgs = {
-      root: this.root, classes: [...this.classes], samples: [...this.samples], strict: this.strict,
+      root: this.root,
+      classes: [...this.classes],
+      samples: [...this.samples],
+      strict: this.strict,
       transform: this.transform ? this.transform.toSpec() : null,
     };
     return { module: import.meta.url, factory: 'imageFolderFromWorkerArgs', args };
@@ -179,6 +189,7 @@ export class ImageFolder implements Dataset {
 
 export function imageFolderFromWorkerArgs(args: WorkerArgs): ImageFolder {
   return new ImageFolder(args.root, args.classes, args.samples, {
-    strict: args.strict, transform: args.transform ? transformFromSpec(args.transform) : undefined,
+    strict: args.strict,
+    transform: args.transform ? transformFromSpec(args.transform) : undefined,
   });
 }

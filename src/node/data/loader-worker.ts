@@ -13,7 +13,7 @@ export interface WorkerRequest {
 }
 
 async function buildDataset(spec: WorkerDatasetSpec): Promise<Dataset> {
-  const module = await import(spec.module) as Record<string, unknown>;
+  const module = (await import(spec.module)) as Record<string, unknown>;
   const factory = module[spec.factory];
   if (typeof factory !== 'function') throw new Error(`DataLoader worker: ${spec.module} does not export a function ${spec.factory}`);
   return await (factory as (args: unknown) => Dataset | Promise<Dataset>)(spec.args);

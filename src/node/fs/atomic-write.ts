@@ -4,7 +4,7 @@
  * the same directory (same filesystem, so rename is atomic), is flushed to
  * disk, then renamed over the target. On failure the temporary is removed.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -13,7 +13,7 @@ export type FileData = string | Uint8Array | readonly Uint8Array[];
 export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const chunks = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx');
     for (const chunk of chunks) {

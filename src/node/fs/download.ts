@@ -69,11 +69,16 @@ export async function downloadFile(url: string, destination: string, options: Do
   const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
 
   const showProgress = options.progress ?? process.stderr.isTTY === true;
-  const bar = showProgress ? new cliProgress.SingleBar({
-    stream: process.stderr,
-    format: `downloading ${url.split('/').pop()} [{bar}] {percentage}% {value}/{total} bytes`,
-    hideCursor: true,
-  }, cliProgress.Presets.shades_classic) : null;
+  const bar = showProgress
+    ? new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: `downloading ${url.split('/').pop()} [{bar}] {percentage}% {value}/{total} bytes`,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   bar?.start(total ?? 0, 0);
 
   const hash = createHash(algorithm);
@@ -94,7 +99,9 @@ export async function downloadFile(url: string, destination: string, options: Do
     clearTimeout(idleTimer);
     bar?.stop();
     await rm(partial, { force: true });
-    throw new Error(`download of ${url} failed after ${received} of ${total ?? 'unknown'} bytes: ${describeNetworkError(error)}; nothing was saved`, { cause: error });
+    throw new Error(`download of ${url} failed after ${received} of ${total ?? 'unknown'} bytes: ${describeNetworkError(error)}; nothing was saved`, {
+      cause: error,
+    });
   }
   clearTimeout(idleTimer);
   bar?.stop();

@@ -39,10 +39,7 @@ function asBytes(buffer: Buffer): Uint8Array {
 
 async function decodePixels(bytes: Uint8Array, metadata: Metadata): Promise<RgbImage> {
   if (metadata.space === 'grey16' && metadata.channels === 1) {
-    const { data, info } = await sharp(bytes, INPUT_OPTIONS)
-      .toColourspace('grey16')
-      .raw({ depth: 'ushort' })
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, INPUT_OPTIONS).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     // A copy when the buffer is not 2-byte aligned; raw output is in the machine's byte order.
     const aligned = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
     const values = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
@@ -51,11 +48,7 @@ async function decodePixels(bytes: Uint8Array, metadata: Metadata): Promise<RgbI
   }
   if (metadata.space === 'cmyk') {
     // Keep the ink values; PIL's formula turns them into RGB below.
-    const { data, info } = await sharp(bytes, INPUT_OPTIONS)
-      .pipelineColourspace('cmyk')
-      .toColourspace('cmyk')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, INPUT_OPTIONS).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) throw new Error(`expected 4 CMYK channels, got ${info.channels}`);
     return cmykToRgb({ width: info.width, height: info.height, channels: 4, data: asBytes(data) });
   }
@@ -86,8 +79,7 @@ export async function readImage(path: string): Promise<RgbImage> {
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : firstLine(error);
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : firstLine(error);
     throw new Error(`cannot read image ${path}: ${reason}`);
   }
   return decodeImage(bytes, path);

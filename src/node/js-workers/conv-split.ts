@@ -22,16 +22,23 @@ function splitRange(length: number, parts: number, part: number, align: number):
 }
 
 /** Computes share `thread` of `threads` of conv2dForward. */
-export function conv2dForwardShare(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-  out: Float32Array, fuseRelu: boolean, thread: number, threads: number): void {
+export function conv2dForwardShare(
+  g: Conv2dGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  out: Float32Array,
+  fuseRelu: boolean,
+  thread: number,
+  threads: number,
+): void {
   const inPerImage = g.inChannels * g.inH * g.inW;
   const P = g.outH * g.outW;
   const outPerImage = g.outChannels * P;
   if (g.batch >= threads) {
     const [n0, n1] = splitRange(g.batch, threads, thread, 1);
     if (n0 === n1) return;
-    conv2dForward({ ...g, batch: n1 - n0 }, x.subarray(n0 * inPerImage, n1 * inPerImage), w, bias,
-      out.subarray(n0 * outPerImage, n1 * outPerImage), fuseRelu);
+    conv2dForward({ ...g, batch: n1 - n0 }, x.subarray(n0 * inPerImage, n1 * inPerImage), w, bias, out.subarray(n0 * outPerImage, n1 * outPerImage), fuseRelu);
     return;
   }
   const cg = g.inChannels / g.groups;
@@ -44,9 +51,14 @@ export function conv2dForwardShare(g: Conv2dGeometry, x: Float32Array, w: Float3
     for (let gi = 0; gi < g.groups; gi++) {
       const xStart = n * inPerImage + gi * cg * g.inH * g.inW;
       const first = gi * og + o0;
-      conv2dForward(sub, x.subarray(xStart, xStart + cg * g.inH * g.inW), w.subarray(first * K, (first + o1 - o0) * K),
+      conv2dForward(
+        sub,
+        x.subarray(xStart, xStart + cg * g.inH * g.inW),
+        w.subarray(first * K, (first + o1 - o0) * K),
         bias === null ? null : bias.subarray(first, first + o1 - o0),
-        out.subarray(n * outPerImage + first * P, n * outPerImage + (first + o1 - o0) * P), fuseRelu);
+        out.subarray(n * outPerImage + first * P, n * outPerImage + (first + o1 - o0) * P),
+        fuseRelu,
+      );
     }
   }
 }

@@ -34,17 +34,35 @@ export const JOB = { EXIT: 0, CONV2D_FORWARD: 1 } as const;
 
 /** The geometry record's fields in the order they are stored. */
 export const GEOMETRY_FIELDS: readonly (keyof Conv2dGeometry)[] = [
-  'batch', 'inChannels', 'inH', 'inW', 'outChannels', 'outH', 'outW', 'kernelH', 'kernelW',
-  'strideH', 'strideW', 'padH', 'padW', 'dilationH', 'dilationW', 'groups',
+  'batch',
+  'inChannels',
+  'inH',
+  'inW',
+  'outChannels',
+  'outH',
+  'outW',
+  'kernelH',
+  'kernelW',
+  'strideH',
+  'strideW',
+  'padH',
+  'padW',
+  'dilationH',
+  'dilationW',
+  'groups',
 ];
 
 export function writeGeometry(ctrl: Int32Array, g: Conv2dGeometry): void {
-  GEOMETRY_FIELDS.forEach((field, i) => { ctrl[CTRL.GEOMETRY + i] = g[field]; });
+  GEOMETRY_FIELDS.forEach((field, i) => {
+    ctrl[CTRL.GEOMETRY + i] = g[field];
+  });
 }
 
 export function readGeometry(ctrl: Int32Array): Conv2dGeometry {
   const g = {} as Record<keyof Conv2dGeometry, number>;
-  GEOMETRY_FIELDS.forEach((field, i) => { g[field] = ctrl[CTRL.GEOMETRY + i]; });
+  GEOMETRY_FIELDS.forEach((field, i) => {
+    g[field] = ctrl[CTRL.GEOMETRY + i];
+  });
   return g as Conv2dGeometry;
 }
 

@@ -71,19 +71,25 @@ export class ThreadedJsBackend extends JsBackend {
     const arenaBuffer = new GrowableSharedArrayBuffer(0, { maxByteLength: ARENA_MAX_BYTES });
     const workers: Worker[] = [];
     try {
-      await Promise.all(Array.from({ length: threads - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
-        const init: WorkerInit = { ctrl: ctrlBuffer, arena: arenaBuffer, index: i + 1, threads };
-        const worker = startWorker(init);
-        workers.push(worker);
-        // The worker says 'ready' just before it first waits for a job; no job may be published earlier.
-        worker.once('message', () => {
-          // Idle workers must not keep the program alive; until ready, the pending start must.
-          worker.unref();
-          resolve();
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`threaded js backend: a worker exited (code ${code}) before it was ready`)));
-      })));
+      await Promise.all(
+        Array.from(
+          { length: threads - 1 },
+          (_, i) =>
+            new Promise<void>((resolve, reject) => {
+              const init: WorkerInit = { ctrl: ctrlBuffer, arena: arenaBuffer, index: i + 1, threads };
+              const worker = startWorker(init);
+              workers.push(worker);
+              // The worker says 'ready' just before it first waits for a job; no job may be published earlier.
+              worker.once('message', () => {
+                // Idle workers must not keep the program alive; until ready, the pending start must.
+                worker.unref();
+                resolve();
+              });
+              worker.once('error', reject);
+              worker.once('exit', (code) => reject(new Error(`threaded js backend: a worker exited (code ${code}) before it was ready`)));
+            }),
+        ),
+      );
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
@@ -91,8 +97,7 @@ export class ThreadedJsBackend extends JsBackend {
     return new ThreadedJsBackend(threads, workers, new Int32Array(ctrlBuffer), arenaBuffer);
   }
 
-  override conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void {
+  override conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     const macs = out.length * (g.inChannels / g.groups) * g.kernelH * g.kernelW;
     const floats = x.length + w.length + (bias?.length ?? 0) + out.length;
     if (this.closed || macs < MIN_PARALLEL_MACS || floats * 4 > ARENA_MAX_BYTES) {

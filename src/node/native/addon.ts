@@ -34,11 +34,31 @@ export interface PackedConvHandle {
 }
 
 /** The Backend kernels the addon exports under the same names and argument orders. */
-type SharedKernels = Pick<Backend,
-  | 'gemm' | 'conv2dForward' | 'conv2dBackwardData' | 'conv2dBackwardWeight'
-  | 'reluForward' | 'reluBackward' | 'lrnForward' | 'lrnBackward' | 'maxPool2dForward' | 'maxPool2dBackward'
-  | 'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'logSoftmaxForward' | 'logSoftmaxBackward'
-  | 'add' | 'sub' | 'mul' | 'div' | 'scale' | 'axpy' | 'sum' | 'sgdStep'>;
+type SharedKernels = Pick<
+  Backend,
+  | 'gemm'
+  | 'conv2dForward'
+  | 'conv2dBackwardData'
+  | 'conv2dBackwardWeight'
+  | 'reluForward'
+  | 'reluBackward'
+  | 'lrnForward'
+  | 'lrnBackward'
+  | 'maxPool2dForward'
+  | 'maxPool2dBackward'
+  | 'adaptiveAvgPool2dForward'
+  | 'adaptiveAvgPool2dBackward'
+  | 'logSoftmaxForward'
+  | 'logSoftmaxBackward'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'scale'
+  | 'axpy'
+  | 'sum'
+  | 'sgdStep'
+>;
 
 export interface NativeAddon extends SharedKernels {
   info(): NativeAddonInfo;
@@ -56,14 +76,35 @@ export interface NativeAddon extends SharedKernels {
   /** C[M×N] = bf16(A) · bf16(B) accumulated in fp32 by the bf16 micro-kernels (tests). */
   gemmBf16(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void;
   /** linearForward with a packed (bf16) weight in place of w. */
-  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array | PackedConvHandle,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array | PackedConvHandle,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void;
   disposePackedWeight(handle: PackedConvHandle): void;
-  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void;
+  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
 
-  conv2dForwardAsync(g: Conv2dGeometry, x: Float32Array, w: Float32Array | PackedConvHandle,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
-  linearForwardAsync(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array | PackedConvHandle,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+  conv2dForwardAsync(
+    g: Conv2dGeometry,
+    x: Float32Array,
+    w: Float32Array | PackedConvHandle,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
+  linearForwardAsync(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array | PackedConvHandle,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
 }

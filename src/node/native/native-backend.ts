@@ -3,9 +3,7 @@
  * addon, on the caller's Float32Arrays (zero-copy: the addon reads and writes
  * their memory directly), with SIMD kernels and the addon's own thread pool.
  */
-import type {
-  AsyncKernels, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper,
-} from '../../backend/backend.js';
+import type { AsyncKernels, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../../backend/backend.js';
 import type { Precision } from '../../backend/precision.js';
 import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
 
@@ -32,10 +30,24 @@ export interface PackedLinearWeight {
 
 /** The async kernels, plus the packed-weight convolution and linear layer. */
 export interface NativeAsyncKernels extends AsyncKernels {
-  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): Promise<void>;
-  linearForwardPacked(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
-    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): Promise<void>;
+  conv2dForwardPacked(
+    g: Conv2dGeometry,
+    packed: PackedConv2dWeight,
+    x: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
+  linearForwardPacked(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    packed: PackedLinearWeight,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): Promise<void>;
 }
 
 export class NativeBackend implements Backend {
@@ -45,10 +57,8 @@ export class NativeBackend implements Backend {
   constructor(private readonly addon: NativeAddon) {
     this.async = {
       conv2dForward: (g, x, w, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, w, bias, out, fuseRelu),
-      linearForward: (batch, inF, outF, x, w, bias, out, fuseRelu) =>
-        addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
-      conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) =>
-        addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
+      linearForward: (batch, inF, outF, x, w, bias, out, fuseRelu) => addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
+      conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
       linearForwardPacked: (batch, inF, outF, x, packed, bias, out, fuseRelu) =>
         addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu),
     };
@@ -97,25 +107,30 @@ export class NativeBackend implements Backend {
     return { kind: 'native-packed-linear', handle, dispose: () => addon.disposePackedWeight(handle) };
   }
 
-  linearForwardPacked(batch: number, inFeatures: number, outFeatures: number, x: Float32Array,
-    packed: PackedLinearWeight, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+  linearForwardPacked(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    packed: PackedLinearWeight,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void {
     this.addon.linearForward(batch, inFeatures, outFeatures, x, packed.handle, bias, out, fuseRelu);
   }
 
-  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void {
+  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     this.addon.conv2dForwardPacked(g, packed.handle, x, bias, out, fuseRelu);
   }
 
   // ---- the Backend interface ----
 
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
     this.addon.gemm(transA, transB, M, N, K, A, B, C, accumulate);
   }
 
-  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-    out: Float32Array, fuseRelu: boolean): void {
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     this.addon.conv2dForward(g, x, w, bias, out, fuseRelu);
   }
 
@@ -123,13 +138,20 @@ export class NativeBackend implements Backend {
     this.addon.conv2dBackwardData(g, gradOut, w, gradIn);
   }
 
-  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array,
-    gradBias: Float32Array | null): void {
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void {
     this.addon.conv2dBackwardWeight(g, x, gradOut, gradW, gradBias);
   }
 
-  linearForward(batch: number, inFeatures: number, outFeatures: number, x: Float32Array, w: Float32Array,
-    bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void {
     this.addon.linearForward(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu);
   }
 
@@ -145,8 +167,7 @@ export class NativeBackend implements Backend {
     this.addon.lrnForward(g, x, out, scale);
   }
 
-  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array,
-    gradOut: Float32Array, gradIn: Float32Array): void {
+  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
     this.addon.lrnBackward(g, x, out, scale, gradOut, gradIn);
   }
 
@@ -158,13 +179,11 @@ export class NativeBackend implements Backend {
     this.addon.maxPool2dBackward(g, gradOut, argmax, gradIn);
   }
 
-  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number,
-    x: Float32Array, out: Float32Array): void {
+  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void {
     this.addon.adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x, out);
   }
 
-  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number,
-    gradOut: Float32Array, gradIn: Float32Array): void {
+  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number, gradOut: Float32Array, gradIn: Float32Array): void {
     this.addon.adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradIn);
   }
 

@@ -71,7 +71,7 @@ export async function saveCheckpoint(path: string, checkpoint: TrainingCheckpoin
 type Tree = Record<string, unknown>;
 
 function field(tree: unknown, key: string, path: string, what: string): unknown {
-  const value = tree instanceof Map ? tree.get(key) : (tree !== null && typeof tree === 'object' ? (tree as Tree)[key] : undefined);
+  const value = tree instanceof Map ? tree.get(key) : tree !== null && typeof tree === 'object' ? (tree as Tree)[key] : undefined;
   if (value === undefined) throw new Error(`${path}: not a training checkpoint of alexnet-ts (no '${key}' ${what})`);
   return value;
 }
@@ -92,7 +92,8 @@ export async function loadCheckpoint(path: string): Promise<TrainingCheckpoint> 
     throw new Error(`cannot read checkpoint ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const tree = loadPth(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { source: path });
-  if (field(tree, 'format', path, 'format tag') !== CHECKPOINT_FORMAT) throw new Error(`${path}: not a training checkpoint of alexnet-ts (format tag ${JSON.stringify(field(tree, 'format', path, ''))})`);
+  if (field(tree, 'format', path, 'format tag') !== CHECKPOINT_FORMAT)
+    throw new Error(`${path}: not a training checkpoint of alexnet-ts (format tag ${JSON.stringify(field(tree, 'format', path, ''))})`);
   const version = num(tree, 'version', path);
   if (version !== CHECKPOINT_VERSION) throw new Error(`${path}: checkpoint version ${version} is not supported (expected ${CHECKPOINT_VERSION})`);
 
@@ -100,7 +101,8 @@ export async function loadCheckpoint(path: string): Promise<TrainingCheckpoint> 
   const model: StateDict = new Map();
   const entries = modelTree instanceof Map ? [...modelTree.entries()] : Object.entries(modelTree as Tree);
   for (const [k, v] of entries) {
-    if (typeof k !== 'string' || !(v instanceof Tensor)) throw new Error(`${path}: the 'model' entry must map parameter names to tensors (bad entry ${String(k)})`);
+    if (typeof k !== 'string' || !(v instanceof Tensor))
+      throw new Error(`${path}: the 'model' entry must map parameter names to tensors (bad entry ${String(k)})`);
     model.set(k, v);
   }
 
@@ -116,10 +118,13 @@ export async function loadCheckpoint(path: string): Promise<TrainingCheckpoint> 
   };
 
   const schedulerTree = field(tree, 'scheduler', path, 'scheduler state');
-  const scheduler = schedulerTree === null ? null : {
-    name: String(field(schedulerTree, 'name', path, 'scheduler name')),
-    state: field(schedulerTree, 'state', path, 'scheduler state') as SchedulerState,
-  };
+  const scheduler =
+    schedulerTree === null
+      ? null
+      : {
+          name: String(field(schedulerTree, 'name', path, 'scheduler name')),
+          state: field(schedulerTree, 'state', path, 'scheduler state') as SchedulerState,
+        };
   const position = field(tree, 'position', path, 'position');
   const sums = field(tree, 'epoch_sums', path, 'epoch sums');
   const gen = field(field(tree, 'rng', path, 'random states'), 'default_generator', path, 'generator state');

@@ -38,8 +38,26 @@ export interface TrainConfig {
 
 /** The settings that make two runs the same run (everything else may differ on --resume). */
 export const IDENTITY_KEYS = [
-  'model', 'inChannels', 'numClasses', 'dataset', 'imageSize', 'batchSize', 'lr', 'momentum', 'weightDecay',
-  'dampening', 'nesterov', 'schedule', 'stepSize', 'gamma', 'factor', 'patience', 'threshold', 'cooldown', 'minLr', 'seed',
+  'model',
+  'inChannels',
+  'numClasses',
+  'dataset',
+  'imageSize',
+  'batchSize',
+  'lr',
+  'momentum',
+  'weightDecay',
+  'dampening',
+  'nesterov',
+  'schedule',
+  'stepSize',
+  'gamma',
+  'factor',
+  'patience',
+  'threshold',
+  'cooldown',
+  'minLr',
+  'seed',
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 export type RunIdentity = Pick<TrainConfig, (typeof IDENTITY_KEYS)[number]>;

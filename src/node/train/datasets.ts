@@ -50,9 +50,15 @@ export async function classCount(dataset: string): Promise<number> {
 
 async function splitDir(root: string, split: 'train' | 'val'): Promise<string> {
   const dir = join(root, split);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) {
-    const rootExists = await stat(root).then((s) => s.isDirectory(), () => false);
+    const rootExists = await stat(root).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!rootExists) throw new Error(`--dataset ${root}: expected 'fashion-mnist', 'fashion-mnist-subset' or an image-folder directory; no such directory`);
     throw new Error(`--dataset ${root}: an image-folder data set needs ${split}/ inside it (${root}/train/<class>/*.jpg and ${root}/val/<class>/*.jpg)`);
   }
@@ -62,28 +68,44 @@ async function splitDir(root: string, split: 'train' | 'val'): Promise<string> {
 export async function openRunData(options: OpenDataOptions): Promise<RunData> {
   const { dataset, imageSize, inChannels } = options;
   if (isFashionMnist(dataset)) {
-    if (inChannels !== 1 && inChannels !== 3) throw new Error(`--in-channels ${inChannels}: Fashion-MNIST images can be fed as 1 (gray) or 3 (repeated) channels`);
+    if (inChannels !== 1 && inChannels !== 3)
+      throw new Error(`--in-channels ${inChannels}: Fashion-MNIST images can be fed as 1 (gray) or 3 (repeated) channels`);
     const transform = fashionMnistTransform({ size: imageSize, channels: inChannels });
     const lookup = { dataset, dataDir: options.dataDir, transform };
     const val = await loadFashionMnist('test', lookup);
     const train = options.valOnly ? val : await loadFashionMnist('train', lookup);
     return {
-      train, val, classes: FASHION_MNIST_CLASSES,
+      train,
+      val,
+      classes: FASHION_MNIST_CLASSES,
       description: `${dataset}: ${options.valOnly ? '' : `${train.length} training images (${train.location.images}), `}${val.length} test images (${val.location.images})`,
     };
   }
   if (inChannels !== 3) throw new Error(`--in-channels ${inChannels}: image-folder data sets are decoded as RGB, so the model needs 3 input channels`);
   // torchvision's ImageNet recipe, scaled to the image size: 256/224 of it for the evaluation resize.
-  const valTransform = new Compose([new Resize(Math.round((imageSize * 256) / 224), { antialias: true }), new CenterCrop(imageSize), new Normalize(IMAGENET_MEAN, IMAGENET_STD)]);
+  const valTransform = new Compose([
+    new Resize(Math.round((imageSize * 256) / 224), { antialias: true }),
+    new CenterCrop(imageSize),
+    new Normalize(IMAGENET_MEAN, IMAGENET_STD),
+  ]);
   const val = await ImageFolder.open(await splitDir(dataset, 'val'), { transform: valTransform });
   let train: Dataset = val;
   if (!options.valOnly) {
-    const trainTransform = new Compose([new RandomResizedCrop(imageSize, { antialias: true }), new RandomHorizontalFlip(0.5), new Normalize(IMAGENET_MEAN, IMAGENET_STD)]);
+    const trainTransform = new Compose([
+      new RandomResizedCrop(imageSize, { antialias: true }),
+      new RandomHorizontalFlip(0.5),
+      new Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ]);
     const folder = await ImageFolder.open(await splitDir(dataset, 'train'), { transform: trainTransform });
     if (folder.classes.join('\n') !== val.classes.join('\n')) {
       throw new Error(`--dataset ${dataset}: train/ and val/ have different class folders (${folder.classes.length} vs ${val.classes.length})`);
     }
     train = folder;
   }
-  return { train, val, classes: val.classes, description: `image folder ${dataset}: ${options.valOnly ? '' : `${train.length} training images, `}${val.length} validation images` };
+  return {
+    train,
+    val,
+    classes: val.classes,
+    description: `image folder ${dataset}: ${options.valOnly ? '' : `${train.length} training images, `}${val.length} validation images`,
+  };
 }

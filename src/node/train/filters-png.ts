@@ -13,6 +13,8 @@ export function firstConvWeight(model: Module): Tensor {
 
 export async function writeFilterPng(path: string, model: Module, options: FilterGridOptions = {}): Promise<void> {
   const grid = filterGrid(firstConvWeight(model), options);
-  const png = await sharp(grid.pixels, { raw: { width: grid.width, height: grid.height, channels: grid.channels } }).png().toBuffer();
+  const png = await sharp(grid.pixels, { raw: { width: grid.width, height: grid.height, channels: grid.channels } })
+    .png()
+    .toBuffer();
   await writeFileAtomic(path, [png]);
 }

@@ -44,14 +44,17 @@ class BarProgress implements Progress {
     this.total = total;
     this.startDone = done;
     this.startTime = performance.now();
-    this.bar = new cliProgress.SingleBar({
-      stream: this.stream,
-      format: `${label} {bar} {value}/{total}${withLoss ? ' | loss {loss}' : ''} | {speed} img/s | ETA {etaText}`,
-      barsize: 24,
-      hideCursor: true,
-      clearOnComplete: false,
-      fps: 5,
-    }, cliProgress.Presets.shades_classic);
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream: this.stream,
+        format: `${label} {bar} {value}/{total}${withLoss ? ' | loss {loss}' : ''} | {speed} img/s | ETA {etaText}`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     this.bar.start(total, done, { loss: '-', speed: '-', etaText: '-' });
   }
 
@@ -78,7 +81,10 @@ class LineProgress implements Progress {
   private last = 0;
   private lastLine = '';
 
-  constructor(private readonly write: (line: string) => void, private readonly everyMs: number) {}
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly everyMs: number,
+  ) {}
 
   private startDone = 0;
   private startTime = 0;

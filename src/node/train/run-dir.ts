@@ -29,7 +29,10 @@ export function runPaths(dir: string): RunPaths {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readSavedConfig(path: string): Promise<Record<string, unknown>> {
@@ -60,9 +63,11 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
 
   if (!resume) {
     if (holdsRun) {
-      const saved = await exists(paths.config) ? await readSavedConfig(paths.config) : null;
-      throw new Error(`${dir} already holds a training run${saved ? ` (${describeRun(saved)})` : ''}; nothing was changed. `
-        + 'Pass --resume to continue it with the same settings, or choose another --out folder.');
+      const saved = (await exists(paths.config)) ? await readSavedConfig(paths.config) : null;
+      throw new Error(
+        `${dir} already holds a training run${saved ? ` (${describeRun(saved)})` : ''}; nothing was changed. ` +
+          'Pass --resume to continue it with the same settings, or choose another --out folder.',
+      );
     }
   } else if (!holdsRun) {
     throw new Error(`--resume: ${dir} holds no training run to continue (no config.json or checkpoint.pth)`);
@@ -71,7 +76,7 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
   let checkpoint: TrainingCheckpoint | null = null;
   let created = new Date().toISOString();
   if (resume) {
-    const saved = await exists(paths.config) ? await readSavedConfig(paths.config) : null;
+    const saved = (await exists(paths.config)) ? await readSavedConfig(paths.config) : null;
     if (typeof saved?.created === 'string') created = saved.created;
     if (saved !== null) {
       const differences = identityDifferences(saved, identity);
@@ -83,7 +88,9 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
       checkpoint = await loadCheckpoint(paths.checkpoint);
       const differences = identityDifferences(checkpoint.config as unknown as Record<string, unknown>, identity);
       if (differences.length > 0) {
-        throw new Error(`--resume: the checkpoint ${paths.checkpoint} belongs to a different run (${describeRun(checkpoint.config as unknown as Record<string, unknown>)}); differences: ${differences.join('; ')}. Nothing was changed.`);
+        throw new Error(
+          `--resume: the checkpoint ${paths.checkpoint} belongs to a different run (${describeRun(checkpoint.config as unknown as Record<string, unknown>)}); differences: ${differences.join('; ')}. Nothing was changed.`,
+        );
       }
     } else if (saved === null) {
       throw new Error(`--resume: ${dir} has no checkpoint.pth and no config.json to continue from`);

@@ -63,11 +63,19 @@ export interface TrainResult {
 
 function buildScheduler(config: TrainConfig, optimizer: SGD): LrScheduler | null {
   switch (config.schedule) {
-    case 'none': return null;
-    case 'step': return new StepLR(optimizer, config.stepSize, config.gamma);
-    case 'plateau': return new ReduceLROnPlateau(optimizer, {
-      mode: 'min', factor: config.factor, patience: config.patience, threshold: config.threshold, cooldown: config.cooldown, minLr: config.minLr,
-    });
+    case 'none':
+      return null;
+    case 'step':
+      return new StepLR(optimizer, config.stepSize, config.gamma);
+    case 'plateau':
+      return new ReduceLROnPlateau(optimizer, {
+        mode: 'min',
+        factor: config.factor,
+        patience: config.patience,
+        threshold: config.threshold,
+        cooldown: config.cooldown,
+        minLr: config.minLr,
+      });
   }
 }
 
@@ -99,7 +107,8 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
   // The folder is checked before the data is opened (which may download) and claimed only once both are fine.
   const run = await inspectRunDir(outDir, config, resume);
   const { paths, checkpoint } = run;
-  const data = hooks.data ?? await openRunData({ dataset: config.dataset, imageSize: config.imageSize, inChannels: config.inChannels, dataDir: hooks.dataDir });
+  const data =
+    hooks.data ?? (await openRunData({ dataset: config.dataset, imageSize: config.imageSize, inChannels: config.inChannels, dataDir: hooks.dataDir }));
   if (config.numClasses < data.classes.length) {
     throw new Error(`--num-classes ${config.numClasses} is fewer than the ${data.classes.length} classes of ${config.dataset}`);
   }
@@ -108,7 +117,11 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
   const model = hooks.createModel ? hooks.createModel(config) : createModel(config.model, { inChannels: config.inChannels, numClasses: config.numClasses });
   model.train();
   const optimizer = new SGD(model.parameters(), {
-    lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, dampening: config.dampening, nesterov: config.nesterov,
+    lr: config.lr,
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+    dampening: config.dampening,
+    nesterov: config.nesterov,
   });
   const scheduler = buildScheduler(config, optimizer);
   const position: RunPosition = { epoch: 0, batch: 0, step: 0 };
@@ -118,7 +131,9 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     try {
       model.loadStateDict(checkpoint.model);
     } catch (error) {
-      throw new Error(`--resume: the checkpoint ${paths.checkpoint} does not fit model '${config.model}' (${config.inChannels} input channels, ${config.numClasses} classes): ${(error as Error).message}`);
+      throw new Error(
+        `--resume: the checkpoint ${paths.checkpoint} does not fit model '${config.model}' (${config.inChannels} input channels, ${config.numClasses} classes): ${(error as Error).message}`,
+      );
     }
     optimizer.loadStateDict(checkpoint.optimizer);
     if (scheduler !== null) {
@@ -143,9 +158,14 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
 
   const save = async (reason: string): Promise<void> => {
     await saveCheckpoint(paths.checkpoint, {
-      config, model: model.stateDict(), optimizer: optimizer.stateDict(),
+      config,
+      model: model.stateDict(),
+      optimizer: optimizer.stateDict(),
       scheduler: scheduler === null ? null : { name: scheduler.name, state: scheduler.stateDict() },
-      position: { ...position }, epochSums: { ...sums }, rng: { defaultGenerator: defaultGenerator.getState() }, reason,
+      position: { ...position },
+      epochSums: { ...sums },
+      rng: { defaultGenerator: defaultGenerator.getState() },
+      reason,
     });
     lastSaved = describePosition(position);
   };
@@ -172,11 +192,15 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
 
   const reachedMaxSteps = (): boolean => config.maxSteps !== null && position.step >= config.maxSteps;
   if (position.epoch >= config.epochs || reachedMaxSteps()) {
-    log(`${paths.dir}: the run already reached ${reachedMaxSteps() ? `step ${position.step} (--max-steps ${config.maxSteps})` : `epoch ${position.epoch} of ${config.epochs}`}; nothing to do (raise --epochs or --max-steps to continue)`);
+    log(
+      `${paths.dir}: the run already reached ${reachedMaxSteps() ? `step ${position.step} (--max-steps ${config.maxSteps})` : `epoch ${position.epoch} of ${config.epochs}`}; nothing to do (raise --epochs or --max-steps to continue)`,
+    );
     return finish('already-complete');
   }
-  log(`training ${config.model} on ${data.description}; ${batchesPerEpoch} batches of ${config.batchSize} per epoch; run folder ${paths.dir}`
-    + (checkpoint !== null ? `; resuming at epoch ${position.epoch + 1}, batch ${position.batch}, step ${position.step}` : ''));
+  log(
+    `training ${config.model} on ${data.description}; ${batchesPerEpoch} batches of ${config.batchSize} per epoch; run folder ${paths.dir}` +
+      (checkpoint !== null ? `; resuming at epoch ${position.epoch + 1}, batch ${position.batch}, step ${position.step}` : ''),
+  );
 
   while (position.epoch < config.epochs) {
     const epochLabel = `epoch ${position.epoch + 1}/${config.epochs}`;
@@ -213,9 +237,11 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
         if (error instanceof NonFiniteLossError) {
           await trainLoader.close();
           await valLoader.close();
-          throw new Error(`training stopped: ${error.message} (epoch ${position.epoch + 1}, batch ${currentBatch}). `
-            + (lastSaved === null ? 'No checkpoint had been written yet. ' : `The last good checkpoint, ${paths.checkpoint} (${lastSaved}), was kept. `)
-            + 'A diverging loss usually needs a smaller --lr.');
+          throw new Error(
+            `training stopped: ${error.message} (epoch ${position.epoch + 1}, batch ${currentBatch}). ` +
+              (lastSaved === null ? 'No checkpoint had been written yet. ' : `The last good checkpoint, ${paths.checkpoint} (${lastSaved}), was kept. `) +
+              'A diverging loss usually needs a smaller --lr.',
+          );
         }
         throw error;
       }
@@ -224,7 +250,9 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
 
     if (hooks.signal?.aborted) {
       await save('interrupt');
-      log(`interrupted at step ${position.step} (epoch ${position.epoch + 1}, batch ${position.batch}/${batchesPerEpoch}); checkpoint saved to ${paths.checkpoint}; continue with --resume`);
+      log(
+        `interrupted at step ${position.step} (epoch ${position.epoch + 1}, batch ${position.batch}/${batchesPerEpoch}); checkpoint saved to ${paths.checkpoint}; continue with --resume`,
+      );
       return finish('interrupted');
     }
 
@@ -239,11 +267,20 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     const epochNumber = position.epoch + 1;
     if (!partial) scheduler?.step(result.top1Error);
     lastMetrics = {
-      epoch: epochNumber, step: position.step, partial,
-      train_loss: sums.lossSum / sums.samples, train_top1_error: (sums.samples - sums.top1Correct) / sums.samples,
-      val_loss: result.loss, val_top1_error: result.top1Error, val_top5_error: result.top5Error,
-      images_per_s: sessionImages > 0 ? sessionImages / trainSeconds : null, train_time_s: trainSeconds, eval_time_s: seconds,
-      lr, next_lr: optimizer.paramGroups[0].lr, time: new Date().toISOString(),
+      epoch: epochNumber,
+      step: position.step,
+      partial,
+      train_loss: sums.lossSum / sums.samples,
+      train_top1_error: (sums.samples - sums.top1Correct) / sums.samples,
+      val_loss: result.loss,
+      val_top1_error: result.top1Error,
+      val_top5_error: result.top5Error,
+      images_per_s: sessionImages > 0 ? sessionImages / trainSeconds : null,
+      train_time_s: trainSeconds,
+      eval_time_s: seconds,
+      lr,
+      next_lr: optimizer.paramGroups[0].lr,
+      time: new Date().toISOString(),
     };
     await appendMetrics(paths.metrics, lastMetrics);
     if (!partial) {
@@ -253,13 +290,14 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     }
     await save(partial ? 'max-steps' : 'epoch');
     if (hooks.drawFilters ?? true) await writeFilterPng(paths.filters, model);
-    log(`${partial ? `step ${position.step} (epoch ${epochNumber}, partial)` : `epoch ${epochNumber}/${config.epochs}`}: `
-      + `train loss ${lastMetrics.train_loss.toFixed(4)}, val loss ${result.loss.toFixed(4)}, `
-      + `top-1 error ${percent(result.top1Error)}, top-5 error ${percent(result.top5Error)}, `
-      + `${lastMetrics.images_per_s === null ? '-' : lastMetrics.images_per_s.toFixed(1)} img/s, lr ${lr}`
-      + `${lastMetrics.next_lr !== lr ? ` → ${lastMetrics.next_lr}` : ''}; checkpoint ${paths.checkpoint}`);
+    log(
+      `${partial ? `step ${position.step} (epoch ${epochNumber}, partial)` : `epoch ${epochNumber}/${config.epochs}`}: ` +
+        `train loss ${lastMetrics.train_loss.toFixed(4)}, val loss ${result.loss.toFixed(4)}, ` +
+        `top-1 error ${percent(result.top1Error)}, top-5 error ${percent(result.top5Error)}, ` +
+        `${lastMetrics.images_per_s === null ? '-' : lastMetrics.images_per_s.toFixed(1)} img/s, lr ${lr}` +
+        `${lastMetrics.next_lr !== lr ? ` → ${lastMetrics.next_lr}` : ''}; checkpoint ${paths.checkpoint}`,
+    );
     if (reachedMaxSteps()) return finish('max-steps', true);
   }
   return finish('completed', true);
 }
-

@@ -4,7 +4,7 @@
  * parsed by the byte-level readers in src/formats; writes are atomic.
  */
 import { readFile } from 'node:fs/promises';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { FormatError } from '../../formats/errors.js';
 import { loadPth, type LoadPthOptions } from '../../formats/pth/pth-reader.js';
 import { savePthChunks, type PthValue, type SavePthOptions } from '../../formats/pth/pth-writer.js';
@@ -22,7 +22,8 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     buffer = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new FormatError(path, `cannot read ${path}: ${why}`, { cause: error });
   }
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -51,7 +52,11 @@ export async function savePthFile(path: string, value: PthValue, options: SavePt
   await writeFileAtomic(path, savePthChunks(value, options));
 }
 
-export async function saveSafetensorsFile(path: string, tensors: StateDict | Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Promise<void> {
+export async function saveSafetensorsFile(
+  path: string,
+  tensors: StateDict | Readonly<Record<string, Tensor>>,
+  metadata?: Readonly<Record<string, string>>,
+): Promise<void> {
   await writeFileAtomic(path, saveSafetensorsChunks(tensors, metadata));
 }
 

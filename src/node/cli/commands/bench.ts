@@ -12,14 +12,22 @@ import type { Backend } from '../../../backend/backend.js';
 import { getBackend, setBackend } from '../../../backend/registry.js';
 import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
 import type { Tensor } from '../../../tensor/tensor.js';
-import { runEngineBench, type EngineBenchResult } from '../../bench/engine-bench.js';
+import { runEngineBench, type EngineBenchOutcome, type EngineBenchResult } from '../../bench/engine-bench.js';
 import type { LayerTime } from '../../bench/layer-timer.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { ThreadedJsBackend } from '../../js-workers/index.js';
 import { runAction } from '../run-action.js';
 import {
-  loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt, readOptionFile,
-  precisionOption, weightsOption, type ModelFlags,
+  loadModel,
+  modelOption,
+  numClassesOption,
+  parseModel,
+  parseNonNegativeInt,
+  parsePositiveInt,
+  readOptionFile,
+  precisionOption,
+  weightsOption,
+  type ModelFlags,
 } from '../options.js';
 
 interface BenchFlags extends ModelFlags {
@@ -56,38 +64,51 @@ export function register(program: Command): void {
     .addOption(new Option('--save-output <y.npy>', "write the last inference run's logits (to compare with other frameworks)"))
     .addOption(new Option('--seed <n>', 'seed of the generated input and training labels').default('0'))
     .addOption(new Option('--threads <n>', 'js backend: threads computing each convolution (worker threads)').default('1'))
-    .action(runAction(async (flags: BenchFlags) => {
-      const entry = parseModel(flags.model);
-      const batch = parsePositiveInt(flags.batch, '--batch');
-      const inputSize = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
-      const iters = parsePositiveInt(flags.iters, '--iters');
-      const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
-      const seed = parseNonNegativeInt(flags.seed, '--seed');
-      if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
-      if (flags.train && parsePrecision(flags.precision ?? 'fp32', '--precision') !== 'fp32') {
-        throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
-      }
-      let input: Tensor | undefined;
-      if (flags.inputFile !== undefined) {
-        input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
-      }
-      const threads = parsePositiveInt(flags.threads, '--threads');
-      const { model, numClasses } = await loadModel(entry, flags);
-      const inChannels = input?.shape[1] ?? 3;
-      const backend = await backendWithThreads(threads);
-      let outcome;
-      try {
-        outcome = runEngineBench({
-          model, modelName: entry.name, backend, batch, inputSize, inChannels, numClasses,
-          input, warmup, iters, train: flags.train ?? false, layers: flags.layers ?? false, seed,
-        });
-      } finally {
-        if (backend instanceof ThreadedJsBackend) await backend.close();
-      }
-      const { result, output } = outcome;
-      if (flags.saveOutput !== undefined && output !== null) await writeFileAtomic(flags.saveOutput, saveNpyChunks(output));
-      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatResult(result));
-    }));
+    .action(
+      runAction(async (flags: BenchFlags) => {
+        const entry = parseModel(flags.model);
+        const batch = parsePositiveInt(flags.batch, '--batch');
+        const inputSize = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
+        const iters = parsePositiveInt(flags.iters, '--iters');
+        const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
+        const seed = parseNonNegativeInt(flags.seed, '--seed');
+        if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
+        if (flags.train && parsePrecision(flags.precision ?? 'fp32', '--precision') !== 'fp32') {
+          throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
+        }
+        let input: Tensor | undefined;
+        if (flags.inputFile !== undefined) {
+          input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
+        }
+        const threads = parsePositiveInt(flags.threads, '--threads');
+        const { model, numClasses } = await loadModel(entry, flags);
+        const inChannels = input?.shape[1] ?? 3;
+        const backend = await backendWithThreads(threads);
+        let outcome: EngineBenchOutcome;
+        try {
+          outcome = runEngineBench({
+            model,
+            modelName: entry.name,
+            backend,
+            batch,
+            inputSize,
+            inChannels,
+            numClasses,
+            input,
+            warmup,
+            iters,
+            train: flags.train ?? false,
+            layers: flags.layers ?? false,
+            seed,
+          });
+        } finally {
+          if (backend instanceof ThreadedJsBackend) await backend.close();
+        }
+        const { result, output } = outcome;
+        if (flags.saveOutput !== undefined && output !== null) await writeFileAtomic(flags.saveOutput, saveNpyChunks(output));
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatResult(result));
+      }),
+    );
 }
 
 /** The selected backend, or with --threads > 1 the js backend spread over worker threads (made current). */

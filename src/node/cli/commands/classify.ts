@@ -43,7 +43,8 @@ export function topK(probs: Float32Array, k: number, labels: readonly string[] |
 function formatTable(results: readonly ImageResult[]): string {
   const blocks = results.map(({ file, top }) => {
     const rows = top.map((p, rank) =>
-      `  ${String(rank + 1).padStart(2)}. ${`${(p.prob * 100).toFixed(2)}%`.padStart(7)}  ${String(p.index).padStart(4)}  ${p.label ?? ''}`.trimEnd());
+      `  ${String(rank + 1).padStart(2)}. ${`${(p.prob * 100).toFixed(2)}%`.padStart(7)}  ${String(p.index).padStart(4)}  ${p.label ?? ''}`.trimEnd(),
+    );
     return [file, ...rows].join('\n');
   });
   return blocks.join('\n\n');
@@ -59,32 +60,34 @@ export function register(program: Command): void {
     .addOption(precisionOption())
     .addOption(new Option('--topk <k>', 'how many classes to show per image').default('5'))
     .option('--json', 'print [{"file", "top": [{"index", "label", "prob"}]}] as JSON')
-    .action(runAction(async (files: string[], flags: ClassifyFlags) => {
-      const entry = parseModel(flags.model);
-      const k = parsePositiveInt(flags.topk, '--topk');
-      const crop = entry.inputSize;
-      // Results are printed only once every image went through, so a bad file fails the whole command with no output.
-      let loaded: LoadedModel | null = null;
-      const results: ImageResult[] = [];
-      for (let start = 0; start < files.length; start += BATCH) {
-        const batchFiles = files.slice(start, start + BATCH);
-        const data = new Float32Array(batchFiles.length * 3 * crop * crop);
-        for (const [i, file] of batchFiles.entries()) {
-          data.set(imagenetEvalTransform(await readImage(file), { resize: 256, crop }).data, i * 3 * crop * crop);
+    .action(
+      runAction(async (files: string[], flags: ClassifyFlags) => {
+        const entry = parseModel(flags.model);
+        const k = parsePositiveInt(flags.topk, '--topk');
+        const crop = entry.inputSize;
+        // Results are printed only once every image went through, so a bad file fails the whole command with no output.
+        let loaded: LoadedModel | null = null;
+        const results: ImageResult[] = [];
+        for (let start = 0; start < files.length; start += BATCH) {
+          const batchFiles = files.slice(start, start + BATCH);
+          const data = new Float32Array(batchFiles.length * 3 * crop * crop);
+          for (const [i, file] of batchFiles.entries()) {
+            data.set(imagenetEvalTransform(await readImage(file), { resize: 256, crop }).data, i * 3 * crop * crop);
+          }
+          if (loaded === null) {
+            loaded = await loadModel(entry, { weights: flags.weights, precision: flags.precision });
+            if (loaded.randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
+          }
+          const { model, numClasses } = loaded;
+          const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
+          const x = new Tensor(data, [batchFiles.length, 3, crop, crop]);
+          const probs = await noGradAsync(async () => softmax(await model.callAsync(x), 1));
+          batchFiles.forEach((file, i) => {
+            const row = probs.data.subarray(i * numClasses, (i + 1) * numClasses);
+            results.push({ file, top: topK(row, Math.min(k, numClasses), labels) });
+          });
         }
-        if (loaded === null) {
-          loaded = await loadModel(entry, { weights: flags.weights, precision: flags.precision });
-          if (loaded.randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
-        }
-        const { model, numClasses } = loaded;
-        const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
-        const x = new Tensor(data, [batchFiles.length, 3, crop, crop]);
-        const probs = await noGradAsync(async () => softmax(await model.callAsync(x), 1));
-        batchFiles.forEach((file, i) => {
-          const row = probs.data.subarray(i * numClasses, (i + 1) * numClasses);
-          results.push({ file, top: topK(row, Math.min(k, numClasses), labels) });
-        });
-      }
-      process.stdout.write(flags.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`);
-    }));
+        process.stdout.write(flags.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`);
+      }),
+    );
 }

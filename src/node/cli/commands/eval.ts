@@ -57,7 +57,10 @@ export function register(program: Command): void {
     .command('eval')
     .description('top-1 and top-5 error of weights on a validation set (Fashion-MNIST test split or DIR/val)')
     .addOption(modelOption())
-    .requiredOption('--weights <weights>', 'a weights file (.pth state dict or training checkpoint, .safetensors), or DEFAULT for torchvision\'s ImageNet weights')
+    .requiredOption(
+      '--weights <weights>',
+      "a weights file (.pth state dict or training checkpoint, .safetensors), or DEFAULT for torchvision's ImageNet weights",
+    )
     .addOption(numClassesOption())
     .addOption(precisionOption())
     .requiredOption('--dataset <name>', 'fashion-mnist, fashion-mnist-subset, or DIR with DIR/val/<class>/')
@@ -66,32 +69,48 @@ export function register(program: Command): void {
     .addOption(new Option('--batch-size <b>', 'images per forward pass').default('128'))
     .addOption(new Option('--workers <n>', 'worker threads preparing batches').default('0'))
     .option('--json', 'print the result as JSON')
-    .action(runAction(async (flags: EvalFlags) => {
-      const entry = parseModel(flags.model);
-      const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
-      const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
-      if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
-      const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
-      const inChannels = firstConvWeight(model).shape[1];
-      const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
-      if (numClasses < data.classes.length) throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);
-      const loader = new DataLoader(data.val, { batchSize: parsePositiveInt(flags.batchSize, '--batch-size'), numWorkers: parseNonNegativeInt(flags.workers, '--workers') });
-      const progress = createProgress(flags.json ? 'none' : 'auto');
-      progress.start('eval', data.val.length, 0, false);
-      const t0 = performance.now();
-      const result = await evaluate(model, loader, {
-        onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
-      });
-      progress.stop();
-      await loader.close();
-      const report: EvalReport = {
-        model: entry.name, weights: flags.weights, dataset: flags.dataset, images: result.samples, image_size: imageSize, precision: model.precision,
-        parameters: model.numParameters(), loss: result.loss, top1_error: result.top1Error, top5_error: result.top5Error,
-      };
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        process.stdout.write(`${data.description}; ${imageSize}×${imageSize} px; ${model.precision}; mean loss ${result.loss.toFixed(4)}\n\n${formatEvalTable(report)}\n`);
-      }
-    }));
+    .action(
+      runAction(async (flags: EvalFlags) => {
+        const entry = parseModel(flags.model);
+        const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
+        const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
+        if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+        const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
+        const inChannels = firstConvWeight(model).shape[1];
+        const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
+        if (numClasses < data.classes.length)
+          throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);
+        const loader = new DataLoader(data.val, {
+          batchSize: parsePositiveInt(flags.batchSize, '--batch-size'),
+          numWorkers: parseNonNegativeInt(flags.workers, '--workers'),
+        });
+        const progress = createProgress(flags.json ? 'none' : 'auto');
+        progress.start('eval', data.val.length, 0, false);
+        const t0 = performance.now();
+        const result = await evaluate(model, loader, {
+          onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
+        });
+        progress.stop();
+        await loader.close();
+        const report: EvalReport = {
+          model: entry.name,
+          weights: flags.weights,
+          dataset: flags.dataset,
+          images: result.samples,
+          image_size: imageSize,
+          precision: model.precision,
+          parameters: model.numParameters(),
+          loss: result.loss,
+          top1_error: result.top1Error,
+          top5_error: result.top5Error,
+        };
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          process.stdout.write(
+            `${data.description}; ${imageSize}×${imageSize} px; ${model.precision}; mean loss ${result.loss.toFixed(4)}\n\n${formatEvalTable(report)}\n`,
+          );
+        }
+      }),
+    );
 }

@@ -14,16 +14,7 @@ import { register as registerBench } from './bench.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [
-  registerGlobalOptions,
-  registerSummary,
-  registerRun,
-  registerClassify,
-  registerInfo,
-  registerTrain,
-  registerEval,
-  registerBench,
-];
+const commands: Register[] = [registerGlobalOptions, registerSummary, registerRun, registerClassify, registerInfo, registerTrain, registerEval, registerBench];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -36,17 +36,19 @@ function describe(value: unknown, prefix: string, lines: string[]): void {
 export function register(program: Command): void {
   program
     .command('info')
-    .description('show the version, the backend in use, the native addon\'s CPU features and threads, and Node')
-    .action(runAction(async () => {
-      const lines = [`alexnet-ts ${packageVersion()}`, `backend: ${getBackend().name}`];
-      const native = await nativeBackendInfo();
-      if (native === null || native === undefined) {
-        lines.push('native addon: not available');
-      } else {
-        lines.push('native addon:');
-        describe(native, '', lines);
-      }
-      lines.push(`node: ${process.version} (${process.platform} ${process.arch})`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }));
+    .description("show the version, the backend in use, the native addon's CPU features and threads, and Node")
+    .action(
+      runAction(async () => {
+        const lines = [`alexnet-ts ${packageVersion()}`, `backend: ${getBackend().name}`];
+        const native = await nativeBackendInfo();
+        if (native === null || native === undefined) {
+          lines.push('native addon: not available');
+        } else {
+          lines.push('native addon:');
+          describe(native, '', lines);
+        }
+        lines.push(`node: ${process.version} (${process.platform} ${process.arch})`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
 }

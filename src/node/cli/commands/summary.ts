@@ -29,14 +29,16 @@ export function register(program: Command): void {
     .addOption(new Option('--depth <d>', 'deepest level of nested layers to show').default('3'))
     .addOption(new Option('--col-width <w>', "width of the shape and parameter columns (torchinfo's col_width)").default(CLI_COL_WIDTH))
     .addOption(numClassesOption())
-    .action(runAction(async (flags: SummaryFlags) => {
-      const entry = parseModel(flags.model);
-      const depth = parseNonNegativeInt(flags.depth, '--depth');
-      const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
-      const numClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
-      const inChannels = flags.input === undefined ? 3 : parseInputShape(flags.input)[1];
-      const inputShape = flags.input === undefined ? [1, 3, entry.inputSize, entry.inputSize] : parseInputShape(flags.input);
-      const model = entry.create({ numClasses, inChannels });
-      process.stdout.write(`${formatSummary(summary(model, inputShape, { depth }), { colWidth })}\n`);
-    }));
+    .action(
+      runAction(async (flags: SummaryFlags) => {
+        const entry = parseModel(flags.model);
+        const depth = parseNonNegativeInt(flags.depth, '--depth');
+        const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
+        const numClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
+        const inChannels = flags.input === undefined ? 3 : parseInputShape(flags.input)[1];
+        const inputShape = flags.input === undefined ? [1, 3, entry.inputSize, entry.inputSize] : parseInputShape(flags.input);
+        const model = entry.create({ numClasses, inChannels });
+        process.stdout.write(`${formatSummary(summary(model, inputShape, { depth }), { colWidth })}\n`);
+      }),
+    );
 }

@@ -78,14 +78,18 @@ export function register(program: Command): void {
     .option('--num-classes <k>', "output classes (default: the data set's)")
     .requiredOption('--dataset <name>', 'fashion-mnist, fashion-mnist-subset (embedded, offline) or DIR with DIR/train/<class>/ and DIR/val/<class>/')
     .option('--data <path>', 'directory holding the Fashion-MNIST files (default: $ALEXNET_DATA, /usr/share/datasets/fashion-mnist, cache, download)')
-    .option('--image-size <s>', 'input side in pixels (default: 64 for Fashion-MNIST with alexnet, else the model\'s input size)')
+    .option('--image-size <s>', "input side in pixels (default: 64 for Fashion-MNIST with alexnet, else the model's input size)")
     .addOption(new Option('--epochs <e>', 'epochs to reach').default('2'))
     .addOption(new Option('--batch-size <b>', 'images per step').default('128'))
     .addOption(new Option('--lr <lr>', 'learning rate').default('0.01'))
     .addOption(new Option('--momentum <m>', 'SGD momentum').default('0.9'))
     .addOption(new Option('--weight-decay <wd>', 'L2 weight decay').default('0.0005'))
     .option('--nesterov', 'Nesterov momentum')
-    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: none, step (StepLR) or plateau (ReduceLROnPlateau on the validation top-1 error)').choices(['none', 'step', 'plateau']).default('none'))
+    .addOption(
+      new Option('--schedule <kind>', 'learning-rate schedule: none, step (StepLR) or plateau (ReduceLROnPlateau on the validation top-1 error)')
+        .choices(['none', 'step', 'plateau'])
+        .default('none'),
+    )
     .addOption(new Option('--step-size <n>', 'step: epochs between decays').default('30'))
     .addOption(new Option('--gamma <g>', 'step: decay factor').default('0.1'))
     .addOption(new Option('--factor <f>', 'plateau: decay factor (the paper divides by 10)').default('0.1'))
@@ -97,37 +101,40 @@ export function register(program: Command): void {
     .option('--resume', 'continue the run in --out (same settings; --epochs and --max-steps may grow)')
     .option('--max-steps <n>', 'stop after this many steps in total (evaluates and checkpoints there)')
     .addOption(new Option('--workers <n>', 'worker threads preparing batches').default('0'))
-    .action(runAction(async (flags: TrainFlags) => {
-      const entry = parseModel(flags.model);
-      const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
-      const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
-      if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
-      const config: TrainConfig = {
-        model: entry.name,
-        inChannels: flags.inChannels === undefined ? nativeChannels(dataset) : parsePositiveInt(flags.inChannels, '--in-channels'),
-        numClasses: flags.numClasses === undefined ? await classCount(dataset) : parsePositiveInt(flags.numClasses, '--num-classes'),
-        dataset,
-        imageSize,
-        batchSize: parsePositiveInt(flags.batchSize, '--batch-size'),
-        lr: parseNonNegativeNumber(flags.lr, '--lr'),
-        momentum: parseNonNegativeNumber(flags.momentum, '--momentum'),
-        weightDecay: parseNonNegativeNumber(flags.weightDecay, '--weight-decay'),
-        dampening: 0,
-        nesterov: flags.nesterov ?? false,
-        schedule: flags.schedule as ScheduleName,
-        stepSize: parsePositiveInt(flags.stepSize, '--step-size'),
-        gamma: parseNonNegativeNumber(flags.gamma, '--gamma'),
-        factor: parseNonNegativeNumber(flags.factor, '--factor'),
-        patience: parseNonNegativeInt(flags.patience, '--patience'),
-        threshold: 1e-4,
-        cooldown: parseNonNegativeInt(flags.cooldown, '--cooldown'),
-        minLr: parseNonNegativeNumber(flags.minLr, '--min-lr'),
-        seed: parseNonNegativeInt(flags.seed, '--seed'),
-        epochs: parsePositiveInt(flags.epochs, '--epochs'),
-        maxSteps: flags.maxSteps === undefined ? null : parsePositiveInt(flags.maxSteps, '--max-steps'),
-      };
-      await executeTraining(config, resolve(flags.out), flags.resume ?? false, {
-        dataDir: flags.data, workers: parseNonNegativeInt(flags.workers, '--workers'),
-      });
-    }));
+    .action(
+      runAction(async (flags: TrainFlags) => {
+        const entry = parseModel(flags.model);
+        const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
+        const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
+        if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+        const config: TrainConfig = {
+          model: entry.name,
+          inChannels: flags.inChannels === undefined ? nativeChannels(dataset) : parsePositiveInt(flags.inChannels, '--in-channels'),
+          numClasses: flags.numClasses === undefined ? await classCount(dataset) : parsePositiveInt(flags.numClasses, '--num-classes'),
+          dataset,
+          imageSize,
+          batchSize: parsePositiveInt(flags.batchSize, '--batch-size'),
+          lr: parseNonNegativeNumber(flags.lr, '--lr'),
+          momentum: parseNonNegativeNumber(flags.momentum, '--momentum'),
+          weightDecay: parseNonNegativeNumber(flags.weightDecay, '--weight-decay'),
+          dampening: 0,
+          nesterov: flags.nesterov ?? false,
+          schedule: flags.schedule as ScheduleName,
+          stepSize: parsePositiveInt(flags.stepSize, '--step-size'),
+          gamma: parseNonNegativeNumber(flags.gamma, '--gamma'),
+          factor: parseNonNegativeNumber(flags.factor, '--factor'),
+          patience: parseNonNegativeInt(flags.patience, '--patience'),
+          threshold: 1e-4,
+          cooldown: parseNonNegativeInt(flags.cooldown, '--cooldown'),
+          minLr: parseNonNegativeNumber(flags.minLr, '--min-lr'),
+          seed: parseNonNegativeInt(flags.seed, '--seed'),
+          epochs: parsePositiveInt(flags.epochs, '--epochs'),
+          maxSteps: flags.maxSteps === undefined ? null : parsePositiveInt(flags.maxSteps, '--max-steps'),
+        };
+        await executeTraining(config, resolve(flags.out), flags.resume ?? false, {
+          dataDir: flags.data,
+          workers: parseNonNegativeInt(flags.workers, '--workers'),
+        });
+      }),
+    );
 }
