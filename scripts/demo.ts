@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
     },
   });
-  const backend = await selectBackend(values.backend === undefined ? undefined : parseBackendName(values.backend));
+  const backend = selectBackend(values.backend === undefined ? undefined : parseBackendName(values.backend));
   const fast = backend.name !== 'js';
   const steps = integerFlag(values.steps, '--steps', fast ? 250 : 6, 1);
   const batchSize = integerFlag(values['batch-size'], '--batch-size', fast ? 32 : 16, 1);

@@ -68,7 +68,7 @@ export function runChild(command: Command, timeoutMs: number): Promise<ChildOutc
 }
 
 /** Runs a command to completion and returns its stdout, or null when it fails. */
-export async function captureOutput(command: Command, timeoutMs = 60_000): Promise<string | null> {
+export function captureOutput(command: Command, timeoutMs = 60_000): Promise<string | null> {
   return new Promise((resolve) => {
     const child = spawn(command.program, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { loadStateDictFile } from '../../src/node/weights/weight-files.js';
+import { readStateDictFile } from '../../src/node/weights/weight-files.js';
 import { loadInput, parseRunnerArgs, printResult, runMain, saveOutput, timeAsyncRuns } from './common.js';
 
 type Weights = Map<string, tf.Tensor>;
@@ -138,7 +138,7 @@ runMain(async () => {
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js cannot start its ${backend} backend`);
   await tf.ready();
 
-  const weights = convertWeights(await loadStateDictFile(args.weights), layers);
+  const weights = convertWeights(await readStateDictFile(args.weights), layers);
   const input = await loadInput(args);
   const x = tf.tidy(() => tf.transpose(toTf(input), [0, 2, 3, 1])) as tf.Tensor4D;
   let logits: Float32Array | undefined;

@@ -29,6 +29,17 @@ export interface BatchWorkerPool {
 
 export type WorkerPoolFactory = (spec: WorkerDatasetSpec, numWorkers: number) => BatchWorkerPool;
 
+let defaultWorkerPool: WorkerPoolFactory | undefined;
+
+/**
+ * The worker pool that DataLoaders with numWorkers > 0 use unless given one:
+ * the Node entry point (alexnet-ts/node) installs worker threads when loaded;
+ * a browser has none unless it installs its own.
+ */
+export function setDefaultWorkerPool(factory: WorkerPoolFactory | undefined): void {
+  defaultWorkerPool = factory;
+}
+
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -87,10 +98,10 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.numWorkers = positiveInteger(options.numWorkers ?? 0, 'numWorkers', true);
     this.prefetch = positiveInteger(options.prefetch ?? 2, 'prefetch');
     this.onSkip = options.onSkip ?? ((s) => console.warn(`DataLoader: skipping sample ${s.index}: ${s.message}`));
-    this.workerPoolFactory = options.workerPool;
+    this.workerPoolFactory = options.workerPool ?? defaultWorkerPool;
     if (this.numWorkers > 0) {
       if (this.workerPoolFactory === undefined) {
-        throw new Error('DataLoader: numWorkers > 0 needs worker threads; use the DataLoader of the Node entry point (alexnet-ts/node) or numWorkers 0');
+        throw new Error('DataLoader: numWorkers > 0 needs worker threads: import alexnet-ts/node (Node), pass a workerPool, or use numWorkers 0');
       }
       if (typeof dataset.workerSpec !== 'function') {
         throw new Error('DataLoader: this data set cannot run in worker threads (it has no workerSpec()); use numWorkers 0');

@@ -7,7 +7,7 @@
 import type { Generator } from '../tensor/random.js';
 import { checkIndex, type Dataset, type Sample, type WorkerDatasetSpec } from './dataset.js';
 import { parseIdxImages, parseIdxLabels, type IdxImages } from './idx.js';
-import { bytesHwcToImage } from './image.js';
+import { floatImageFromBytes } from './image.js';
 import { transformFromSpec } from './transforms/spec.js';
 import type { Transform, TransformSpec } from './transforms/transform.js';
 
@@ -104,7 +104,7 @@ export class FashionMnist implements Dataset {
 
   get(index: number, rng: Generator): Sample {
     checkIndex(index, this.length, this.name);
-    const image = bytesHwcToImage(this.pixels, this.rows, this.cols, 1, index * this.rows * this.cols);
+    const image = floatImageFromBytes(this.pixels, this.cols, this.rows, 1, index * this.rows * this.cols);
     return { image: this.transform ? this.transform.apply(image, rng) : image, label: this.labelBytes[index] };
   }
 

@@ -13,11 +13,15 @@ export interface FloatImage {
   readonly data: Float32Array;
 }
 
-export function createImage(channels: number, height: number, width: number, data?: Float32Array): FloatImage {
+/**
+ * A float image of width × height × channels (the argument order of
+ * image.createImage, the 8-bit record); `data` defaults to zeros.
+ */
+export function createFloatImage(width: number, height: number, channels: number, data?: Float32Array): FloatImage {
   for (const [name, value] of [
-    ['channels', channels],
-    ['height', height],
     ['width', width],
+    ['height', height],
+    ['channels', channels],
   ] as const) {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`image: ${name} must be a positive integer, got ${value}`);
   }
@@ -27,6 +31,11 @@ export function createImage(channels: number, height: number, width: number, dat
     throw new Error(`image: ${data.length} values do not fill ${channels}×${height}×${width} (${size} values)`);
   }
   return { channels, height, width, data };
+}
+
+/** @deprecated Use createFloatImage(width, height, channels, data): the same image, in image.createImage's argument order. */
+export function createImage(channels: number, height: number, width: number, data?: Float32Array): FloatImage {
+  return createFloatImage(width, height, channels, data);
 }
 
 /** [1/255 · v for v in 0..255] as float32, so that bytes → [0,1] is a table lookup. */
@@ -41,13 +50,13 @@ const BYTE_TO_UNIT = (() => {
  * CHW float image scaled to [0, 1]: torchvision's ToTensor. `offset` lets a
  * caller read one image out of a larger buffer (an IDX file) without copying.
  */
-export function bytesHwcToImage(bytes: Uint8Array, height: number, width: number, channels: number, offset = 0): FloatImage {
+export function floatImageFromBytes(bytes: Uint8Array, width: number, height: number, channels: number, offset = 0): FloatImage {
   const plane = height * width;
   const needed = plane * channels;
   if (offset < 0 || offset + needed > bytes.length) {
-    throw new Error(`bytesHwcToImage: need ${needed} bytes at offset ${offset} for ${height}×${width}×${channels}, buffer has ${bytes.length}`);
+    throw new Error(`floatImageFromBytes: need ${needed} bytes at offset ${offset} for ${width}×${height}×${channels}, buffer has ${bytes.length}`);
   }
-  const image = createImage(channels, height, width);
+  const image = createFloatImage(width, height, channels);
   const out = image.data as Float32Array;
   if (channels === 1) {
     for (let i = 0; i < plane; i++) out[i] = BYTE_TO_UNIT[bytes[offset + i]];
@@ -67,6 +76,11 @@ export function bytesHwcToImage(bytes: Uint8Array, height: number, width: number
     for (let c = 0; c < channels; c++) out[c * plane + i] = BYTE_TO_UNIT[bytes[src + c]];
   }
   return image;
+}
+
+/** @deprecated Use floatImageFromBytes(bytes, width, height, channels, offset): the same, in createFloatImage's argument order. */
+export function bytesHwcToImage(bytes: Uint8Array, height: number, width: number, channels: number, offset = 0): FloatImage {
+  return floatImageFromBytes(bytes, width, height, channels, offset);
 }
 
 export function imageShapeString(image: FloatImage): string {

@@ -10,7 +10,7 @@
  * run resizes the same sizes millions of times.
  */
 import { interpolateBilinear } from '../image/interpolate.js';
-import { createImage, type FloatImage } from './image.js';
+import { createFloatImage, type FloatImage } from './image.js';
 
 /** Antialias taps: output i reads count[i] consecutive pixels from start[i], weights at weight[i·stride...]. */
 interface FilterTaps {
@@ -79,10 +79,10 @@ export function resizeBilinear(image: FloatImage, outHeight: number, outWidth: n
     throw new Error(`resize: output size must be positive integers, got ${outHeight}×${outWidth}`);
   }
   const { channels, height, width } = image;
-  if (height === outHeight && width === outWidth) return createImage(channels, height, width, new Float32Array(image.data));
+  if (height === outHeight && width === outWidth) return createFloatImage(width, height, channels, new Float32Array(image.data));
   if (options.antialias) return resizeSeparable(image, outHeight, outWidth);
   const { data } = interpolateBilinear(image.data, [channels, height, width], [outHeight, outWidth]);
-  return createImage(channels, outHeight, outWidth, data);
+  return createFloatImage(outWidth, outHeight, channels, data);
 }
 
 /**
@@ -100,7 +100,7 @@ function resizeAxis(image: FloatImage, table: FilterTaps, axis: 'width' | 'heigh
   const { channels, height, width, data } = image;
   const { stride, start, count, weight } = table;
   if (axis === 'width') {
-    const out = createImage(channels, height, outSize);
+    const out = createFloatImage(outSize, height, channels);
     const dst = out.data as Float32Array;
     let o = 0;
     for (let row = 0; row < channels * height; row++) {
@@ -115,7 +115,7 @@ function resizeAxis(image: FloatImage, table: FilterTaps, axis: 'width' | 'heigh
     }
     return out;
   }
-  const out = createImage(channels, outSize, width);
+  const out = createFloatImage(width, outSize, channels);
   const dst = out.data as Float32Array;
   const acc = new Float64Array(width);
   for (let c = 0; c < channels; c++) {

@@ -7,4 +7,4 @@ export { loadPth, detectPthContainer, type LoadPthOptions, type PthContainer } f
 export { savePth, savePthChunks, type PthValue, type SavePthOptions } from './pth/pth-writer.js';
 export { loadSafetensors, saveSafetensors, saveSafetensorsChunks, type SafetensorsContents } from './safetensors.js';
 export { loadNpy, saveNpy, saveNpyChunks } from './npy.js';
-export { detectWeightsFormat, loadStateDict, type WeightsFormat, type LoadStateDictOptions } from './weights-file.js';
+export { detectWeightsFormat, readStateDict, loadStateDict, type WeightsFormat, type ReadStateDictOptions, type LoadStateDictOptions } from './weights-file.js';

@@ -18,13 +18,19 @@ export function detectWeightsFormat(bytes: Uint8Array): WeightsFormat | null {
   return null;
 }
 
-export interface LoadStateDictOptions extends LoadPthOptions {
+export interface ReadStateDictOptions extends LoadPthOptions {
   /** For checkpoints that nest several state dicts: the entry to take (e.g. 'model_ema'). */
   key?: string;
 }
 
-/** Reads a .pth (either format) or .safetensors file and returns its state dict. */
-export function loadStateDict(bytes: Uint8Array, options: LoadStateDictOptions = {}): StateDict {
+/** @deprecated Renamed ReadStateDictOptions (nn.LoadStateDictOptions is Module.loadStateDict's). */
+export type LoadStateDictOptions = ReadStateDictOptions;
+
+/**
+ * Reads a .pth (either format) or .safetensors file's bytes and returns its
+ * state dict; Module.loadStateDict then copies one into a model.
+ */
+export function readStateDict(bytes: Uint8Array, options: ReadStateDictOptions = {}): StateDict {
   const source = options.source ?? '<weights bytes>';
   const format = detectWeightsFormat(bytes);
   switch (format) {
@@ -39,3 +45,6 @@ export function loadStateDict(bytes: Uint8Array, options: LoadStateDictOptions =
       return fail(source, 'unrecognized weights file: expected a PyTorch checkpoint (.pth, zip or legacy) or .safetensors');
   }
 }
+
+/** @deprecated Renamed readStateDict (Module.loadStateDict is the method that loads one into a model). */
+export const loadStateDict = readStateDict;

@@ -21,7 +21,7 @@ export function parseBackendName(text: string): BackendName {
  * when the addon loads, js otherwise. Asking for native explicitly when it
  * cannot load is an error.
  */
-export async function selectBackend(name?: BackendName): Promise<Backend> {
+export function selectBackend(name?: BackendName): Backend {
   if (name === 'js') {
     setBackend(referenceBackend());
     return referenceBackend();
@@ -37,6 +37,6 @@ export async function selectBackend(name?: BackendName): Promise<Backend> {
 }
 
 /** The native loader's description of the addon (CPU features, SIMD path, threads), or null without it. */
-export async function nativeBackendInfo(): Promise<NativeInfo | null> {
+export function nativeBackendInfo(): NativeInfo | null {
   return nativeInfo();
 }

@@ -11,4 +11,3 @@ export * from './data/index.js';
 export { alexnetCacheDir } from './fs/cache-dir.js';
 export { downloadFile, type Checksum, type DownloadOptions, type DownloadResult } from './fs/download.js';
 export { installNativeBackend, nativeBackend, nativeInfo, NativeBackend, type NativeInfo } from './native/index.js';
-export { ThreadedJsBackend } from './js-workers/index.js';

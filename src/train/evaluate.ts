@@ -27,7 +27,11 @@ export function logitsNoGrad(model: Module, images: Tensor): Tensor {
   return logits;
 }
 
-export async function evaluate(model: Module, batches: AsyncIterable<LabelledBatch>, options: EvaluateOptions = {}): Promise<ClassificationResult> {
+export async function evaluate(
+  model: Module,
+  batches: AsyncIterable<LabelledBatch> | Iterable<LabelledBatch>,
+  options: EvaluateOptions = {},
+): Promise<ClassificationResult> {
   const wasTraining = model.training;
   model.eval();
   const meter = new ClassificationMeter();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataLoader as CoreDataLoader, type Batch } from '../../src/data/data-loader.js';
 import { SkippableSampleError, type Dataset, type Sample } from '../../src/data/dataset.js';
-import { createImage } from '../../src/data/image.js';
+import { createFloatImage } from '../../src/data/image.js';
 import { Compose, GrayscaleToChannels, Normalize, RandomCrop, RandomHorizontalFlip, Resize } from '../../src/data/transforms/index.js';
 import { loadFashionMnist } from '../../src/node/data/fashion-mnist-files.js';
 import { DataLoader } from '../../src/node/data/data-loader.js';
@@ -117,7 +117,7 @@ class Flaky implements Dataset {
   get(index: number, rng: Generator): Sample {
     if (index === 3 || index === 7) throw new SkippableSampleError(`sample ${index} is corrupt`);
     if (index === this.brokenAt) throw new Error(`disk on fire at ${index}`);
-    return { image: createImage(1, 1, 2, Float32Array.of(index, rng.uniform())), label: index % 2 };
+    return { image: createFloatImage(2, 1, 1, Float32Array.of(index, rng.uniform())), label: index % 2 };
   }
 }
 
@@ -145,20 +145,22 @@ test('other sample errors stop the iteration with their message', async () => {
 });
 
 test('samples of different shapes in one batch are an error naming both', async () => {
-  const mixed: Dataset = { length: 2, get: (i) => ({ image: createImage(1, 2 + i, 2), label: 0 }) };
+  const mixed: Dataset = { length: 2, get: (i) => ({ image: createFloatImage(2, 2 + i, 1), label: 0 }) };
   await assert.rejects(collect(new CoreDataLoader(mixed, { batchSize: 2 })), /sample 1 has shape \[1, 3, 2\] but sample 0 of the same batch has \[1, 2, 2\]/);
 });
 
 test('options are checked', () => {
   assert.throws(() => new DataLoader(augmented, { batchSize: 0 }), /batchSize must be a positive integer/);
-  assert.throws(() => new CoreDataLoader(augmented, { numWorkers: 2 }), /needs worker threads/);
+  // One class: importing the Node module made worker threads its default pool.
+  assert.equal(DataLoader, CoreDataLoader);
+  assert.equal(new CoreDataLoader(augmented, { numWorkers: 2 }).numWorkers, 2);
   assert.throws(() => new DataLoader(new Flaky(3), { numWorkers: 1 }), /cannot run in worker threads/);
 });
 
 test('a data set that cannot be rebuilt in a worker fails the iteration with the reason', async () => {
   const unbuildable: Dataset = {
     length: 4,
-    get: () => ({ image: createImage(1, 1, 1), label: 0 }),
+    get: () => ({ image: createFloatImage(1, 1, 1), label: 0 }),
     workerSpec: () => ({ module: new URL('../../src/data/fashion-mnist.ts', import.meta.url).href, factory: 'noSuchFactory', args: null }),
   };
   const loader = new DataLoader(unbuildable, { batchSize: 2, numWorkers: 1 });

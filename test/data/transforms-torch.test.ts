@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { bytesHwcToImage, createImage, type FloatImage } from '../../src/data/image.js';
+import { floatImageFromBytes, createFloatImage, type FloatImage } from '../../src/data/image.js';
 import { resizeBilinear } from '../../src/data/resize.js';
 import { CenterCrop, resizedSize } from '../../src/data/transforms/geometry.js';
 import { Normalize } from '../../src/data/transforms/color.js';
@@ -30,7 +30,7 @@ function floats(b64: string): Float32Array {
 
 function input(c: Case): FloatImage {
   const [ch, h, w] = c.inputShape;
-  return createImage(ch, h, w, floats(c.input));
+  return createFloatImage(w, h, ch, floats(c.input));
 }
 
 /** Largest |a − b| after checking the shape. */
@@ -54,7 +54,7 @@ test('bilinear resize matches F.interpolate (align_corners=False, with and witho
 
 test('the Fashion-MNIST transform equals ToTensor → Resize(64) → Normalize(0.2860, 0.3530)', () => {
   const { pixels, outputShape, output } = fixture.fashionMnistFirstImage;
-  const image = bytesHwcToImage(new Uint8Array(Buffer.from(pixels, 'base64')), 28, 28, 1);
+  const image = floatImageFromBytes(new Uint8Array(Buffer.from(pixels, 'base64')), 28, 28, 1);
   const out = fashionMnistTransform({ size: 64 }).apply(image, new Generator(0));
   const c = { name: 'fashion', outputShape, output } as Case;
   assert.equal(maxDiff(out, c), 0);

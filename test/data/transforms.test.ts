@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createImage, type FloatImage } from '../../src/data/image.js';
+import { createFloatImage, type FloatImage } from '../../src/data/image.js';
 import {
   alexnetPaperTrainTransform,
   CenterCrop,
@@ -24,7 +24,7 @@ import { Generator } from '../../src/tensor/random.js';
 
 /** An image whose value at (c, y, x) encodes its position, so crops and flips can be checked exactly. */
 function positional(channels: number, height: number, width: number): FloatImage {
-  const img = createImage(channels, height, width);
+  const img = createFloatImage(width, height, channels);
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
@@ -39,10 +39,10 @@ function at(img: FloatImage, c: number, y: number, x: number): number {
 
 function randomImage(channels: number, height: number, width: number, seed: number): FloatImage {
   const g = new Generator(seed);
-  return createImage(
-    channels,
-    height,
+  return createFloatImage(
     width,
+    height,
+    channels,
     Float32Array.from({ length: channels * height * width }, () => g.uniform()),
   );
 }
@@ -133,7 +133,7 @@ test('GrayscaleToChannels repeats the channel; Normalize checks channel counts',
 });
 
 test('the Fashion-MNIST transform gives [C, S, S] normalized values', () => {
-  const black = createImage(1, 28, 28);
+  const black = createFloatImage(28, 28, 1);
   const out = fashionMnistTransform({ size: 64, channels: 3 }).apply(black, new Generator(0));
   assert.deepEqual([out.channels, out.height, out.width], [3, 64, 64]);
   assert.ok(Math.abs(out.data[0] - -0.286 / 0.353) < 1e-6);

@@ -8,7 +8,7 @@ import {
   loadNpyFile,
   loadPthFile,
   loadSafetensorsFile,
-  loadStateDictFile,
+  readStateDictFile,
   saveNpyFile,
   savePthFile,
   saveSafetensorsFile,
@@ -73,15 +73,15 @@ test(
     await saveSafetensorsFile(join(dir, 'w.safetensors'), sd, { source: 'test' });
     await saveNpyFile(join(dir, 'a.npy'), sd.get('a.weight')!);
     assert.equal(((await loadPthFile(join(dir, 'ckpt.pth'))) as { epoch: number }).epoch, 4);
-    assert.deepStrictEqual(canonical(await loadStateDictFile(join(dir, 'ckpt.pth'))), canonical(sd));
+    assert.deepStrictEqual(canonical(await readStateDictFile(join(dir, 'ckpt.pth'))), canonical(sd));
     // Detection is by content: a safetensors file with a .pth name still loads.
     writeFileSync(join(dir, 'misnamed.pth'), readFileSync(join(dir, 'w.safetensors')));
-    assert.deepStrictEqual(canonical(await loadStateDictFile(join(dir, 'misnamed.pth'))), canonical(sd));
+    assert.deepStrictEqual(canonical(await readStateDictFile(join(dir, 'misnamed.pth'))), canonical(sd));
     assert.deepStrictEqual((await loadSafetensorsFile(join(dir, 'w.safetensors'))).metadata, { source: 'test' });
     assert.deepStrictEqual(canonical(await loadNpyFile(join(dir, 'a.npy'))), canonical(sd.get('a.weight')));
     assert.deepStrictEqual(
-      canonical(await loadStateDictFile(join(FIXTURES, 'legacy_checkpoint_model.pth'))),
-      canonical(await loadStateDictFile(join(FIXTURES, 'zip_state_dict.pth'))),
+      canonical(await readStateDictFile(join(FIXTURES, 'legacy_checkpoint_model.pth'))),
+      canonical(await readStateDictFile(join(FIXTURES, 'zip_state_dict.pth'))),
     );
   }),
 );
@@ -90,13 +90,13 @@ test(
   'file errors name the path',
   withTempDir(async (dir) => {
     await assert.rejects(
-      loadStateDictFile(join(dir, 'absent.pth')),
+      readStateDictFile(join(dir, 'absent.pth')),
       (e: Error) => e instanceof FormatError && /cannot read .*absent\.pth: no such file/.test(e.message),
     );
-    await assert.rejects(loadStateDictFile(dir), /cannot read .*: it is a directory/);
+    await assert.rejects(readStateDictFile(dir), /cannot read .*: it is a directory/);
     writeFileSync(join(dir, 'junk.pth'), 'hello');
-    await assert.rejects(loadStateDictFile(join(dir, 'junk.pth')), /junk\.pth: unrecognized weights file/);
-    await assert.rejects(loadStateDictFile(join(FIXTURES, 'f4.npy')), /f4\.npy: a \.npy file holds a single array/);
-    await assert.rejects(loadStateDictFile(join(FIXTURES, 'malicious_os_system.pth')), /refusing to load global 'os\.system' from .*malicious_os_system\.pth/);
+    await assert.rejects(readStateDictFile(join(dir, 'junk.pth')), /junk\.pth: unrecognized weights file/);
+    await assert.rejects(readStateDictFile(join(FIXTURES, 'f4.npy')), /f4\.npy: a \.npy file holds a single array/);
+    await assert.rejects(readStateDictFile(join(FIXTURES, 'malicious_os_system.pth')), /refusing to load global 'os\.system' from .*malicious_os_system\.pth/);
   }),
 );

@@ -41,7 +41,7 @@ test('evaluate runs in eval mode without a graph and restores the mode', async (
     sawTraining = m.training;
     assert.equal(y.gradFn, null, 'no graph recorded');
   });
-  async function* batches() {
+  function* batches() {
     yield {
       images: Tensor.from([
         [2, 1],

@@ -4,7 +4,7 @@
  * state matters for resuming.
  */
 import type { Dataset, Sample } from '../../src/data/dataset.js';
-import { createImage } from '../../src/data/image.js';
+import { createFloatImage } from '../../src/data/image.js';
 import { Conv2d, Dropout, Flatten, Linear, ReLU, Sequential, type Module } from '../../src/nn/index.js';
 import type { TrainConfig } from '../../src/node/train/config.js';
 import type { RunData } from '../../src/node/train/datasets.js';
@@ -23,7 +23,7 @@ class QuadrantDataset implements Dataset {
     const g = new Generator(seed);
     for (let i = 0; i < length; i++) {
       const label = i % TINY_CLASSES.length;
-      const image = createImage(1, 8, 8);
+      const image = createFloatImage(8, 8, 1);
       const data = image.data as Float32Array;
       for (let y = 0; y < 8; y++) {
         for (let x = 0; x < 8; x++) {

@@ -3,7 +3,7 @@
  * augmentation, and grayscale → N channels.
  */
 import type { Generator } from '../../tensor/random.js';
-import { createImage, imageShapeString, type FloatImage } from '../image.js';
+import { createFloatImage, imageShapeString, type FloatImage } from '../image.js';
 import type { Transform, TransformSpec } from './transform.js';
 
 function checkPerChannel(values: readonly number[], what: string): number[] {
@@ -29,7 +29,7 @@ export class Normalize implements Transform {
     if (this.mean.length !== 1 && this.mean.length !== channels) {
       throw new Error(`Normalize: ${this.mean.length} mean/std values for an image with ${channels} channels ${imageShapeString(image)}`);
     }
-    const out = createImage(channels, height, width);
+    const out = createFloatImage(width, height, channels);
     const dst = out.data as Float32Array;
     const plane = height * width;
     for (let c = 0; c < channels; c++) {
@@ -95,7 +95,7 @@ export class PcaColorAugmentation implements Transform {
     if (image.channels !== 3) throw new Error(`PcaColorAugmentation: needs an RGB image, got ${imageShapeString(image)}`);
     const alpha = [0, 1, 2].map(() => rng.normal() * this.alphaStd);
     const rgb = this.offset(alpha);
-    const out = createImage(3, image.height, image.width);
+    const out = createFloatImage(image.width, image.height, 3);
     const dst = out.data as Float32Array;
     const plane = image.height * image.width;
     for (let c = 0; c < 3; c++) {
@@ -123,7 +123,7 @@ export class GrayscaleToChannels implements Transform {
     if (image.channels !== 1) throw new Error(`GrayscaleToChannels: needs a one-channel image, got ${imageShapeString(image)}`);
     if (this.channels === 1) return image;
     const plane = image.height * image.width;
-    const out = createImage(this.channels, image.height, image.width);
+    const out = createFloatImage(image.width, image.height, this.channels);
     const dst = out.data as Float32Array;
     for (let c = 0; c < this.channels; c++) dst.set(image.data.subarray(0, plane), c * plane);
     return out;

@@ -3,7 +3,7 @@
  * Resize, CenterCrop, RandomCrop, RandomResizedCrop, RandomHorizontalFlip.
  */
 import type { Generator } from '../../tensor/random.js';
-import { createImage, imageShapeString, type FloatImage } from '../image.js';
+import { createFloatImage, imageShapeString, type FloatImage } from '../image.js';
 import { resizeBilinear } from '../resize.js';
 import { roundHalfEven, toHeightWidth, type Size2d, type Transform, type TransformSpec } from './transform.js';
 
@@ -13,9 +13,9 @@ export function crop(image: FloatImage, top: number, left: number, height: numbe
     throw new Error(`crop: window ${height}×${width} at (${top}, ${left}) does not fit image ${imageShapeString(image)}`);
   }
   if (top === 0 && left === 0 && height === image.height && width === image.width) {
-    return createImage(image.channels, height, width, new Float32Array(image.data));
+    return createFloatImage(width, height, image.channels, new Float32Array(image.data));
   }
-  const out = createImage(image.channels, height, width);
+  const out = createFloatImage(width, height, image.channels);
   const dst = out.data as Float32Array;
   for (let c = 0; c < image.channels; c++) {
     for (let y = 0; y < height; y++) {
@@ -30,7 +30,7 @@ export function crop(image: FloatImage, top: number, left: number, height: numbe
 export function padZeros(image: FloatImage, left: number, top: number, right: number, bottom: number): FloatImage {
   const height = image.height + top + bottom;
   const width = image.width + left + right;
-  const out = createImage(image.channels, height, width);
+  const out = createFloatImage(width, height, image.channels);
   const dst = out.data as Float32Array;
   for (let c = 0; c < image.channels; c++) {
     for (let y = 0; y < image.height; y++) {
@@ -44,7 +44,7 @@ export function padZeros(image: FloatImage, left: number, top: number, right: nu
 /** Mirrors the image left–right. */
 export function horizontalFlip(image: FloatImage): FloatImage {
   const { channels, height, width, data } = image;
-  const out = createImage(channels, height, width);
+  const out = createFloatImage(width, height, channels);
   const dst = out.data as Float32Array;
   for (let row = 0; row < channels * height; row++) {
     const base = row * width;

@@ -1,8 +1,7 @@
 /**
  * Rebuilds transforms from their plain-data specs (how a pipeline reaches a
- * worker thread). The standard transforms are known here; a custom one can
- * be registered, but the registration must also run inside the worker
- * (e.g. in the module that builds the data set there).
+ * worker thread). Only the standard transforms are known: a pipeline with a
+ * transform of one's own runs with numWorkers 0.
  */
 import { GrayscaleToChannels, Normalize, PcaColorAugmentation } from './color.js';
 import { CenterCrop, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, Resize } from './geometry.js';
@@ -37,10 +36,6 @@ const builders = new Map<string, Builder>([
   ],
   ['GrayscaleToChannels', (s) => new GrayscaleToChannels(s.channels as number)],
 ]);
-
-export function registerTransform(type: string, build: Builder): void {
-  builders.set(type, build);
-}
 
 export function transformFromSpec(spec: TransformSpec): Transform {
   const build = builders.get(spec?.type);

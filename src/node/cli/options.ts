@@ -12,7 +12,7 @@ import { getModelEntry, modelNames, type ModelEntry } from '../../models/registr
 import type { Module } from '../../nn/module.js';
 import { parseBackendName, selectBackend } from '../backend.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { loadStateDictFile } from '../weights/weight-files.js';
+import { readStateDictFile } from '../weights/weight-files.js';
 
 /** "1,3,224,224" → [1, 3, 224, 224]; exactly four positive integers. */
 export function parseInputShape(text: string, flag = '--input'): [number, number, number, number] {
@@ -68,9 +68,9 @@ export function numClassesOption(): Option {
  */
 export function registerGlobalOptions(program: Command): void {
   program.option('--backend <name>', 'kernels: native (C++ addon, the default when it loads) or js');
-  program.hook('preAction', async () => {
+  program.hook('preAction', () => {
     const requested = program.opts<{ backend?: string }>().backend;
-    await selectBackend(requested === undefined ? undefined : parseBackendName(requested));
+    selectBackend(requested === undefined ? undefined : parseBackendName(requested));
   });
 }
 
@@ -145,5 +145,5 @@ async function loadWeights(entry: ModelEntry, spec: string): Promise<{ state: St
     throw new Error(`--weights ${spec}: torchvision's ${pretrained.name} weights are for --model ${pretrained.model}, not ${entry.name}`);
   }
   const { path } = await resolveWeights(spec);
-  return { state: await loadStateDictFile(path), source: spec };
+  return { state: await readStateDictFile(path), source: spec };
 }

@@ -1,13 +1,12 @@
 /**
- * The DataLoader for Node: the core DataLoader with worker threads available,
- * so `numWorkers > 0` decodes and augments off the main thread.
+ * DataLoaders in Node run `numWorkers > 0` on worker threads: loading this
+ * module (as alexnet-ts/node does) makes WorkerThreadPool the default pool of
+ * the one DataLoader class (src/data/data-loader.ts), so decoding and
+ * augmentation leave the main thread.
  */
-import { DataLoader as CoreDataLoader, type DataLoaderOptions } from '../../data/data-loader.js';
-import type { Dataset } from '../../data/dataset.js';
+import { DataLoader, setDefaultWorkerPool } from '../../data/data-loader.js';
 import { WorkerThreadPool } from './worker-pool.js';
 
-export class DataLoader extends CoreDataLoader {
-  constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
-    super(dataset, { workerPool: (spec, n) => new WorkerThreadPool(spec, n), ...options });
-  }
-}
+setDefaultWorkerPool((spec, n) => new WorkerThreadPool(spec, n));
+
+export { DataLoader };

@@ -15,7 +15,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Generator } from '../../tensor/random.js';
 import { checkIndex, SkippableSampleError, type Dataset, type Sample, type WorkerDatasetSpec } from '../../data/dataset.js';
-import { bytesHwcToImage } from '../../data/image.js';
+import { floatImageFromBytes } from '../../data/image.js';
 import { transformFromSpec } from '../../data/transforms/spec.js';
 import type { Transform, TransformSpec } from '../../data/transforms/transform.js';
 import type { RgbImage } from '../../image/index.js';
@@ -171,7 +171,7 @@ export class ImageFolder implements Dataset {
       if (this.strict) throw new Error(`ImageFolder: ${message}`);
       throw new SkippableSampleError(message);
     }
-    const image = bytesHwcToImage(pixels.data, pixels.height, pixels.width, 3);
+    const image = floatImageFromBytes(pixels.data, pixels.width, pixels.height, 3);
     return { image: this.transform ? this.transform.apply(image, rng) : image, label };
   }
 

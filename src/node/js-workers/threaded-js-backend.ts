@@ -1,6 +1,7 @@
 /**
  * The js backend with its convolutions spread over worker threads
- * (worker_threads + SharedArrayBuffer), for Node programs on several cores.
+ * (worker_threads + SharedArrayBuffer): what `alexnet bench --backend js
+ * --threads N` measures. Internal, not exported by the package.
  * The core's JsBackend stays single-threaded and browser-safe; this wrapper
  * delegates every kernel to it and only splits conv2dForward, by far the
  * largest cost of AlexNet's forward pass, into shares (see conv-split.ts).

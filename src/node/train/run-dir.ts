@@ -28,7 +28,7 @@ export function runPaths(dir: string): RunPaths {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,

@@ -3,6 +3,7 @@ export { resolveWeights, loadWeights, type ResolveWeightsOptions, type ResolvedW
 export {
   readFileBytes,
   loadPthFile,
+  readStateDictFile,
   loadStateDictFile,
   loadSafetensorsFile,
   loadNpyFile,

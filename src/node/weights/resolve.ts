@@ -7,10 +7,10 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { findPretrainedWeights, PRETRAINED_WEIGHT_NAMES, sha256PrefixFromFileName, type PretrainedWeights } from '../../models/pretrained.js';
 import type { StateDict } from '../../formats/state-dict.js';
-import type { LoadStateDictOptions } from '../../formats/weights-file.js';
+import type { ReadStateDictOptions } from '../../formats/weights-file.js';
 import { alexnetCacheDir } from '../fs/cache-dir.js';
 import { downloadFile } from '../fs/download.js';
-import { loadStateDictFile } from './weight-files.js';
+import { readStateDictFile } from './weight-files.js';
 
 export interface ResolveWeightsOptions {
   /** Download from here instead of the registry URL (a mirror; tests use a local server). */
@@ -52,9 +52,9 @@ export async function resolveWeights(spec: string, options: ResolveWeightsOption
 }
 
 /** resolveWeights, then the file's state dict. */
-export async function loadWeights(spec: string, options: ResolveWeightsOptions & Omit<LoadStateDictOptions, 'source'> = {}): Promise<StateDict> {
+export async function loadWeights(spec: string, options: ResolveWeightsOptions & Omit<ReadStateDictOptions, 'source'> = {}): Promise<StateDict> {
   const { path } = await resolveWeights(spec, options);
-  return loadStateDictFile(path, options);
+  return readStateDictFile(path, options);
 }
 
 function fileNameOf(url: string): string {

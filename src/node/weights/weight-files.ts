@@ -10,7 +10,7 @@ import { loadPth, type LoadPthOptions } from '../../formats/pth/pth-reader.js';
 import { savePthChunks, type PthValue, type SavePthOptions } from '../../formats/pth/pth-writer.js';
 import { loadSafetensors, saveSafetensorsChunks, type SafetensorsContents } from '../../formats/safetensors.js';
 import { loadNpy, saveNpyChunks } from '../../formats/npy.js';
-import { loadStateDict, type LoadStateDictOptions } from '../../formats/weights-file.js';
+import { readStateDict, type ReadStateDictOptions } from '../../formats/weights-file.js';
 import type { StateDict } from '../../formats/state-dict.js';
 import type { PyValue } from '../../formats/pickle/py-values.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -35,9 +35,12 @@ export async function loadPthFile(path: string, options: Omit<LoadPthOptions, 's
 }
 
 /** The state dict in a .pth (plain or nested in a checkpoint dict) or .safetensors file, detected by content. */
-export async function loadStateDictFile(path: string, options: Omit<LoadStateDictOptions, 'source'> = {}): Promise<StateDict> {
-  return loadStateDict(await readFileBytes(path), { ...options, source: path });
+export async function readStateDictFile(path: string, options: Omit<ReadStateDictOptions, 'source'> = {}): Promise<StateDict> {
+  return readStateDict(await readFileBytes(path), { ...options, source: path });
 }
+
+/** @deprecated Renamed readStateDictFile (Module.loadStateDict is the method that loads one into a model). */
+export const loadStateDictFile = readStateDictFile;
 
 export async function loadSafetensorsFile(path: string): Promise<SafetensorsContents> {
   return loadSafetensors(await readFileBytes(path), { source: path });

@@ -38,9 +38,9 @@ export function register(program: Command): void {
     .command('info')
     .description("show the version, the backend in use, the native addon's CPU features and threads, and Node")
     .action(
-      runAction(async () => {
+      runAction(() => {
         const lines = [`alexnet-ts ${packageVersion()}`, `backend: ${getBackend().name}`];
-        const native = await nativeBackendInfo();
+        const native = nativeBackendInfo();
         if (native === null || native === undefined) {
           lines.push('native addon: not available');
         } else {

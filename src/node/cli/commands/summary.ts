@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .addOption(new Option('--col-width <w>', "width of the shape and parameter columns (torchinfo's col_width)").default(CLI_COL_WIDTH))
     .addOption(numClassesOption())
     .action(
-      runAction(async (flags: SummaryFlags) => {
+      runAction((flags: SummaryFlags) => {
         const entry = parseModel(flags.model);
         const depth = parseNonNegativeInt(flags.depth, '--depth');
         const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
