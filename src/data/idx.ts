@@ -5,7 +5,7 @@
  * (type 0x08): images are 0x00000803 (count, rows, cols), labels are
  * 0x00000801 (count). Gzipped files (as distributed) are inflated first.
  */
-import { gunzipSync } from 'fflate';
+import { Gunzip } from 'fflate';
 
 const UNSIGNED_BYTE = 0x08;
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -24,14 +24,43 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Inflates gzip data (detected by its magic bytes); other data is returned as is. */
-export function gunzipIfNeeded(bytes: Uint8Array, name: string): Uint8Array {
+/** 1 GiB: far above any IDX data set (Fashion-MNIST's training images are 47 MB inflated). */
+export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Inflates gzip data (detected by its magic bytes); other data is returned as
+ * is. Streams the input in 256 KiB pieces and stops once the output passes
+ * `maxBytes`: a one-shot gunzip sizes its output from the file's own length
+ * trailer, which a corrupt 40-byte file can set to 4 GB.
+ */
+export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let ended = false;
+  const stream = new Gunzip((chunk, final) => {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (final) ended = true;
+  });
+  const PIECE = 256 * 1024;
   try {
-    return gunzipSync(bytes);
+    for (let at = 0; at < bytes.length; at += PIECE) {
+      stream.push(bytes.subarray(at, Math.min(bytes.length, at + PIECE)), at + PIECE >= bytes.length);
+      if (total > maxBytes) throw new Error(`inflates to more than ${maxBytes} bytes`);
+    }
   } catch (error) {
     throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
   }
+  if (!ended) throw new Error(`${name}: gzip data is corrupt or truncated (the stream ends early)`);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
 /** Reads the header and checks the magic and size of an unsigned-byte IDX file with `ndims` dimensions. */

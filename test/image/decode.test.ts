@@ -104,3 +104,31 @@ test('unreadable and undecodable files give one clear line', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A copy of a PNG with its IHDR width and height (and the chunk's CRC) rewritten. */
+function pngDeclaring(png: Uint8Array, width: number, height: number): Uint8Array {
+  const out = Uint8Array.from(png);
+  const view = new DataView(out.buffer);
+  const ihdr = 8; // after the signature: length (4), "IHDR" (4), width, height, ...
+  view.setUint32(ihdr + 8, width);
+  view.setUint32(ihdr + 12, height);
+  let crc = 0xffffffff;
+  for (const byte of out.subarray(ihdr + 4, ihdr + 8 + 13)) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  view.setUint32(ihdr + 8 + 13, (crc ^ 0xffffffff) >>> 0);
+  return out;
+}
+
+test('decompression bombs are refused from the header, before any pixel is decoded', async () => {
+  const png = new Uint8Array(readFileSync(photoPath('chelsea.png')));
+  await assert.rejects(decodeImage(pngDeclaring(png, 100_000, 100_000), 'huge.png'), {
+    message:
+      "huge.png is not a decodable image (JPEG, PNG or WebP expected): 100000×100000 is 10000000000 pixels, above the limit of 178956970 (PIL's decompression-bomb limit)",
+  });
+  await assert.rejects(decodeImage(pngDeclaring(png, 12_000, 12_000), 'bomb.png'), (error: Error) => {
+    assert.match(error.message, /^bomb\.png is not a decodable image .*: its header declares 12000×12000 pixels, more than \d+ bytes of png data can hold/);
+    return true;
+  });
+});

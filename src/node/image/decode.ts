@@ -18,8 +18,30 @@ import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { cmykToRgb, gray16ToRgb, toRgb } from '../../image/convert.js';
 import type { RgbImage } from '../../image/image.js';
 
+/** PIL's decompression-bomb limit (2 × Image.MAX_IMAGE_PIXELS): larger images are refused, as PIL refuses them. */
+export const MAX_IMAGE_PIXELS = 178_956_970;
+
 /** ignoreIcc: keep the stored values; autoOrient off: no EXIF rotation; reject truncated/corrupt data as PIL does. */
-const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: 'error' };
+const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS };
+
+/**
+ * The most pixels a file of each format can encode per byte: JPEG spends at
+ * least one bit on each 8×8 block's DC term (512 gray pixels a byte, less in
+ * color); PNG's deflate expands at most 1,032 times, at most 8 pixels a byte
+ * at 1 bit per pixel; WebP lossless copies at most 4,096 pixels per
+ * back-reference. A header declaring more than this (plus 1 M pixels of slack
+ * for tiny files) is corrupt or a decompression bomb, and is refused before
+ * anything is decoded: an 841-byte JPEG with a mutated header otherwise
+ * decoded into 669 MB of pixels.
+ */
+const PIXELS_PER_BYTE: Readonly<Record<string, number>> = { jpeg: 600, png: 8300, webp: 16_384 };
+const OTHER_FORMATS_PIXELS_PER_BYTE = 16_384;
+
+/** The largest width × height decodeImage accepts from `byteLength` bytes of `format` data. */
+export function maxDecodablePixels(format: string | undefined, byteLength: number): number {
+  const perByte = (format === undefined ? undefined : PIXELS_PER_BYTE[format]) ?? OTHER_FORMATS_PIXELS_PER_BYTE;
+  return Math.min(MAX_IMAGE_PIXELS, perByte * byteLength + 1024 * 1024);
+}
 
 function notDecodable(name: string, reason?: string): Error {
   const base = `${name} is not a decodable image (JPEG, PNG or WebP expected)`;
@@ -61,9 +83,21 @@ async function decodePixels(bytes: Uint8Array, metadata: Metadata): Promise<RgbI
 export async function decodeImage(bytes: Uint8Array, name = 'image data'): Promise<RgbImage> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, INPUT_OPTIONS).metadata();
+    // No pixel limit for the header alone: the checks below name the size they refuse.
+    metadata = await sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false }).metadata();
   } catch {
     throw notDecodable(name);
+  }
+  const { width = 0, height = 0 } = metadata;
+  const pixels = width * height;
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw notDecodable(name, `${width}×${height} is ${pixels} pixels, above the limit of ${MAX_IMAGE_PIXELS} (PIL's decompression-bomb limit)`);
+  }
+  if (pixels > maxDecodablePixels(metadata.format, bytes.length)) {
+    throw notDecodable(
+      name,
+      `its header declares ${width}×${height} pixels, more than ${bytes.length} bytes of ${metadata.format ?? 'image'} data can hold (corrupt, or a decompression bomb)`,
+    );
   }
   try {
     return await decodePixels(bytes, metadata);
