@@ -144,10 +144,14 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
   for (int64_t oh = 0; oh < g.outH; ++oh)
     for (int64_t ow = 0; ow < g.outW; ++ow) pixelOffset[oh * g.outW + ow] = oh * g.strideH * Wp + ow * g.strideW;
 
-  // Work items (image, group, chunk of taps) are handed out dynamically;
-  // each worker accumulates gradWᵀ for the items it runs in its own buffer
-  // (so an image is padded and packed once per item), and the buffers are
-  // summed at the end. Taps are split only when images are too few.
+  // Work items (image, group, chunk of taps) are split statically: each
+  // worker accumulates gradWᵀ for its own fixed, contiguous range of items
+  // in its own buffer (so an image is padded and packed once per item), and
+  // the buffers are summed in worker order at the end. Static, not dynamic:
+  // which items a buffer sums, and in what order, must not depend on thread
+  // timing, or gradients would differ in the last bits from run to run (and
+  // a resumed training run would not match an uninterrupted one). Taps are
+  // split only when images are too few.
   const int threads = poolThreads();
   const int64_t rowChunks = std::min(g.batch >= threads ? 1 : ceilDiv(threads, g.batch), ceilDiv(K, MR));
   const int64_t rowChunk = ceilDiv(ceilDiv(K, rowChunks), MR) * MR;
@@ -156,7 +160,7 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
   std::memset(acc, 0, sizeof(float) * threads * perWorker);
   const int64_t kcMax = 512;
 
-  parallelForDynamic(g.batch * g.groups * rowChunks, 1, [&](int64_t begin, int64_t end, int worker) {
+  parallelForStatic(g.batch * g.groups * rowChunks, [&](int64_t begin, int64_t end, int worker) {
     float* pad = threadScratch<float>(ScratchSlot::PaddedInput, cg * Hp * Wp);
     float* packed = threadScratch<float>(ScratchSlot::PackB, panels * std::min(P, kcMax) * NR);
     const float* rowPtrs[16];

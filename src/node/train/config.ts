@@ -34,6 +34,8 @@ export interface TrainConfig {
   epochs: number;
   /** Stop after this many optimizer steps in total, counting earlier sessions (null: no limit). */
   maxSteps: number | null;
+  /** Also write the checkpoint every this many steps within an epoch (absent or null: at epoch ends only). */
+  checkpointEvery?: number | null;
 }
 
 /** The settings that make two runs the same run (everything else may differ on --resume). */
@@ -97,6 +99,7 @@ export function validateConfig(c: TrainConfig): void {
   positiveInt(c.epochs, '--epochs');
   positiveInt(c.stepSize, '--step-size');
   if (c.maxSteps !== null) positiveInt(c.maxSteps, '--max-steps');
+  if (c.checkpointEvery !== undefined && c.checkpointEvery !== null) positiveInt(c.checkpointEvery, '--checkpoint-every');
   nonNegative(c.lr, '--lr');
   nonNegative(c.momentum, '--momentum');
   nonNegative(c.weightDecay, '--weight-decay');

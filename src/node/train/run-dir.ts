@@ -4,7 +4,7 @@
  * that already holds a run is never overwritten: without --resume it is
  * refused, and --resume must name the same run (same identity settings).
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { describeRun, identityDifferences, runIdentity, type TrainConfig } from './config.js';
@@ -100,9 +100,19 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
   return { paths, checkpoint, created };
 }
 
-/** Claims the folder for the run: creates it and writes config.json (the settings of this session). */
+/** The temporary files writeFileAtomic leaves behind when a process dies mid-write (".checkpoint.pth.<pid>.<hex>.tmp"). */
+const STALE_TEMP = /^\.(checkpoint\.pth|config\.json|metrics\.jsonl|conv1-filters\.png)\.\d+\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Claims the folder for the run: creates it, removes what an earlier session
+ * killed mid-write left (a partial checkpoint is hundreds of MB), and writes
+ * config.json (the settings of this session).
+ */
 export async function claimRunDir(run: InspectedRun, config: TrainConfig): Promise<void> {
   await mkdir(run.paths.dir, { recursive: true });
+  for (const name of await readdir(run.paths.dir)) {
+    if (STALE_TEMP.test(name)) await rm(join(run.paths.dir, name), { force: true });
+  }
   const record = { ...config, created: run.created, updated: new Date().toISOString(), tool: 'alexnet-ts train' };
   await writeFileAtomic(run.paths.config, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -25,7 +25,7 @@ import { saveCheckpoint, type EpochSums, type RunPosition } from './checkpoint.j
 import { validateConfig, type TrainConfig } from './config.js';
 import { openRunData, type RunData } from './datasets.js';
 import { writeFilterPng } from './filters-png.js';
-import { appendMetrics, type EpochMetrics } from './metrics-log.js';
+import { appendMetrics, truncateMetrics, type EpochMetrics } from './metrics-log.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { claimRunDir, inspectRunDir, type RunPaths } from './run-dir.js';
 
@@ -147,6 +147,7 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     sums = { ...checkpoint.epochSums };
   }
   await claimRunDir(run, config);
+  if (resume) await truncateMetrics(paths.metrics, position.step);
 
   const workers = hooks.workers ?? 0;
   const trainLoader = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, seed: config.seed, numWorkers: workers });
@@ -226,6 +227,9 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
           trainSeconds = (performance.now() - t0) / 1000;
           progress.update(position.batch, { loss, imagesPerSecond: sessionImages / trainSeconds });
           hooks.onStep?.(position.step);
+          if (config.checkpointEvery && position.step % config.checkpointEvery === 0 && position.batch < batchesPerEpoch && !reachedMaxSteps()) {
+            await save('periodic');
+          }
           // Steps are synchronous; without a turn of the event loop a Ctrl-C would wait for the whole epoch.
           await yieldToEventLoop();
           if (hooks.signal?.aborted || reachedMaxSteps()) break;

@@ -38,6 +38,7 @@ interface TrainFlags {
   out: string;
   resume?: boolean;
   maxSteps?: string;
+  checkpointEvery?: string;
   workers: string;
 }
 
@@ -100,6 +101,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'run folder (metrics.jsonl, checkpoint.pth, conv1-filters.png)')
     .option('--resume', 'continue the run in --out (same settings; --epochs and --max-steps may grow)')
     .option('--max-steps <n>', 'stop after this many steps in total (evaluates and checkpoints there)')
+    .option('--checkpoint-every <n>', 'also write the checkpoint every n steps (default: at the end of each epoch only)')
     .addOption(new Option('--workers <n>', 'worker threads preparing batches').default('0'))
     .action(
       runAction(async (flags: TrainFlags) => {
@@ -130,6 +132,7 @@ export function register(program: Command): void {
           seed: parseNonNegativeInt(flags.seed, '--seed'),
           epochs: parsePositiveInt(flags.epochs, '--epochs'),
           maxSteps: flags.maxSteps === undefined ? null : parsePositiveInt(flags.maxSteps, '--max-steps'),
+          checkpointEvery: flags.checkpointEvery === undefined ? null : parsePositiveInt(flags.checkpointEvery, '--checkpoint-every'),
         };
         await executeTraining(config, resolve(flags.out), flags.resume ?? false, {
           dataDir: flags.data,
