@@ -41,18 +41,27 @@ let loaded: LoadResult | undefined;
 let warned = false;
 let backend: NativeBackend | undefined;
 
-/** The addon file: $ALEXNET_NATIVE_ADDON, else build/Release/ in the nearest ancestor directory that has one. */
+/** The prebuilt addon shipped in the package for this platform (scripts/prebuild.mjs). */
+const PREBUILT_FILE = join('prebuilds', `${process.platform}-${process.arch}`, 'alexnet_native.node');
+
+/**
+ * The addon file: $ALEXNET_NATIVE_ADDON, else the package's own source build
+ * (build/Release/), else its prebuilt one (prebuilds/<platform>-<arch>/, as
+ * node-gyp-build lays them out): searched upwards from this file, since
+ * src/node/native (tsx) and dist/src/node/native (compiled) sit at different depths.
+ */
 export function nativeAddonPath(): string | null {
   const override = process.env.ALEXNET_NATIVE_ADDON;
   if (override) return resolve(override);
-  // src/node/native (tsx) and dist/src/node/native (compiled) sit at different depths.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, ADDON_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+  for (const file of [ADDON_FILE, PREBUILT_FILE]) {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (let i = 0; i < 8; i++) {
+      const candidate = join(dir, file);
+      if (existsSync(candidate)) return candidate;
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
   }
   return null;
 }

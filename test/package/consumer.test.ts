@@ -1,0 +1,81 @@
+/**
+ * The published package as a user gets it: `npm pack` (which builds dist/ and
+ * copies the addon into prebuilds/<platform>-<arch>/), then a fresh project
+ * installs the tarball with scripts disabled (`npm install --ignore-scripts`,
+ * where npm is heading for dependencies' install scripts) and must still run
+ * on the native backend, from the library and from the `alexnet` command.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { skipWithoutAddon } from '../native/native-helpers.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const work = await mkdtemp(join(tmpdir(), 'alexnet-pack-'));
+after(() => rm(work, { recursive: true, force: true }));
+
+function sh(command: string, args: string[], cwd: string): string {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  assert.equal(r.status, 0, `${command} ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-4000)}`);
+  return r.stdout;
+}
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
+
+test('the packed tarball ships what users need, with the prebuilt addon, and no tests, tools or benchmarks', {
+  skip: skipWithoutAddon || (!linuxX64 && 'prebuilds are made for linux-x64'),
+  timeout: 10 * 60 * 1000,
+}, () => {
+  sh(npm, ['pack', '--pack-destination', work], repo);
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball !== undefined, 'npm pack wrote a tarball');
+  const files = sh('tar', ['-tzf', join(work, tarball)], work)
+    .trim()
+    .split('\n');
+  for (const needed of [
+    'package/prebuilds/linux-x64/alexnet_native.node',
+    'package/dist/src/index.js',
+    'package/dist/src/node/cli/main.js',
+    'package/binding.gyp',
+    'package/LICENSE',
+  ]) {
+    assert.ok(files.includes(needed), `${needed} is in the package`);
+  }
+  assert.ok(
+    files.some((f) => f.startsWith('package/native/src/')),
+    'native sources (the fallback build)',
+  );
+  assert.ok(
+    files.some((f) => f.startsWith('package/data/fashion-mnist-subset/')),
+    'the embedded data set',
+  );
+  const unwanted = files.filter((f) => /^package\/(test|tools|bench|\.ci|build)\//.test(f));
+  assert.deepEqual(unwanted, [], 'no tests, tools, benchmarks or build outputs');
+  assert.ok(files.length < 450, `${files.length} files`);
+
+  // A consumer project, installing with every install script disabled.
+  const consumer = join(work, 'consumer');
+  sh('mkdir', ['-p', consumer], work);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  sh(npm, ['install', '--ignore-scripts', '--prefer-offline', '--no-package-lock', join(work, tarball)], consumer);
+  assert.ok(!existsSync(join(consumer, 'node_modules', 'alexnet-ts', 'build')), 'nothing was built in the consumer');
+
+  const script = [
+    "import { selectBackend, createModel, noGrad, Tensor } from 'alexnet-ts/node';",
+    'const backend = selectBackend();',
+    "const model = createModel('alexnet', { numClasses: 10 }).eval();",
+    'const y = noGrad(() => model.call(Tensor.randn([1, 3, 64, 64])));',
+    'console.log(backend.name, y.shape.join("x"));',
+  ].join('\n');
+  writeFileSync(join(consumer, 'run.mjs'), script);
+  assert.equal(sh(process.execPath, ['run.mjs'], consumer).trim(), 'native 1x10');
+  const info = sh(process.execPath, [join(consumer, 'node_modules', '.bin', 'alexnet'), 'info'], consumer);
+  assert.match(info, /backend: native/);
+});
