@@ -6,6 +6,7 @@
  * 0x00000801 (count). Gzipped files (as distributed) are inflated first.
  */
 import { Gunzip } from 'fflate';
+import { concatBytes } from '../formats/byte-writer.js';
 
 const UNSIGNED_BYTE = 0x08;
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -53,14 +54,7 @@ export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_I
     throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
   }
   if (!ended) throw new Error(`${name}: gzip data is corrupt or truncated (the stream ends early)`);
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
 
 /** Reads the header and checks the magic and size of an unsigned-byte IDX file with `ndims` dimensions. */

@@ -43,16 +43,7 @@ export function canonical(v: unknown): unknown {
 }
 
 /** mulberry32: a tiny seeded PRNG, so fuzz cases are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../tools/fuzz/mutate.js';
 
 const PYTHON = '/usr/bin/python3';
 const available = new Map<string, boolean>();

@@ -6,6 +6,7 @@
  * .npy dicts). Each case draws from its own seeded generator, so any case can
  * be replayed alone.
  */
+import { concatBytes } from '../../src/formats/byte-writer.js';
 
 /** A deterministic uniform [0, 1) source (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -65,11 +66,11 @@ export function mutate(base: Uint8Array, fields: readonly number[], rand: () => 
     case 2: {
       const at = pick(bytes.length + 1);
       const junk = Uint8Array.from({ length: 1 + pick(16) }, () => pick(256));
-      return concat(bytes.subarray(0, at), junk, bytes.subarray(at));
+      return concatBytes([bytes.subarray(0, at), junk, bytes.subarray(at)]);
     }
     case 3: {
       const at = pick(bytes.length);
-      return concat(bytes.subarray(0, at), bytes.subarray(at + 1 + pick(32)));
+      return concatBytes([bytes.subarray(0, at), bytes.subarray(at + 1 + pick(32))]);
     }
     case 4: {
       const at = fields[pick(fields.length)];
@@ -92,17 +93,7 @@ export function mutate(base: Uint8Array, fields: readonly number[], rand: () => 
       const run = runs[pick(runs.length)];
       const replacement = new TextEncoder().encode(rand() < 0.5 ? '9'.repeat(run[0].length) : '1000000000000');
       const start = run.index ?? 0;
-      return concat(bytes.subarray(0, start), replacement, bytes.subarray(start + run[0].length));
+      return concatBytes([bytes.subarray(0, start), replacement, bytes.subarray(start + run[0].length)]);
     }
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
