@@ -1,6 +1,7 @@
 /**
- * Loads the C++ addon (build/Release/alexnet_native.node) and makes it the
- * current backend. When the addon cannot be loaded (not built, built for
+ * Loads the C++ addon (build/Release/alexnet_native.node from a source build,
+ * else the package's prebuilds/<platform>-<arch>/alexnet_native.node) and
+ * makes it the current backend. When the addon cannot be loaded (not built, built for
  * another Node, missing CPU support...) one warning line names the cause and
  * everything keeps working on the js backend.
  *
