@@ -27,3 +27,25 @@ test(`${CASES} mutants per format load within bounds or fail with a message nami
     assert.ok(r.loaded > 0, `${r.format}: some mutants still load (the bases are valid)`);
   }
 });
+
+test('the fuzzer cuts off hangs at the time limit and reports crashes and dying workers, going on after each', async () => {
+  const [hang, crash] = await runFuzz({ cases: 3, seed: 1, formats: ['self-test-hang', 'self-test-crash'], timeLimitMs: 400 });
+  assert.deepEqual(
+    hang.findings.map((f) => [f.what, f.index]),
+    [
+      ['hang', 0],
+      ['hang', 1],
+      ['hang', 2],
+    ],
+  );
+  assert.deepEqual(
+    crash.findings.map((f) => [f.what, f.index]),
+    [
+      ['crash', 0],
+      ['crash', 1],
+      ['crash', 2],
+    ],
+  );
+  assert.match(crash.findings[1].detail, /TypeError: boom/);
+  assert.match(crash.findings[0].detail, /worker exited with code 3/);
+});

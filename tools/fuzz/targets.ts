@@ -149,8 +149,33 @@ export const TARGETS: readonly FuzzTarget[] = [
   imageTarget('webp'),
 ];
 
+/**
+ * Readers that misbehave on purpose, run only when named: the engine's own
+ * test checks that a hang is cut off at the time limit and that a crash and a
+ * dying worker are reported, and that the run goes on after each.
+ */
+export const SELF_TEST_TARGETS: readonly FuzzTarget[] = [
+  {
+    format: 'self-test-hang',
+    bases: () => Promise.resolve([Uint8Array.of(1, 2, 3)]),
+    read: () => {
+      for (;;); // every case spins forever
+    },
+    bound: () => 0,
+    expectedError: formatError,
+  },
+  {
+    format: 'self-test-crash',
+    bases: () => Promise.resolve([Uint8Array.of(1, 2, 3)]),
+    // Odd cases throw a TypeError (a crash), even ones end the worker's process.
+    read: (_bytes, source) => (Number(source.split('#')[1]) % 2 === 1 ? Promise.reject(new TypeError('boom')) : process.exit(3)),
+    bound: () => 0,
+    expectedError: formatError,
+  },
+];
+
 export function targetFor(format: string): FuzzTarget {
-  const target = TARGETS.find((t) => t.format === format);
+  const target = [...TARGETS, ...SELF_TEST_TARGETS].find((t) => t.format === format);
   if (target === undefined) throw new Error(`unknown format '${format}': expected one of ${TARGETS.map((t) => t.format).join(', ')}`);
   return target;
 }
