@@ -1,5 +1,6 @@
-// Memory for large read-mostly arrays (packed weights) backed by 2 MiB pages
-// where the OS allows it. Streaming a layer's weights from DRAM, as batch-1
+// Memory for large arrays (packed weights, and tensors of 8 MiB or more
+// through the addon's allocateFloat32) backed by 2 MiB pages where the OS
+// allows it. Streaming a layer's weights from DRAM, as batch-1
 // inference does for every layer, is limited by TLB misses and by the hardware
 // prefetchers stopping at each 4 KiB page: on a Zen 4 VM one core read 15 GB/s
 // from 4 KiB pages and 27 GB/s from 2 MiB pages (both cores: 24 → 33 GB/s).
