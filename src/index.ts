@@ -7,7 +7,7 @@ export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './
 export { numel, shapeToString, type Shape } from './tensor/shape.js';
 export { isGradEnabled, noGrad, noGradAsync } from './autograd/grad-mode.js';
 export type { GradFn } from './autograd/node.js';
-export type { Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from './backend/backend.js';
+export type { AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from './backend/backend.js';
 export { getBackend, referenceBackend, setBackend, withBackend } from './backend/registry.js';
 export { JsBackend } from './backend/js/index.js';
 export * as F from './ops/index.js';

@@ -48,6 +48,31 @@ export interface Pool2dGeometry {
   dilationW: number;
 }
 
+/**
+ * Geometry of a 2-D average pooling over NCHW input. Padding is per side (torch pads both sides alike; ONNX's
+ * pads may differ), and the divisor follows torch's avg_pool2d: `divisorOverride` when set, else with
+ * `countIncludePad` the window clipped to the padded extent [−padBegin, in + padEnd), else only its part
+ * inside the input.
+ */
+export interface AvgPool2dGeometry {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  countIncludePad: boolean;
+  divisorOverride: number | null;
+}
+
 /** Local response normalization over the channel axis of [N, C, S] (S = product of spatial sizes). */
 export interface LrnGeometry {
   batch: number;
@@ -201,6 +226,11 @@ export interface Backend {
    */
   maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void;
   maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void;
+
+  /** Average pooling with torch's divisors (see AvgPool2dGeometry); a window with no input cell gives 0, as in torch. */
+  avgPool2dForward(g: AvgPool2dGeometry, x: Float32Array, out: Float32Array): void;
+  /** gradIn: each output's gradient spread evenly over the input cells of its window, divided by that window's divisor. */
+  avgPool2dBackward(g: AvgPool2dGeometry, gradOut: Float32Array, gradIn: Float32Array): void;
 
   /** PyTorch's adaptive average pooling: window i is [⌊i·In/Out⌋, ⌈(i+1)·In/Out⌉). `planes` = N·C. */
   adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void;

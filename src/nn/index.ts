@@ -1,6 +1,7 @@
 /** Layers and containers, like torch.nn. */
 export * as init from './init.js';
 export { AdaptiveAvgPool2d } from './layers/adaptive-avg-pool2d.js';
+export { AvgPool2d, type AvgPool2dConfig } from './layers/avg-pool2d.js';
 export { Conv2d, type Conv2dConfig } from './layers/conv2d.js';
 export { Dropout } from './layers/dropout.js';
 export { Flatten } from './layers/flatten.js';

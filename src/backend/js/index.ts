@@ -3,8 +3,9 @@
  * per element, runs anywhere JavaScript does. It is the readable reference
  * that every other backend is tested against.
  */
-import type { Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../backend.js';
+import type { AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../backend.js';
 import { adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward } from './adaptive-avg-pool2d.js';
+import { avgPool2dBackward, avgPool2dForward } from './avg-pool2d.js';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from './conv2d.js';
 import * as ew from './elementwise.js';
 import { gemm } from './gemm.js';
@@ -75,6 +76,14 @@ export class JsBackend implements Backend {
 
   maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
     maxPool2dBackward(g, gradOut, argmax, gradIn);
+  }
+
+  avgPool2dForward(g: AvgPool2dGeometry, x: Float32Array, out: Float32Array): void {
+    avgPool2dForward(g, x, out);
+  }
+
+  avgPool2dBackward(g: AvgPool2dGeometry, gradOut: Float32Array, gradIn: Float32Array): void {
+    avgPool2dBackward(g, gradOut, gradIn);
   }
 
   adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void {

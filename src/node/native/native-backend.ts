@@ -3,7 +3,8 @@
  * addon, on the caller's Float32Arrays (zero-copy: the addon reads and writes
  * their memory directly), with SIMD kernels and the addon's own thread pool.
  */
-import type { AsyncKernels, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../../backend/backend.js';
+import type { AsyncKernels, AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../../backend/backend.js';
+import { avgPool2dBackward, avgPool2dForward } from '../../backend/js/avg-pool2d.js';
 import type { Precision } from '../../backend/precision.js';
 import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
 
@@ -177,6 +178,15 @@ export class NativeBackend implements Backend {
 
   maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
     this.addon.maxPool2dBackward(g, gradOut, argmax, gradIn);
+  }
+
+  // Average pooling has no C++ kernel yet (AlexNet does not use it; ONNX import does): the js kernel runs here.
+  avgPool2dForward(g: AvgPool2dGeometry, x: Float32Array, out: Float32Array): void {
+    avgPool2dForward(g, x, out);
+  }
+
+  avgPool2dBackward(g: AvgPool2dGeometry, gradOut: Float32Array, gradIn: Float32Array): void {
+    avgPool2dBackward(g, gradOut, gradIn);
   }
 
   adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void {
