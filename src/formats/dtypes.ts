@@ -70,7 +70,7 @@ export function toFloat32(
   const byteLength = count * size;
   let src = bytes.subarray(byteOffset, byteOffset + byteLength);
   if (options.bigEndian === true && size > 1) src = swapBytes(src, size);
-  else if (src.byteOffset % size !== 0) src = src.slice(); // typed-array views need alignment
+  else if (src.byteOffset % size !== 0) src = Uint8Array.prototype.slice.call(src); // typed-array views need alignment (a copy even when src is a Buffer, whose slice() is a view)
   const buffer = src.buffer;
   const at = src.byteOffset;
   switch (dtype) {

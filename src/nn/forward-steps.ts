@@ -28,7 +28,8 @@ export type SubmoduleCall = readonly [module: Module, input: Tensor] | readonly 
 /** What forwardSteps returns: yields calls, receives their outputs, returns the module's output. */
 export type ForwardSteps = Generator<SubmoduleCall, Tensor, Tensor>;
 
-export function runStepsSync(steps: ForwardSteps): Tensor {
+/** Drives a step generator with call(); R is a model's output (Tensor) or, for a graph with several outputs, whatever its runner returns. */
+export function runStepsSync<R = Tensor>(steps: Generator<SubmoduleCall, R, Tensor>): R {
   let step = steps.next();
   while (!step.done) {
     const [module, input, fused] = step.value;
@@ -38,7 +39,7 @@ export function runStepsSync(steps: ForwardSteps): Tensor {
   return step.value;
 }
 
-export async function runStepsAsync(steps: ForwardSteps): Promise<Tensor> {
+export async function runStepsAsync<R = Tensor>(steps: Generator<SubmoduleCall, R, Tensor>): Promise<R> {
   let step = steps.next();
   while (!step.done) {
     const [module, input, fused] = step.value;

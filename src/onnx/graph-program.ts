@@ -1,0 +1,255 @@
+/**
+ * A graph compiled for running: its nodes in dependency order, each turned
+ * into a layer call or a function (ops/), the values known before any input
+ * (initializers, Constant outputs), and when each intermediate value can be
+ * dropped. OnnxModel runs the main graph; If runs its branches as nested
+ * programs that read the enclosing graph's values by name.
+ */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { ReluFusable, SubmoduleCall } from '../nn/forward-steps.js';
+import type { Module } from '../nn/module.js';
+import { Parameter } from '../nn/parameter.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { normalizeDomain, type OnnxGraphProto, type OnnxNode, type OnnxValueInfo } from './model-proto.js';
+import { OnnxTensor } from './onnx-tensor.js';
+import { NodeAttributes } from './ops/attributes.js';
+import { OPERATORS, supportedOperators } from './ops/index.js';
+import type { CompiledOp, FunctionOp } from './ops/op.js';
+import { type ExternalDataReader, tensorFromProto } from './tensor-proto.js';
+
+/** What a program needs from the model that owns it. */
+export interface ProgramOwner {
+  source: string;
+  opset: number;
+  externalData?: ExternalDataReader;
+  /** Makes a layer a child module of the model (weights, precision, hooks); returns nothing. */
+  adoptLayer(nodeName: string, layer: Module): void;
+  /** Records a float initializer in the model's state dict under its name. */
+  recordState(name: string, tensor: Tensor, loose: boolean): void;
+}
+
+interface Step {
+  node: OnnxNode;
+  label: string;
+  op: CompiledOp;
+  /** The Relu step this layer step absorbs in inference (its output is the Relu's), or null. */
+  fusedRelu: Step | null;
+  /** Values whose last reader is this step: dropped after it to free memory. */
+  releases: string[];
+}
+
+export type Scope = ReadonlyMap<string, OnnxTensor>;
+
+export class GraphProgram {
+  /** The inputs the caller feeds (initializers excluded), in the file's order. */
+  readonly inputs: readonly OnnxValueInfo[];
+  readonly outputs: readonly OnnxValueInfo[];
+  /** Names this graph reads from an enclosing graph (If branches); empty for the main graph. */
+  readonly outerReads = new Set<string>();
+  private readonly steps: Step[];
+  private readonly constants = new Map<string, OnnxTensor>();
+
+  constructor(graph: OnnxGraphProto, owner: ProgramOwner, outerNames: ReadonlySet<string> = new Set()) {
+    const { source } = owner;
+    const initializers = new Map<string, OnnxTensor>();
+    for (const [index, proto] of graph.initializers.entries()) {
+      const name = proto.name ?? '';
+      if (name === '') throw new Error(`${source}: initializer ${index} has no name`);
+      if (initializers.has(name)) throw new Error(`${source}: initializer '${name}' is defined twice`);
+      initializers.set(name, tensorFromProto(proto, { source, what: `initializer '${name}'`, externalData: owner.externalData }));
+    }
+    // IR version < 4 lists every initializer among the inputs too: those are not fed by the caller.
+    this.inputs = graph.inputs.filter((i) => !initializers.has(i.name));
+    this.outputs = graph.outputs;
+    const local = new Set([...initializers.keys(), ...this.inputs.map((i) => i.name)]);
+    const nodes = topologicalOrder(graph.nodes, local, outerNames, source);
+    for (const node of nodes) for (const input of node.inputs) if (input !== '' && !local.has(input) && outerNames.has(input) && !producedBy(nodes, input)) this.outerReads.add(input);
+    assertSupported(nodes, source);
+    this.steps = this.compile(nodes, initializers, owner, outerNames);
+  }
+
+  private compile(nodes: OnnxNode[], initializers: Map<string, OnnxTensor>, owner: ProgramOwner, outerNames: ReadonlySet<string>): Step[] {
+    const adopted = new Map<string, Tensor>(); // initializer → the layer parameter now holding it
+    const steps: Step[] = [];
+    const visible = new Set([...outerNames, ...initializers.keys(), ...this.inputs.map((i) => i.name)]);
+    for (const node of nodes) {
+      const label = `${owner.source}: node '${node.name}' (${node.opType})`;
+      const attributes = new NodeAttributes(node.attributes, label);
+      const known = (name: string | undefined): OnnxTensor | undefined =>
+        name === undefined || name === '' ? undefined : (this.constants.get(name) ?? initializers.get(name));
+      const adoptions: number[] = [];
+      const op = OPERATORS.get(node.opType)!({
+        node,
+        opset: owner.opset,
+        attributes,
+        label,
+        constantInput: (i) => known(node.inputs[i]),
+        adoptInput: (i) => adoptions.push(i),
+        compileSubgraph: (graph) => new GraphProgram(graph, owner, visible),
+      });
+      const unread = attributes.unread();
+      if (unread.length > 0) throw new Error(`${label}: unsupported attribute${unread.length > 1 ? 's' : ''} ${unread.map((a) => `'${a}'`).join(', ')}`);
+      for (const output of node.outputs) visible.add(output);
+      if (op.kind === 'layer') {
+        owner.adoptLayer(node.name, op.layer);
+        const parameters = [...op.layer.namedParameters()].map(([, p]) => p);
+        for (const [k, i] of adoptions.entries()) adopted.set(node.inputs[i], parameters[k]);
+      }
+      if (node.opType === 'Constant') {
+        // Known now: later nodes can treat it as a weight (a Reshape's shape, a Conv's filter).
+        this.constants.set(node.outputs[0], (op as FunctionOp).run([], new Map())[0]);
+        continue;
+      }
+      steps.push({ node, label, op, fusedRelu: null, releases: [] });
+    }
+    this.collectInitializers(initializers, adopted, steps, owner);
+    planFusion(steps, new Set(this.outputs.map((o) => o.name)));
+    planReleases(steps, new Set([...this.outputs.map((o) => o.name), ...this.constants.keys()]));
+    return steps;
+  }
+
+  /** Initializers still read as values stay as constants (float ones as loose parameters); every float one joins the state dict. */
+  private collectInitializers(initializers: Map<string, OnnxTensor>, adopted: Map<string, Tensor>, steps: Step[], owner: ProgramOwner): void {
+    const readAsValue = new Set(steps.flatMap((s) => [...(s.op.kind === 'layer' ? [s.node.inputs[0]] : s.node.inputs), ...(s.op.kind === 'function' ? (s.op.outerReads ?? []) : [])]));
+    for (const name of this.outputs.map((o) => o.name)) readAsValue.add(name);
+    for (const [name, value] of initializers) {
+      const owned = adopted.get(name);
+      if (owned !== undefined) owner.recordState(name, owned, false);
+      if (owned !== undefined && !readAsValue.has(name)) continue;
+      if (value.type === 'float32') {
+        const tensor = owned ?? new Parameter(value.data as Float32Array, value.shape, false);
+        if (owned === undefined) owner.recordState(name, tensor, true);
+        this.constants.set(name, OnnxTensor.fromTensor(tensor));
+      } else {
+        this.constants.set(name, value);
+      }
+    }
+  }
+
+  /**
+   * Runs the program, yielding each layer call to the driver (forward-steps.ts)
+   * and returning the graph's outputs by name. `scope` holds the enclosing
+   * graph's values for a branch of If.
+   */
+  *execute(feeds: Scope, scope: Scope = new Map()): Generator<SubmoduleCall, Map<string, OnnxTensor>, Tensor> {
+    const env = new Map([...scope, ...this.constants, ...feeds]);
+    const read = (name: string, step: Step): OnnxTensor | undefined => {
+      if (name === '') return undefined;
+      const value = env.get(name);
+      if (value === undefined) throw new Error(`${step.label}: input '${name}' has no value`);
+      return value;
+    };
+    for (const step of this.steps) {
+      // A layer reads only its first input: the others are the weights it owns.
+      const names = step.op.kind === 'layer' ? step.node.inputs.slice(0, 1) : step.node.inputs;
+      const inputs = names.map((name) => read(name, step));
+      const op = step.op.kind === 'layer' && inputs[0]?.type !== 'float32' && step.op.otherTypes !== undefined ? step.op.otherTypes : step.op;
+      if (op.kind === 'layer') {
+        const input = inputs[0];
+        if (input === undefined) throw new Error(`${step.label}: missing input 0`);
+        let x = input.toTensor(`${step.label} input`);
+        if (op.prepare !== undefined) x = op.prepare(x);
+        const relu = step.fusedRelu;
+        const reluLayer = relu?.op.kind === 'layer' ? relu.op.layer : null;
+        if (relu !== null && reluLayer !== null && !isGradEnabled() && !op.layer.hasForwardHooks && !reluLayer.hasForwardHooks) {
+          const y = yield [op.layer as Module & ReluFusable, x, 'fused-relu'];
+          env.set(relu.node.outputs[0], OnnxTensor.fromTensor(y));
+        } else {
+          const y = yield [op.layer, x];
+          env.set(step.node.outputs[0], OnnxTensor.fromTensor(y));
+          if (relu !== null && reluLayer !== null) env.set(relu.node.outputs[0], OnnxTensor.fromTensor(yield [reluLayer, y]));
+        }
+      } else {
+        const outputs = op.run(inputs, env);
+        step.node.outputs.forEach((name, i) => {
+          if (name !== '' && outputs[i] !== undefined) env.set(name, outputs[i]);
+        });
+      }
+      for (const name of step.releases) env.delete(name);
+    }
+    const results = new Map<string, OnnxTensor>();
+    for (const output of this.outputs) {
+      const value = env.get(output.name);
+      if (value === undefined) throw new Error(`${'graph'}: output '${output.name}' was not computed`);
+      results.set(output.name, value);
+    }
+    return results;
+  }
+}
+
+function producedBy(nodes: OnnxNode[], name: string): boolean {
+  return nodes.some((n) => n.outputs.includes(name));
+}
+
+/** Every unsupported operator in one message, with the supported list. */
+function assertSupported(nodes: OnnxNode[], source: string): void {
+  const missing = new Map<string, string>();
+  for (const node of nodes) {
+    const domain = normalizeDomain(node.domain);
+    const key = domain === '' ? node.opType : `${domain}.${node.opType}`;
+    if ((domain !== '' || !OPERATORS.has(node.opType)) && !missing.has(key)) missing.set(key, node.name);
+  }
+  if (missing.size === 0) return;
+  const list = [...missing].map(([op, name]) => `${op} (node '${name}')`).join(', ');
+  throw new Error(`${source}: unsupported operator${missing.size > 1 ? 's' : ''} ${list}; supported: ${supportedOperators().join(', ')}`);
+}
+
+/** Kahn's order, keeping the file's order among ready nodes; names the first value nothing produces. */
+function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: ReadonlySet<string>, source: string): OnnxNode[] {
+  const producers = new Set<string>();
+  for (const node of nodes) {
+    for (const output of node.outputs) {
+      if (output === '') continue;
+      if (producers.has(output) || local.has(output)) throw new Error(`${source}: value '${output}' is produced twice (node '${node.name}')`);
+      producers.add(output);
+    }
+  }
+  for (const node of nodes) {
+    for (const input of node.inputs) {
+      if (input !== '' && !local.has(input) && !producers.has(input) && !outer.has(input)) {
+        throw new Error(`${source}: node '${node.name}' (${node.opType}) reads '${input}', which no node, input or initializer produces`);
+      }
+    }
+  }
+  const ordered: OnnxNode[] = [];
+  const done = new Set([...local, ...[...outer].filter((n) => !producers.has(n))]);
+  let remaining = nodes;
+  while (remaining.length > 0) {
+    const ready = remaining.filter((n) => n.inputs.every((i) => i === '' || done.has(i)));
+    if (ready.length === 0) throw new Error(`${source}: the graph has a cycle through node '${remaining[0].name}'`);
+    for (const node of ready) {
+      ordered.push(node);
+      for (const output of node.outputs) done.add(output);
+    }
+    remaining = remaining.filter((n) => !ready.includes(n));
+  }
+  return ordered;
+}
+
+/** A Conv or Gemm layer directly followed by the only reader of its output, a Relu, runs both in one kernel. */
+function planFusion(steps: Step[], graphOutputs: Set<string>): void {
+  const readers = new Map<string, number>();
+  for (const step of steps) {
+    for (const input of step.node.inputs) readers.set(input, (readers.get(input) ?? 0) + 1);
+    if (step.op.kind === 'function') for (const name of step.op.outerReads ?? []) readers.set(name, (readers.get(name) ?? 0) + 1);
+  }
+  for (let i = 0; i + 1 < steps.length; i++) {
+    const [step, next] = [steps[i], steps[i + 1]];
+    const output = step.node.outputs[0];
+    const fusable = step.op.kind === 'layer' && 'forwardFusedRelu' in step.op.layer && step.op.prepare === undefined;
+    if (fusable && next.node.opType === 'Relu' && next.node.inputs[0] === output && readers.get(output) === 1 && !graphOutputs.has(output)) {
+      step.fusedRelu = next;
+      steps.splice(i + 1, 1);
+    }
+  }
+}
+
+/** After which step each intermediate value is read for the last time (a branch's reads count as its If's). */
+function planReleases(steps: Step[], keep: Set<string>): void {
+  const lastReader = new Map<string, Step>();
+  for (const step of steps) {
+    for (const input of step.node.inputs) if (input !== '') lastReader.set(input, step);
+    if (step.op.kind === 'function') for (const name of step.op.outerReads ?? []) lastReader.set(name, step);
+  }
+  for (const [name, step] of lastReader) if (!keep.has(name)) step.releases.push(name);
+}

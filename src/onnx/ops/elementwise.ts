@@ -1,0 +1,75 @@
+/**
+ * Add, Sub, Mul, Div (numpy broadcasting, same element type on both sides)
+ * and the unary Relu (our ReLU layer: the graph fuses it into a preceding
+ * Conv or Gemm), Exp and Log. Integer types wrap as their typed array does
+ * (uint8 + uint8 modulo 256, as ONNX's reference computes them).
+ */
+import { ReLU } from '../../nn/layers/relu.js';
+import { allocateElements, isBigIntType, isFloatType, OnnxTensor } from '../onnx-tensor.js';
+import { broadcastIndices, broadcastShape } from './broadcast.js';
+import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } from './op.js';
+
+type NumberOp = (a: number, b: number) => number;
+type BigIntOp = (a: bigint, b: bigint) => bigint;
+
+function binary(numberOp: NumberOp, bigintOp: BigIntOp, integerOp: NumberOp = numberOp): OpCompiler {
+  return ({ label }: CompileContext): CompiledOp => ({
+    kind: 'function',
+    run(inputs) {
+      const a = requireInput(inputs, 0, label, 'A');
+      const b = requireInput(inputs, 1, label, 'B');
+      if (a.type !== b.type) throw new Error(`${label}: inputs A (${a.type}) and B (${b.type}) must have the same element type`);
+      const shape = broadcastShape(a.shape, b.shape, label);
+      const out = OnnxTensor.zeros(a.type, shape);
+      const ia = broadcastIndices(a.shape, shape);
+      const ib = broadcastIndices(b.shape, shape);
+      if (isBigIntType(a.type)) {
+        const [x, y, z] = [a.data, b.data, out.data] as BigInt64Array[];
+        for (let i = 0; i < z.length; i++) z[i] = bigintOp(x[ia[i]], y[ib[i]]);
+      } else {
+        const op = isFloatType(a.type) ? numberOp : integerOp;
+        const [x, y, z] = [a.data, b.data, out.data] as Float64Array[];
+        for (let i = 0; i < z.length; i++) z[i] = op(x[ia[i]], y[ib[i]]);
+      }
+      return [out];
+    },
+  });
+}
+
+function unaryFloat(fn: (v: number) => number): OpCompiler {
+  return ({ label }: CompileContext): CompiledOp => ({
+    kind: 'function',
+    run(inputs) {
+      const x = requireInput(inputs, 0, label, 'input');
+      if (!isFloatType(x.type)) throw new Error(`${label}: expected a float input, got ${x.type}`);
+      const out = allocateElements(x.type, x.numel) as Float32Array;
+      const src = x.data as Float32Array;
+      for (let i = 0; i < out.length; i++) out[i] = fn(src[i]);
+      return [new OnnxTensor(x.type, x.shape, out)];
+    },
+  });
+}
+
+export const ELEMENTWISE_OPS: Record<string, OpCompiler> = {
+  Add: binary(
+    (a, b) => a + b,
+    (a, b) => a + b,
+  ),
+  Sub: binary(
+    (a, b) => a - b,
+    (a, b) => a - b,
+  ),
+  Mul: binary(
+    (a, b) => a * b,
+    (a, b) => a * b,
+  ),
+  // Integer division truncates toward zero (C's rule, onnxruntime's); BigInt division already does.
+  Div: binary(
+    (a, b) => a / b,
+    (a, b) => a / b,
+    (a, b) => Math.trunc(a / b),
+  ),
+  Exp: unaryFloat(Math.exp),
+  Log: unaryFloat(Math.log),
+  Relu: () => ({ kind: 'layer', layer: new ReLU() }),
+};
