@@ -16,6 +16,7 @@ export { AlexNet, ALEXNET_MIN_INPUT, type AlexNetOptions } from './models/alexne
 export { AlexNetOriginal, ALEXNET_ORIGINAL_INPUT, type AlexNetOriginalOptions } from './models/alexnet-original.js';
 export { createModel, getModelEntry, modelNames, type ModelEntry, type ModelOptions } from './models/registry.js';
 export * from './formats/index.js';
+export * as onnx from './onnx/index.js';
 export * from './models/pretrained.js';
 export { IMAGENET_CLASSES } from './models/imagenet-classes.js';
 export * as image from './image/index.js';

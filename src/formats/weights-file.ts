@@ -6,8 +6,9 @@ import { fail, withFormatContext } from './errors.js';
 import { detectPthContainer, loadPth, type LoadPthOptions } from './pth/pth-reader.js';
 import { loadSafetensors } from './safetensors.js';
 import { extractStateDict, type StateDict } from './state-dict.js';
+import { importOnnx, looksLikeOnnx } from '../onnx/index.js';
 
-export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors' | 'npy';
+export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors' | 'npy' | 'onnx';
 
 export function detectWeightsFormat(bytes: Uint8Array): WeightsFormat | null {
   const pth = detectPthContainer(bytes);
@@ -15,6 +16,8 @@ export function detectWeightsFormat(bytes: Uint8Array): WeightsFormat | null {
   if (bytes.length >= 6 && bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === 'NUMPY') return 'npy';
   // safetensors: a u64 header length (sane) followed by a JSON object.
   if (bytes.length >= 10 && bytes[8] === 0x7b && bytes[6] === 0 && bytes[7] === 0) return 'safetensors';
+  // Checked last: a protobuf ModelProto opens with ir_version (field 1, a small varint), bytes 08 0x.
+  if (looksLikeOnnx(bytes)) return 'onnx';
   return null;
 }
 
@@ -41,8 +44,11 @@ export function readStateDict(bytes: Uint8Array, options: ReadStateDictOptions =
       return loadSafetensors(bytes, { source }).tensors;
     case 'npy':
       return fail(source, 'a .npy file holds a single array, not a state dict of named tensors');
+    case 'onnx':
+      // The graph's float initializers under their names (a torch export's names are its state_dict keys).
+      return withFormatContext(source, 'the ONNX model', () => importOnnx(bytes, { source }).stateDict());
     default:
-      return fail(source, 'unrecognized weights file: expected a PyTorch checkpoint (.pth, zip or legacy) or .safetensors');
+      return fail(source, 'unrecognized weights file: expected a PyTorch checkpoint (.pth, zip or legacy), .safetensors or .onnx');
   }
 }
 

@@ -6,6 +6,7 @@ export * from '../index.js';
 export { selectBackend, nativeBackendInfo, parseBackendName, type BackendName } from './backend.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
 export * from './weights/index.js';
+export { readOnnxModelFile, writeOnnxFile } from './onnx/onnx-files.js';
 export { decodeImage, readImage, preprocessImageFiles } from './image/index.js';
 export * from './data/index.js';
 export { alexnetCacheDir } from './fs/cache-dir.js';

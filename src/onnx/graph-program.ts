@@ -126,6 +126,15 @@ export class GraphProgram {
     }
   }
 
+  /** The op_type of the node that computes `name` (a fused Relu's Conv counts as Relu), or null for an input or constant. */
+  producerOf(name: string): string | null {
+    for (const step of this.steps) {
+      if (step.fusedRelu?.node.outputs.includes(name)) return 'Relu';
+      if (step.node.outputs.includes(name)) return step.node.opType;
+    }
+    return null;
+  }
+
   /**
    * Runs the program, yielding each layer call to the driver (forward-steps.ts)
    * and returning the graph's outputs by name. `scope` holds the enclosing
@@ -213,9 +222,11 @@ function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: Readonly
   }
   const ordered: OnnxNode[] = [];
   const done = new Set([...local, ...[...outer].filter((n) => !producers.has(n))]);
+  // An If reads its branches' free names too: it must wait for the nodes of this graph that produce them.
+  const implicit = new Map(nodes.map((n) => [n, subgraphReads(n).filter((name) => producers.has(name))]));
   let remaining = nodes;
   while (remaining.length > 0) {
-    const ready = remaining.filter((n) => n.inputs.every((i) => i === '' || done.has(i)));
+    const ready = remaining.filter((n) => n.inputs.every((i) => i === '' || done.has(i)) && implicit.get(n)!.every((i) => done.has(i)));
     if (ready.length === 0) throw new Error(`${source}: the graph has a cycle through node '${remaining[0].name}'`);
     for (const node of ready) {
       ordered.push(node);
@@ -224,6 +235,18 @@ function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: Readonly
     remaining = remaining.filter((n) => !ready.includes(n));
   }
   return ordered;
+}
+
+/** The names a node's subgraphs (If's branches, at any depth) read from enclosing graphs. */
+function subgraphReads(node: OnnxNode): string[] {
+  const reads: string[] = [];
+  for (const attribute of node.attributes.values()) {
+    if (attribute.kind !== 'graph') continue;
+    const graph = attribute.value;
+    const defined = new Set([...graph.initializers.map((i) => i.name ?? ''), ...graph.inputs.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)]);
+    for (const inner of graph.nodes) for (const name of [...inner.inputs, ...subgraphReads(inner)]) if (name !== '' && !defined.has(name)) reads.push(name);
+  }
+  return reads;
 }
 
 /** A Conv or Gemm layer directly followed by the only reader of its output, a Relu, runs both in one kernel. */

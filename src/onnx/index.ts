@@ -11,6 +11,7 @@ export { OnnxTensor, type OnnxElementType } from './onnx-tensor.js';
 export { decodeModel, encodeModel, type OnnxModelProto, type OnnxNode, type OnnxValueInfo } from './model-proto.js';
 export type { ExternalDataReader, ExternalDataRef } from './tensor-proto.js';
 export { supportedOperators } from './ops/index.js';
+export { exportOnnx, EXPORT_MAX_OPSET, EXPORT_MIN_OPSET, type OnnxExportOptions } from './export.js';
 
 /** True when the bytes look like an ONNX model: a protobuf whose first field is ir_version (field 1, varint). */
 export function looksLikeOnnx(bytes: Uint8Array): boolean {

@@ -57,6 +57,11 @@ export class OnnxModel extends Module {
     });
   }
 
+  /** True when the graph's output comes out of a Softmax (probabilities, not logits): the BVLC AlexNet's does. */
+  get outputsProbabilities(): boolean {
+    return this.program.producerOf(this.outputs[0]?.name ?? '') === 'Softmax';
+  }
+
   /** The graph's inputs that the caller feeds (initializers excluded), in the file's order. */
   get inputs(): readonly OnnxValueInfo[] {
     return this.program.inputs;

@@ -20,25 +20,6 @@ const descriptor = {
   nested: {
     onnx: {
       nested: {
-        AttributeType: {
-          values: {
-            UNDEFINED: 0,
-            FLOAT: 1,
-            INT: 2,
-            STRING: 3,
-            TENSOR: 4,
-            GRAPH: 5,
-            FLOATS: 6,
-            INTS: 7,
-            STRINGS: 8,
-            TENSORS: 9,
-            GRAPHS: 10,
-            SPARSE_TENSOR: 11,
-            SPARSE_TENSORS: 12,
-            TYPE_PROTO: 13,
-            TYPE_PROTOS: 14,
-          },
-        },
         AttributeProto: {
           fields: {
             name: { type: 'string', id: 1 },
@@ -55,6 +36,27 @@ const descriptor = {
             strings: { rule: 'repeated', type: 'bytes', id: 9 },
             tensors: { rule: 'repeated', type: 'TensorProto', id: 10 },
             graphs: { rule: 'repeated', type: 'GraphProto', id: 11 },
+          },
+          nested: {
+            AttributeType: {
+              values: {
+                UNDEFINED: 0,
+                FLOAT: 1,
+                INT: 2,
+                STRING: 3,
+                TENSOR: 4,
+                GRAPH: 5,
+                FLOATS: 6,
+                INTS: 7,
+                STRINGS: 8,
+                TENSORS: 9,
+                GRAPHS: 10,
+                SPARSE_TENSOR: 11,
+                SPARSE_TENSORS: 12,
+                TYPE_PROTO: 13,
+                TYPE_PROTOS: 14,
+              },
+            },
           },
         },
         ValueInfoProto: {

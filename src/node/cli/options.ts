@@ -12,7 +12,10 @@ import { getModelEntry, modelNames, type ModelEntry } from '../../models/registr
 import type { Module } from '../../nn/module.js';
 import { parseBackendName, selectBackend } from '../backend.js';
 import { resolveWeights } from '../weights/resolve.js';
-import { readStateDictFile } from '../weights/weight-files.js';
+import { readFileBytes, readStateDictFile } from '../weights/weight-files.js';
+import { detectWeightsFormat, readStateDict } from '../../formats/weights-file.js';
+import { readOnnxModelFile } from '../onnx/onnx-files.js';
+import { basename } from 'node:path';
 
 /** "1,3,224,224" → [1, 3, 224, 224]; exactly four positive integers. */
 export function parseInputShape(text: string, flag = '--input'): [number, number, number, number] {
@@ -48,7 +51,7 @@ export function modelOption(): Option {
 }
 
 export function weightsOption(): Option {
-  return new Option('--weights <weights>', "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only) or a weights file (.pth, .safetensors)");
+  return new Option('--weights <weights>', "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only), a weights file (.pth, .safetensors), or an ONNX model (.onnx: the graph defines the model)");
 }
 
 export function precisionOption(): Option {
@@ -115,18 +118,73 @@ function inferSizes(state: StateDict): { numClasses?: number; inChannels?: numbe
   return { numClasses: lastMatrix?.shape[0], inChannels: firstConv?.shape[1] };
 }
 
+/** A model and the registry entry (or the ONNX graph's stand-in) that describes its input. */
+export interface ResolvedModel extends LoadedModel {
+  entry: ModelEntry;
+  /** True when the model already outputs probabilities (an ONNX graph ending in Softmax, like the BVLC AlexNet). */
+  outputsProbabilities: boolean;
+  /** The batch size an ONNX graph fixes (the BVLC graph reshapes to [1, 9216]), or null when any batch runs. */
+  fixedBatch: number | null;
+}
+
+/**
+ * --model with --weights, or, when --weights is an ONNX file, the graph in
+ * it: the graph then defines the model (--model is not used) and its
+ * declared input [N, C, H, W] gives the input size.
+ */
+export async function resolveModel(flags: ModelFlags & { model: string }): Promise<ResolvedModel> {
+  if (flags.weights !== undefined && findPretrainedWeights(flags.weights) === undefined) {
+    const { path } = await resolveWeights(flags.weights);
+    const bytes = await readFileBytes(path);
+    if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes);
+    const entry = parseModel(flags.model);
+    return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights })) };
+  }
+  const entry = parseModel(flags.model);
+  return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags)) };
+}
+
+async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array): Promise<ResolvedModel> {
+  if (flags.numClasses !== undefined) throw new Error(`--num-classes: the ONNX graph in ${flags.weights} fixes its own classes`);
+  const model = await readOnnxModelFile(path, bytes);
+  model.eval().setPrecision(parsePrecision(flags.precision ?? 'fp32', '--precision'));
+  const [input] = model.inputs;
+  const [output] = model.outputs;
+  const dims = input?.shape ?? null;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || dims === null || dims.length !== 4 || typeof dims[2] !== 'number' || typeof dims[3] !== 'number') {
+    throw new Error(`--weights ${flags.weights}: expected an image model (one input [N, C, H, W] with a fixed H and W, one output); use \`alexnet run\` for other graphs`);
+  }
+  const size = dims[2];
+  const classes = output.shape?.at(-1);
+  const entry: ModelEntry = {
+    name: `onnx:${model.graphName || basename(path)}`,
+    description: `the ONNX graph in ${path}`,
+    inputSize: size,
+    minInputSize: size,
+    create: () => model,
+  };
+  return {
+    entry,
+    model,
+    randomInit: false,
+    numClasses: typeof classes === 'number' ? classes : DEFAULT_CLASSES,
+    outputsProbabilities: model.outputsProbabilities,
+    fixedBatch: typeof dims[0] === 'number' ? dims[0] : null,
+  };
+}
+
 /**
  * The model named by --model with --weights and --num-classes applied, in eval
  * mode. The class count (and input channels) default to what the weights hold.
  */
-export async function loadModel(entry: ModelEntry, flags: ModelFlags): Promise<LoadedModel> {
+export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
   const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
   const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
   if (flags.weights === undefined) {
     const model = entry.create({ numClasses: requestedClasses }).eval().setPrecision(precision);
     return { model, randomInit: true, numClasses: requestedClasses ?? DEFAULT_CLASSES };
   }
-  const { state, source } = await loadWeights(entry, flags.weights);
+  const { state, source } = weights ?? (await loadWeights(entry, flags.weights));
   const inferred = inferSizes(state);
   const numClasses = requestedClasses ?? inferred.numClasses ?? DEFAULT_CLASSES;
   const model = entry.create({ numClasses, inChannels: inferred.inChannels });

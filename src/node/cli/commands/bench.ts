@@ -18,14 +18,13 @@ import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { ThreadedJsBackend } from '../../js-workers/index.js';
 import { runAction } from '../run-action.js';
 import {
-  loadModel,
   modelOption,
   numClassesOption,
-  parseModel,
   parseNonNegativeInt,
   parsePositiveInt,
   readOptionFile,
   precisionOption,
+  resolveModel,
   weightsOption,
   type ModelFlags,
 } from '../options.js';
@@ -66,8 +65,9 @@ export function register(program: Command): void {
     .addOption(new Option('--threads <n>', 'js backend: threads computing each convolution (worker threads)').default('1'))
     .action(
       runAction(async (flags: BenchFlags) => {
-        const entry = parseModel(flags.model);
+        const { entry, model, numClasses, fixedBatch } = await resolveModel(flags);
         const batch = parsePositiveInt(flags.batch, '--batch');
+        if (fixedBatch !== null && batch !== fixedBatch) throw new Error(`--batch ${batch}: the ONNX graph in ${flags.weights} runs batches of ${fixedBatch} only`);
         const inputSize = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
         const iters = parsePositiveInt(flags.iters, '--iters');
         const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
@@ -81,7 +81,6 @@ export function register(program: Command): void {
           input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
         }
         const threads = parsePositiveInt(flags.threads, '--threads');
-        const { model, numClasses } = await loadModel(entry, flags);
         const inChannels = input?.shape[1] ?? 3;
         const backend = await backendWithThreads(threads);
         let outcome: EngineBenchOutcome;

@@ -11,7 +11,7 @@ import { softmax } from '../../../ops/softmax.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { readImage } from '../../image/decode.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, parseModel, parsePositiveInt, precisionOption, weightsOption, type LoadedModel, type ModelFlags } from '../options.js';
+import { modelOption, parsePositiveInt, precisionOption, resolveModel, weightsOption, type ModelFlags } from '../options.js';
 
 interface ClassifyFlags extends ModelFlags {
   model: string;
@@ -62,26 +62,27 @@ export function register(program: Command): void {
     .option('--json', 'print [{"file", "top": [{"index", "label", "prob"}]}] as JSON')
     .action(
       runAction(async (files: string[], flags: ClassifyFlags) => {
-        const entry = parseModel(flags.model);
         const k = parsePositiveInt(flags.topk, '--topk');
+        const { entry, model, numClasses, randomInit, outputsProbabilities, fixedBatch } = await resolveModel({ model: flags.model, weights: flags.weights, precision: flags.precision });
+        if (randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
         const crop = entry.inputSize;
+        const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
+        // A graph that fixes its batch (the BVLC AlexNet: 1) gets batches of exactly that size.
+        const batchSize = fixedBatch ?? BATCH;
         // Results are printed only once every image went through, so a bad file fails the whole command with no output.
-        let loaded: LoadedModel | null = null;
         const results: ImageResult[] = [];
-        for (let start = 0; start < files.length; start += BATCH) {
-          const batchFiles = files.slice(start, start + BATCH);
-          const data = new Float32Array(batchFiles.length * 3 * crop * crop);
+        for (let start = 0; start < files.length; start += batchSize) {
+          const batchFiles = files.slice(start, start + batchSize);
+          const rows = fixedBatch ?? batchFiles.length;
+          const data = new Float32Array(rows * 3 * crop * crop);
           for (const [i, file] of batchFiles.entries()) {
             data.set(imagenetEvalTransform(await readImage(file), { resize: 256, crop }).data, i * 3 * crop * crop);
           }
-          if (loaded === null) {
-            loaded = await loadModel(entry, { weights: flags.weights, precision: flags.precision });
-            if (loaded.randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
-          }
-          const { model, numClasses } = loaded;
-          const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
-          const x = new Tensor(data, [batchFiles.length, 3, crop, crop]);
-          const probs = await noGradAsync(async () => softmax(await model.callAsync(x), 1));
+          const x = new Tensor(data, [rows, 3, crop, crop]);
+          const probs = await noGradAsync(async () => {
+            const y = await model.callAsync(x);
+            return outputsProbabilities ? y : softmax(y, 1);
+          });
           batchFiles.forEach((file, i) => {
             const row = probs.data.subarray(i * numClasses, (i + 1) * numClasses);
             results.push({ file, top: topK(row, Math.min(k, numClasses), labels) });

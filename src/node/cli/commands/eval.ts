@@ -11,7 +11,7 @@ import { firstConvWeight } from '../../train/filters-png.js';
 import { createProgress } from '../../train/progress.js';
 import { defaultImageSize } from './train.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, numClassesOption, parseModel, parseNonNegativeInt, parsePositiveInt, precisionOption } from '../options.js';
+import { modelOption, numClassesOption, parseNonNegativeInt, parsePositiveInt, precisionOption, resolveModel } from '../options.js';
 import { resolve } from 'node:path';
 
 interface EvalFlags {
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .addOption(modelOption())
     .requiredOption(
       '--weights <weights>',
-      "a weights file (.pth state dict or training checkpoint, .safetensors), or DEFAULT for torchvision's ImageNet weights",
+      "a weights file (.pth state dict or training checkpoint, .safetensors), DEFAULT for torchvision's ImageNet weights, or an ONNX model (.onnx)",
     )
     .addOption(numClassesOption())
     .addOption(precisionOption())
@@ -71,11 +71,10 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       runAction(async (flags: EvalFlags) => {
-        const entry = parseModel(flags.model);
+        const { entry, model, numClasses } = await resolveModel({ model: flags.model, weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
         const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
         const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
         if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
-        const { model, numClasses } = await loadModel(entry, { weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
         const inChannels = firstConvWeight(model).shape[1];
         const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
         if (numClasses < data.classes.length)

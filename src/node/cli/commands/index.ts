@@ -11,10 +11,12 @@ import { register as registerInfo } from './info.js';
 import { register as registerTrain } from './train.js';
 import { register as registerEval } from './eval.js';
 import { register as registerBench } from './bench.js';
+import { register as registerExport } from './export.js';
+import { register as registerConvert } from './convert.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerGlobalOptions, registerSummary, registerRun, registerClassify, registerInfo, registerTrain, registerEval, registerBench];
+const commands: Register[] = [registerGlobalOptions, registerSummary, registerRun, registerClassify, registerInfo, registerTrain, registerEval, registerBench, registerExport, registerConvert];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

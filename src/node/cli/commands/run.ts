@@ -1,52 +1,84 @@
 /**
- * `alexnet run`: one eval-mode forward pass of a raw NCHW float32 tensor read
- * from .npy, the output (logits) written to .npy. No preprocessing: the tensor
- * goes into the model as it is, so the result can be compared with PyTorch's
- * `model.eval()(torch.from_numpy(np.load(x)))`.
+ * `alexnet run`: one eval-mode forward pass of raw float32 tensors read from
+ * .npy, the outputs written to .npy. No preprocessing: the tensor goes into
+ * the model as it is, so the result can be compared with PyTorch's
+ * `model.eval()(torch.from_numpy(np.load(x)))` or onnxruntime's session.run.
+ * With an ONNX model as --weights, any supported graph runs: one --input per
+ * graph input and one --output per graph output, in the graph's order.
  */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { noGradAsync } from '../../../autograd/grad-mode.js';
 import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
+import { OnnxModel } from '../../../onnx/onnx-model.js';
+import { OnnxTensor } from '../../../onnx/onnx-tensor.js';
 import { shapeToString } from '../../../tensor/shape.js';
-import type { Tensor } from '../../../tensor/tensor.js';
+import { Tensor } from '../../../tensor/tensor.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { runAction } from '../run-action.js';
-import { loadModel, modelOption, numClassesOption, parseModel, precisionOption, readOptionFile, weightsOption, type ModelFlags } from '../options.js';
+import { modelOption, numClassesOption, precisionOption, readOptionFile, resolveModel, weightsOption, type ModelFlags } from '../options.js';
 
 interface RunFlags extends ModelFlags {
   model: string;
-  input: string;
-  output: string;
+  input: string[];
+  output: string[];
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description("eval-mode forward pass of an NCHW float32 tensor (.npy) to the model's output (.npy)")
+    .description("eval-mode forward pass of float32 tensors (.npy) to the model's outputs (.npy)")
     .addOption(modelOption())
     .addOption(weightsOption())
     .addOption(numClassesOption())
     .addOption(precisionOption())
-    .addOption(new Option('--input <x.npy>', 'input tensor [N, C, H, W] (.npy; any numeric dtype, converted to float32)').makeOptionMandatory())
-    .addOption(new Option('--output <y.npy>', 'where to write the output [N, classes] as float32 .npy').makeOptionMandatory())
+    .addOption(
+      new Option('--input <x.npy>', 'input tensor (.npy; any numeric dtype, converted to float32): [N, C, H, W], or one per input of an ONNX graph')
+        .argParser(collect)
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--output <y.npy>', 'where to write each output as float32 .npy (one per output of an ONNX graph)').argParser(collect).makeOptionMandatory())
     .action(
       runAction(async (flags: RunFlags) => {
-        const entry = parseModel(flags.model);
-        await assertDirectory(dirname(flags.output), flags.output);
-        const x = loadNpy(await readOptionFile(flags.input, '--input'), { source: flags.input });
-        if (x.ndim !== 4) throw new Error(`--input ${flags.input}: expected an NCHW tensor [N, C, H, W], got shape ${shapeToString(x.shape)}`);
-        const { model } = await loadModel(entry, flags);
-        let y: Tensor;
-        try {
-          y = await noGradAsync(() => model.callAsync(x));
-        } catch (error) {
-          throw new Error(`--input ${flags.input}: ${(error as Error).message}`);
-        }
-        await writeFileAtomic(flags.output, saveNpyChunks(y));
+        for (const output of flags.output) await assertDirectory(dirname(output), output);
+        const inputs: Tensor[] = [];
+        for (const path of flags.input) inputs.push(loadNpy(await readOptionFile(path, '--input'), { source: path }));
+        const { model } = await resolveModel(flags);
+        const outputs = model instanceof OnnxModel ? await runGraph(model, inputs, flags) : [await runImageModel(model.callAsync.bind(model), inputs, flags)];
+        for (const [i, path] of flags.output.entries()) await writeFileAtomic(path, saveNpyChunks(outputs[i]));
       }),
     );
+}
+
+async function runImageModel(call: (x: Tensor) => Promise<Tensor>, inputs: Tensor[], flags: RunFlags): Promise<Tensor> {
+  if (inputs.length !== 1 || flags.output.length !== 1) throw new Error(`--model ${flags.model} takes one --input and writes one --output`);
+  const [x] = inputs;
+  if (x.ndim !== 4) throw new Error(`--input ${flags.input[0]}: expected an NCHW tensor [N, C, H, W], got shape ${shapeToString(x.shape)}`);
+  try {
+    return await noGradAsync(() => call(x));
+  } catch (error) {
+    throw new Error(`--input ${flags.input[0]}: ${(error as Error).message}`);
+  }
+}
+
+/** Feeds the graph's inputs in order; outputs come back in the graph's order. */
+async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Promise<Tensor[]> {
+  const names = model.inputs.map((i) => `'${i.name}'`).join(', ');
+  if (inputs.length !== model.inputs.length) throw new Error(`--input: the graph takes ${model.inputs.length} input(s) (${names}), got ${inputs.length}`);
+  if (flags.output.length !== model.outputs.length) {
+    throw new Error(`--output: the graph has ${model.outputs.length} output(s) (${model.outputs.map((o) => `'${o.name}'`).join(', ')}), got ${flags.output.length}`);
+  }
+  const feeds = new Map(model.inputs.map((info, i) => [info.name, OnnxTensor.fromTensor(inputs[i])]));
+  const results = await noGradAsync(() => model.runAsync(feeds));
+  return model.outputs.map((info) => {
+    const value = results.get(info.name)!;
+    if (value.type === 'float32') return value.toTensor(info.name);
+    // Integer and bool outputs are written as float32 too (.npy float32 is the one output format here).
+    return new Tensor(Float32Array.from(value.data as ArrayLike<number>, Number), value.shape);
+  });
 }
 
 /** Fails before any work when the output could not be written anyway. */

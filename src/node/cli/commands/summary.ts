@@ -7,7 +7,10 @@ import { Option, type Command } from 'commander';
 import { formatSummary } from '../../../summary/format.js';
 import { summary } from '../../../summary/summary.js';
 import { runAction } from '../run-action.js';
-import { modelOption, numClassesOption, parseInputShape, parseModel, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { modelOption, numClassesOption, parseInputShape, parseModel, parseNonNegativeInt, parsePositiveInt, resolveModel, weightsOption } from '../options.js';
+import type { Module } from '../../../nn/module.js';
+import { OnnxModel } from '../../../onnx/onnx-model.js';
+import { firstConvWeight } from '../../train/filters-png.js';
 
 interface SummaryFlags {
   model: string;
@@ -15,6 +18,7 @@ interface SummaryFlags {
   depth: string;
   colWidth: string;
   numClasses?: string;
+  weights?: string;
 }
 
 /** The article printed its table with torchinfo's col_width=17 (torchinfo's own default is 25). */
@@ -29,15 +33,26 @@ export function register(program: Command): void {
     .addOption(new Option('--depth <d>', 'deepest level of nested layers to show').default('3'))
     .addOption(new Option('--col-width <w>', "width of the shape and parameter columns (torchinfo's col_width)").default(CLI_COL_WIDTH))
     .addOption(numClassesOption())
+    .addOption(weightsOption())
     .action(
-      runAction((flags: SummaryFlags) => {
-        const entry = parseModel(flags.model);
+      runAction(async (flags: SummaryFlags) => {
         const depth = parseNonNegativeInt(flags.depth, '--depth');
         const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
-        const numClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
-        const inChannels = flags.input === undefined ? 3 : parseInputShape(flags.input)[1];
-        const inputShape = flags.input === undefined ? [1, 3, entry.inputSize, entry.inputSize] : parseInputShape(flags.input);
-        const model = entry.create({ numClasses, inChannels });
+        const requested = flags.input === undefined ? null : parseInputShape(flags.input);
+        let model: Module;
+        let inputShape: number[];
+        if (flags.weights === undefined) {
+          const entry = parseModel(flags.model);
+          const numClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
+          inputShape = requested ?? [1, 3, entry.inputSize, entry.inputSize];
+          model = entry.create({ numClasses, inChannels: inputShape[1] });
+        } else {
+          // Weights (or an ONNX graph) decide the classes and input channels; an ONNX graph also the input size.
+          const resolved = await resolveModel({ model: flags.model, weights: flags.weights, numClasses: flags.numClasses });
+          model = resolved.model;
+          const channels = resolved.model instanceof OnnxModel ? Number(resolved.model.inputs[0].shape?.[1]) : firstConvWeight(resolved.model).shape[1];
+          inputShape = requested ?? [resolved.fixedBatch ?? 1, channels, resolved.entry.inputSize, resolved.entry.inputSize];
+        }
         process.stdout.write(`${formatSummary(summary(model, inputShape, { depth }), { colWidth })}\n`);
       }),
     );

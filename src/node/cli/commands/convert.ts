@@ -1,0 +1,56 @@
+/**
+ * `alexnet convert IN OUT`: weights between .pth, .safetensors and .onnx.
+ * The input's format is read from its content, the output's from its
+ * extension. A state dict becomes ONNX through a model (--model, or guessed
+ * from the keys); an ONNX file gives its initializers under their names,
+ * which for torch's exports are the state_dict keys.
+ */
+import { extname } from 'node:path';
+import { Option, type Command } from 'commander';
+import { detectWeightsFormat, readStateDict } from '../../../formats/weights-file.js';
+import type { StateDict } from '../../../formats/state-dict.js';
+import { getModelEntry } from '../../../models/registry.js';
+import { readFileBytes, savePthFile, saveSafetensorsFile } from '../../weights/weight-files.js';
+import { runAction } from '../run-action.js';
+import { loadModel } from '../options.js';
+import { firstConvChannels, onnxWriteOptions, type OnnxWriteFlags, writeModelAsOnnx } from './export.js';
+
+interface ConvertFlags extends OnnxWriteFlags {
+  model?: string;
+}
+
+const OUTPUT_FORMATS = ['.pth', '.safetensors', '.onnx'];
+
+export function register(program: Command): void {
+  const command = program
+    .command('convert')
+    .description('convert weights between .pth, .safetensors and .onnx (the output format follows its extension)')
+    .argument('<in>', 'a .pth, .safetensors or .onnx file')
+    .argument('<out>', 'the file to write: .pth, .safetensors or .onnx')
+    .addOption(new Option('--model <name>', 'the model a state dict belongs to, for .onnx output (default: recognized from the keys)'));
+  for (const option of onnxWriteOptions()) command.addOption(option);
+  command.action(
+    runAction(async (input: string, output: string, flags: ConvertFlags) => {
+      const format = extname(output).toLowerCase();
+      if (!OUTPUT_FORMATS.includes(format)) throw new Error(`${output}: unknown output format '${format}': expected ${OUTPUT_FORMATS.join(', ')}`);
+      const bytes = await readFileBytes(input);
+      const inputFormat = detectWeightsFormat(bytes);
+      if (inputFormat === 'onnx' && format === '.onnx') throw new Error(`${input} is already ONNX`);
+      const state = readStateDict(bytes, { source: input });
+      if (format === '.pth') return savePthFile(output, state);
+      if (format === '.safetensors') return saveSafetensorsFile(output, state, { format: 'pt' });
+      const name = flags.model ?? recognizeModel(state, input);
+      const entry = getModelEntry(name);
+      const { model } = await loadModel(entry, { weights: input }, { state, source: input });
+      await writeModelAsOnnx(model, entry, firstConvChannels(model), flags, output);
+    }),
+  );
+}
+
+/** Which registered model a state dict is for, from its keys and conv2's shape (grouped or not). */
+export function recognizeModel(state: StateDict, source: string): string {
+  if (state.has('features.0.weight') && state.has('classifier.6.weight')) return 'alexnet';
+  const conv2 = state.get('net.4.weight');
+  if (conv2 !== undefined && state.has('classifier.6.weight')) return conv2.shape[1] === 48 ? 'alexnet-original-grouped' : 'alexnet-original';
+  throw new Error(`${source}: the keys are not those of a known model; name it with --model`);
+}

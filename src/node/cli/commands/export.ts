@@ -1,0 +1,78 @@
+/**
+ * `alexnet export`: a model (with --weights, or its initialization) as an
+ * ONNX file that onnxruntime, Triton, TensorRT or OpenVINO can serve. The
+ * graph is traced at the model's input size (--input-size to change it);
+ * the batch axis is dynamic unless --batch fixes it.
+ */
+import { Option, type Command } from 'commander';
+import { EXPORT_MAX_OPSET, EXPORT_MIN_OPSET, exportOnnx } from '../../../onnx/export.js';
+import type { Module } from '../../../nn/module.js';
+import { writeOnnxFile } from '../../onnx/onnx-files.js';
+import { runAction } from '../run-action.js';
+import { loadModel, modelOption, numClassesOption, parseModel, parsePositiveInt, weightsOption, type ModelFlags } from '../options.js';
+import type { ModelEntry } from '../../../models/registry.js';
+
+interface ExportFlags extends ModelFlags {
+  model: string;
+  output: string;
+  opset: string;
+  batch: string;
+  inputSize?: string;
+  inChannels?: string;
+}
+
+/** The ONNX-side options every command that writes ONNX shares (export, convert). */
+export function onnxWriteOptions(): Option[] {
+  return [
+    new Option('--opset <v>', `ONNX operator set (${EXPORT_MIN_OPSET} to ${EXPORT_MAX_OPSET})`).default('13'),
+    new Option('--batch <b>', "'dynamic' (any batch size) or a fixed batch size").default('dynamic'),
+    new Option('--input-size <s>', "input height and width traced into the graph (default: the model's own)"),
+  ];
+}
+
+export interface OnnxWriteFlags {
+  opset: string;
+  batch: string;
+  inputSize?: string;
+}
+
+/** Exports a loaded model to `path` with the shared flags. */
+export async function writeModelAsOnnx(model: Module, entry: ModelEntry, inChannels: number, flags: OnnxWriteFlags, path: string): Promise<void> {
+  const opset = Number(flags.opset);
+  if (!Number.isInteger(opset) || opset < EXPORT_MIN_OPSET || opset > EXPORT_MAX_OPSET) {
+    throw new Error(`--opset '${flags.opset}': expected an integer from ${EXPORT_MIN_OPSET} to ${EXPORT_MAX_OPSET}`);
+  }
+  const batch = flags.batch === 'dynamic' ? 'dynamic' : parsePositiveInt(flags.batch, '--batch');
+  const size = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
+  if (size < entry.minInputSize) throw new Error(`--input-size ${size} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+  const proto = exportOnnx(model, [inChannels, size, size], { opset, batch, graphName: entry.name });
+  await writeOnnxFile(path, proto);
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('export')
+    .description('write a model as ONNX (checked by onnx.checker and onnxruntime in the tests)')
+    .addOption(modelOption())
+    .addOption(weightsOption())
+    .addOption(numClassesOption())
+    .addOption(new Option('--in-channels <c>', 'input channels (default: 3, or what --weights hold)'))
+    .addOption(new Option('--output <model.onnx>', 'where to write the model').makeOptionMandatory());
+  for (const option of onnxWriteOptions()) command.addOption(option);
+  command.action(
+    runAction(async (flags: ExportFlags) => {
+      const entry = parseModel(flags.model);
+      const inChannels = flags.inChannels === undefined ? undefined : parsePositiveInt(flags.inChannels, '--in-channels');
+      if (flags.weights !== undefined && inChannels !== undefined) throw new Error('--in-channels: the weights decide the input channels');
+      const withChannels: ModelEntry = inChannels === undefined ? entry : { ...entry, create: (o = {}) => entry.create({ ...o, inChannels }) };
+      const { model } = await loadModel(withChannels, flags);
+      const channels = inChannels ?? firstConvChannels(model);
+      await writeModelAsOnnx(model, entry, channels, flags, flags.output);
+    }),
+  );
+}
+
+export function firstConvChannels(model: Module): number {
+  for (const [, p] of model.namedParameters()) if (p.ndim === 4) return p.shape[1];
+  return 3;
+}

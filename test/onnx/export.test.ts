@@ -1,0 +1,109 @@
+/**
+ * Our exporter against the ONNX ecosystem: for each model, the file passes
+ * python3-onnx's checker (full check), onnxruntime-node loads it and matches
+ * our forward within 1e-5 (relative to the largest logit) at a batch size
+ * other than the traced one, and our importer reads it back to the same
+ * numbers and the same state dict.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { noGrad } from '../../src/autograd/grad-mode.js';
+import { createModel } from '../../src/models/registry.js';
+import { readOnnxModelFile, writeOnnxFile } from '../../src/node/onnx/onnx-files.js';
+import { encodeModel, exportOnnx, importOnnx } from '../../src/onnx/index.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { pythonExecutable } from '../helpers/torch.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-export-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const onnxChecker = spawnSync(pythonExecutable(), ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+
+function maxRelative(actual: Float32Array, expected: Float32Array): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  return worst / scale;
+}
+
+function checkWithOnnx(path: string): string {
+  const r = spawnSync(pythonExecutable(), ['tools/onnx/check_model.py', path], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `onnx.checker refused ${path}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+const CASES = [
+  { name: 'alexnet', size: 224, nodes: 'Conv Relu MaxPool Conv Relu MaxPool Conv Relu Conv Relu Conv Relu MaxPool AveragePool Flatten Gemm Relu Gemm Relu Gemm' },
+  { name: 'alexnet-original', size: 227, nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm' },
+  { name: 'alexnet-original-grouped', size: 227, nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm' },
+];
+
+for (const { name, size, nodes } of CASES) {
+  test(`export ${name}: onnx.checker, onnxruntime and our importer agree with our forward`, async () => {
+    manualSeed(10);
+    const model = createModel(name, { numClasses: 10 }).eval();
+    const proto = exportOnnx(model, [3, size, size]);
+    assert.equal(proto.graph.nodes.map((n) => n.opType).join(' '), nodes);
+    assert.deepEqual(proto.graph.inputs[0].shape, ['batch', 3, size, size]);
+    assert.deepEqual(proto.graph.outputs[0].shape, ['batch', 10]);
+    assert.deepEqual(proto.graph.initializers.map((t) => t.name).sort(), [...model.stateDict().keys()].sort(), 'initializers are the state_dict keys');
+    const path = join(dir, `${name}.onnx`);
+    await writeOnnxFile(path, proto);
+    if (onnxChecker) assert.match(checkWithOnnx(path), /^ok .* opset=13 ir=7 inputs=input:float\[batch,3,\d+,\d+\] outputs=logits:float\[batch,10\]/);
+
+    // Traced at batch 1; run at batch 3 (the batch axis is dynamic).
+    const x = Tensor.randn([3, 3, size, size]);
+    const expected = noGrad(() => model.call(x));
+    const session = await InferenceSession.create(path);
+    const ort = await session.run({ input: new OrtTensor('float32', x.data, x.shape as number[]) });
+    const ortLogits = ort.logits.data as Float32Array;
+    assert.deepEqual(ort.logits.dims, [3, 10]);
+    const ortError = maxRelative(ortLogits, expected.data);
+    assert.ok(ortError <= 1e-5, `onnxruntime differs by ${ortError}`);
+
+    const back = await readOnnxModelFile(path);
+    const again = noGrad(() => back.call(x));
+    // The same kernels on the same weights; ReLU fusion and weight packing may pick other (equally exact) code paths.
+    assert.ok(maxRelative(again.data, expected.data) <= 1e-6, 'our importer reproduces our forward');
+    for (const [key, tensor] of model.stateDict()) assert.deepEqual(back.stateDict().get(key)?.data, tensor.data, key);
+  });
+}
+
+test('export at opsets 9 and 17 and with a fixed batch: valid, and onnxruntime runs them', async () => {
+  manualSeed(3);
+  const model = createModel('alexnet-original', { numClasses: 5 }).eval();
+  const x = Tensor.randn([2, 3, 227, 227]);
+  const expected = noGrad(() => model.call(x));
+  for (const [opset, irVersion] of [
+    [9, 4],
+    [17, 8],
+  ]) {
+    const proto = exportOnnx(model, [3, 227, 227], { opset, batch: 2 });
+    assert.equal(proto.irVersion, irVersion);
+    assert.deepEqual(proto.graph.inputs[0].shape, [2, 3, 227, 227]);
+    const path = join(dir, `opset${opset}.onnx`);
+    await writeOnnxFile(path, proto);
+    if (onnxChecker) assert.match(checkWithOnnx(path), new RegExp(`opset=${opset} ir=${irVersion} inputs=input:float\\[2,3,227,227\\]`));
+    const session = await InferenceSession.create(path);
+    const out = await session.run({ input: new OrtTensor('float32', x.data, [2, 3, 227, 227]) });
+    assert.ok(maxRelative(out.logits.data as Float32Array, expected.data) <= 1e-5, `opset ${opset}`);
+  }
+});
+
+test('export refuses what ONNX cannot express, with the reason', () => {
+  const alexnet = createModel('alexnet', { numClasses: 4 });
+  assert.throws(() => exportOnnx(alexnet, [3, 224, 224], { opset: 8 }), /opset 8 is not supported \(expected 9 to 17\)/);
+  assert.throws(() => exportOnnx(alexnet, [3, 224, 224], { batch: 0 }), /batch must be 'dynamic' or a positive integer/);
+  // 256×256 leaves a 7×7 map that AdaptiveAvgPool2d(6) splits into unequal windows.
+  assert.throws(() => exportOnnx(alexnet, [3, 256, 256]), /pools 7×7 to 6×6, windows of unequal size/);
+  // The same model at 224 exports; the import of its bytes runs.
+  const bytes = encodeModel(exportOnnx(alexnet, [3, 224, 224]));
+  assert.equal(importOnnx(bytes).inputs[0].name, 'input');
+});
