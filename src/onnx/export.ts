@@ -155,7 +155,8 @@ class GraphBuilder {
       if (module.bias !== null) inputs.push(this.parameter(module.bias, `${path}.bias`));
     } else if (module instanceof Linear) {
       opType = 'Gemm';
-      if (call.input.ndim !== 2) throw new Error(`export: ${path} (Linear) receives ${shapeToString(call.input.shape)}; ONNX's Gemm takes a matrix [N, features]`);
+      if (call.input.ndim !== 2)
+        throw new Error(`export: ${path} (Linear) receives ${shapeToString(call.input.shape)}; ONNX's Gemm takes a matrix [N, features]`);
       attributes.set('alpha', float(1));
       attributes.set('beta', float(1));
       attributes.set('transB', int(1));
@@ -177,7 +178,8 @@ class GraphBuilder {
     } else if (module instanceof LocalResponseNorm) {
       opType = 'LRN';
       // ONNX centres an even-sized window one channel later than torch does; odd sizes agree.
-      if (module.size % 2 === 0) throw new Error(`export: ${path} (LocalResponseNorm) has an even size ${module.size}, whose window ONNX places differently from torch`);
+      if (module.size % 2 === 0)
+        throw new Error(`export: ${path} (LocalResponseNorm) has an even size ${module.size}, whose window ONNX places differently from torch`);
       attributes.set('alpha', float(module.alpha));
       attributes.set('beta', float(module.beta));
       attributes.set('bias', float(module.k));
@@ -236,7 +238,14 @@ class GraphBuilder {
     const name = this.freshName(`/${path}/input_reshaped`);
     const flattensAtOne = tensor.ndim === 2 && tensor.shape[0] === known.shape[0];
     if (flattensAtOne) {
-      this.nodes.push({ name: `/${path}/Flatten`, opType: 'Flatten', domain: '', inputs: [known.name], outputs: [name], attributes: new Map([['axis', { kind: 'int', value: 1 }]]) });
+      this.nodes.push({
+        name: `/${path}/Flatten`,
+        opType: 'Flatten',
+        domain: '',
+        inputs: [known.name],
+        outputs: [name],
+        attributes: new Map([['axis', { kind: 'int', value: 1 }]]),
+      });
     } else {
       // 0 keeps the batch dimension as it comes (allowzero = 0), so a dynamic batch still reshapes.
       const target = [0, ...tensor.shape.slice(1)];

@@ -40,6 +40,21 @@ interface Step {
 
 export type Scope = ReadonlyMap<string, OnnxTensor>;
 
+/** One run's progress: the layer step whose call is out with the driver, so that a failing layer can be named. */
+export interface RunTrace {
+  layer: string | null;
+}
+
+/**
+ * An engine error (a layer's or a kernel's, which know nothing of the graph)
+ * prefixed with the node it happened in; errors that already name the file,
+ * and errors of other classes (bugs, not bad input), pass unchanged.
+ */
+export function naming(error: unknown, label: string | null, source: string): unknown {
+  if (label === null || !(error instanceof Error) || error.constructor !== Error || error.message.startsWith(`${source}: `)) return error;
+  return new Error(`${label}: ${error.message}`, { cause: error });
+}
+
 export class GraphProgram {
   /** The inputs the caller feeds (initializers excluded), in the file's order. */
   readonly inputs: readonly OnnxValueInfo[];
@@ -48,9 +63,11 @@ export class GraphProgram {
   readonly outerReads = new Set<string>();
   private readonly steps: Step[];
   private readonly constants = new Map<string, OnnxTensor>();
+  private readonly source: string;
 
   constructor(graph: OnnxGraphProto, owner: ProgramOwner, outerNames: ReadonlySet<string> = new Set()) {
     const { source } = owner;
+    this.source = source;
     const initializers = new Map<string, OnnxTensor>();
     for (const [index, proto] of graph.initializers.entries()) {
       const name = proto.name ?? '';
@@ -63,7 +80,13 @@ export class GraphProgram {
     this.outputs = graph.outputs;
     const local = new Set([...initializers.keys(), ...this.inputs.map((i) => i.name)]);
     const nodes = topologicalOrder(graph.nodes, local, outerNames, source);
-    for (const node of nodes) for (const input of node.inputs) if (input !== '' && !local.has(input) && outerNames.has(input) && !producedBy(nodes, input)) this.outerReads.add(input);
+    for (const output of this.outputs) {
+      if (!local.has(output.name) && !producedBy(nodes, output.name) && !outerNames.has(output.name)) {
+        throw new Error(`${source}: graph output '${output.name}' is not produced by any node, input or initializer`);
+      }
+    }
+    for (const node of nodes)
+      for (const input of node.inputs) if (input !== '' && !local.has(input) && outerNames.has(input) && !producedBy(nodes, input)) this.outerReads.add(input);
     assertSupported(nodes, source);
     this.steps = this.compile(nodes, initializers, owner, outerNames);
   }
@@ -110,7 +133,9 @@ export class GraphProgram {
 
   /** Initializers still read as values stay as constants (float ones as loose parameters); every float one joins the state dict. */
   private collectInitializers(initializers: Map<string, OnnxTensor>, adopted: Map<string, Tensor>, steps: Step[], owner: ProgramOwner): void {
-    const readAsValue = new Set(steps.flatMap((s) => [...(s.op.kind === 'layer' ? [s.node.inputs[0]] : s.node.inputs), ...(s.op.kind === 'function' ? (s.op.outerReads ?? []) : [])]));
+    const readAsValue = new Set(
+      steps.flatMap((s) => [...(s.op.kind === 'layer' ? [s.node.inputs[0]] : s.node.inputs), ...(s.op.kind === 'function' ? (s.op.outerReads ?? []) : [])]),
+    );
     for (const name of this.outputs.map((o) => o.name)) readAsValue.add(name);
     for (const [name, value] of initializers) {
       const owned = adopted.get(name);
@@ -140,7 +165,7 @@ export class GraphProgram {
    * and returning the graph's outputs by name. `scope` holds the enclosing
    * graph's values for a branch of If.
    */
-  *execute(feeds: Scope, scope: Scope = new Map()): Generator<SubmoduleCall, Map<string, OnnxTensor>, Tensor> {
+  *execute(feeds: Scope, scope: Scope = new Map(), trace: RunTrace = { layer: null }): Generator<SubmoduleCall, Map<string, OnnxTensor>, Tensor> {
     const env = new Map([...scope, ...this.constants, ...feeds]);
     const read = (name: string, step: Step): OnnxTensor | undefined => {
       if (name === '') return undefined;
@@ -160,6 +185,7 @@ export class GraphProgram {
         if (op.prepare !== undefined) x = op.prepare(x);
         const relu = step.fusedRelu;
         const reluLayer = relu?.op.kind === 'layer' ? relu.op.layer : null;
+        trace.layer = step.label;
         if (relu !== null && reluLayer !== null && !isGradEnabled() && !op.layer.hasForwardHooks && !reluLayer.hasForwardHooks) {
           const y = yield [op.layer as Module & ReluFusable, x, 'fused-relu'];
           env.set(relu.node.outputs[0], OnnxTensor.fromTensor(y));
@@ -168,8 +194,14 @@ export class GraphProgram {
           env.set(step.node.outputs[0], OnnxTensor.fromTensor(y));
           if (relu !== null && reluLayer !== null) env.set(relu.node.outputs[0], OnnxTensor.fromTensor(yield [reluLayer, y]));
         }
+        trace.layer = null;
       } else {
-        const outputs = op.run(inputs, env);
+        let outputs: OnnxTensor[];
+        try {
+          outputs = op.run(inputs, env);
+        } catch (error) {
+          throw naming(error, step.label, this.source);
+        }
         step.node.outputs.forEach((name, i) => {
           if (name !== '' && outputs[i] !== undefined) env.set(name, outputs[i]);
         });
@@ -179,7 +211,7 @@ export class GraphProgram {
     const results = new Map<string, OnnxTensor>();
     for (const output of this.outputs) {
       const value = env.get(output.name);
-      if (value === undefined) throw new Error(`${'graph'}: output '${output.name}' was not computed`);
+      if (value === undefined) throw new Error(`${this.source}: graph output '${output.name}' was not computed`);
       results.set(output.name, value);
     }
     return results;

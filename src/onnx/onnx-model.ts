@@ -12,7 +12,7 @@ import { Module, type StateDict } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { GraphProgram } from './graph-program.js';
+import { GraphProgram, naming, type RunTrace } from './graph-program.js';
 import type { DeclaredDim, OnnxModelProto, OnnxValueInfo } from './model-proto.js';
 import { OnnxTensor } from './onnx-tensor.js';
 import { MAX_OPSET, MIN_OPSET } from './ops/index.js';
@@ -33,12 +33,14 @@ export class OnnxModel extends Module {
   /** "pytorch 1.13.0", as the file names its producer. */
   readonly producer: string;
   private readonly program: GraphProgram;
+  private readonly source: string;
   /** The state dict: initializer name → the tensor holding it now (a layer's parameter or a loose one). */
   private readonly namedState = new Map<string, Tensor>();
 
   constructor(model: OnnxModelProto, options: OnnxImportOptions = {}) {
     super();
     const source = options.source ?? '<onnx model>';
+    this.source = source;
     this.opset = defaultOpset(model, source);
     this.graphName = model.graph.name;
     this.producer = [model.producerName, model.producerVersion].filter((s) => s !== '').join(' ');
@@ -84,24 +86,52 @@ export class OnnxModel extends Module {
     return new Map(this.namedState);
   }
 
-  /** An image model's single input and output; other graphs use run(). */
-  protected override *forwardSteps(x: Tensor): ForwardSteps {
+  override forward(x: Tensor): Tensor {
+    const trace: RunTrace = { layer: null };
+    try {
+      return runStepsSync(this.forwardSteps(x, trace));
+    } catch (error) {
+      throw naming(error, trace.layer, this.source);
+    }
+  }
+
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    const trace: RunTrace = { layer: null };
+    try {
+      return await runStepsAsync(this.forwardSteps(x, trace));
+    } catch (error) {
+      throw naming(error, trace.layer, this.source);
+    }
+  }
+
+  /** An image model's single input and output; other graphs use run(). `trace` names a failing layer's node. */
+  protected override *forwardSteps(x: Tensor, trace: RunTrace = { layer: null }): ForwardSteps {
     if (this.inputs.length !== 1 || this.outputs.length !== 1) {
       throw new Error(`ONNX graph '${this.graphName}' has ${this.inputs.length} inputs and ${this.outputs.length} outputs; call run() with named inputs`);
     }
     const feeds = this.checkFeeds(new Map([[this.inputs[0].name, OnnxTensor.fromTensor(x)]]));
-    const results = yield* this.program.execute(feeds);
+    const results = yield* this.program.execute(feeds, new Map(), trace);
     return results.get(this.outputs[0].name)!.toTensor(`output '${this.outputs[0].name}'`);
   }
 
   /** Runs the graph on named inputs; returns every graph output by name. */
   run(feeds: OnnxFeeds): Map<string, OnnxTensor> {
-    return runStepsSync(this.program.execute(this.checkFeeds(feeds)));
+    const trace: RunTrace = { layer: null };
+    try {
+      return runStepsSync(this.program.execute(this.checkFeeds(feeds), new Map(), trace));
+    } catch (error) {
+      throw naming(error, trace.layer, this.source);
+    }
   }
 
   /** run() with the layers' kernels off the main thread where the backend can. */
   async runAsync(feeds: OnnxFeeds): Promise<Map<string, OnnxTensor>> {
-    return runStepsAsync(this.program.execute(this.checkFeeds(feeds)));
+    const trace: RunTrace = { layer: null };
+    try {
+      return await runStepsAsync(this.program.execute(this.checkFeeds(feeds), new Map(), trace));
+    } catch (error) {
+      throw naming(error, trace.layer, this.source);
+    }
   }
 
   private checkFeeds(feeds: OnnxFeeds): Map<string, OnnxTensor> {
@@ -109,7 +139,9 @@ export class OnnxModel extends Module {
     const expected = this.inputs.map((i) => i.name);
     const unknown = [...given.keys()].filter((k) => !expected.includes(k));
     if (unknown.length > 0) {
-      throw new Error(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}: the graph's inputs are ${describeInputs(this.inputs)}`);
+      throw new Error(
+        `unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}: the graph's inputs are ${describeInputs(this.inputs)}`,
+      );
     }
     for (const info of this.inputs) {
       const value = given.get(info.name);

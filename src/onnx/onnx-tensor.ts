@@ -160,7 +160,11 @@ export class OnnxTensor {
   }
 
   static fromInt64(values: readonly number[], shape: readonly number[] = [values.length]): OnnxTensor {
-    return new OnnxTensor('int64', shape, BigInt64Array.from(values, (v) => BigInt(v)));
+    return new OnnxTensor(
+      'int64',
+      shape,
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
   }
 
   get ndim(): number {

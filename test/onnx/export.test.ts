@@ -40,9 +40,21 @@ function checkWithOnnx(path: string): string {
 }
 
 const CASES = [
-  { name: 'alexnet', size: 224, nodes: 'Conv Relu MaxPool Conv Relu MaxPool Conv Relu Conv Relu Conv Relu MaxPool AveragePool Flatten Gemm Relu Gemm Relu Gemm' },
-  { name: 'alexnet-original', size: 227, nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm' },
-  { name: 'alexnet-original-grouped', size: 227, nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm' },
+  {
+    name: 'alexnet',
+    size: 224,
+    nodes: 'Conv Relu MaxPool Conv Relu MaxPool Conv Relu Conv Relu Conv Relu MaxPool AveragePool Flatten Gemm Relu Gemm Relu Gemm',
+  },
+  {
+    name: 'alexnet-original',
+    size: 227,
+    nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm',
+  },
+  {
+    name: 'alexnet-original-grouped',
+    size: 227,
+    nodes: 'Conv Relu LRN MaxPool Conv Relu LRN MaxPool Conv Relu Conv Relu Conv Relu MaxPool Flatten Gemm Relu Gemm Relu Gemm',
+  },
 ];
 
 for (const { name, size, nodes } of CASES) {

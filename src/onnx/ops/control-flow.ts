@@ -14,7 +14,8 @@ export function compileIf({ attributes, label, compileSubgraph, node }: CompileC
     ['then_branch', thenBranch],
     ['else_branch', elseBranch],
   ] as const) {
-    if (branch.outputs.length !== node.outputs.length) throw new Error(`${label}: ${name} has ${branch.outputs.length} outputs, the node ${node.outputs.length}`);
+    if (branch.outputs.length !== node.outputs.length)
+      throw new Error(`${label}: ${name} has ${branch.outputs.length} outputs, the node ${node.outputs.length}`);
     if (branch.inputs.length !== 0) throw new Error(`${label}: ${name} declares inputs; If's branches take none`);
   }
   return {

@@ -21,7 +21,8 @@ export function compileConv(context: CompileContext): CompiledOp {
   const biasOmitted = (context.node.inputs[2] ?? '') === '';
 
   if (weight !== undefined && (bias !== undefined || biasOmitted)) {
-    if (weight.ndim !== 4) throw new Error(`${label}: only 2-D convolutions are supported (weight [O, C/group, kH, kW]), got weight ${shapeToString(weight.shape)}`);
+    if (weight.ndim !== 4)
+      throw new Error(`${label}: only 2-D convolutions are supported (weight [O, C/group, kH, kW]), got weight ${shapeToString(weight.shape)}`);
     const [outChannels, cPerGroup, kH, kW] = weight.shape;
     const spec = readWindow(attributes, label, [kH, kW]);
     if (outChannels % group !== 0) throw new Error(`${label}: group ${group} does not divide the ${outChannels} output channels`);

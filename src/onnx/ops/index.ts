@@ -9,6 +9,7 @@ import type { OpCompiler } from './op.js';
 import { compileAveragePool, compileGlobalAveragePool, compileMaxPool } from './pooling.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TENSOR_OPS } from './tensor-ops.js';
 
 export const OPERATORS: ReadonlyMap<string, OpCompiler> = new Map(
   Object.entries({
@@ -24,6 +25,7 @@ export const OPERATORS: ReadonlyMap<string, OpCompiler> = new Map(
     ...NORMALIZATION_OPS,
     ...REDUCE_OPS,
     ...SOFTMAX_OPS,
+    ...TENSOR_OPS,
   }),
 );
 

@@ -12,7 +12,8 @@ import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } f
 /** A negative axis counts from the end; anything outside [-rank, rank) (or [-rank, rank] when `inclusive`, as Flatten allows) is an error. */
 export function normalizeAxis(axis: number, rank: number, label: string, inclusive = false): number {
   const limit = inclusive ? rank + 1 : rank;
-  if (!Number.isInteger(axis) || axis < -rank || axis >= limit) throw new Error(`${label}: axis ${axis} is out of range for rank ${rank} (expected ${-rank} to ${limit - 1})`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= limit)
+    throw new Error(`${label}: axis ${axis} is out of range for rank ${rank} (expected ${-rank} to ${limit - 1})`);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -45,7 +46,8 @@ function compileReshape({ attributes, label, opset }: CompileContext): CompiledO
 export function reshapeTarget(input: readonly number[], target: readonly number[], allowZero: boolean, label: string): number[] {
   const dims = target.map((d, i) => {
     if (d === 0 && !allowZero) {
-      if (i >= input.length) throw new Error(`${label}: shape [${target.join(', ')}] copies dimension ${i} (0), but the input ${shapeToString(input)} has only ${input.length}`);
+      if (i >= input.length)
+        throw new Error(`${label}: shape [${target.join(', ')}] copies dimension ${i} (0), but the input ${shapeToString(input)} has only ${input.length}`);
       return input[i];
     }
     return d;
@@ -192,7 +194,8 @@ function compileConstant({ attributes, label, node }: CompileContext): CompiledO
   let value: OnnxTensor;
   if (attributes.has('value')) value = tensorFromProto(attributes.tensor('value'), { source: label, what: `${label} value` });
   else if (attributes.has('value_float')) value = new OnnxTensor('float32', [], Float32Array.of(attributes.float('value_float')));
-  else if (attributes.has('value_floats')) value = new OnnxTensor('float32', [attributes.floats('value_floats').length], Float32Array.from(attributes.floats('value_floats')));
+  else if (attributes.has('value_floats'))
+    value = new OnnxTensor('float32', [attributes.floats('value_floats').length], Float32Array.from(attributes.floats('value_floats')));
   else if (attributes.has('value_int')) value = OnnxTensor.fromInt64([attributes.int('value_int')], []);
   else if (attributes.has('value_ints')) value = OnnxTensor.fromInt64(attributes.ints('value_ints'));
   else {

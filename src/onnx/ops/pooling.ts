@@ -2,7 +2,8 @@
  * MaxPool, AveragePool and GlobalAveragePool on NCHW input. What PyTorch's
  * layers express exactly (symmetric pads within half the kernel, floor
  * rounding) becomes a MaxPool2d or AvgPool2d layer; the rest pads the input
- * explicitly so that ONNX's output size and window placement hold.
+ * explicitly so that ONNX's output size and window placement hold. Kernels
+ * of 1 or 3+ axes pool in pooling-nd.ts.
  */
 import { MaxPool2d } from '../../nn/layers/max-pool2d.js';
 import { adaptiveAvgPool2d } from '../../ops/adaptive-avg-pool2d.js';
@@ -13,6 +14,7 @@ import { shapeToString } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { allocateElements, OnnxTensor } from '../onnx-tensor.js';
 import { type CompileContext, type CompiledOp, type FunctionOp, requireInput } from './op.js';
+import { compileAveragePoolNd, compileMaxPoolNd } from './pooling-nd.js';
 import { readWindow, resolveWindow, symmetricPadding } from './window.js';
 
 function nchw(value: OnnxTensor, label: string): void {
@@ -35,7 +37,13 @@ function backToType(y: Tensor, type: OnnxTensor['type']): OnnxTensor {
   return new OnnxTensor(type, y.shape, out);
 }
 
+/** Kernels of other than 2 axes (1-D and 3-D pooling, torch's 5-D LocalResponseNorm export) go to pooling-nd.ts. */
+function isTwoDimensional({ attributes }: CompileContext): boolean {
+  return !attributes.has('kernel_shape') || attributes.ints('kernel_shape').length === 2;
+}
+
 export function compileMaxPool(context: CompileContext): CompiledOp {
+  if (!isTwoDimensional(context)) return compileMaxPoolNd(context);
   const { attributes, label, node } = context;
   const spec = readWindow(attributes, label);
   if (attributes.int('storage_order', 0) !== 0) throw new Error(`${label}: storage_order=1 (column-major indices) is not supported`);
@@ -64,6 +72,7 @@ export function compileMaxPool(context: CompileContext): CompiledOp {
 }
 
 export function compileAveragePool(context: CompileContext): CompiledOp {
+  if (!isTwoDimensional(context)) return compileAveragePoolNd(context);
   const { attributes, label } = context;
   const spec = readWindow(attributes, label);
   const countIncludePad = attributes.int('count_include_pad', 0) !== 0;

@@ -50,5 +50,9 @@ function reduceAxes(x: OnnxTensor, axes: Set<number>, keepDims: boolean, initial
 
 export const REDUCE_OPS: Record<string, OpCompiler> = {
   ReduceMax: reduce(Number.NEGATIVE_INFINITY, Math.max, (opset) => opset >= 18),
-  ReduceSum: reduce(0, (a, v) => a + v, (opset) => opset >= 13),
+  ReduceSum: reduce(
+    0,
+    (a, v) => a + v,
+    (opset) => opset >= 13,
+  ),
 };
