@@ -171,7 +171,7 @@ for (const { folder, pattern } of SUITES) {
             for (const { inputs, outputs } of sets) {
               const feeds = new Map(model.inputs.map((info, i) => [info.name, inputs[i]]));
               const results = model.run(feeds);
-              outputs.forEach((expected, i) => assertMatches(results.get(model.outputs[i].name)!, expected, `output ${i}`));
+              for (const [i, expected] of outputs.entries()) assertMatches(results.get(model.outputs[i].name)!, expected, `output ${i}`);
             }
           });
         });

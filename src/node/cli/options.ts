@@ -51,7 +51,10 @@ export function modelOption(): Option {
 }
 
 export function weightsOption(): Option {
-  return new Option('--weights <weights>', "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only), a weights file (.pth, .safetensors), or an ONNX model (.onnx: the graph defines the model)");
+  return new Option(
+    '--weights <weights>',
+    "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only), a weights file (.pth, .safetensors), or an ONNX model (.onnx: the graph defines the model)",
+  );
 }
 
 export function precisionOption(): Option {
@@ -138,7 +141,12 @@ export async function resolveModel(flags: ModelFlags & { model: string }): Promi
     const bytes = await readFileBytes(path);
     if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes);
     const entry = parseModel(flags.model);
-    return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights })) };
+    return {
+      entry,
+      outputsProbabilities: false,
+      fixedBatch: null,
+      ...(await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights })),
+    };
   }
   const entry = parseModel(flags.model);
   return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags)) };
@@ -151,8 +159,17 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array)
   const [input] = model.inputs;
   const [output] = model.outputs;
   const dims = input?.shape ?? null;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1 || dims === null || dims.length !== 4 || typeof dims[2] !== 'number' || typeof dims[3] !== 'number') {
-    throw new Error(`--weights ${flags.weights}: expected an image model (one input [N, C, H, W] with a fixed H and W, one output); use \`alexnet run\` for other graphs`);
+  if (
+    model.inputs.length !== 1 ||
+    model.outputs.length !== 1 ||
+    dims === null ||
+    dims.length !== 4 ||
+    typeof dims[2] !== 'number' ||
+    typeof dims[3] !== 'number'
+  ) {
+    throw new Error(
+      `--weights ${flags.weights}: expected an image model (one input [N, C, H, W] with a fixed H and W, one output); use \`alexnet run\` for other graphs`,
+    );
   }
   const size = dims[2];
   const classes = output.shape?.at(-1);

@@ -67,7 +67,8 @@ export function register(program: Command): void {
       runAction(async (flags: BenchFlags) => {
         const { entry, model, numClasses, fixedBatch } = await resolveModel(flags);
         const batch = parsePositiveInt(flags.batch, '--batch');
-        if (fixedBatch !== null && batch !== fixedBatch) throw new Error(`--batch ${batch}: the ONNX graph in ${flags.weights} runs batches of ${fixedBatch} only`);
+        if (fixedBatch !== null && batch !== fixedBatch)
+          throw new Error(`--batch ${batch}: the ONNX graph in ${flags.weights} runs batches of ${fixedBatch} only`);
         const inputSize = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
         const iters = parsePositiveInt(flags.iters, '--iters');
         const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');

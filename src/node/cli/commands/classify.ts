@@ -63,7 +63,11 @@ export function register(program: Command): void {
     .action(
       runAction(async (files: string[], flags: ClassifyFlags) => {
         const k = parsePositiveInt(flags.topk, '--topk');
-        const { entry, model, numClasses, randomInit, outputsProbabilities, fixedBatch } = await resolveModel({ model: flags.model, weights: flags.weights, precision: flags.precision });
+        const { entry, model, numClasses, randomInit, outputsProbabilities, fixedBatch } = await resolveModel({
+          model: flags.model,
+          weights: flags.weights,
+          precision: flags.precision,
+        });
         if (randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
         const crop = entry.inputSize;
         const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;

@@ -71,7 +71,12 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       runAction(async (flags: EvalFlags) => {
-        const { entry, model, numClasses } = await resolveModel({ model: flags.model, weights: flags.weights, numClasses: flags.numClasses, precision: flags.precision });
+        const { entry, model, numClasses } = await resolveModel({
+          model: flags.model,
+          weights: flags.weights,
+          numClasses: flags.numClasses,
+          precision: flags.precision,
+        });
         const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
         const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
         if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);

@@ -16,7 +16,18 @@ import { register as registerConvert } from './convert.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerGlobalOptions, registerSummary, registerRun, registerClassify, registerInfo, registerTrain, registerEval, registerBench, registerExport, registerConvert];
+const commands: Register[] = [
+  registerGlobalOptions,
+  registerSummary,
+  registerRun,
+  registerClassify,
+  registerInfo,
+  registerTrain,
+  registerEval,
+  registerBench,
+  registerExport,
+  registerConvert,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

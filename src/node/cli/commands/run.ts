@@ -40,7 +40,9 @@ export function register(program: Command): void {
         .argParser(collect)
         .makeOptionMandatory(),
     )
-    .addOption(new Option('--output <y.npy>', 'where to write each output as float32 .npy (one per output of an ONNX graph)').argParser(collect).makeOptionMandatory())
+    .addOption(
+      new Option('--output <y.npy>', 'where to write each output as float32 .npy (one per output of an ONNX graph)').argParser(collect).makeOptionMandatory(),
+    )
     .action(
       runAction(async (flags: RunFlags) => {
         for (const output of flags.output) await assertDirectory(dirname(output), output);
@@ -69,7 +71,9 @@ async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Pr
   const names = model.inputs.map((i) => `'${i.name}'`).join(', ');
   if (inputs.length !== model.inputs.length) throw new Error(`--input: the graph takes ${model.inputs.length} input(s) (${names}), got ${inputs.length}`);
   if (flags.output.length !== model.outputs.length) {
-    throw new Error(`--output: the graph has ${model.outputs.length} output(s) (${model.outputs.map((o) => `'${o.name}'`).join(', ')}), got ${flags.output.length}`);
+    throw new Error(
+      `--output: the graph has ${model.outputs.length} output(s) (${model.outputs.map((o) => `'${o.name}'`).join(', ')}), got ${flags.output.length}`,
+    );
   }
   const feeds = new Map(model.inputs.map((info, i) => [info.name, OnnxTensor.fromTensor(inputs[i])]));
   const results = await noGradAsync(() => model.runAsync(feeds));
