@@ -168,7 +168,8 @@ function decodeAttribute(attribute: Message, source: string, depth: number): Att
     case 'int':
       return { kind, value: int64Value(attribute.i as Int64) };
     case 'string':
-      return { kind, value: textDecoder.decode((attribute.s as Uint8Array | undefined) ?? new Uint8Array(0)) };
+      // An absent bytes field decodes to protobufjs' default, an empty plain array (not a Uint8Array).
+      return { kind, value: attribute.s instanceof Uint8Array ? textDecoder.decode(attribute.s) : '' };
     case 'tensor':
       return { kind, value: (attribute.t as TensorProtoMessage | undefined) ?? {} };
     case 'floats':

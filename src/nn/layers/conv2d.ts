@@ -16,6 +16,8 @@ export interface Conv2dConfig {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
+  /** false: leave the weights zero, for a caller that fills them at once (the ONNX importer); skips PyTorch's init. */
+  initialize?: boolean;
 }
 
 export class Conv2d extends Module {
@@ -43,7 +45,7 @@ export class Conv2d extends Module {
     }
     this.weight = this.registerParameter('weight', Parameter.empty([outChannels, inChannels / this.groups, ...this.kernelSize]));
     this.bias = this.registerParameter('bias', config.bias === false ? null : Parameter.empty([outChannels]));
-    pytorchDefaultInit_(this.weight, this.bias);
+    if (config.initialize !== false) pytorchDefaultInit_(this.weight, this.bias);
   }
 
   /** Short description used in error messages, e.g. "Conv2d(3→64, k=11, s=4, p=2)". */

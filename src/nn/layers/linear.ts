@@ -14,13 +14,14 @@ export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, bias = true) {
+  /** `initialize` false leaves the weights zero for a caller that fills them at once (the ONNX importer). */
+  constructor(inFeatures: number, outFeatures: number, bias = true, initialize = true) {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = this.registerParameter('weight', Parameter.empty([outFeatures, inFeatures]));
     this.bias = this.registerParameter('bias', bias ? Parameter.empty([outFeatures]) : null);
-    pytorchDefaultInit_(this.weight, this.bias);
+    if (initialize) pytorchDefaultInit_(this.weight, this.bias);
   }
 
   get label(): string {

@@ -33,6 +33,7 @@ export function compileConv(context: CompileContext): CompiledOp {
       groups: group,
       padding: symmetric ?? 0,
       bias: !biasOmitted,
+      initialize: false,
     });
     layer.weight.data.set(weight.toTensor(`${label} weight`).data);
     context.adoptInput(1);

@@ -12,7 +12,35 @@ import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } f
 type NumberOp = (a: number, b: number) => number;
 type BigIntOp = (a: bigint, b: bigint) => bigint;
 
-function binary(numberOp: NumberOp, bigintOp: BigIntOp, integerOp: NumberOp = numberOp): OpCompiler {
+/**
+ * The common float cases without index arrays: operands of the output's shape
+ * (step 1) or single values (step 0). One loop per operator, so each stays a
+ * simple monomorphic loop (torch's LRN export runs four of these per layer).
+ */
+type StridedKernel = (x: Float32Array, y: Float32Array, z: Float32Array, stepX: number, stepY: number) => void;
+
+const STRIDED: Record<string, StridedKernel> = {
+  Add: (x, y, z, sx, sy) => {
+    for (let i = 0; i < z.length; i++) z[i] = x[i * sx] + y[i * sy];
+  },
+  Sub: (x, y, z, sx, sy) => {
+    for (let i = 0; i < z.length; i++) z[i] = x[i * sx] - y[i * sy];
+  },
+  Mul: (x, y, z, sx, sy) => {
+    for (let i = 0; i < z.length; i++) z[i] = x[i * sx] * y[i * sy];
+  },
+  Div: (x, y, z, sx, sy) => {
+    for (let i = 0; i < z.length; i++) z[i] = x[i * sx] / y[i * sy];
+  },
+};
+
+/** 1 when the operand already has the output's shape, 0 when it is one value, null when it needs broadcast indices. */
+function step(shape: readonly number[], out: readonly number[]): number | null {
+  if (shape.length === out.length && shape.every((d, i) => d === out[i])) return 1;
+  return shape.every((d) => d === 1) ? 0 : null;
+}
+
+function binary(name: string, numberOp: NumberOp, bigintOp: BigIntOp, integerOp: NumberOp = numberOp): OpCompiler {
   return ({ label }: CompileContext): CompiledOp => ({
     kind: 'function',
     run(inputs) {
@@ -21,6 +49,11 @@ function binary(numberOp: NumberOp, bigintOp: BigIntOp, integerOp: NumberOp = nu
       if (a.type !== b.type) throw new Error(`${label}: inputs A (${a.type}) and B (${b.type}) must have the same element type`);
       const shape = broadcastShape(a.shape, b.shape, label);
       const out = OnnxTensor.zeros(a.type, shape);
+      const [stepA, stepB] = [step(a.shape, shape), step(b.shape, shape)];
+      if (a.type === 'float32' && stepA !== null && stepB !== null) {
+        STRIDED[name](a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, stepA, stepB);
+        return [out];
+      }
       const ia = broadcastIndices(a.shape, shape);
       const ib = broadcastIndices(b.shape, shape);
       if (isBigIntType(a.type)) {
@@ -52,19 +85,23 @@ function unaryFloat(fn: (v: number) => number): OpCompiler {
 
 export const ELEMENTWISE_OPS: Record<string, OpCompiler> = {
   Add: binary(
+    'Add',
     (a, b) => a + b,
     (a, b) => a + b,
   ),
   Sub: binary(
+    'Sub',
     (a, b) => a - b,
     (a, b) => a - b,
   ),
   Mul: binary(
+    'Mul',
     (a, b) => a * b,
     (a, b) => a * b,
   ),
   // Integer division truncates toward zero (C's rule, onnxruntime's); BigInt division already does.
   Div: binary(
+    'Div',
     (a, b) => a / b,
     (a, b) => a / b,
     (a, b) => Math.trunc(a / b),

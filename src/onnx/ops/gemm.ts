@@ -38,7 +38,7 @@ export function compileGemm(context: CompileContext): CompiledOp {
     const [outFeatures, inFeatures] = matrix(b, label, 'B').shape;
     const biasFits = c === undefined || (c.numel === outFeatures && (c.ndim === 1 || (c.ndim === 2 && c.shape[0] === 1)));
     if (biasFits) {
-      const layer = new Linear(inFeatures, outFeatures, c !== undefined);
+      const layer = new Linear(inFeatures, outFeatures, c !== undefined, false);
       layer.weight.data.set(b.toTensor(`${label} B`).data);
       context.adoptInput(1);
       if (c !== undefined && layer.bias !== null) {

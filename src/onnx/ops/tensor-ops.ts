@@ -134,8 +134,14 @@ function remap(x: OnnxTensor, maps: readonly Int32Array[], fill?: ElementArray):
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(outShape);
   const last = maps.length - 1;
+  // An untouched last axis (Pad and Slice usually change the outer ones) copies whole rows at once.
+  const lastCopied = last >= 0 && maps[last].length === x.shape[last] && maps[last].every((s, j) => s === j);
   const visit = (axis: number, from: number, to: number): void => {
     const map = maps[axis];
+    if (axis === last && lastCopied) {
+      dst.set(src.subarray(from, from + map.length), to);
+      return;
+    }
     const block = outStrides[axis];
     for (let j = 0; j < map.length; j++) {
       const s = map[j];
@@ -513,6 +519,15 @@ function compilePow({ label }: CompileContext): CompiledOp {
   return {
     kind: 'function',
     run(inputs) {
+      // The usual case (torch's LRN: x ** 0.75): a float32 base and one float exponent, without index arrays.
+      const [base, power] = inputs;
+      if (base?.type === 'float32' && power !== undefined && isFloatType(power.type) && power.numel === 1 && power.ndim <= base.ndim) {
+        const e = power.numberAt(0);
+        const x = base.data as Float32Array;
+        const out = new Float32Array(x.length);
+        for (let i = 0; i < out.length; i++) out[i] = x[i] ** e;
+        return [new OnnxTensor('float32', base.shape, out)];
+      }
       const { a, b, shape, ia, ib } = broadcastOperands(inputs, label, ['X', 'Y']);
       for (const [name, value] of [
         ['X', a],
