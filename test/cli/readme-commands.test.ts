@@ -2,7 +2,7 @@
  * The README's `npx alexnet …` commands, run as written on small local data so
  * that they cannot rot (an option renamed, a command that rejects what the
  * README passes). The only changes: files the README names by example
- * (photo.jpg, alexnet.pth, x.npy, --weights DEFAULT, the run folder) become
+ * (photo.jpg, alexnet.pth, x.npy, .onnx files, --weights DEFAULT, the run folder) become
  * local ones, the full Fashion-MNIST becomes the embedded subset, training
  * stops after 2 steps and benchmarks time one run.
  */
@@ -58,7 +58,10 @@ function localized(command: string): string[] {
   const args = command.slice('npx alexnet '.length).split(/\s+/);
   const out = args.map((a) => {
     if (a === 'photo.jpg') return photo;
-    if (a === 'DEFAULT' || a === 'alexnet.pth') return weights;
+    if (a === 'DEFAULT' || a === 'alexnet.pth' || a === 'w.pth') return weights;
+    // ONNX files the README's commands write (in README order) and read; the zoo's BVLC file stands for the export.
+    if (a === 'bvlcalexnet-9.onnx') return join(dir, 'alexnet.onnx');
+    if (/^[\w-]+\.(onnx|safetensors)$/.test(a)) return join(dir, a);
     if (a === 'x.npy' || a === 'y.npy') return join(dir, a);
     if (a === 'fashion-mnist') return 'fashion-mnist-subset';
     if (a.startsWith('.runs/')) return join(dir, a);
@@ -77,7 +80,7 @@ const commands = readmeCommands();
 
 test('the README shows the commands this test runs', () => {
   assert.ok(commands.length >= 8, `${commands.length} commands found`);
-  for (const name of ['summary', 'classify', 'run', 'train', 'eval', 'bench', 'info']) {
+  for (const name of ['summary', 'classify', 'run', 'train', 'eval', 'bench', 'export', 'convert', 'info']) {
     assert.ok(
       commands.some((c) => c.startsWith(`npx alexnet ${name} `) || c === `npx alexnet ${name}`),
       `README has an alexnet ${name} example`,

@@ -37,12 +37,14 @@ export function register(program: Command): void {
       const inputFormat = detectWeightsFormat(bytes);
       if (inputFormat === 'onnx' && format === '.onnx') throw new Error(`${input} is already ONNX`);
       const state = readStateDict(bytes, { source: input });
-      if (format === '.pth') return savePthFile(output, state);
-      if (format === '.safetensors') return saveSafetensorsFile(output, state, { format: 'pt' });
-      const name = flags.model ?? recognizeModel(state, input);
-      const entry = getModelEntry(name);
-      const { model } = await loadModel(entry, { weights: input }, { state, source: input });
-      await writeModelAsOnnx(model, entry, firstConvChannels(model), flags, output);
+      if (format === '.pth') await savePthFile(output, state);
+      else if (format === '.safetensors') await saveSafetensorsFile(output, state, { format: 'pt' });
+      else {
+        const entry = getModelEntry(flags.model ?? recognizeModel(state, input));
+        const { model } = await loadModel(entry, { weights: input }, { state, source: input });
+        await writeModelAsOnnx(model, entry, firstConvChannels(model), flags, output);
+      }
+      process.stdout.write(`wrote ${output} (${state.size} tensors from ${input})\n`);
     }),
   );
 }
