@@ -66,7 +66,7 @@ export function reshapeTarget(input: readonly number[], target: readonly number[
 }
 
 /** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
+export function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

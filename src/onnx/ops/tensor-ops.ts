@@ -29,7 +29,7 @@ import {
 import { tensorFromProto } from '../tensor-proto.js';
 import type { NodeAttributes } from './attributes.js';
 import { broadcastIndices, broadcastShape } from './broadcast.js';
-import { normalizeAxis } from './layout.js';
+import { normalizeAxis, stridesOf } from './layout.js';
 import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } from './op.js';
 
 // ---------------------------------------------------------------------------
@@ -102,17 +102,6 @@ export function castValue(x: OnnxTensor, type: OnnxElementType): OnnxTensor {
   const src = x.data as unknown as ArrayLike<Scalar>;
   for (let i = 0; i < src.length; i++) out[i] = convert(src[i]);
   return new OnnxTensor(type, x.shape, out as unknown as ElementArray);
-}
-
-/** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
 }
 
 /** 0, 1, ..., n - 1: the map of an axis an operator leaves alone. */
