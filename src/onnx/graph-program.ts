@@ -181,11 +181,11 @@ export class GraphProgram {
       if (op.kind === 'layer') {
         const input = inputs[0];
         if (input === undefined) throw new Error(`${step.label}: missing input 0`);
+        trace.layer = step.label; // from here, a failure (in prepare or the layer) is this node's
         let x = input.toTensor(`${step.label} input`);
         if (op.prepare !== undefined) x = op.prepare(x);
         const relu = step.fusedRelu;
         const reluLayer = relu?.op.kind === 'layer' ? relu.op.layer : null;
-        trace.layer = step.label;
         if (relu !== null && reluLayer !== null && !isGradEnabled() && !op.layer.hasForwardHooks && !reluLayer.hasForwardHooks) {
           const y = yield [op.layer as Module & ReluFusable, x, 'fused-relu'];
           env.set(relu.node.outputs[0], OnnxTensor.fromTensor(y));

@@ -76,7 +76,7 @@ export function decodeModel(bytes: Uint8Array, source: string): OnnxModelProto {
     message = ModelProtoType.decode(bytes) as unknown as Message;
   } catch (error) {
     if (error instanceof FormatError) throw error;
-    fail(source, `not a valid ONNX model: ${(error as Error).message}`);
+    fail(source, `not a valid ONNX model (truncated or corrupt protobuf: ${(error as Error).message})`);
   }
   const graph = message.graph as Message | undefined;
   if (graph === undefined || graph === null) fail(source, 'not an ONNX model: the file has no graph');

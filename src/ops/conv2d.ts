@@ -19,6 +19,9 @@ export interface Conv2dOptions {
   packed?: PackedConv2dWeight;
 }
 
+/** The most elements a convolution's output or unfolded input may hold (2^31 - 1). */
+const MAX_CONV_ELEMENTS = 2 ** 31 - 1;
+
 /** Output size of a convolution or pooling window sweep along one axis. */
 export function convOutputSize(input: number, kernel: number, stride: number, padding: number, dilation: number): number {
   return Math.floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
@@ -55,6 +58,13 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   if (outH < 1 || outW < 1) {
     throw new Error(
       `${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) is smaller than the ${kernelH}×${kernelW} kernel (dilation ${dilationH}, ${dilationW})`,
+    );
+  }
+  // The output and the unfolded input (im2col's [C/groups·kH·kW, oH·oW]) must fit a typed array: checked here, before any allocation.
+  const largest = Math.max(batch * outChannels * outH * outW, cPerGroup * kernelH * kernelW * outH * outW);
+  if (largest > MAX_CONV_ELEMENTS) {
+    throw new Error(
+      `${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) gives a ${outH}×${outW} output, too large (over ${MAX_CONV_ELEMENTS} elements)`,
     );
   }
   return { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups };

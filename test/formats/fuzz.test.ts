@@ -1,7 +1,8 @@
 /**
  * Seeded fuzzing of every reader (tools/fuzz, the engine of `npm run fuzz`):
  * 1,000 mutants of valid files per format (.pth zip and legacy,
- * .safetensors, .npy, IDX raw and gzipped, JPEG, PNG, WebP). Each must load
+ * .safetensors, .npy, IDX raw and gzipped, JPEG, PNG, WebP, and ONNX models,
+ * which are imported and, when they load, run once on zero inputs). Each must load
  * within the format's allocation bound or be rejected with the reader's own
  * error naming the file: no other error, no hang (10 s per case), no result
  * beyond the bound. `npm run fuzz` runs 10,000 per format.
@@ -9,8 +10,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { decodeModel } from '../../src/onnx/model-proto.js';
 import { runFuzz } from '../../tools/fuzz/engine.js';
-import { TARGETS } from '../../tools/fuzz/targets.js';
+import { protobufFields, seededRandom } from '../../tools/fuzz/mutate.js';
+import { mutateOnnx } from '../../tools/fuzz/onnx-mutate.js';
+import { TARGETS, targetFor } from '../../tools/fuzz/targets.js';
 
 const CASES = 1000;
 
@@ -48,4 +52,26 @@ test('the fuzzer cuts off hangs at the time limit and reports crashes and dying 
   );
   assert.match(crash.findings[1].detail, /TypeError: boom/);
   assert.match(crash.findings[0].detail, /worker exited with code 3/);
+});
+
+test("the onnx target's own mutations keep the protobuf well-formed and change the model; its varint fields are found", async () => {
+  const bases = await targetFor('onnx').bases();
+  let changed = 0;
+  for (let i = 0; i < 300; i++) {
+    const base = bases[i % bases.length];
+    const mutant = mutateOnnx(base, seededRandom(i));
+    if (mutant === null) continue;
+    if (!Buffer.from(mutant).equals(Buffer.from(base))) changed++;
+    try {
+      decodeModel(mutant, 'mutant.onnx');
+    } catch (error) {
+      assert.doesNotMatch((error as Error).message, /not a valid ONNX model/, 'the bytes still decode as a ModelProto');
+    }
+  }
+  assert.ok(changed > 250, `${changed} of 300 mutants differ from their base`);
+  for (const base of bases) {
+    const fields = protobufFields(base);
+    assert.ok(fields.includes(1), 'ir_version, the first varint');
+    assert.ok(fields.length > 20, `${fields.length} varints`);
+  }
 });

@@ -58,7 +58,8 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   );
   const unwanted = files.filter((f) => /^package\/(test|tools|bench|\.ci|build)\//.test(f));
   assert.deepEqual(unwanted, [], 'no tests, tools, benchmarks or build outputs');
-  assert.ok(files.length < 450, `${files.length} files`);
+  // A bound that catches a stray folder, not a budget: each source module ships as .js and .d.ts.
+  assert.ok(files.length < 600, `${files.length} files`);
 
   // A consumer project, installing with every install script disabled.
   const consumer = join(work, 'consumer');

@@ -2,7 +2,7 @@
  * npm run fuzz [-- --cases N --seed S --format F[,F…] --time-limit-ms T]
  *
  * Mutates valid files of every format the readers take (.pth zip and legacy,
- * .safetensors, .npy, IDX raw and gzipped, JPEG, PNG, WebP), 10,000 cases per
+ * .safetensors, .npy, IDX raw and gzipped, JPEG, PNG, WebP, ONNX), 10,000 cases per
  * format by default, and prints per-format counts, the slowest case and the
  * largest result against the allocation bound; exits 1 on any crash, hang or
  * over-allocation, naming the case (`--format F --from I --cases I+1` replays it).

@@ -2,7 +2,7 @@
  * Structure-aware mutations of a valid file: bit flips, truncation, inserted
  * and deleted bytes, extreme or off-by-one values written into the fields
  * that hold lengths, counts and sizes (zip records, pickle opcodes, IDX, PNG
- * and JPEG headers), and huge numbers in text headers (safetensors JSON,
+ * and JPEG headers, every varint of a protobuf such as ONNX's), and huge numbers in text headers (safetensors JSON,
  * .npy dicts). Each case draws from its own seeded generator, so any case can
  * be replayed alone.
  */
@@ -50,6 +50,77 @@ export function lengthFields(bytes: Uint8Array): number[] {
   }
   if (bytes.length >= 4) at.push(bytes.length - 4); // gzip's ISIZE trailer
   return at.filter((i) => i >= 0 && i < bytes.length);
+}
+
+/** A varint at `at` (at most 10 bytes, not past `end`): its value (inexact beyond 2^53) and where it ends; null when cut off. */
+function readVarint(bytes: Uint8Array, at: number, end: number): { value: number; next: number } | null {
+  let value = 0;
+  for (let i = 0; i < 10 && at + i < end; i++) {
+    value += (bytes[at + i] & 0x7f) * 2 ** (7 * i);
+    if ((bytes[at + i] & 0x80) === 0) return { value, next: at + i + 1 };
+  }
+  return null;
+}
+
+/** Walks protobuf fields in [start, end), collecting varint offsets; false when the bytes are not a message. */
+function walkMessage(bytes: Uint8Array, start: number, end: number, depth: number, out: number[]): boolean {
+  let i = start;
+  while (i < end) {
+    const tag = readVarint(bytes, i, end);
+    if (tag === null || tag.value < 8) return false; // field number 0 is not a field
+    i = tag.next;
+    switch (tag.value % 8) {
+      case 0: {
+        out.push(i);
+        const v = readVarint(bytes, i, end);
+        if (v === null) return false;
+        i = v.next;
+        break;
+      }
+      case 1:
+        i += 8;
+        break;
+      case 5:
+        i += 4;
+        break;
+      case 2: {
+        out.push(i);
+        const length = readVarint(bytes, i, end);
+        if (length === null || length.next + length.value > end) return false;
+        const [from, to] = [length.next, length.next + length.value];
+        const before = out.length;
+        if (depth >= 32 || !walkMessage(bytes, from, to, depth + 1, out)) {
+          out.length = before;
+          // Not a message: short packed varints (dims, ints attributes) are fields worth mutating; long data is not.
+          const packed: number[] = [];
+          let j = from;
+          while (j < to && to - from <= 64) {
+            const v = readVarint(bytes, j, to);
+            if (v === null) break;
+            packed.push(j);
+            j = v.next;
+          }
+          if (j === to) out.push(...packed);
+        }
+        i = to;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return i === end;
+}
+
+/**
+ * Offsets of every varint in a protobuf message (ONNX's ModelProto), nested
+ * messages included: tags' values, lengths, dims, attribute integers, opset
+ * versions. Strings and raw bytes are left to the other mutations.
+ */
+export function protobufFields(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  walkMessage(bytes, 0, bytes.length, 0, out);
+  return out.length > 0 ? out : [0];
 }
 
 const EXTREMES = [0, 1, 0x7f, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0xffffffff, 1e12];

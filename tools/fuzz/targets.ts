@@ -18,7 +18,13 @@ import { loadPth } from '../../src/formats/pth/pth-reader.js';
 import { loadSafetensors } from '../../src/formats/safetensors.js';
 import { readStateDict } from '../../src/formats/weights-file.js';
 import { decodeImage, maxDecodablePixels } from '../../src/node/image/decode.js';
+import { decodeModel, importOnnx, OnnxTensor, type OnnxFeeds, type OnnxValueInfo } from '../../src/onnx/index.js';
+import type { OnnxGraphProto } from '../../src/onnx/model-proto.js';
+import { type TensorProtoMessage, tensorFromProto } from '../../src/onnx/tensor-proto.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { lrnPoolGraph, reshapeMatMul, shapeIfGraph, tinyConvNet } from '../../test/helpers/onnx-graphs.js';
+import { lengthFields, protobufFields } from './mutate.js';
+import { mutateOnnx } from './onnx-mutate.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MIB = 1024 * 1024;
@@ -33,6 +39,10 @@ export interface FuzzTarget {
   bound(inputBytes: number): number;
   /** Whether a rejection is the reader's own (an Error of the expected class naming the source). */
   expectedError(error: unknown, source: string): boolean;
+  /** Offsets of the fields worth setting to extreme values (default: mutate.ts's lengthFields). */
+  fields?(bytes: Uint8Array): number[];
+  /** A mutant that keeps the format's structure (null: fall back to mutate.ts), for half of the cases. */
+  mutate?(base: Uint8Array, rand: () => number): Uint8Array | null;
 }
 
 function file(...parts: string[]): Uint8Array {
@@ -108,6 +118,77 @@ const imageTarget = (format: 'jpeg' | 'png' | 'webp'): FuzzTarget => ({
   expectedError: namedError,
 });
 
+/** Largest input the onnx target feeds a mutant graph (larger declared shapes are imported but not run). */
+const ONNX_MAX_FEED_ELEMENTS = 1 << 16;
+
+/** A zero tensor of each declared input (symbolic dims as 1), or null when a shape is undeclared or too large to feed. */
+function zeroFeeds(inputs: readonly OnnxValueInfo[]): OnnxFeeds | null {
+  const feeds = new Map<string, OnnxTensor>();
+  for (const input of inputs) {
+    if (input.shape === null) return null;
+    const shape = input.shape.map((d) => (typeof d === 'number' ? d : 1));
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || shape.reduce((a, b) => a * b, 1) > ONNX_MAX_FEED_ELEMENTS) return null;
+    feeds.set(input.name, OnnxTensor.zeros(input.elementType ?? 'float32', shape));
+  }
+  return feeds;
+}
+
+/**
+ * Whether a graph holds an integer (an int or ints attribute, an integer
+ * initializer or Constant) from 2^10 up to 2^31. Pads, shapes and indices
+ * that large make tensors of up to 2^31 elements that the engine accepts and
+ * computes, slowly but correctly: such mutants are imported, not run. Larger
+ * values are run, since they can only overflow a size and must be refused.
+ */
+function holdsLargeSizes(graph: OnnxGraphProto, source: string): boolean {
+  const large = (v: number | bigint): boolean => {
+    const magnitude = Math.abs(Number(v));
+    return magnitude >= 2 ** 10 && magnitude < 2 ** 31;
+  };
+  const tensorIsLarge = (proto: TensorProtoMessage): boolean => {
+    try {
+      const value = tensorFromProto(proto, { source, what: 'value' });
+      return value.type !== 'float32' && value.type !== 'float64' && Array.from(value.data as ArrayLike<number | bigint>).some(large);
+    } catch {
+      return false; // the importer refuses it anyway
+    }
+  };
+  return (
+    graph.initializers.some(tensorIsLarge) ||
+    graph.nodes.some((node) =>
+      [...node.attributes.values()].some(
+        (a) =>
+          (a.kind === 'int' && large(a.value)) ||
+          (a.kind === 'ints' && a.value.some(large)) ||
+          (a.kind === 'tensor' && tensorIsLarge(a.value)) ||
+          (a.kind === 'graph' && holdsLargeSizes(a.value, source)),
+      ),
+    )
+  );
+}
+
+/**
+ * ONNX: the import (decoding, initializers, compiling every node) and then
+ * one run on zero inputs of the declared shapes. Counted: the state dict and
+ * the outputs. Rejections are FormatErrors or plain Errors naming the file
+ * (every message of the importer and of a node starts with the source).
+ */
+const onnxTarget: FuzzTarget = {
+  format: 'onnx',
+  bases: () => Promise.resolve([tinyConvNet(), tinyConvNet(9), reshapeMatMul(), lrnPoolGraph(), shapeIfGraph()]),
+  read: (bytes, source) => {
+    const model = importOnnx(bytes, { source });
+    const feeds = holdsLargeSizes(decodeModel(bytes, source).graph, source) ? null : zeroFeeds(model.inputs);
+    const outputs = feeds === null ? null : model.run(feeds);
+    return Promise.resolve(resultBytes([model.stateDict(), outputs], bytes));
+  },
+  // Initializers are at most 8 bytes per input byte (a 1-byte varint into int64_data); the run's values are small next to 64 MiB.
+  bound: linearBound,
+  expectedError: (error, source) => formatError(error, source) || namedError(error, source),
+  fields: (bytes) => [...protobufFields(bytes), ...lengthFields(bytes)],
+  mutate: mutateOnnx,
+};
+
 export const TARGETS: readonly FuzzTarget[] = [
   {
     format: 'pth-zip',
@@ -147,6 +228,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   imageTarget('jpeg'),
   imageTarget('png'),
   imageTarget('webp'),
+  onnxTarget,
 ];
 
 /**

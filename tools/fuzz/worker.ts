@@ -22,12 +22,14 @@ export type WorkerMessage = { type: 'start'; index: number } | { type: 'done'; i
 async function run(job: WorkerJob): Promise<void> {
   const target = targetFor(job.format);
   const bases = await target.bases();
-  const fields = bases.map(lengthFields);
+  const fields = bases.map((b) => target.fields?.(b) ?? lengthFields(b));
   const port = parentPort!;
   for (let index = job.from; index < job.to; index++) {
     const rand = seededRandom(caseSeed(job.seed, job.format, index));
     const b = Math.floor(rand() * bases.length);
-    const mutant = mutate(bases[b], fields[b], rand);
+    // Half of a format's cases use its own structure-keeping mutations, where it has them.
+    const structured = target.mutate !== undefined && rand() < 0.5 ? target.mutate(bases[b], rand) : null;
+    const mutant = structured ?? mutate(bases[b], fields[b], rand);
     const source = `${job.format}#${index}`;
     port.postMessage({ type: 'start', index } satisfies WorkerMessage);
     const start = performance.now();

@@ -135,11 +135,12 @@ export interface ResolvedModel extends LoadedModel {
  * it: the graph then defines the model (--model is not used) and its
  * declared input [N, C, H, W] gives the input size.
  */
-export async function resolveModel(flags: ModelFlags & { model: string }): Promise<ResolvedModel> {
+export async function resolveModel(flags: ModelFlags & { model: string }, options: { anyGraph?: boolean } = {}): Promise<ResolvedModel> {
+  parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
   if (flags.weights !== undefined && findPretrainedWeights(flags.weights) === undefined) {
     const { path } = await resolveWeights(flags.weights);
     const bytes = await readFileBytes(path);
-    if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes);
+    if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
     const entry = parseModel(flags.model);
     return {
       entry,
@@ -152,7 +153,8 @@ export async function resolveModel(flags: ModelFlags & { model: string }): Promi
   return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags)) };
 }
 
-async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array): Promise<ResolvedModel> {
+/** `anyGraph`: any graph is returned (`alexnet run` feeds each input by name); otherwise it must be an image model. */
+async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array, anyGraph: boolean): Promise<ResolvedModel> {
   if (flags.numClasses !== undefined) throw new Error(`--num-classes: the ONNX graph in ${flags.weights} fixes its own classes`);
   const model = await readOnnxModelFile(path, bytes);
   model.eval().setPrecision(parsePrecision(flags.precision ?? 'fp32', '--precision'));
@@ -167,6 +169,16 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array)
     typeof dims[2] !== 'number' ||
     typeof dims[3] !== 'number'
   ) {
+    if (anyGraph) {
+      const entry: ModelEntry = {
+        name: `onnx:${model.graphName || basename(path)}`,
+        description: `the ONNX graph in ${path}`,
+        inputSize: 0,
+        minInputSize: 0,
+        create: () => model,
+      };
+      return { entry, model, randomInit: false, numClasses: DEFAULT_CLASSES, outputsProbabilities: model.outputsProbabilities, fixedBatch: null };
+    }
     throw new Error(
       `--weights ${flags.weights}: expected an image model (one input [N, C, H, W] with a fixed H and W, one output); use \`alexnet run\` for other graphs`,
     );

@@ -1,6 +1,9 @@
 /** ONNX's multidirectional (numpy) broadcasting: the output shape and, per output element, where each input's element is. */
 import { shapeToString } from '../../tensor/shape.js';
 
+/** The most elements a broadcast result may hold (2^31 - 1, as tensor-ops.ts's MAX_OUTPUT_ELEMENTS). */
+const MAX_BROADCAST_ELEMENTS = 2 ** 31 - 1;
+
 export function broadcastShape(a: readonly number[], b: readonly number[], label: string): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
@@ -9,6 +12,12 @@ export function broadcastShape(a: readonly number[], b: readonly number[], label
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) throw new Error(`${label}: shapes ${shapeToString(a)} and ${shapeToString(b)} cannot be broadcast together`);
     out.push(da === 1 ? db : da);
+  }
+  // Checked before the caller allocates the output and its index arrays.
+  if (out.reduce((p, d) => p * d, 1) > MAX_BROADCAST_ELEMENTS) {
+    throw new Error(
+      `${label}: shapes ${shapeToString(a)} and ${shapeToString(b)} broadcast to ${shapeToString(out)}, more than ${MAX_BROADCAST_ELEMENTS} elements`,
+    );
   }
   return out;
 }

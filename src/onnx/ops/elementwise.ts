@@ -99,12 +99,19 @@ export const ELEMENTWISE_OPS: Record<string, OpCompiler> = {
     (a, b) => a * b,
     (a, b) => a * b,
   ),
-  // Integer division truncates toward zero (C's rule, onnxruntime's); BigInt division already does.
+  // Integer division truncates toward zero (C's rule, onnxruntime's); BigInt division already does. By zero it is refused
+  // (undefined in C; BigInt would throw a RangeError, the typed arrays would store Infinity as 0).
   Div: binary(
     'Div',
     (a, b) => a / b,
-    (a, b) => a / b,
-    (a, b) => Math.trunc(a / b),
+    (a, b) => {
+      if (b === 0n) throw new Error('integer division by zero');
+      return a / b;
+    },
+    (a, b) => {
+      if (b === 0) throw new Error('integer division by zero');
+      return Math.trunc(a / b);
+    },
   ),
   Exp: unaryFloat(Math.exp),
   Log: unaryFloat(Math.log),

@@ -192,7 +192,7 @@ function compileIdentity({ label }: CompileContext): CompiledOp {
 
 function compileConstant({ attributes, label, node }: CompileContext): CompiledOp {
   let value: OnnxTensor;
-  if (attributes.has('value')) value = tensorFromProto(attributes.tensor('value'), { source: label, what: `${label} value` });
+  if (attributes.has('value')) value = tensorFromProto(attributes.tensor('value'), { source: label, what: 'its value' });
   else if (attributes.has('value_float')) value = new OnnxTensor('float32', [], Float32Array.of(attributes.float('value_float')));
   else if (attributes.has('value_floats'))
     value = new OnnxTensor('float32', [attributes.floats('value_floats').length], Float32Array.from(attributes.floats('value_floats')));

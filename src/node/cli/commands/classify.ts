@@ -68,7 +68,6 @@ export function register(program: Command): void {
           weights: flags.weights,
           precision: flags.precision,
         });
-        if (randomInit) process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
         const crop = entry.inputSize;
         const labels = numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
         // A graph that fixes its batch (the BVLC AlexNet: 1) gets batches of exactly that size.
@@ -82,6 +81,9 @@ export function register(program: Command): void {
           for (const [i, file] of batchFiles.entries()) {
             data.set(imagenetEvalTransform(await readImage(file), { resize: 256, crop }).data, i * 3 * crop * crop);
           }
+          // Warned once the first images decoded: a file that is not an image fails with that one line alone.
+          if (randomInit && start === 0)
+            process.stderr.write('alexnet: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
           const x = new Tensor(data, [rows, 3, crop, crop]);
           const probs = await noGradAsync(async () => {
             const y = await model.callAsync(x);

@@ -48,7 +48,7 @@ export function register(program: Command): void {
         for (const output of flags.output) await assertDirectory(dirname(output), output);
         const inputs: Tensor[] = [];
         for (const path of flags.input) inputs.push(loadNpy(await readOptionFile(path, '--input'), { source: path }));
-        const { model } = await resolveModel(flags);
+        const { model } = await resolveModel(flags, { anyGraph: true });
         const outputs = model instanceof OnnxModel ? await runGraph(model, inputs, flags) : [await runImageModel(model.callAsync.bind(model), inputs, flags)];
         for (const [i, path] of flags.output.entries()) await writeFileAtomic(path, saveNpyChunks(outputs[i]));
       }),
