@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,28 +11,11 @@ import { formatSummary } from '../../src/summary/format.js';
 import { summary } from '../../src/summary/summary.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { type CliResult, cli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'alexnet-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-/** Runs the CLI from source, as `alexnet ...` would run (always on the js backend: the tests must not depend on the addon). */
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'js', ...args],
-      { cwd: ROOT, encoding: 'utf8' },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }),
-    );
-  });
-}
 
 function assertOneLineError(r: CliResult, pattern: RegExp): void {
   assert.notEqual(r.code, 0);

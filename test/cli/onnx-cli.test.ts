@@ -7,12 +7,10 @@
  * weight), made once here from the library and removed at the end.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { loadNpy, saveNpy } from '../../src/formats/npy.js';
@@ -22,9 +20,9 @@ import type { Module } from '../../src/nn/module.js';
 import { readStateDictFile, savePthFile } from '../../src/node/weights/weight-files.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { type CliResult, cli } from '../helpers/cli.js';
 import { addGraph } from '../helpers/onnx-graphs.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PHOTOS = '/usr/lib/python3/dist-packages/skimage/data';
 const photos = [join(PHOTOS, 'chelsea.png'), join(PHOTOS, 'coffee.png')];
 const noPhotos = photos.every(existsSync) ? false : `scikit-image's sample photos are not installed under ${PHOTOS}`;
@@ -32,24 +30,6 @@ const noPhotos = photos.every(existsSync) ? false : `scikit-image's sample photo
 const work = mkdtempSync(join(tmpdir(), 'alexnet-onnx-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const file = (name: string): string => join(work, name);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source on the js backend, as test/cli/cli.test.ts does. */
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'js', ...args],
-      { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }),
-    );
-  });
-}
 
 function assertOk(r: CliResult): void {
   assert.equal(r.code, 0, r.stderr);
