@@ -80,13 +80,14 @@ export class GraphProgram {
     this.outputs = graph.outputs;
     const local = new Set([...initializers.keys(), ...this.inputs.map((i) => i.name)]);
     const nodes = topologicalOrder(graph.nodes, local, outerNames, source);
+    const produced = new Set(nodes.flatMap((n) => n.outputs));
     for (const output of this.outputs) {
-      if (!local.has(output.name) && !producedBy(nodes, output.name) && !outerNames.has(output.name)) {
+      if (!local.has(output.name) && !produced.has(output.name) && !outerNames.has(output.name)) {
         throw new Error(`${source}: graph output '${output.name}' is not produced by any node, input or initializer`);
       }
     }
     for (const node of nodes)
-      for (const input of node.inputs) if (input !== '' && !local.has(input) && outerNames.has(input) && !producedBy(nodes, input)) this.outerReads.add(input);
+      for (const input of node.inputs) if (input !== '' && !local.has(input) && outerNames.has(input) && !produced.has(input)) this.outerReads.add(input);
     assertSupported(nodes, source);
     this.steps = this.compile(nodes, initializers, owner, outerNames);
   }
@@ -216,10 +217,6 @@ export class GraphProgram {
     }
     return results;
   }
-}
-
-function producedBy(nodes: OnnxNode[], name: string): boolean {
-  return nodes.some((n) => n.outputs.includes(name));
 }
 
 /** Every unsupported operator in one message, with the supported list. */

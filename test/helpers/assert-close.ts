@@ -36,6 +36,15 @@ export function relativeError(actual: Numbers, expected: Numbers): number {
   return ref === 0 ? Math.sqrt(diff) : Math.sqrt(diff / ref);
 }
 
+/** max |a − b| / max |b|: the error relative to the largest expected value (the largest logit), as the README quotes it. */
+export function maxErrorOverScale(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  return worst / scale;
+}
+
 /** The index and values of the largest absolute difference, for failure messages. */
 export function worstElement(actual: Numbers, expected: Numbers): { index: number; actual: number; expected: number } {
   const a = values(actual),

@@ -18,20 +18,13 @@ import { readOnnxModelFile, writeOnnxFile } from '../../src/node/onnx/onnx-files
 import { encodeModel, exportOnnx, importOnnx } from '../../src/onnx/index.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { maxErrorOverScale } from '../helpers/assert-close.js';
 import { pythonExecutable } from '../helpers/torch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'alexnet-onnx-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const onnxChecker = spawnSync(pythonExecutable(), ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
-
-function maxRelative(actual: Float32Array, expected: Float32Array): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  return worst / scale;
-}
 
 function checkWithOnnx(path: string): string {
   const r = spawnSync(pythonExecutable(), ['tools/onnx/check_model.py', path], { encoding: 'utf8' });
@@ -77,13 +70,13 @@ for (const { name, size, nodes } of CASES) {
     const ort = await session.run({ input: new OrtTensor('float32', x.data, x.shape as number[]) });
     const ortLogits = ort.logits.data as Float32Array;
     assert.deepEqual(ort.logits.dims, [3, 10]);
-    const ortError = maxRelative(ortLogits, expected.data);
+    const ortError = maxErrorOverScale(ortLogits, expected.data);
     assert.ok(ortError <= 1e-5, `onnxruntime differs by ${ortError}`);
 
     const back = await readOnnxModelFile(path);
     const again = noGrad(() => back.call(x));
     // The same kernels on the same weights; ReLU fusion and weight packing may pick other (equally exact) code paths.
-    assert.ok(maxRelative(again.data, expected.data) <= 1e-6, 'our importer reproduces our forward');
+    assert.ok(maxErrorOverScale(again.data, expected.data) <= 1e-6, 'our importer reproduces our forward');
     for (const [key, tensor] of model.stateDict()) assert.deepEqual(back.stateDict().get(key)?.data, tensor.data, key);
   });
 }
@@ -105,7 +98,7 @@ test('export at opsets 9 and 17 and with a fixed batch: valid, and onnxruntime r
     if (onnxChecker) assert.match(checkWithOnnx(path), new RegExp(`opset=${opset} ir=${irVersion} inputs=input:float\\[2,3,227,227\\]`));
     const session = await InferenceSession.create(path);
     const out = await session.run({ input: new OrtTensor('float32', x.data, [2, 3, 227, 227]) });
-    assert.ok(maxRelative(out.logits.data as Float32Array, expected.data) <= 1e-5, `opset ${opset}`);
+    assert.ok(maxErrorOverScale(out.logits.data as Float32Array, expected.data) <= 1e-5, `opset ${opset}`);
   }
 });
 

@@ -142,15 +142,15 @@ export async function resolveModel(flags: ModelFlags & { model: string }, option
     const bytes = await readFileBytes(path);
     if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
     const entry = parseModel(flags.model);
-    return {
-      entry,
-      outputsProbabilities: false,
-      fixedBatch: null,
-      ...(await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights })),
-    };
+    return builtIn(entry, await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights }));
   }
   const entry = parseModel(flags.model);
-  return { entry, outputsProbabilities: false, fixedBatch: null, ...(await loadModel(entry, flags)) };
+  return builtIn(entry, await loadModel(entry, flags));
+}
+
+/** A registry model: it outputs logits and runs any batch. */
+function builtIn(entry: ModelEntry, loaded: LoadedModel): ResolvedModel {
+  return { entry, outputsProbabilities: false, fixedBatch: null, ...loaded };
 }
 
 /** `anyGraph`: any graph is returned (`alexnet run` feeds each input by name); otherwise it must be an image model. */
@@ -161,30 +161,15 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
   const [input] = model.inputs;
   const [output] = model.outputs;
   const dims = input?.shape ?? null;
-  if (
-    model.inputs.length !== 1 ||
-    model.outputs.length !== 1 ||
-    dims === null ||
-    dims.length !== 4 ||
-    typeof dims[2] !== 'number' ||
-    typeof dims[3] !== 'number'
-  ) {
-    if (anyGraph) {
-      const entry: ModelEntry = {
-        name: `onnx:${model.graphName || basename(path)}`,
-        description: `the ONNX graph in ${path}`,
-        inputSize: 0,
-        minInputSize: 0,
-        create: () => model,
-      };
-      return { entry, model, randomInit: false, numClasses: DEFAULT_CLASSES, outputsProbabilities: model.outputsProbabilities, fixedBatch: null };
-    }
+  const imageModel =
+    model.inputs.length === 1 && model.outputs.length === 1 && dims?.length === 4 && typeof dims[2] === 'number' && typeof dims[3] === 'number';
+  if (!imageModel && !anyGraph) {
     throw new Error(
       `--weights ${flags.weights}: expected an image model (one input [N, C, H, W] with a fixed H and W, one output); use \`alexnet run\` for other graphs`,
     );
   }
-  const size = dims[2];
-  const classes = output.shape?.at(-1);
+  // The graph's stand-in for a registry entry; a graph that is not an image model has no input size.
+  const size = imageModel ? (dims[2] as number) : 0;
   const entry: ModelEntry = {
     name: `onnx:${model.graphName || basename(path)}`,
     description: `the ONNX graph in ${path}`,
@@ -192,13 +177,14 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
     minInputSize: size,
     create: () => model,
   };
+  const classes = imageModel ? output.shape?.at(-1) : undefined;
   return {
     entry,
     model,
     randomInit: false,
     numClasses: typeof classes === 'number' ? classes : DEFAULT_CLASSES,
     outputsProbabilities: model.outputsProbabilities,
-    fixedBatch: typeof dims[0] === 'number' ? dims[0] : null,
+    fixedBatch: imageModel && typeof dims[0] === 'number' ? dims[0] : null,
   };
 }
 
