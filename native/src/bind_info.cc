@@ -1,4 +1,4 @@
-// info(), setSimd(), setThreads(): what the addon runs on, and switches for tests and benchmarks.
+// info(), setSimd(), setThreads(), setSpin(): what the addon runs on, and switches for tests and benchmarks.
 #include "bind_common.h"
 
 #include <cstring>
@@ -26,6 +26,7 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "bestSimd", stringValue(env, simdName(bestSupportedSimd()))),
           "set");
     check(env, napi_set_named_property(env, result, "threads", numberValue(env, poolThreads())), "set");
+    check(env, napi_set_named_property(env, result, "spinMicros", numberValue(env, static_cast<double>(ThreadPool::spinMicrosNow()))), "set");
     check(env, napi_set_named_property(env, result, "tileRows", numberValue(env, ks.mr)), "set");
     check(env, napi_set_named_property(env, result, "tileColumns", numberValue(env, ks.nr)), "set");
     // The CPU as CPUID describes it, and the tuning row chosen for it.
@@ -78,6 +79,14 @@ napi_value setThreads(napi_env env, napi_callback_info cbinfo) {
     int64_t n = args.integer(0, "threads", 1);
     ThreadPool::global().setThreads(static_cast<int>(n > 256 ? 256 : n));
     return numberValue(env, poolThreads());
+  });
+}
+
+// setSpin(us) → how long idle pool threads spin before sleeping, in effect.
+napi_value setSpin(napi_env env, napi_callback_info cbinfo) {
+  return guarded(env, "setSpin", [&] {
+    Args args(env, cbinfo, "setSpin");
+    return numberValue(env, static_cast<double>(ThreadPool::setSpinMicros(args.integer(0, "microseconds", 0))));
   });
 }
 
@@ -135,6 +144,7 @@ void registerInfo(napi_env env, napi_value exports) {
   static const Export functions[] = {{"info", info},
                                      {"setSimd", setSimd},
                                      {"setThreads", setThreads},
+                                     {"setSpin", setSpin},
                                      {"peakGflops", peakGflops},
                                      {"allocateFloat32", allocateFloat32}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));

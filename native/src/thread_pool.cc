@@ -12,13 +12,18 @@ namespace {
 // Set while a thread runs a pool task: nested loops then run inline.
 thread_local bool insideTask = false;
 // How long an idle worker, and a caller waiting for the workers, spin before
-// sleeping. ALEXNET_SPIN_US overrides it (0: sleep at once, for machines
-// shared with other busy processes).
-const std::chrono::microseconds kSpin = [] {
+// sleeping, in microseconds. ALEXNET_SPIN_US sets it at load, setSpinMicros()
+// later (0: sleep at once, for a process whose other threads need the cores,
+// like a server decoding images, or machines shared with busy processes).
+constexpr int64_t kMaxSpinMicros = 1000000;
+int64_t clampSpin(int64_t us) { return us < 0 ? 0 : us > kMaxSpinMicros ? kMaxSpinMicros : us; }
+std::atomic<int64_t> spinMicros{[] {
   const char* env = std::getenv("ALEXNET_SPIN_US");
-  long us = env != nullptr ? std::atol(env) : 1000;
-  return std::chrono::microseconds(us < 0 ? 0 : us > 1000000 ? 1000000 : us);
-}();
+  return clampSpin(env != nullptr ? std::atol(env) : 1000);
+}()};
+std::chrono::steady_clock::time_point spinDeadline() {
+  return std::chrono::steady_clock::now() + std::chrono::microseconds(spinMicros.load(std::memory_order_relaxed));
+}
 thread_local int currentWorker = 0;
 
 int threadsFromEnvironment() {
@@ -63,6 +68,13 @@ void ThreadPool::stop() {
   workers_.clear();
 }
 
+int64_t ThreadPool::setSpinMicros(int64_t us) {
+  spinMicros.store(clampSpin(us), std::memory_order_relaxed);
+  return spinMicros.load(std::memory_order_relaxed);
+}
+
+int64_t ThreadPool::spinMicrosNow() { return spinMicros.load(std::memory_order_relaxed); }
+
 void ThreadPool::setThreads(int n) {
   std::lock_guard<std::mutex> runLock(runMutex_);
   stop();
@@ -75,7 +87,7 @@ void ThreadPool::workerLoop(int worker, uint64_t seen) {
     // with some JavaScript between them), and waking a sleeping thread costs
     // far more than the spin, most of all in a VM, where a sleeping vCPU halts
     // and must be woken by an interrupt through the hypervisor.
-    auto spinUntil = std::chrono::steady_clock::now() + kSpin;
+    auto spinUntil = spinDeadline();
     while (generation_.load(std::memory_order_acquire) == seen && !stopping_.load(std::memory_order_relaxed) &&
            std::chrono::steady_clock::now() < spinUntil) {
 #if ALEXNET_X86
@@ -90,7 +102,7 @@ void ThreadPool::workerLoop(int worker, uint64_t seen) {
 
     runJob(worker);
 
-    // The caller spins on pending_ first and sleeps on done_ only after kSpin;
+    // The caller spins on pending_ first and sleeps on done_ only after the spin;
     // notifying under the mutex means it cannot miss the wake-up between its
     // check and its wait.
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -160,7 +172,7 @@ void ThreadPool::run(int64_t count, int64_t grain, bool dynamic, const RangeBody
   runJob(0);
   // The other workers usually finish within microseconds of this one: spin
   // for them rather than sleep (see workerLoop).
-  const auto spinUntil = std::chrono::steady_clock::now() + kSpin;
+  const auto spinUntil = spinDeadline();
   while (pending_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spinUntil) {
 #if ALEXNET_X86
     __builtin_ia32_pause();

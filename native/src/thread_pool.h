@@ -26,6 +26,9 @@ class ThreadPool {
   int threads() const { return threadCount_; }
   // Restarts the pool with n threads (n >= 1). Not to be called while kernels run.
   void setThreads(int n);
+  // How long idle threads spin before sleeping (clamped to [0, 1 s]); returns the value in effect.
+  static int64_t setSpinMicros(int64_t us);
+  static int64_t spinMicrosNow();
 
   // Splits [0, count) into at most threads() contiguous, nearly equal ranges and runs
   // each on its own worker. Good for equal-cost items where locality matters.

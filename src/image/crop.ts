@@ -25,6 +25,11 @@ function roundHalfEven(x: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/** Where CenterCrop's window starts in an image at least as large as the crop: Python's round() of half the difference. */
+export function centerCropOrigin(height: number, width: number, cropHeight: number, cropWidth: number): { top: number; left: number } {
+  return { top: roundHalfEven((height - cropHeight) / 2), left: roundHalfEven((width - cropWidth) / 2) };
+}
+
 /**
  * The `height` x `width` window whose top-left corner is (`top`, `left`),
  * which may reach outside the image; pixels outside read as 0.
@@ -72,7 +77,6 @@ export function centerCrop(image: Image8, size: CropSize): Image8 {
     height += padTop + padBottom;
   }
   if (cropWidth === width && cropHeight === height && offsetLeft === 0 && offsetTop === 0) return image;
-  const top = offsetTop + roundHalfEven((height - cropHeight) / 2);
-  const left = offsetLeft + roundHalfEven((width - cropWidth) / 2);
-  return crop(image, top, left, cropHeight, cropWidth);
+  const { top, left } = centerCropOrigin(height, width, cropHeight, cropWidth);
+  return crop(image, offsetTop + top, offsetLeft + left, cropHeight, cropWidth);
 }

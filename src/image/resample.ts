@@ -126,24 +126,53 @@ function resampleRows(src: Image8, rowFirst: number, rows: number, taps: AxisTap
 function resampleColumns(src: Image8, rowOffset: number, taps: AxisTaps): Uint8Array {
   const rowLength = src.width * src.channels;
   const data = src.data;
+  const weights = taps.weights;
   const outHeight = taps.first.length;
   const out = new Uint8Array(outHeight * rowLength);
-  // Whole rows at a time: the inner loop then walks memory sequentially.
-  const sums = new Float64Array(rowLength);
   for (let y = 0; y < outHeight; y++) {
     const n = taps.count[y];
     const k = y * taps.stride;
     const start = (taps.first[y] - rowOffset) * rowLength;
-    sums.fill(HALF);
-    for (let i = 0; i < n; i++) {
-      const weight = taps.weights[k + i];
-      const row = start + i * rowLength;
-      for (let j = 0; j < rowLength; j++) sums[j] += data[row + j] * weight;
-    }
     const outRow = y * rowLength;
-    for (let j = 0; j < rowLength; j++) out[outRow + j] = toByte(sums[j]);
+    // One sum per output value in a local: the taps' rows stay in cache, and
+    // nothing is written back between taps. Sums are integers below 2^53, so
+    // the order of the additions does not change them.
+    for (let j = 0; j < rowLength; j++) {
+      let sum = HALF;
+      for (let i = 0, p = start + j; i < n; i++, p += rowLength) sum += data[p] * weights[k + i];
+      out[outRow + j] = toByte(sum);
+    }
   }
   return out;
+}
+
+/** A window of an image: `width` × `height` pixels from column `left`, row `top`. */
+export interface PixelWindow {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The taps of outputs `first .. first + count` only. */
+function sliceTaps(taps: AxisTaps, first: number, count: number): AxisTaps {
+  return {
+    first: taps.first.subarray(first, first + count),
+    count: taps.count.subarray(first, first + count),
+    stride: taps.stride,
+    weights: taps.weights.subarray(first * taps.stride, (first + count) * taps.stride),
+  };
+}
+
+/** Rows `top .. top + height`, columns `left .. left + width` of `image`, copied. */
+function copyWindow(image: Image8, window: PixelWindow): Image8 {
+  const { channels } = image;
+  const out = new Uint8Array(window.width * window.height * channels);
+  for (let y = 0; y < window.height; y++) {
+    const src = ((window.top + y) * image.width + window.left) * channels;
+    out.set(image.data.subarray(src, src + window.width * channels), y * window.width * channels);
+  }
+  return { width: window.width, height: window.height, channels, data: out };
 }
 
 /**
@@ -153,27 +182,42 @@ function resampleColumns(src: Image8, rowOffset: number, taps: AxisTaps): Uint8A
  * first; this function does not, a fourth channel is just another channel.)
  */
 export function resizeBilinear(image: Image8, width: number, height: number): Image8 {
+  return resizeBilinearWindow(image, width, height, { left: 0, top: 0, width, height });
+}
+
+/**
+ * Only `window` of `resizeBilinear(image, width, height)`, computed without
+ * the rest: the same bytes as resizing and then cropping, for the cost of
+ * the window (a center crop of 224 from 256 saves a quarter of the work).
+ */
+export function resizeBilinearWindow(image: Image8, width: number, height: number, window: PixelWindow): Image8 {
   assertImage(image, 'resizeBilinear');
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`resizeBilinear: the target size must be positive integers, got ${width}x${height}`);
   }
+  const { left, top } = window;
+  const inside = [left, top, window.width, window.height].every(Number.isInteger) && left >= 0 && top >= 0;
+  if (!inside || window.width <= 0 || window.height <= 0 || left + window.width > width || top + window.height > height) {
+    throw new Error(`resizeBilinear: window ${window.width}x${window.height} at (${left}, ${top}) is not inside the ${width}x${height} result`);
+  }
   const needHorizontal = width !== image.width;
   const needVertical = height !== image.height;
-  if (!needHorizontal && !needVertical) {
-    return { width, height, channels: image.channels, data: image.data.slice() };
-  }
-  const vertical = bilinearTaps(image.height, height);
+  if (!needHorizontal && !needVertical) return copyWindow(image, window);
+  const vertical = sliceTaps(bilinearTaps(image.height, height), top, window.height);
   let current: Image8 = image;
   // The source rows the vertical pass will read; the horizontal pass skips the others.
   let rowOffset = 0;
   if (needHorizontal) {
-    const rowFirst = vertical.first[0];
-    const rowEnd = vertical.first[height - 1] + vertical.count[height - 1];
+    const rowFirst = needVertical ? vertical.first[0] : top;
+    const rowEnd = needVertical ? vertical.first[window.height - 1] + vertical.count[window.height - 1] : top + window.height;
     const rows = rowEnd - rowFirst;
-    const data = resampleRows(image, rowFirst, rows, bilinearTaps(image.width, width));
-    current = { width, height: rows, channels: image.channels, data };
+    const data = resampleRows(image, rowFirst, rows, sliceTaps(bilinearTaps(image.width, width), left, window.width));
+    current = { width: window.width, height: rows, channels: image.channels, data };
     rowOffset = rowFirst;
+  } else {
+    // Only the rows change: the columns of the window are cut out first.
+    current = copyWindow(image, { left, top: 0, width: window.width, height: image.height });
   }
   if (!needVertical) return current;
-  return { width, height, channels: image.channels, data: resampleColumns(current, rowOffset, vertical) };
+  return { width: window.width, height: window.height, channels: image.channels, data: resampleColumns(current, rowOffset, vertical) };
 }

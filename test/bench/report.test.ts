@@ -168,6 +168,7 @@ const AMD_INFO = {
   simd: 'avx512',
   bestSimd: 'avx512',
   threads: 2,
+  spinMicros: 1000,
   tileRows: 8,
   tileColumns: 48,
   cpu: { vendor: 'AuthenticAMD', brand: 'AMD EPYC', family: 25, model: 17, l1d: 32768, l2: 1 << 20, l3: 32 << 20, description: 'AMD family 25 model 17' },

@@ -179,3 +179,37 @@ export function shapeIfGraph(condition = true): Uint8Array {
   });
   return new Uint8Array(ModelProtoType.encode(ModelProtoType.create(message)).finish());
 }
+
+/**
+ * A tiny ImageNet-shaped classifier for server tests: input [N, 3, 224, 224]
+ * → Conv(4 filters, 8×8, stride 8) → Relu → GlobalAveragePool → Flatten →
+ * Gemm(4 → 10) logits. Real preprocessing, next to no compute.
+ */
+export function tinyImageClassifier(): Uint8Array {
+  return graphBytes({
+    name: 'tiny-image-classifier',
+    nodes: [
+      node('Conv', ['input', 'conv.weight', 'conv.bias'], ['c'], 'conv', { kernel_shape: ints([8, 8]), strides: ints([8, 8]) }),
+      node('Relu', ['c'], ['r'], 'relu'),
+      node('GlobalAveragePool', ['r'], ['p'], 'pool'),
+      node('Flatten', ['p'], ['f'], 'flatten', { axis: int(1) }),
+      node('Gemm', ['f', 'fc.weight', 'fc.bias'], ['logits'], 'fc', { transB: int(1) }),
+    ],
+    initializers: [
+      floatInitializer(
+        'conv.weight',
+        [4, 3, 8, 8],
+        Float32Array.from({ length: 4 * 3 * 64 }, (_, i) => Math.sin(i * 0.37) * 0.05),
+      ),
+      floatInitializer('conv.bias', [4]),
+      floatInitializer(
+        'fc.weight',
+        [10, 4],
+        Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.91) * 3),
+      ),
+      floatInitializer('fc.bias', [10]),
+    ],
+    inputs: [valueInfo('input', ['batch', 3, 224, 224])],
+    outputs: [valueInfo('logits', ['batch', 10])],
+  });
+}

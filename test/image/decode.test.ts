@@ -13,7 +13,7 @@ import { imagenetEvalPixels, imagenetEvalTransform } from '../../src/image/image
 import { toTensor } from '../../src/image/to-tensor.js';
 import { decodeImage, readImage } from '../../src/node/image/decode.js';
 import { preprocessImageFiles } from '../../src/node/image/preprocess-files.js';
-import { compareBytes, describeComparison, FIXTURES, readBytes, readJson, tensorToBytes } from './helpers.js';
+import { compareBytes, describeComparison, FIXTURES, pngDeclaring, readBytes, readJson, tensorToBytes } from './helpers.js';
 
 interface PhotoCase {
   file: string;
@@ -104,22 +104,6 @@ test('unreadable and undecodable files give one clear line', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** A copy of a PNG with its IHDR width and height (and the chunk's CRC) rewritten. */
-function pngDeclaring(png: Uint8Array, width: number, height: number): Uint8Array {
-  const out = Uint8Array.from(png);
-  const view = new DataView(out.buffer);
-  const ihdr = 8; // after the signature: length (4), "IHDR" (4), width, height, ...
-  view.setUint32(ihdr + 8, width);
-  view.setUint32(ihdr + 12, height);
-  let crc = 0xffffffff;
-  for (const byte of out.subarray(ihdr + 4, ihdr + 8 + 13)) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  view.setUint32(ihdr + 8 + 13, (crc ^ 0xffffffff) >>> 0);
-  return out;
-}
 
 test('decompression bombs are refused from the header, before any pixel is decoded', async () => {
   const png = new Uint8Array(readFileSync(photoPath('chelsea.png')));

@@ -86,3 +86,19 @@ export function tensorToBytes(data: Float32Array, what: string): Uint8Array {
   }
   return out;
 }
+
+/** A copy of a PNG with its IHDR width and height (and the chunk's CRC) rewritten. */
+export function pngDeclaring(png: Uint8Array, width: number, height: number): Uint8Array {
+  const out = Uint8Array.from(png);
+  const view = new DataView(out.buffer);
+  const ihdr = 8; // after the signature: length (4), "IHDR" (4), width, height, ...
+  view.setUint32(ihdr + 8, width);
+  view.setUint32(ihdr + 12, height);
+  let crc = 0xffffffff;
+  for (const byte of out.subarray(ihdr + 4, ihdr + 8 + 13)) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  view.setUint32(ihdr + 8 + 13, (crc ^ 0xffffffff) >>> 0);
+  return out;
+}

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bilinearTaps, resizeBilinear } from '../../src/image/resample.js';
+import { crop } from '../../src/image/crop.js';
+import { bilinearTaps, resizeBilinear, resizeBilinearWindow } from '../../src/image/resample.js';
 import { base64Bytes, compareBytes, noiseImage, readJson } from './helpers.js';
 
 interface ResizeCase {
@@ -57,4 +58,30 @@ test('resizeBilinear rejects bad sizes and malformed images', () => {
     () => resizeBilinear({ width: 4, height: 4, channels: 3, data: new Uint8Array(10) }, 2, 2),
     /resizeBilinear: 10 bytes do not fill 4x4x3 \(48 expected\)/,
   );
+});
+
+test('resizeBilinearWindow gives the bytes of resizing then cropping, for windows anywhere and every pass combination', () => {
+  const sizes: [number, number, number, number][] = [
+    [37, 29, 64, 50], // both axes enlarged
+    [300, 200, 77, 51], // both shrunk
+    [40, 90, 40, 45], // rows only
+    [90, 40, 45, 40], // columns only
+    [33, 33, 33, 33], // unchanged
+  ];
+  for (const [w, h, outW, outH] of sizes) {
+    const image = noiseImage(w, h, 3, w * 7 + h);
+    const full = resizeBilinear(image, outW, outH);
+    for (const [left, top, ww, wh] of [
+      [0, 0, outW, outH],
+      [1, 2, outW - 3, outH - 5],
+      [outW - 1, outH - 1, 1, 1],
+      [Math.floor(outW / 3), 0, Math.ceil(outW / 2), outH],
+    ]) {
+      const window = resizeBilinearWindow(image, outW, outH, { left, top, width: ww, height: wh });
+      const expected = crop(full, top, left, wh, ww);
+      assert.deepEqual([window.width, window.height], [ww, wh]);
+      assert.deepEqual(window.data, expected.data, `${w}x${h} -> ${outW}x${outH}, window ${ww}x${wh} at (${left}, ${top})`);
+    }
+  }
+  assert.throws(() => resizeBilinearWindow(noiseImage(4, 4, 3, 1), 8, 8, { left: 4, top: 0, width: 5, height: 8 }), /not inside the 8x8 result/);
 });

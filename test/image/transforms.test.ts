@@ -125,3 +125,22 @@ test('toRgb replicates gray and drops alpha; cmykToRgb follows PIL', () => {
   assert.deepEqual(Array.from(cmyk.data), [0, 205, 125]);
   assert.throws(() => toRgb({ width: 1, height: 1, channels: 5, data: new Uint8Array(5) }), /toRgb: expected 1, 2, 3 or 4 channels, got 5/);
 });
+
+test('imagenetEvalTransform equals Resize, CenterCrop, ToTensor and Normalize run one after the other', () => {
+  // The transform fuses them (a resampled window, a per-byte table); the composition is the reference.
+  for (const [w, h, resizeTo, side] of [
+    [224, 224, 256, 224],
+    [500, 375, 256, 224],
+    [375, 500, 256, 227],
+    [61, 97, 40, 32],
+    [30, 20, 24, 24],
+    [30, 20, 16, 24], // the crop is larger than the resized image: padded
+  ]) {
+    const image = noiseImage(w, h, 3, w + h);
+    const options = { resize: resizeTo, crop: side };
+    const reference = normalize(toTensor(centerCrop(resize(image, resizeTo), side)), IMAGENET_MEAN, IMAGENET_STD);
+    const fused = imagenetEvalTransform(image, options);
+    assert.deepEqual(fused.shape, reference.shape);
+    assert.deepEqual(fused.data, reference.data, `${w}x${h}, resize ${resizeTo}, crop ${side}`);
+  }
+});

@@ -3,10 +3,11 @@
  * goes to the least busy worker; results come back with their buffers
  * transferred, not copied. Idle workers do not keep the process alive.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BatchRequest, RawBatch } from '../../data/batch.js';
 import type { BatchWorkerPool } from '../../data/data-loader.js';
 import type { WorkerDatasetSpec } from '../../data/dataset.js';
+import { startWorker } from '../workers/start-worker.js';
 
 interface Pending {
   resolve: (raw: RawBatch) => void;
@@ -18,20 +19,6 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-/**
- * Running from TypeScript sources (tests, tsx), a worker does not inherit
- * tsx's loader, so it is started through a tiny script that registers tsx
- * first; from the compiled JavaScript the worker file is started directly.
- */
-function startWorker(spec: WorkerDatasetSpec): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./loader-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: { spec } });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: { spec } });
-}
-
 export class WorkerThreadPool implements BatchWorkerPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
@@ -40,7 +27,7 @@ export class WorkerThreadPool implements BatchWorkerPool {
 
   constructor(spec: WorkerDatasetSpec, numWorkers: number) {
     for (let i = 0; i < numWorkers; i++) {
-      const slot: Slot = { worker: startWorker(spec), pending: new Map() };
+      const slot: Slot = { worker: startWorker(import.meta.url, 'loader-worker', { spec }), pending: new Map() };
       slot.worker.unref();
       slot.worker.on('message', (message: { id: number; raw?: RawBatch; error?: { message: string; stack?: string } }) => {
         const pending = slot.pending.get(message.id);

@@ -79,8 +79,12 @@ async function decodePixels(bytes: Uint8Array, metadata: Metadata): Promise<RgbI
   return toRgb({ width: info.width, height: info.height, channels: info.channels, data: asBytes(data) });
 }
 
-/** Decodes image file bytes; `name` (a path or label) appears in error messages. */
-export async function decodeImage(bytes: Uint8Array, name = 'image data'): Promise<RgbImage> {
+/**
+ * Decodes image file bytes; `name` (a path or label) appears in error
+ * messages. `maxPixels` lowers the pixel limit (a server bounds the memory
+ * one request can take).
+ */
+export async function decodeImage(bytes: Uint8Array, name = 'image data', maxPixels = MAX_IMAGE_PIXELS): Promise<RgbImage> {
   let metadata: Metadata;
   try {
     // No pixel limit for the header alone: the checks below name the size they refuse.
@@ -90,8 +94,10 @@ export async function decodeImage(bytes: Uint8Array, name = 'image data'): Promi
   }
   const { width = 0, height = 0 } = metadata;
   const pixels = width * height;
-  if (pixels > MAX_IMAGE_PIXELS) {
-    throw notDecodable(name, `${width}×${height} is ${pixels} pixels, above the limit of ${MAX_IMAGE_PIXELS} (PIL's decompression-bomb limit)`);
+  const limit = Math.min(maxPixels, MAX_IMAGE_PIXELS);
+  if (pixels > limit) {
+    const why = limit === MAX_IMAGE_PIXELS ? "PIL's decompression-bomb limit" : 'the limit set for this reader';
+    throw notDecodable(name, `${width}×${height} is ${pixels} pixels, above the limit of ${limit} (${why})`);
   }
   if (pixels > maxDecodablePixels(metadata.format, bytes.length)) {
     throw notDecodable(
@@ -106,15 +112,19 @@ export async function decodeImage(bytes: Uint8Array, name = 'image data'): Promi
   }
 }
 
-/** Reads and decodes the image file at `path` to 8-bit RGB. */
-export async function readImage(path: string): Promise<RgbImage> {
-  let bytes: Uint8Array;
+/** The bytes of the image file at `path`; errors say "cannot read image PATH: reason". */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    const buffer = await readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : firstLine(error);
     throw new Error(`cannot read image ${path}: ${reason}`);
   }
-  return decodeImage(bytes, path);
+}
+
+/** Reads and decodes the image file at `path` to 8-bit RGB. */
+export async function readImage(path: string): Promise<RgbImage> {
+  return decodeImage(await readImageFile(path), path);
 }

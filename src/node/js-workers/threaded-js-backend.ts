@@ -12,7 +12,8 @@
  * are not shared): O(input + weight + output) per call against
  * O(output · C·kH·kW) of arithmetic.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers/start-worker.js';
 import type { Conv2dGeometry } from '../../backend/backend.js';
 import { JsBackend } from '../../backend/js/index.js';
 import { conv2dForwardShare } from './conv-split.js';
@@ -32,20 +33,6 @@ const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (byteLengt
 export interface ThreadedJsBackendOptions {
   /** Threads computing each convolution, the calling one included (≥ 2). */
   threads: number;
-}
-
-/**
- * Compiled, the worker is worker.js next to this file. Run from sources
- * through tsx (tests, `node --import tsx`), it is worker.ts, and Node 20 does
- * not apply `--import tsx` to workers: a one-line bootstrap registers tsx in
- * the worker first.
- */
-function startWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-  const worker = new URL('./worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
 }
 
 export class ThreadedJsBackend extends JsBackend {
@@ -78,7 +65,7 @@ export class ThreadedJsBackend extends JsBackend {
           (_, i) =>
             new Promise<void>((resolve, reject) => {
               const init: WorkerInit = { ctrl: ctrlBuffer, arena: arenaBuffer, index: i + 1, threads };
-              const worker = startWorker(init);
+              const worker = startWorker(import.meta.url, 'worker', init);
               workers.push(worker);
               // The worker says 'ready' just before it first waits for a job; no job may be published earlier.
               worker.once('message', () => {

@@ -14,6 +14,8 @@ export interface NativeAddonInfo {
   /** The best kernel set this CPU supports. */
   bestSimd: SimdLevel;
   threads: number;
+  /** How long idle pool threads spin before sleeping, in microseconds. */
+  spinMicros: number;
   /** Rows × columns of the GEMM micro-kernel tile of the kernel set in use. */
   tileRows: number;
   tileColumns: number;
@@ -65,6 +67,8 @@ export interface NativeAddon extends SharedKernels {
   /** Switches the kernel set (clamped to what the CPU supports); returns the one in effect. */
   setSimd(level: SimdLevel): SimdLevel;
   setThreads(threads: number): number;
+  /** How long idle pool threads spin before sleeping (µs, clamped to [0, 1e6]); returns the value in effect. */
+  setSpin(microseconds: number): number;
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */
   peakGflops(seconds?: number): number;
   /** A zero-filled Float32Array on 2 MiB pages where the OS gives them (native/src/huge_pages.h). */

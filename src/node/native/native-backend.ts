@@ -83,6 +83,16 @@ export class NativeBackend implements Backend {
     return this.addon.setThreads(threads);
   }
 
+  /**
+   * How long idle kernel threads spin before sleeping (µs; 1000 by default,
+   * ALEXNET_SPIN_US at load). Spinning saves a wake-up between layers when
+   * the cores are ours; 0 gives them back at once to a process's other
+   * threads (a server decoding images).
+   */
+  setSpinMicros(microseconds: number): number {
+    return this.addon.setSpin(microseconds);
+  }
+
   /** The FMA peak (GFLOP/s) of the current kernel set on all threads, for benchmarks. */
   peakGflops(seconds?: number): number {
     return this.addon.peakGflops(seconds);

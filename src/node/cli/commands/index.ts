@@ -13,6 +13,7 @@ import { register as registerEval } from './eval.js';
 import { register as registerBench } from './bench.js';
 import { register as registerExport } from './export.js';
 import { register as registerConvert } from './convert.js';
+import { register as registerServe } from './serve.js';
 
 type Register = (program: Command) => void;
 
@@ -27,6 +28,7 @@ const commands: Register[] = [
   registerBench,
   registerExport,
   registerConvert,
+  registerServe,
 ];
 
 export function registerCommands(program: Command): void {

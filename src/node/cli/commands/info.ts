@@ -1,27 +1,9 @@
 /** `alexnet info`: version, backend in use, the native addon's CPU path, Node. */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { getBackend } from '../../../backend/registry.js';
 import { nativeBackendInfo } from '../../backend.js';
+import { packageVersion } from '../../package-version.js';
 import { runAction } from '../run-action.js';
-
-/** The package's package.json, found by walking up from this file (src/ under tsx, dist/src/ when built). */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'alexnet-ts') return pkg.version ?? 'unknown';
-    } catch {
-      // no (readable) package.json here: keep climbing
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-}
 
 /** One "key: value" line per entry of the loader's description, nested objects flattened with dots. */
 function describe(value: unknown, prefix: string, lines: string[]): void {

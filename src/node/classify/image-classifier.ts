@@ -1,0 +1,104 @@
+/**
+ * A resolved model as an image classifier: image bytes in, the model's
+ * outputs and top-k classes out, with the ImageNet eval preprocessing
+ * (Resize 256, CenterCrop to the model's input size, Normalize). Shared by
+ * `alexnet classify` and `alexnet serve`, so both give the same answer for
+ * the same image.
+ */
+import { noGradAsync } from '../../autograd/grad-mode.js';
+import { IMAGENET_CLASSES } from '../../models/imagenet-classes.js';
+import { topK, type Prediction } from '../../models/predictions.js';
+import type { ModelEntry } from '../../models/registry.js';
+import type { Module } from '../../nn/module.js';
+import { softmax } from '../../ops/softmax.js';
+import { OnnxModel } from '../../onnx/onnx-model.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { ResolvedModel } from '../cli/options.js';
+import { MAX_IMAGE_PIXELS, decodeImage } from '../image/decode.js';
+import type { PreprocessPool } from '../image/preprocess-pool.js';
+import { imagenetEvalTransform } from '../../image/imagenet.js';
+
+/** The shorter side images are resized to before the center crop, as torchvision's eval transform. */
+const RESIZE = 256;
+
+export class ImageClassifier {
+  readonly entry: ModelEntry;
+  readonly model: Module;
+  /** The side of the square input. */
+  readonly crop: number;
+  readonly numClasses: number;
+  /** ImageNet's class names when the model has its 1000 classes, else null. */
+  readonly labels: readonly string[] | null;
+  /** The batch an ONNX graph fixes (inputs are padded or split to it), or null. */
+  readonly fixedBatch: number | null;
+  /** The names of the model's input and output tensors: the graph's for an ONNX model, else "input" and "output". */
+  readonly inputName: string;
+  readonly outputName: string;
+  private readonly outputsProbabilities: boolean;
+
+  /**
+   * `pool`: where the PIL-exact resize runs (worker threads); without one it
+   * runs on the calling thread. `maxPixels`: the largest image decoded.
+   */
+  constructor(
+    resolved: ResolvedModel,
+    private readonly pool: PreprocessPool | null = null,
+    private readonly maxPixels = MAX_IMAGE_PIXELS,
+  ) {
+    this.entry = resolved.entry;
+    this.model = resolved.model;
+    this.crop = resolved.entry.inputSize;
+    this.numClasses = resolved.numClasses;
+    this.labels = resolved.numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
+    this.fixedBatch = resolved.fixedBatch;
+    this.outputsProbabilities = resolved.outputsProbabilities;
+    const graph = resolved.model instanceof OnnxModel ? resolved.model : null;
+    this.inputName = graph?.inputs[0]?.name ?? 'input';
+    this.outputName = graph?.outputs[0]?.name ?? 'output';
+  }
+
+  /** Values in one input image: 3 × crop × crop. */
+  get inputSize(): number {
+    return 3 * this.crop * this.crop;
+  }
+
+  /** Decodes image bytes (`name` appears in errors) and returns the model-ready [3, crop, crop] data. */
+  async prepare(bytes: Uint8Array, name: string): Promise<Float32Array> {
+    const image = await decodeImage(bytes, name, this.maxPixels);
+    const options = { resize: RESIZE, crop: this.crop };
+    return this.pool === null ? imagenetEvalTransform(image, options).data : this.pool.transform(image, options);
+  }
+
+  /**
+   * The model's raw outputs [n, classes] for `n` inputs stacked in `rows`
+   * (n × inputSize values). A graph with a fixed batch gets batches of
+   * exactly that size, zero-padded.
+   */
+  async forward(rows: Float32Array, n: number): Promise<Float32Array> {
+    if (rows.length !== n * this.inputSize) throw new Error(`ImageClassifier.forward: expected ${n} × ${this.inputSize} values, got ${rows.length}`);
+    const chunk = this.fixedBatch ?? n;
+    const out = new Float32Array(n * this.numClasses);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const data = new Float32Array(chunk * this.inputSize);
+      data.set(rows.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      const y = await noGradAsync(() => this.model.callAsync(new Tensor(data, [chunk, 3, this.crop, this.crop])));
+      if (y.data.length !== chunk * this.numClasses)
+        throw new Error(`the model returned shape [${y.shape.join(', ')}], expected [${chunk}, ${this.numClasses}]`);
+      out.set(y.data.subarray(0, count * this.numClasses), start * this.numClasses);
+    }
+    return out;
+  }
+
+  /** Class probabilities of raw outputs [n, classes]: a softmax per row, unless the model already ends in one. */
+  probabilities(outputs: Float32Array, n: number): Float32Array {
+    if (this.outputsProbabilities) return outputs;
+    return softmax(new Tensor(outputs, [n, this.numClasses]), 1).data;
+  }
+
+  /** The k most probable classes of each of the n rows of `probs`. */
+  top(probs: Float32Array, n: number, k: number): Prediction[][] {
+    const kept = Math.min(k, this.numClasses);
+    return Array.from({ length: n }, (_, i) => topK(probs.subarray(i * this.numClasses, (i + 1) * this.numClasses), kept, this.labels));
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The inference server: node:http, the routes in routes.ts, one dynamic
+ * batcher in front of the model. Lifecycle, as Kubernetes expects it:
+ * listening (live) at once; ready once a warm-up batch ran (the first
+ * batch pays for packing weights); on shutdown it stops accepting, answers
+ * 503 to new requests on open connections, finishes every accepted request,
+ * then closes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ImageClassifier } from '../classify/image-classifier.js';
+import { packageVersion } from '../package-version.js';
+import { DynamicBatcher, QueueFullError } from './batcher.js';
+import { HttpError, sendError } from './http-io.js';
+import type { ModelSignature } from './kserve.js';
+import { ServerMetrics } from './metrics.js';
+import { ROUTES, type Route, type ServerParts } from './routes.js';
+
+export interface ServeOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  maxBatch: number;
+  maxDelayMs: number;
+  /** Images waiting at most; past it new requests get 503. */
+  maxQueue: number;
+  /** A request not answered within this gets 504 (and a slow client's connection is closed). */
+  timeoutMs: number;
+  maxBodyBytes: number;
+  maxImagesPerRequest: number;
+  /** The model's name in the /v2/models routes. */
+  modelName: string;
+}
+
+export type ServerLog = (line: string) => void;
+
+/** Seconds a client is told to wait after a 503. */
+const RETRY_AFTER_SECONDS = '1';
+
+export class InferenceServer {
+  private readonly http: Server;
+  private readonly parts: ServerParts;
+  private readonly metrics: ServerMetrics;
+  private readonly batcher: DynamicBatcher<Float32Array, Float32Array>;
+  private warmedUp = false;
+  private draining = false;
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private shutdownPromise: Promise<void> | null = null;
+
+  private constructor(
+    private readonly classifier: ImageClassifier,
+    readonly options: ServeOptions,
+    private readonly log: ServerLog,
+  ) {
+    this.metrics = new ServerMetrics(options.maxBatch);
+    this.batcher = new DynamicBatcher((rows) => this.runBatch(rows), options, {
+      batch: (size, computeMs, queueMs) => this.metrics.batch(size, computeMs, queueMs),
+      depth: (items) => this.metrics.depth(items),
+    });
+    const signature: ModelSignature = {
+      name: options.modelName,
+      inputName: classifier.inputName,
+      outputName: classifier.outputName,
+      inputShape: [3, classifier.crop, classifier.crop],
+      classes: classifier.numClasses,
+    };
+    this.parts = {
+      classifier,
+      batcher: this.batcher,
+      metrics: this.metrics,
+      signature,
+      maxBodyBytes: options.maxBodyBytes,
+      maxImagesPerRequest: options.maxImagesPerRequest,
+      isReady: () => this.warmedUp && !this.draining,
+      version: packageVersion(),
+      admit: (images) => this.admit(images),
+    };
+    this.http = createServer(
+      {
+        // A client that has not sent its whole request within the deadline is cut off (one byte a second, say).
+        requestTimeout: options.timeoutMs,
+        headersTimeout: Math.min(options.timeoutMs, 60_000),
+        connectionsCheckingInterval: Math.min(1000, options.timeoutMs),
+      },
+      (req, res) => void this.dispatch(req, res),
+    );
+  }
+
+  /** Listens, then warms up; `ready` turns true once a first batch ran. */
+  static async start(classifier: ImageClassifier, options: ServeOptions, log: ServerLog = () => {}): Promise<InferenceServer> {
+    const server = new InferenceServer(classifier, options, log);
+    await new Promise<void>((resolve, reject) => {
+      server.http.once('error', reject);
+      server.http.listen(options.port, options.host, () => {
+        server.http.off('error', reject);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  /** http://host:port of the listening socket. */
+  get url(): string {
+    const { address, port, family } = this.http.address() as AddressInfo;
+    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+  }
+
+  get ready(): boolean {
+    return this.parts.isReady();
+  }
+
+  /** Runs one full batch of zeros, so the first request does not pay for packing the weights. */
+  async warmUp(): Promise<void> {
+    const rows = this.options.maxBatch;
+    await this.classifier.forward(new Float32Array(rows * this.classifier.inputSize), rows);
+    this.warmedUp = true;
+  }
+
+  /** Stops accepting, finishes every accepted request and queued image, then closes. Idempotent. */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      this.draining = true;
+      const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+      this.http.closeIdleConnections();
+      await this.requestsDone();
+      await this.batcher.idle();
+      this.http.closeAllConnections();
+      await closed;
+    })();
+    return this.shutdownPromise;
+  }
+
+  /** Images admitted and not yet answered (decoding, resizing, queued or computing). */
+  private imagesInFlight = 0;
+
+  private admit(images: number): () => void {
+    if (this.imagesInFlight + images > this.options.maxQueue) {
+      throw new HttpError(
+        503,
+        `the server is at capacity (${this.imagesInFlight} of ${this.options.maxQueue} images in flight, --max-queue; ${images} more requested); retry later`,
+        { 'Retry-After': RETRY_AFTER_SECONDS },
+      );
+    }
+    this.imagesInFlight += images;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.imagesInFlight -= images;
+    };
+  }
+
+  private requestsDone(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async runBatch(rows: readonly Float32Array[]): Promise<Float32Array[]> {
+    const size = this.classifier.inputSize;
+    const input = new Float32Array(rows.length * size);
+    for (const [i, row] of rows.entries()) input.set(row, i * size);
+    const output = await this.classifier.forward(input, rows.length);
+    const classes = this.classifier.numClasses;
+    return rows.map((_, i) => output.subarray(i * classes, (i + 1) * classes));
+  }
+
+  private findRoute(method: string | undefined, path: string): { route: Route; params: (string | undefined)[] } | HttpError {
+    const matching = ROUTES.filter((route) => route.pattern.test(path));
+    if (matching.length === 0) return new HttpError(404, `no route ${path}: see GET /v2 and the README's "Serving" section`);
+    const route = matching.find((r) => r.method === method);
+    if (route === undefined) {
+      const allowed = matching.map((r) => r.method).join(', ');
+      return new HttpError(405, `${method} is not allowed on ${path}: use ${allowed}`, { Allow: allowed });
+    }
+    return { route, params: (route.pattern.exec(path) ?? []).slice(1) };
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    this.inflight++;
+    let routeName = 'unmatched';
+    res.once('close', () => {
+      this.metrics.request(routeName, res.statusCode, (performance.now() - started) / 1000);
+      if (--this.inflight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    });
+    const controller = new AbortController();
+    const deadline = setTimeout(
+      () => controller.abort(new HttpError(504, `no answer within ${this.options.timeoutMs} ms (--timeout-ms); the request's queued work was dropped`)),
+      this.options.timeoutMs,
+    );
+    // A client that leaves takes its queued images out of the queue.
+    res.once('close', () => {
+      clearTimeout(deadline);
+      if (!res.writableFinished) controller.abort(new HttpError(499, 'the client closed the connection'));
+    });
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const found = this.findRoute(req.method, url.pathname);
+      if (found instanceof HttpError) throw found;
+      routeName = found.route.name;
+      if (this.draining) {
+        res.setHeader('Connection', 'close');
+        if (!found.route.duringDrain) throw new HttpError(503, 'the server is shutting down', { 'Retry-After': RETRY_AFTER_SECONDS });
+      }
+      const aborted = new Promise<never>((_, reject) => {
+        if (controller.signal.aborted) reject(controller.signal.reason);
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      });
+      aborted.catch(() => undefined);
+      await Promise.race([
+        Promise.resolve(found.route.handle({ req, res, url, params: found.params, signal: controller.signal, server: this.parts })),
+        aborted,
+      ]);
+    } catch (error) {
+      this.answerError(req, res, error);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  private answerError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (error instanceof HttpError) {
+      sendError(res, error);
+    } else if (error instanceof QueueFullError) {
+      sendError(res, new HttpError(503, error.message, { 'Retry-After': RETRY_AFTER_SECONDS }));
+    } else if (error instanceof TypeError && (error as { code?: string }).code === 'ERR_INVALID_URL') {
+      sendError(res, new HttpError(400, `malformed request target '${req.url}'`));
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log(`alexnet serve: error answering ${req.method} ${req.url}: ${message}`);
+      sendError(res, new HttpError(500, `internal error: ${message}`));
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/** DynamicBatcher with a compute function the test controls: batching, delay, admission, withdrawal, errors. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DynamicBatcher, QueueFullError } from '../../src/node/serve/batcher.js';
+
+/** A compute step that records each batch and finishes when the test releases it. */
+function gatedCompute() {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  const compute = (items: readonly number[]): Promise<number[]> => {
+    batches.push([...items]);
+    return new Promise((resolve) => gates.push(() => resolve(items.map((x) => x * 10))));
+  };
+  const releaseAll = (): void => {
+    while (gates.length > 0) gates.shift()?.();
+  };
+  return { batches, compute, gates, releaseAll };
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('items queued while a batch runs go together into the next one, up to maxBatch', async () => {
+  const { batches, compute, gates } = gatedCompute();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 3, maxDelayMs: 0, maxQueue: 100 });
+  const first = batcher.submit([1]);
+  await tick();
+  assert.deepEqual(batches, [[1]]);
+  const later = [batcher.submit([2, 3]), batcher.submit([4]), batcher.submit([5])];
+  assert.equal(batcher.depth, 4);
+  gates.shift()?.();
+  assert.deepEqual(await first, [10]);
+  await tick();
+  assert.deepEqual(batches, [[1], [2, 3, 4]]);
+  gates.shift()?.();
+  await tick();
+  assert.deepEqual(batches, [[1], [2, 3, 4], [5]]);
+  gates.shift()?.();
+  assert.deepEqual(await Promise.all(later), [[20, 30], [40], [50]]);
+  await batcher.idle();
+  assert.equal(batcher.busy, false);
+});
+
+test('a lone item waits at most maxDelayMs; a full batch starts at once', async () => {
+  const { batches, compute, releaseAll } = gatedCompute();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 2, maxDelayMs: 40, maxQueue: 10 });
+  const lone = batcher.submit([7]);
+  await tick(5);
+  assert.deepEqual(batches, [], 'the first item waits for company');
+  await tick(80);
+  assert.deepEqual(batches, [[7]], 'and runs alone once the delay passed');
+  releaseAll();
+  await lone;
+  const pair = batcher.submit([8, 9]);
+  await tick();
+  assert.deepEqual(batches, [[7], [8, 9]], 'a full batch does not wait');
+  releaseAll();
+  assert.deepEqual(await pair, [80, 90]);
+});
+
+test('admission is all or nothing: items past maxQueue are refused with QueueFullError', async () => {
+  const { compute, releaseAll } = gatedCompute();
+  const depths: number[] = [];
+  const batcher = new DynamicBatcher(compute, { maxBatch: 1, maxDelayMs: 0, maxQueue: 3 }, { depth: (n) => depths.push(n) });
+  const running = batcher.submit([1]);
+  await tick();
+  const queued = batcher.submit([2, 3, 4]);
+  await assert.rejects(batcher.submit([5]), QueueFullError);
+  await assert.rejects(
+    batcher.submit([]).then(() => batcher.submit([6, 7])),
+    /the queue is full \(3 of 3 items waiting, 2 more requested\)/,
+  );
+  assert.equal(batcher.depth, 3);
+  for (let i = 0; i < 4; i++) {
+    releaseAll();
+    await tick();
+  }
+  assert.deepEqual(await running, [10]);
+  assert.deepEqual(await queued, [20, 30, 40]);
+  assert.equal(Math.max(...depths), 3);
+  assert.equal(depths.at(-1), 0);
+});
+
+test('an aborted submission leaves the queue and its items are never computed', async () => {
+  const { batches, compute, releaseAll } = gatedCompute();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 0, maxQueue: 10 });
+  const running = batcher.submit([1]);
+  await tick();
+  const controller = new AbortController();
+  const dropped = batcher.submit([2, 3], controller.signal);
+  const kept = batcher.submit([4]);
+  controller.abort(new Error('deadline passed'));
+  await assert.rejects(dropped, /deadline passed/);
+  assert.equal(batcher.depth, 1);
+  releaseAll();
+  await running;
+  await tick();
+  releaseAll();
+  assert.deepEqual(await kept, [40]);
+  assert.deepEqual(batches, [[1], [4]], 'items 2 and 3 never ran');
+  await assert.rejects(batcher.submit([5], AbortSignal.abort(new Error('already late'))), /already late/);
+});
+
+test('a failing batch rejects its own items only; the next batch runs', async () => {
+  let calls = 0;
+  const batcher = new DynamicBatcher(
+    (items: readonly number[]) => {
+      calls++;
+      return items.includes(13) ? Promise.reject(new Error('unlucky batch')) : Promise.resolve(items.map((x) => -x));
+    },
+    { maxBatch: 8, maxDelayMs: 0, maxQueue: 10 },
+  );
+  await assert.rejects(batcher.submit([13, 1]), /unlucky batch/);
+  assert.deepEqual(await batcher.submit([2]), [-2]);
+  assert.equal(calls, 2);
+  assert.throws(() => new DynamicBatcher(() => Promise.resolve([]), { maxBatch: 0, maxDelayMs: 0, maxQueue: 1 }), /maxBatch must be a positive integer/);
+});
