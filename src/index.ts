@@ -15,6 +15,7 @@ export * as nn from './nn/index.js';
 export { AlexNet, ALEXNET_MIN_INPUT, type AlexNetOptions } from './models/alexnet.js';
 export { AlexNetOriginal, ALEXNET_ORIGINAL_INPUT, type AlexNetOriginalOptions } from './models/alexnet-original.js';
 export { createModel, getModelEntry, modelNames, type ModelEntry, type ModelOptions } from './models/registry.js';
+export { topK, type Prediction } from './models/predictions.js';
 export * from './formats/index.js';
 export * as onnx from './onnx/index.js';
 export * from './models/pretrained.js';

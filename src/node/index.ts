@@ -12,3 +12,7 @@ export * from './data/index.js';
 export { alexnetCacheDir } from './fs/cache-dir.js';
 export { downloadFile, type Checksum, type DownloadOptions, type DownloadResult } from './fs/download.js';
 export { installNativeBackend, nativeBackend, nativeInfo, NativeBackend, type NativeInfo } from './native/index.js';
+export { ImageClassifier, type ClassifierModel } from './classify/image-classifier.js';
+export { PreprocessPool } from './image/preprocess-pool.js';
+export { InferenceServer, type ServeOptions } from './serve/server.js';
+export { DynamicBatcher, QueueFullError, type BatcherOptions } from './serve/batcher.js';

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderHeader } from '../../bench/lib/report.js';
-import { cpuKey, isCpuSection, legacyCpuHeading, mergeResults, readSections, splitSections, type Section } from '../../bench/lib/sections.js';
+import {
+  cpuKey,
+  isCpuSection,
+  legacyCpuHeading,
+  mergeResults,
+  mergeSubsection,
+  readSections,
+  SERVING_HEADING,
+  splitSections,
+  splitSubsections,
+  type Section,
+} from '../../bench/lib/sections.js';
 
 /** A CPU section as bench/run.ts writes one: heading, environment table with a CPU row, a table. */
 function cpuSection(heading: string, cpuRow: string, marker: string): Section {
@@ -155,4 +166,59 @@ test('the legacy file: a run on the same CPU replaces it, a run on another CPU k
 
 test('no earlier file (--output to a new path): the header and this run', () => {
   assert.equal(mergeResults(null, AMD), `${renderHeader()}\n\n${AMD.text}\n`);
+});
+
+/** A serving subsection as bench/serve.ts writes one: its own environment table (CPU row included) and a table. */
+function serving(marker: string): Section {
+  const text = [
+    `### ${SERVING_HEADING}`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    '| CPU | AMD EPYC, AuthenticAMD family 25 model 17, 2 cores visible |',
+    '',
+    '#### 224×224 JPEGs',
+    '',
+    '| concurrency | images/s |',
+    '| ---: | ---: |',
+    `| 64 | ${marker} |`,
+  ].join('\n');
+  return { heading: SERVING_HEADING, text };
+}
+
+const subsections = (markdown: string, heading: string): string[] =>
+  splitSubsections(splitSections(markdown).sections.find((s) => s.heading === heading)!.text).sections.map((s) => s.heading);
+
+test('the serving subsection goes last in its CPU section, and replaces its earlier version there', () => {
+  const existing = file(AMD_OLD, INTEL);
+  const once = mergeSubsection(existing, AMD.heading, serving('first serve run'));
+  assert.deepEqual(headings(once), [AMD.heading, INTEL.heading]);
+  assert.deepEqual(subsections(once, AMD.heading), ['Summary', SERVING_HEADING]);
+  assert.ok(once.includes('old AMD run'), 'the npm run bench results stay');
+  assert.ok(once.includes(INTEL.text));
+  const twice = mergeSubsection(once, AMD.heading, serving('second serve run'));
+  assert.ok(twice.includes('second serve run'));
+  assert.ok(!twice.includes('first serve run'));
+  assert.deepEqual(subsections(twice, AMD.heading), ['Summary', SERVING_HEADING]);
+});
+
+test('npm run bench keeps the serving subsection of the section it replaces', () => {
+  const served = mergeSubsection(file(AMD_OLD, INTEL), AMD.heading, serving('serve run'));
+  const merged = mergeResults(served, AMD);
+  assert.ok(merged.includes('new AMD run'));
+  assert.ok(!merged.includes('old AMD run'));
+  assert.ok(merged.includes(serving('serve run').text), 'the serving subsection, byte for byte');
+  assert.deepEqual(subsections(merged, AMD.heading), ['Summary', SERVING_HEADING]);
+  assert.equal(mergeResults(merged, AMD), merged, 'merging the same run again changes nothing');
+});
+
+test('a CPU without a section gets one holding the serving subsection, which npm run bench then takes over', () => {
+  const served = mergeSubsection(file(INTEL), AMD.heading, serving('serve run'));
+  assert.deepEqual(headings(served), [INTEL.heading, AMD.heading]);
+  assert.ok(readSections(served).every(isCpuSection));
+  const merged = mergeResults(served, AMD);
+  assert.deepEqual(headings(merged), [INTEL.heading, AMD.heading]);
+  assert.deepEqual(subsections(merged, AMD.heading), ['Summary', SERVING_HEADING]);
+  assert.ok(merged.includes('new AMD run') && merged.includes('serve run'));
+  assert.equal(mergeSubsection(null, AMD.heading, serving('x')), `${renderHeader()}\n\n## ${AMD.heading}\n\n${serving('x').text}\n`);
 });

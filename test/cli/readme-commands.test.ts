@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,13 +51,21 @@ before(async () => {
   const model = createModel('alexnet');
   await savePthFile(weights, model.stateDict());
   writeFileSync(join(dir, 'x.npy'), saveNpy(Tensor.randn([1, 3, 224, 224], 0, 1, new Generator(3))));
+  // The README's photos/ folder: the photo twice, one in a subfolder.
+  mkdirSync(join(dir, 'photos', 'sub'), { recursive: true });
+  copyFileSync(photo, join(dir, 'photos', 'a.png'));
+  copyFileSync(photo, join(dir, 'photos', 'sub', 'b.png'));
 });
 
 /** The command with the README's example names made local and its work made small. */
 function localized(command: string): string[] {
   const args = command.slice('npx alexnet '.length).split(/\s+/);
-  const out = args.map((a) => {
+  const out = args.map((quoted) => {
+    // No shell runs the command: quotes that keep a glob from the shell are dropped here instead.
+    const a = quoted.replace(/^'(.*)'$/, '$1');
     if (a === 'photo.jpg') return photo;
+    if (a.startsWith('photos/')) return join(dir, a);
+    if (a.endsWith('.jsonl')) return join(dir, a);
     if (a === 'DEFAULT' || a === 'alexnet.pth' || a === 'w.pth') return weights;
     // ONNX files the README's commands write (in README order) and read; the zoo's BVLC file stands for the export.
     if (a === 'bvlcalexnet-9.onnx') return join(dir, 'alexnet.onnx');

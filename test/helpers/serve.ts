@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageClassifier } from '../../src/node/classify/image-classifier.js';
+import { ImageClassifier, classifierModel } from '../../src/node/classify/image-classifier.js';
 import { resolveModel } from '../../src/node/cli/options.js';
 import { PreprocessPool } from '../../src/node/image/preprocess-pool.js';
 import { InferenceServer, type ServeOptions } from '../../src/node/serve/server.js';
@@ -47,7 +47,7 @@ export interface InProcessServer {
 export async function startInProcess(modelPath: string, options: Partial<ServeOptions> = {}, warmUp = true): Promise<InProcessServer> {
   const resolved = await resolveModel({ model: 'alexnet', weights: modelPath });
   const pool = new PreprocessPool(1);
-  const server = await InferenceServer.start(new ImageClassifier(resolved, pool), { ...DEFAULT_TEST_OPTIONS, ...options });
+  const server = await InferenceServer.start(new ImageClassifier(classifierModel(resolved), pool), { ...DEFAULT_TEST_OPTIONS, ...options });
   if (warmUp) await server.warmUp();
   return {
     server,

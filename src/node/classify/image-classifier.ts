@@ -8,7 +8,6 @@
 import { noGradAsync } from '../../autograd/grad-mode.js';
 import { IMAGENET_CLASSES } from '../../models/imagenet-classes.js';
 import { topK, type Prediction } from '../../models/predictions.js';
-import type { ModelEntry } from '../../models/registry.js';
 import type { Module } from '../../nn/module.js';
 import { softmax } from '../../ops/softmax.js';
 import { OnnxModel } from '../../onnx/onnx-model.js';
@@ -21,8 +20,27 @@ import { imagenetEvalTransform } from '../../image/imagenet.js';
 /** The shorter side images are resized to before the center crop, as torchvision's eval transform. */
 const RESIZE = 256;
 
+/**
+ * What a classifier needs to know of its model: a CLI-resolved model
+ * (`resolveModel`) is one; in a program, `{ model, inputSize: 224, numClasses: 1000 }`.
+ */
+export interface ClassifierModel {
+  model: Module;
+  /** The side of the square input (the registry entry's inputSize, or the ONNX graph's H). */
+  inputSize: number;
+  numClasses: number;
+  /** True when the model already ends in a softmax (an ONNX graph like the BVLC AlexNet). */
+  outputsProbabilities?: boolean;
+  /** The batch an ONNX graph fixes, or null (any batch). */
+  fixedBatch?: number | null;
+}
+
+/** A model resolved from the command line's --model/--weights, as a ClassifierModel. */
+export function classifierModel(resolved: ResolvedModel): ClassifierModel {
+  return { ...resolved, inputSize: resolved.entry.inputSize };
+}
+
 export class ImageClassifier {
-  readonly entry: ModelEntry;
   readonly model: Module;
   /** The side of the square input. */
   readonly crop: number;
@@ -41,17 +59,16 @@ export class ImageClassifier {
    * runs on the calling thread. `maxPixels`: the largest image decoded.
    */
   constructor(
-    resolved: ResolvedModel,
+    resolved: ClassifierModel,
     private readonly pool: PreprocessPool | null = null,
     private readonly maxPixels = MAX_IMAGE_PIXELS,
   ) {
-    this.entry = resolved.entry;
     this.model = resolved.model;
-    this.crop = resolved.entry.inputSize;
+    this.crop = resolved.inputSize;
     this.numClasses = resolved.numClasses;
     this.labels = resolved.numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
-    this.fixedBatch = resolved.fixedBatch;
-    this.outputsProbabilities = resolved.outputsProbabilities;
+    this.fixedBatch = resolved.fixedBatch ?? null;
+    this.outputsProbabilities = resolved.outputsProbabilities ?? false;
     const graph = resolved.model instanceof OnnxModel ? resolved.model : null;
     this.inputName = graph?.inputs[0]?.name ?? 'input';
     this.outputName = graph?.outputs[0]?.name ?? 'output';

@@ -50,6 +50,7 @@ export class DynamicBatcher<I, O> {
   private running = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private idleWaiters: (() => void)[] = [];
+  private flushing = false;
 
   constructor(
     private readonly compute: BatchCompute<I, O>,
@@ -101,6 +102,12 @@ export class DynamicBatcher<I, O> {
     return Promise.all(outputs);
   }
 
+  /** From now on batches start without waiting for company (a draining server has no more coming). */
+  flush(): void {
+    this.flushing = true;
+    this.pump();
+  }
+
   /** Resolves once nothing is queued or running (after a shutdown stopped new submissions). */
   idle(): Promise<void> {
     if (!this.busy) return Promise.resolve();
@@ -131,7 +138,7 @@ export class DynamicBatcher<I, O> {
   private pump(): void {
     if (this.running || this.queue.length === 0) return;
     const waitMs = this.queue[0].enqueuedAt + this.options.maxDelayMs - performance.now();
-    if (this.queue.length >= this.options.maxBatch || waitMs <= 0) {
+    if (this.queue.length >= this.options.maxBatch || waitMs <= 0 || this.flushing) {
       if (this.timer !== null) {
         clearTimeout(this.timer);
         this.timer = null;

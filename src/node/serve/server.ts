@@ -123,6 +123,7 @@ export class InferenceServer {
       this.draining = true;
       const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
       this.http.closeIdleConnections();
+      this.batcher.flush();
       await this.requestsDone();
       await this.batcher.idle();
       this.http.closeAllConnections();

@@ -13,7 +13,7 @@
 import { Option, type Command } from 'commander';
 import type { Prediction } from '../../../models/predictions.js';
 import { listImages } from '../../classify/image-list.js';
-import { ImageClassifier } from '../../classify/image-classifier.js';
+import { ImageClassifier, classifierModel } from '../../classify/image-classifier.js';
 import { readExistingResults, ResultsWriter, type ResultLine } from '../../classify/jsonl-results.js';
 import { preparedBatches } from '../../classify/prepared-batches.js';
 import { filesInShard, formatShard, parseShard, type Shard } from '../../classify/shard.js';
@@ -66,7 +66,7 @@ async function classifyRows(classifier: ImageClassifier, rows: Float32Array, n: 
 
 /** Without --output: every image classified before anything is printed, so a bad file fails the whole command with no output. */
 async function printResults(run: Run, resolved: ResolvedModel, json: boolean): Promise<void> {
-  const classifier = new ImageClassifier(resolved);
+  const classifier = new ImageClassifier(classifierModel(resolved));
   // A graph that fixes its batch (the BVLC AlexNet: 1) gets batches of exactly that size.
   const batchSize = classifier.fixedBatch ?? run.batchSize;
   const results: ImageResult[] = [];
@@ -103,7 +103,7 @@ async function writeResults(run: Run, output: string, loadModel: () => Promise<R
       const pool = new PreprocessPool();
       const progress = createProgress(process.stderr.isTTY ? 'bar' : 'none');
       try {
-        const classifier = new ImageClassifier(resolved, pool);
+        const classifier = new ImageClassifier(classifierModel(resolved), pool);
         const batchSize = classifier.fixedBatch ?? run.batchSize;
         const start = performance.now();
         progress.start('classify', todo.length, 0, false);

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { basename, extname } from 'node:path';
 import { getBackend } from '../../../backend/registry.js';
 import { NativeBackend } from '../../native/native-backend.js';
-import { ImageClassifier } from '../../classify/image-classifier.js';
+import { ImageClassifier, classifierModel } from '../../classify/image-classifier.js';
 import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
 import { PreprocessPool } from '../../image/preprocess-pool.js';
 import { InferenceServer, type ServeOptions } from '../../serve/server.js';
@@ -99,7 +99,7 @@ export function register(program: Command): void {
         const backend = getBackend();
         if (backend instanceof NativeBackend && process.env.ALEXNET_SPIN_US === undefined) backend.setSpinMicros(0);
         const pool = new PreprocessPool(flags.preprocessThreads === undefined ? undefined : parsePositiveInt(flags.preprocessThreads, '--preprocess-threads'));
-        const classifier = new ImageClassifier(resolved, pool, maxPixels);
+        const classifier = new ImageClassifier(classifierModel(resolved), pool, maxPixels);
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
         const server = await InferenceServer.start(classifier, options, log);
         let signalled = false;

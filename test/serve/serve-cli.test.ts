@@ -1,0 +1,71 @@
+/** `alexnet serve` as a user runs it: a child process, its flags, and SIGTERM under load. */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { cli } from '../helpers/cli.js';
+import { startServeCli, tinyModelFile } from '../helpers/serve.js';
+
+/** POSTs on a connection of its own; resolves with the status, or the error's code when no answer came. */
+function post(url: string, body: Buffer, onSent: () => void): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${url}/v1/classify`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'image/jpeg', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end(body, onSent);
+  });
+}
+
+test('SIGTERM under load: every accepted request is answered, later ones are refused, the exit code is 0', async () => {
+  const model = tinyModelFile();
+  // A long batching delay keeps the requests queued when the signal arrives: the drain must flush them.
+  const server = await startServeCli(['--weights', model, '--max-delay-ms', '2000', '--max-batch', '64']);
+  const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#a0522d' } })
+    .jpeg()
+    .toBuffer();
+  let sent = 0;
+  let allSent: () => void = () => {};
+  const everySent = new Promise<void>((resolve) => {
+    allSent = resolve;
+  });
+  const statuses = Promise.all(
+    Array.from({ length: 40 }, () =>
+      post(server.url, image, () => {
+        if (++sent === 40) allSent();
+      }),
+    ),
+  );
+  await everySent;
+  // Let the server read and queue them: its metrics count requests only when answered, so wait on the queue instead.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = Date.now();
+  const exit = server.stop('SIGTERM');
+  const results = await statuses;
+  assert.deepEqual(new Set(results), new Set([200]), `every accepted request answered 200: ${results.join(' ')}`);
+  assert.ok(Date.now() - started < 2000, 'the queued batch ran at once instead of waiting out its 2 s delay');
+  assert.equal(await exit, 0);
+  assert.match(server.stderr(), /SIGTERM: finishing accepted requests/);
+  assert.match(server.stderr(), /alexnet serve: stopped/);
+  const after = await post(server.url, image, () => {});
+  assert.equal(after, 'ECONNREFUSED');
+});
+
+test('bad serve flags fail in one line before anything loads', async () => {
+  for (const [flags, message] of [
+    [['--max-batch', '0'], /--max-batch '0': expected a positive integer/],
+    [['--port', '70000'], /--port '70000': expected 0 to 65535/],
+    [['--max-body-mb', 'lots'], /--max-body-mb 'lots': expected a number of MiB/],
+    [['--model-name', 'a/b'], /--model-name 'a\/b': expected letters, digits/],
+  ] as const) {
+    const result = await cli('serve', ...flags);
+    assert.equal(result.code, 1, flags.join(' '));
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
