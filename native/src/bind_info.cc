@@ -26,7 +26,10 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "bestSimd", stringValue(env, simdName(bestSupportedSimd()))),
           "set");
     check(env, napi_set_named_property(env, result, "threads", numberValue(env, poolThreads())), "set");
-    check(env, napi_set_named_property(env, result, "spinMicros", numberValue(env, static_cast<double>(ThreadPool::spinMicrosNow()))), "set");
+    check(env,
+          napi_set_named_property(env, result, "spinMicros",
+                                  numberValue(env, static_cast<double>(ThreadPool::spinMicrosNow()))),
+          "set");
     check(env, napi_set_named_property(env, result, "tileRows", numberValue(env, ks.mr)), "set");
     check(env, napi_set_named_property(env, result, "tileColumns", numberValue(env, ks.nr)), "set");
     // The CPU as CPUID describes it, and the tuning row chosen for it.
@@ -141,12 +144,9 @@ napi_value allocateFloat32(napi_env env, napi_callback_info cbinfo) {
 }  // namespace
 
 void registerInfo(napi_env env, napi_value exports) {
-  static const Export functions[] = {{"info", info},
-                                     {"setSimd", setSimd},
-                                     {"setThreads", setThreads},
-                                     {"setSpin", setSpin},
-                                     {"peakGflops", peakGflops},
-                                     {"allocateFloat32", allocateFloat32}};
+  static const Export functions[] = {
+      {"info", info},       {"setSimd", setSimd},       {"setThreads", setThreads},
+      {"setSpin", setSpin}, {"peakGflops", peakGflops}, {"allocateFloat32", allocateFloat32}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

@@ -44,6 +44,9 @@ export interface HttpFuzzReport {
   rssBeforeMb: number;
   rssAfterMb: number;
   peakRssMb: number;
+  /** JS heap in use after a full collection, before the first case and after the last. */
+  heapBeforeMb: number;
+  heapAfterMb: number;
   ms: number;
   /** The slowest case. */
   slowest: { index: number; kind: string; ms: number };
@@ -65,6 +68,8 @@ export function emptyReport(seed: number): HttpFuzzReport {
     rssBeforeMb: 0,
     rssAfterMb: 0,
     peakRssMb: 0,
+    heapBeforeMb: 0,
+    heapAfterMb: 0,
     ms: 0,
     slowest: { index: -1, kind: '', ms: 0 },
   };
@@ -131,7 +136,7 @@ export function summaryLine(report: HttpFuzzReport, concurrency: number): string
     `statuses ${counts(report.statuses)}${report.interim > 0 ? `, 1xx ${report.interim}` : ''}`,
     `${report.findings.length} findings`,
     `${report.checks} health checks ${report.alive ? 'passed' : 'FAILED'}`,
-    `RSS ${report.rssBeforeMb.toFixed(0)} → ${report.rssAfterMb.toFixed(0)} MB (peak ${report.peakRssMb.toFixed(0)})`,
+    `RSS ${report.rssBeforeMb.toFixed(0)} → ${report.rssAfterMb.toFixed(0)} MB (peak ${report.peakRssMb.toFixed(0)}), heap ${report.heapBeforeMb.toFixed(0)} → ${report.heapAfterMb.toFixed(0)} MB`,
     `slowest #${report.slowest.index} ${report.slowest.kind} ${report.slowest.ms.toFixed(0)} ms`,
     `${(report.ms / 1000).toFixed(1)} s`,
   ].join('; ');

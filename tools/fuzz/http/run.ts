@@ -5,6 +5,8 @@
  * time, a health check every `checkEvery` cases and at the end, and the
  * report.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startInProcess, tinyModelFile } from '../../../test/helpers/serve.js';
 import { type CaseLimits, type FuzzCase, generateCase } from './cases.js';
 import { exchange } from './exchange.js';
@@ -34,6 +36,12 @@ export const casesInFlight = new Map<number, FuzzCase>();
 
 const mb = (bytes: number): number => bytes / (1024 * 1024);
 
+/** A full garbage collection, so heap sizes compare live objects only (--expose-gc turned on at run time). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
 export async function runHttpFuzz(options: HttpFuzzOptions): Promise<HttpFuzzReport> {
   const { cases, seed, concurrency } = options;
   const from = options.from ?? 0;
@@ -45,7 +53,9 @@ export async function runHttpFuzz(options: HttpFuzzOptions): Promise<HttpFuzzRep
   const server = await startInProcess(tinyModelFile(), { maxBodyBytes: limits.maxBodyBytes, maxImagesPerRequest: limits.maxImagesPerRequest, timeoutMs });
   const port = Number(new URL(server.url).port);
   const started = performance.now();
+  collectGarbage();
   report.rssBeforeMb = report.peakRssMb = mb(process.memoryUsage.rss());
+  report.heapBeforeMb = mb(process.memoryUsage().heapUsed);
   const check = async (): Promise<boolean> => {
     const failure = await checkServer(server.url, seeds.images.jpeg, 'image/jpeg');
     report.alive = failure === null;
@@ -80,7 +90,9 @@ export async function runHttpFuzz(options: HttpFuzzOptions): Promise<HttpFuzzRep
       options.onProgress?.(report);
       if (!alive) break;
     }
+    collectGarbage();
     report.rssAfterMb = mb(process.memoryUsage.rss());
+    report.heapAfterMb = mb(process.memoryUsage().heapUsed);
   } finally {
     // The server must still drain: every request it took has ended (answered, timed out or its client gone).
     let timer: NodeJS.Timeout | undefined;
