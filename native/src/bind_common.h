@@ -61,6 +61,7 @@ void registerMatmul(napi_env env, napi_value exports);
 void registerConv(napi_env env, napi_value exports);
 void registerOps(napi_env env, napi_value exports);
 void registerAsync(napi_env env, napi_value exports);
+void registerImage(napi_env env, napi_value exports);
 
 }  // namespace js
 }  // namespace alexnet

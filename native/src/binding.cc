@@ -10,6 +10,7 @@ napi_value init(napi_env env, napi_value exports) {
     registerMatmul(env, exports);
     registerConv(env, exports);
     registerOps(env, exports);
+    registerImage(env, exports);
     registerAsync(env, exports);
     return exports;
   });

@@ -85,6 +85,10 @@ ArrayView<int32_t> Args::i32(size_t i, const char* name, int64_t expected) const
   return typedArray<int32_t>(*this, i, name, expected, napi_int32_array);
 }
 
+ArrayView<uint8_t> Args::u8(size_t i, const char* name, int64_t expected) const {
+  return typedArray<uint8_t>(*this, i, name, expected, napi_uint8_array);
+}
+
 bool Args::isNullish(size_t i) const {
   napi_valuetype type;
   check(env_, napi_typeof(env_, (*this)[i], &type), "napi_typeof");

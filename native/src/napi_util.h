@@ -41,6 +41,7 @@ class Args {
   // The same, or a null view for null/undefined.
   ArrayView<float> f32OrNull(size_t i, const char* name, int64_t expected = -1) const;
   ArrayView<int32_t> i32(size_t i, const char* name, int64_t expected = -1) const;
+  ArrayView<uint8_t> u8(size_t i, const char* name, int64_t expected = -1) const;
   double number(size_t i, const char* name) const;
   // A whole number in [min, 2^53].
   int64_t integer(size_t i, const char* name, int64_t min = 0) const;

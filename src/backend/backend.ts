@@ -151,6 +151,15 @@ export interface AsyncKernels {
   ): Promise<void>;
 }
 
+/** The resampling taps of one image axis (src/image/resample.ts computes them): output i reads `count[i]` source pixels from `first[i]`. */
+export interface ResampleTaps {
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  /** Fixed-point weights per output (22 fraction bits). */
+  readonly stride: number;
+  readonly weights: Int32Array;
+}
+
 /**
  * Every kernel writes every element of its output arrays (out, gradIn, gradW,
  * C unless `accumulate`): ops hand them recycled, unzeroed buffers
@@ -166,6 +175,13 @@ export interface Backend {
    * op(A) is A[M,K] or, with transA, A stored as [K,M]; op(B) is B[K,N] or, with transB, B stored as [N,K].
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
+
+  /**
+   * Optional: Pillow's two-pass bilinear resampling of an 8-bit image (`height` × `width` × `channels`,
+   * interleaved) with the given column and row taps into `out` (rows × columns × channels): the same bytes as
+   * src/image/resample.ts, which uses it when present.
+   */
+  resampleBilinear?(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void;
 
   /**
    * Optional: a zero-filled array of `length` floats in memory this backend's kernels stream fastest (native:

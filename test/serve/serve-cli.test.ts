@@ -1,7 +1,7 @@
 /** `alexnet serve` as a user runs it: a child process, its flags, and SIGTERM under load. */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { cli } from '../helpers/cli.js';
 import { startServeCli, tinyModelFile } from '../helpers/serve.js';
@@ -26,6 +26,8 @@ test('SIGTERM under load: every accepted request is answered, later ones are ref
   const model = tinyModelFile();
   // A long batching delay keeps the requests queued when the signal arrives: the drain must flush them.
   const server = await startServeCli(['--weights', model, '--max-delay-ms', '2000', '--max-batch', '64']);
+  // A failed assertion must not leave the server running (the test process would never end).
+  after(() => server.child.kill('SIGKILL'));
   const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#a0522d' } })
     .jpeg()
     .toBuffer();
@@ -52,8 +54,8 @@ test('SIGTERM under load: every accepted request is answered, later ones are ref
   assert.equal(await exit, 0);
   assert.match(server.stderr(), /SIGTERM: finishing accepted requests/);
   assert.match(server.stderr(), /alexnet serve: stopped/);
-  const after = await post(server.url, image, () => {});
-  assert.equal(after, 'ECONNREFUSED');
+  const late = await post(server.url, image, () => {});
+  assert.equal(late, 'ECONNREFUSED');
 });
 
 test('bad serve flags fail in one line before anything loads', async () => {

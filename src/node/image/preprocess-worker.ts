@@ -4,12 +4,20 @@
  * server's main thread only moves bytes. The pixels arrive transferred, the
  * tensor leaves transferred.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { imagenetEvalTransform } from '../../image/imagenet.js';
-import type { PreprocessRequest, PreprocessReply } from './preprocess-pool.js';
+import { nativeBackend } from '../native/load.js';
+import { setBackend } from '../../backend/registry.js';
+import type { PreprocessRequest, PreprocessReply, PreprocessWorkerData } from './preprocess-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('preprocess-worker must run as a worker thread');
+
+// The resampling runs on the backend the main thread chose (the same bytes either way; native is faster).
+if ((workerData as PreprocessWorkerData).backend === 'native') {
+  const native = nativeBackend({ warn: false });
+  if (native !== null) setBackend(native);
+}
 
 port.on('message', ({ id, image, options }: PreprocessRequest) => {
   let reply: PreprocessReply;

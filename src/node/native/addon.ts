@@ -67,6 +67,22 @@ export interface NativeAddon extends SharedKernels {
   /** Switches the kernel set (clamped to what the CPU supports); returns the one in effect. */
   setSimd(level: SimdLevel): SimdLevel;
   setThreads(threads: number): number;
+  /** Pillow's two-pass bilinear resampling with the given taps (Backend.resampleBilinear). */
+  resampleBilinear(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    colFirst: Int32Array,
+    colCount: Int32Array,
+    colWeights: Int32Array,
+    colStride: number,
+    rowFirst: Int32Array,
+    rowCount: Int32Array,
+    rowWeights: Int32Array,
+    rowStride: number,
+    out: Uint8Array,
+  ): void;
   /** How long idle pool threads spin before sleeping (µs, clamped to [0, 1e6]); returns the value in effect. */
   setSpin(microseconds: number): number;
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */

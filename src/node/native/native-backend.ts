@@ -3,7 +3,7 @@
  * addon, on the caller's Float32Arrays (zero-copy: the addon reads and writes
  * their memory directly), with SIMD kernels and the addon's own thread pool.
  */
-import type { AsyncKernels, AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, SgdHyper } from '../../backend/backend.js';
+import type { AsyncKernels, AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, ResampleTaps, SgdHyper } from '../../backend/backend.js';
 import { avgPool2dBackward, avgPool2dForward } from '../../backend/js/avg-pool2d.js';
 import type { Precision } from '../../backend/precision.js';
 import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
@@ -77,6 +77,24 @@ export class NativeBackend implements Backend {
   /** Selects a kernel set (for tests and benchmarks); returns the one in effect, clamped to the CPU. */
   setSimd(level: SimdLevel): SimdLevel {
     return this.addon.setSimd(level);
+  }
+
+  resampleBilinear(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void {
+    this.addon.resampleBilinear(
+      src,
+      width,
+      height,
+      channels,
+      cols.first,
+      cols.count,
+      cols.weights,
+      cols.stride,
+      rows.first,
+      rows.count,
+      rows.weights,
+      rows.stride,
+      out,
+    );
   }
 
   setThreads(threads: number): number {

@@ -1,0 +1,65 @@
+// Bindings of the image kernels: Pillow-exact bilinear resampling.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "bind_common.h"
+#include "resample.h"
+
+namespace alexnet {
+namespace js {
+
+namespace {
+
+// The taps of one axis from three typed arrays, every read checked against the source size.
+ResampleTaps readTaps(const Args& args, size_t at, const char* axis, int64_t stride, int64_t sourceSize) {
+  const std::string name(axis);
+  auto first = args.i32(at, (name + "First").c_str());
+  auto count = args.i32(at + 1, (name + "Count").c_str(), first.length);
+  auto weights = args.i32(at + 2, (name + "Weights").c_str(), first.length * stride);
+  for (int64_t o = 0; o < first.length; o++) {
+    if (first.data[o] < 0 || count.data[o] < 0 || count.data[o] > stride ||
+        first.data[o] + count.data[o] > sourceSize) {
+      args.fail(name + " tap " + std::to_string(o) + " reads outside the " + std::to_string(sourceSize) +
+                " source pixels");
+    }
+  }
+  return ResampleTaps{first.data, count.data, weights.data, stride, first.length};
+}
+
+// resampleBilinear(src, width, height, channels, colFirst, colCount, colWeights, colStride,
+//                  rowFirst, rowCount, rowWeights, rowStride, out)
+napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
+  return guarded(env, "resampleBilinear", [&] {
+    Args args(env, info, "resampleBilinear");
+    const int64_t width = args.integer(1, "width", 1);
+    const int64_t height = args.integer(2, "height", 1);
+    const int64_t channels = args.integer(3, "channels", 1);
+    if (channels > 4) args.fail("channels must be 1 to 4");
+    auto src = args.u8(0, "src", width * height * channels);
+    const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
+    const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
+    auto out = args.u8(12, "out", rows.outputs * cols.outputs * channels);
+    if (rows.outputs == 0 || cols.outputs == 0) return undefinedValue(env);
+    int64_t rowBegin = height;
+    int64_t rowEnd = 0;
+    for (int64_t o = 0; o < rows.outputs; o++) {
+      rowBegin = std::min<int64_t>(rowBegin, rows.first[o]);
+      rowEnd = std::max<int64_t>(rowEnd, rows.first[o] + rows.count[o]);
+    }
+    if (rowEnd <= rowBegin) rowEnd = rowBegin;
+    std::vector<uint8_t> scratch(static_cast<size_t>((rowEnd - rowBegin) * cols.outputs * channels));
+    resampleBilinear(src.data, width, channels, cols, rows, rowBegin, rowEnd, scratch.data(), out.data);
+    return undefinedValue(env);
+  });
+}
+
+}  // namespace
+
+void registerImage(napi_env env, napi_value exports) {
+  static const Export functions[] = {{"resampleBilinear", resampleBilinearBinding}};
+  defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
+}
+
+}  // namespace js
+}  // namespace alexnet
