@@ -19,7 +19,7 @@ export class HttpError extends Error {
 }
 
 export function bodyTooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, `the request body is larger than the limit of ${maxBytes} bytes (--max-body-mb)`, { Connection: 'close' });
+  return new HttpError(413, `the request body is larger than the limit of ${maxBytes} bytes (--max-body-mb)`);
 }
 
 /** Refuses a body whose declared length is over the limit before any of it is read. */
@@ -73,9 +73,9 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 
 export function sendText(res: ServerResponse, status: number, body: string, contentType: string, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) return;
-  const bytes = Buffer.from(body);
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(bytes.length), ...headers });
-  res.end(bytes);
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  // A string, not a Buffer: behind a pipelined response Node 20 writes a queued Buffer body's head before its 100 Continue.
+  res.end(body);
 }
 
 export function sendError(res: ServerResponse, error: HttpError): void {

@@ -70,6 +70,7 @@ function readMultipart(req: IncomingMessage, limits: ImageBodyLimits, signal: Ab
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => fail(bodyTooLarge(limits.maxBytes)));
+      stream.on('error', (error: Error) => fail(new HttpError(400, `malformed multipart/form-data body: ${error.message}`)));
       stream.on('end', () => images.push({ name: info.filename || field, bytes: Buffer.concat(chunks) }));
     });
     parser.on('filesLimit', () => fail(new HttpError(413, `more than ${limits.maxImages} images in one request`)));

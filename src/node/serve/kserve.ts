@@ -37,6 +37,14 @@ export interface InferRequest {
   data: Float32Array;
 }
 
+/** A client's value in an error message: short, and never a walk of a nested value (JSON.stringify overflows the stack on deep ones). */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -76,7 +84,7 @@ function fillData(value: unknown, shape: readonly number[], out: Float32Array, f
 }
 
 function toFloat(value: unknown, index: number): number {
-  if (typeof value !== 'number') throw bad(`inputs[0].data[${index}] is ${JSON.stringify(value) ?? typeof value}, expected a number`);
+  if (typeof value !== 'number') throw bad(`inputs[0].data[${index}] is ${shown(value)}, expected a number`);
   return value;
 }
 
@@ -92,8 +100,8 @@ export function parseInferRequest(body: unknown, model: ModelSignature, maxBatch
   if (!Array.isArray(inputs) || inputs.length !== 1) throw bad(`expected "inputs" to hold exactly one tensor, '${model.inputName}'`);
   const input: unknown = inputs[0];
   if (!isObject(input)) throw bad('inputs[0] must be an object with name, shape, datatype and data');
-  if (input.name !== model.inputName) throw bad(`inputs[0].name is ${JSON.stringify(input.name)}, expected '${model.inputName}'`);
-  if (input.datatype !== 'FP32') throw bad(`inputs[0].datatype is ${JSON.stringify(input.datatype)}, expected 'FP32'`);
+  if (input.name !== model.inputName) throw bad(`inputs[0].name is ${shown(input.name)}, expected '${model.inputName}'`);
+  if (input.datatype !== 'FP32') throw bad(`inputs[0].datatype is ${shown(input.datatype)}, expected 'FP32'`);
   refuseBinary(input.parameters, 'inputs[0]');
   const shape = input.shape;
   const [c, h, w] = model.inputShape;

@@ -7,7 +7,7 @@
  * then closes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ImageClassifier } from '../classify/image-classifier.js';
 import { packageVersion } from '../package-version.js';
 import { DynamicBatcher, QueueFullError } from './batcher.js';
@@ -85,6 +85,15 @@ export class InferenceServer {
       },
       (req, res) => void this.dispatch(req, res),
     );
+    // CONNECT gets a 405 (without a listener Node drops it unanswered). The socket is ours now: no error listener,
+    // no timeout, and unread bytes would keep it from ever seeing the client leave.
+    this.http.on('connect', (_req, duplex) => {
+      const socket = duplex as Socket;
+      socket.on('error', () => socket.destroy());
+      socket.setTimeout(options.timeoutMs, () => socket.destroy());
+      socket.resume();
+      socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
   }
 
   /** Listens, then warms up; `ready` turns true once a first batch ran. */
@@ -199,6 +208,11 @@ export class InferenceServer {
       clearTimeout(deadline);
       if (!res.writableFinished) controller.abort(new HttpError(499, 'the client closed the connection'));
     });
+    // Node 20 emits no 'close' on a pipelined response still queued behind another when the socket closes (nodejs/node#62534).
+    const socket = req.socket;
+    const onSocketClose = (): void => void setImmediate(() => res.closed || res.emit('close'));
+    socket.once('close', onSocketClose);
+    res.once('close', () => socket.off('close', onSocketClose));
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const found = this.findRoute(req.method, url.pathname);

@@ -12,7 +12,7 @@ import { kserveBody } from './kserve-json.js';
 import { multipartBody } from './multipart.js';
 import { Rand } from './random.js';
 import { encodeRequest, type RawRequest, withoutHeader, wellFormed } from './request.js';
-import { GET_ROUTES, mutateRequestLine, oddTarget } from './request-line.js';
+import { GET_ROUTES, MAX_PARSED_TARGET, mutateRequestLine, oddTarget } from './request-line.js';
 import type { SeedInputs } from './seed-inputs.js';
 
 export type CaseKind = 'valid' | 'image' | 'multipart' | 'kserve' | 'request-line' | 'headers' | 'chunked' | 'garbage' | 'early-close' | 'pipeline';
@@ -97,7 +97,11 @@ function kserveRequest(r: Rand): Built {
 function getRequest(r: Rand): Built {
   const target = r.chance(0.8) ? r.pick(GET_ROUTES) : oddTarget(r);
   const method = r.chance(0.85) ? 'GET' : r.pick(['HEAD', 'POST', 'DELETE', 'OPTIONS', 'PUT']);
-  return { request: wellFormed(method, target), owed: 'answer', detail: `${method} ${target.slice(0, 60)}` };
+  return {
+    request: wellFormed(method, target),
+    owed: target.length <= MAX_PARSED_TARGET ? 'answer' : 'answer-or-close',
+    detail: `${method} ${target.slice(0, 60)}`,
+  };
 }
 
 /** A valid request to any route: the base the header, request-line and framing mutations start from. */

@@ -9,9 +9,8 @@
  * case I) and a summary line; exits 1 on any finding or a dead server.
  */
 import { parseArgs } from 'node:util';
-import { findingLine, summaryLine } from './report.js';
+import { findingLine, sentPreview, summaryLine } from './report.js';
 import { casesInFlight, runHttpFuzz } from './run.js';
-import { sentPreview } from './report.js';
 
 const { values } = parseArgs({
   options: {
