@@ -114,3 +114,20 @@ test('a failing batch rejects its own items only; the next batch runs', async ()
   assert.equal(calls, 2);
   assert.throws(() => new DynamicBatcher(() => Promise.resolve([]), { maxBatch: 0, maxDelayMs: 0, maxQueue: 1 }), /maxBatch must be a positive integer/);
 });
+
+test('when moreComing says no one else is on the way, a batch starts without waiting out the delay', async () => {
+  const { batches, compute, releaseAll } = gatedCompute();
+  let coming = true;
+  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 10_000, maxQueue: 10, moreComing: () => coming });
+  const waiting = batcher.submit([1]);
+  await tick(20);
+  assert.deepEqual(batches, [], 'another item is on its way: wait for it');
+  coming = false;
+  const second = batcher.submit([2]);
+  await tick();
+  assert.deepEqual(batches, [[1, 2]], 'the last expected item arrived: run now');
+  assert.equal(batcher.inBatch, 2);
+  releaseAll();
+  assert.deepEqual(await Promise.all([waiting, second]), [[10], [20]]);
+  assert.equal(batcher.inBatch, 0);
+});

@@ -9,7 +9,7 @@ import { noGradAsync } from '../../autograd/grad-mode.js';
 import { IMAGENET_CLASSES } from '../../models/imagenet-classes.js';
 import { topK, type Prediction } from '../../models/predictions.js';
 import type { Module } from '../../nn/module.js';
-import { softmax } from '../../ops/softmax.js';
+import { logSoftmaxForward } from '../../backend/js/log-softmax.js';
 import { OnnxModel } from '../../onnx/onnx-model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { ResolvedModel } from '../cli/options.js';
@@ -97,8 +97,9 @@ export class ImageClassifier {
     const out = new Float32Array(n * this.numClasses);
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
-      const data = new Float32Array(chunk * this.inputSize);
-      data.set(rows.subarray(start * this.inputSize, (start + count) * this.inputSize));
+      // The rows themselves when they are the whole batch; a copy only to pad or split for a fixed batch.
+      const data = chunk === n ? rows : new Float32Array(chunk * this.inputSize);
+      if (data !== rows) data.set(rows.subarray(start * this.inputSize, (start + count) * this.inputSize));
       const y = await noGradAsync(() => this.model.callAsync(new Tensor(data, [chunk, 3, this.crop, this.crop])));
       if (y.data.length !== chunk * this.numClasses)
         throw new Error(`the model returned shape [${y.shape.join(', ')}], expected [${chunk}, ${this.numClasses}]`);
@@ -107,10 +108,19 @@ export class ImageClassifier {
     return out;
   }
 
-  /** Class probabilities of raw outputs [n, classes]: a softmax per row, unless the model already ends in one. */
+  /**
+   * Class probabilities of raw outputs [n, classes]: a softmax per row
+   * (exp of log-softmax, as the softmax op computes it), unless the model
+   * already ends in one. The reference kernel runs here on the calling
+   * thread: a server calls this for every answer, and a backend kernel
+   * would wait for the forward pass that holds the native thread pool.
+   */
   probabilities(outputs: Float32Array, n: number): Float32Array {
     if (this.outputsProbabilities) return outputs;
-    return softmax(new Tensor(outputs, [n, this.numClasses]), 1).data;
+    const probs = new Float32Array(n * this.numClasses);
+    logSoftmaxForward(n, this.numClasses, outputs, probs);
+    for (let i = 0; i < probs.length; i++) probs[i] = Math.exp(probs[i]);
+    return probs;
   }
 
   /** The k most probable classes of each of the n rows of `probs`. */

@@ -3,8 +3,9 @@
  * aggregation do it: items from concurrent requests wait in one queue and
  * run together, up to `maxBatch` at a time, one batch after another (a
  * batch already uses every core). A batch starts as soon as the queue holds
- * `maxBatch` items, or when its oldest item has waited `maxDelayMs`: a lone
- * request pays at most that delay, a busy server fills its batches while the
+ * `maxBatch` items, or when its oldest item has waited `maxDelayMs` (at once
+ * when `moreComing` says nothing else is on its way): a lone request pays
+ * at most that delay, a busy server fills its batches while the
  * previous one computes. Admission is bounded: a submission that would take
  * the queue past `maxQueue` items is refused at once (the server answers
  * 503), so overload costs memory proportional to `maxQueue`, not to the
@@ -17,6 +18,13 @@ export interface BatcherOptions {
   maxBatch: number;
   maxDelayMs: number;
   maxQueue: number;
+  /**
+   * Whether items that could join the next batch are on their way (a
+   * server's images still decoding). When it says no, a batch starts without
+   * waiting out maxDelayMs: nobody would come. Without it the delay is
+   * always waited, as Triton does.
+   */
+  moreComing?: () => boolean;
 }
 
 /** What the batcher reports, for metrics. */
@@ -48,6 +56,7 @@ interface Job<I, O> {
 export class DynamicBatcher<I, O> {
   private readonly queue: Job<I, O>[] = [];
   private running = false;
+  private runningItems = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private idleWaiters: (() => void)[] = [];
   private flushing = false;
@@ -66,6 +75,11 @@ export class DynamicBatcher<I, O> {
   /** Items waiting to run. */
   get depth(): number {
     return this.queue.length;
+  }
+
+  /** Items in the batch that is running (0 when none is). */
+  get inBatch(): number {
+    return this.runningItems;
   }
 
   /** True while a batch runs or items wait. */
@@ -138,7 +152,8 @@ export class DynamicBatcher<I, O> {
   private pump(): void {
     if (this.running || this.queue.length === 0) return;
     const waitMs = this.queue[0].enqueuedAt + this.options.maxDelayMs - performance.now();
-    if (this.queue.length >= this.options.maxBatch || waitMs <= 0 || this.flushing) {
+    const due = this.queue.length >= this.options.maxBatch || waitMs <= 0 || this.flushing;
+    if (due || this.options.moreComing?.() === false) {
       if (this.timer !== null) {
         clearTimeout(this.timer);
         this.timer = null;
@@ -155,6 +170,7 @@ export class DynamicBatcher<I, O> {
   private async runBatch(): Promise<void> {
     this.running = true;
     const jobs = this.queue.splice(0, this.options.maxBatch);
+    this.runningItems = jobs.length;
     this.observer.depth?.(this.queue.length);
     const started = performance.now();
     try {
@@ -170,6 +186,7 @@ export class DynamicBatcher<I, O> {
       for (const job of jobs) job.reject(error);
     } finally {
       this.running = false;
+      this.runningItems = 0;
       this.pump();
       this.settleIdle();
     }
