@@ -18,19 +18,10 @@ import { filesInShard, fnv1a32, parseShard, shardOf } from '../../src/node/class
 import { writeOnnxFile } from '../../src/node/onnx/onnx-files.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { manualSeed } from '../../src/tensor/random.js';
-import { type CliResult, cli } from '../helpers/cli.js';
+import { assertOneLineError, type CliResult, cli } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'alexnet-classify-batch-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-function assertOneLineError(r: CliResult, pattern: RegExp): void {
-  assert.notEqual(r.code, 0);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^alexnet: error: /);
-  assert.match(lines[0], pattern);
-}
 
 // ---- the shard hash and --shard ------------------------------------------------
 

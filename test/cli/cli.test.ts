@@ -11,20 +11,11 @@ import { formatSummary } from '../../src/summary/format.js';
 import { summary } from '../../src/summary/summary.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { type CliResult, cli } from '../helpers/cli.js';
+import { assertOneLineError, cli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'alexnet-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-function assertOneLineError(r: CliResult, pattern: RegExp): void {
-  assert.notEqual(r.code, 0);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^alexnet: error: /);
-  assert.match(lines[0], pattern);
-}
 
 // Each test spawns Node; two at a time keeps a 2-core machine busy without thrashing.
 describe('alexnet CLI', { concurrency: 2 }, () => {

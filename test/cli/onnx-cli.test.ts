@@ -20,7 +20,7 @@ import type { Module } from '../../src/nn/module.js';
 import { readStateDictFile, savePthFile } from '../../src/node/weights/weight-files.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { type CliResult, cli } from '../helpers/cli.js';
+import { assertOneLineError, type CliResult, cli } from '../helpers/cli.js';
 import { addGraph } from '../helpers/onnx-graphs.js';
 
 const PHOTOS = '/usr/lib/python3/dist-packages/skimage/data';
@@ -33,15 +33,6 @@ const file = (name: string): string => join(work, name);
 
 function assertOk(r: CliResult): void {
   assert.equal(r.code, 0, r.stderr);
-}
-
-function assertOneLineError(r: CliResult, pattern: RegExp): void {
-  assert.notEqual(r.code, 0);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^alexnet: error: /);
-  assert.match(lines[0], pattern);
 }
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {

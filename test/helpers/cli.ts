@@ -1,4 +1,5 @@
 /** Runs the `alexnet` CLI from source, as a user's shell would, on the js backend (tests must not depend on the addon). */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +20,14 @@ export function cli(...args: string[]): Promise<CliResult> {
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr }),
     );
   });
+}
+
+/** A failure as the CLI must report it: a non-zero exit, nothing on stdout, one "alexnet: error: …" line matching `pattern`. */
+export function assertOneLineError(r: CliResult, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^alexnet: error: /);
+  assert.match(lines[0], pattern);
 }
