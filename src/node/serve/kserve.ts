@@ -63,7 +63,7 @@ function refuseBinary(parameters: unknown, where: string): void {
   }
 }
 
-/** Writes the numbers of `value` (flat, or nested as `shape`) into `out`; returns how many were written. */
+/** Writes the numbers of `value` (flat, or nested as `shape`) into `out`, checking the count or the nesting. */
 function fillData(value: unknown, shape: readonly number[], out: Float32Array, flat: boolean): void {
   if (!Array.isArray(value)) throw bad('inputs[0].data must be an array of numbers');
   if (flat) {
