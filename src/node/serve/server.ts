@@ -6,7 +6,7 @@
  * 503 to new requests on open connections, finishes every accepted request,
  * then closes.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ImageClassifier } from '../classify/image-classifier.js';
 import { packageVersion } from '../package-version.js';
@@ -33,6 +33,54 @@ export interface ServeOptions {
 }
 
 export type ServerLog = (line: string) => void;
+
+/** How long a connection is read and dropped after a must-close answer before it is closed. */
+const LINGER_MS = 2000;
+
+/**
+ * Bytes that are not HTTP (Node's parser refused them), a head too large, a
+ * request not received in time: answered 400, 431 or 408, then the rest of
+ * what the client sends is read and dropped for a moment before the socket
+ * closes. Node's own handler destroys the socket at once, and closing a
+ * socket with unread bytes makes the kernel send a reset, which can discard
+ * the answer before the client reads it. When a response is already under
+ * way on the connection (pipelining, or the error is in a request's body),
+ * the error goes out as that response if it has not started, and the
+ * connection closes after it.
+ */
+/** Connections whose client error is answered (Node may report more than one). */
+const answered = new WeakSet<Socket>();
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeoutMs: number): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message = status === 400 ? `malformed HTTP request (${error.code ?? error.message})` : (STATUS_CODES[status] ?? '');
+  const linger = (): void => {
+    socket.resume();
+    setTimeout(() => socket.destroy(), Math.min(LINGER_MS, timeoutMs)).unref();
+  };
+  // From here on the connection carries no more requests: its bytes are dropped, not parsed (a second parse
+  // error would end here again, on a socket already closing).
+  socket.removeAllListeners('data');
+  socket.on('error', () => socket.destroy());
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (inFlight !== undefined && inFlight !== null) {
+    if (!inFlight.headersSent) sendError(inFlight, new HttpError(status, message, { Connection: 'close' }));
+    if (inFlight.writableFinished) linger();
+    else inFlight.once('finish', linger).once('close', linger);
+    return;
+  }
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  linger();
+}
 
 /** Seconds a client is told to wait after a 503. */
 const RETRY_AFTER_SECONDS = '1';
@@ -91,6 +139,7 @@ export class InferenceServer {
       },
       (req, res) => void this.dispatch(req, res),
     );
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket as Socket, options.timeoutMs));
     // CONNECT gets a 405 (without a listener Node drops it unanswered). The socket is ours now: no error listener,
     // no timeout, and unread bytes would keep it from ever seeing the client leave.
     this.http.on('connect', (_req, duplex) => {
