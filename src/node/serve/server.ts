@@ -39,7 +39,7 @@ const LINGER_MS = 2000;
 
 /**
  * Bytes that are not HTTP (Node's parser refused them), a head too large, a
- * request not received in time: answered 400, 431 or 408, then the rest of
+ * request not received in time: answered 400, 431 or 408 (without a body), then the rest of
  * what the client sends is read and dropped for a moment before the socket
  * closes. Node's own handler destroys the socket at once, and closing a
  * socket with unread bytes makes the kernel send a reset, which can discard
@@ -75,10 +75,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeout
     else inFlight.once('finish', linger).once('close', linger);
     return;
   }
-  const body = JSON.stringify({ error: message });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  // No body: the request could not be read, so it may have been a HEAD, whose answer must not have one.
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   linger();
 }
 
