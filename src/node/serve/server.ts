@@ -37,20 +37,20 @@ export type ServerLog = (line: string) => void;
 /** How long a connection is read and dropped after a must-close answer before it is closed. */
 const LINGER_MS = 2000;
 
-/**
- * Bytes that are not HTTP (Node's parser refused them), a head too large, a
- * request not received in time: answered 400, 431 or 408 (without a body), then the rest of
- * what the client sends is read and dropped for a moment before the socket
- * closes. Node's own handler destroys the socket at once, and closing a
- * socket with unread bytes makes the kernel send a reset, which can discard
- * the answer before the client reads it. When a response is already under
- * way on the connection (pipelining, or the error is in a request's body),
- * the error goes out as that response if it has not started, and the
- * connection closes after it.
- */
 /** Connections whose client error is answered (Node may report more than one). */
 const answered = new WeakSet<Socket>();
 
+/**
+ * Bytes that are not HTTP (Node's parser refused them), a head too large, a
+ * request not received in time: answered 400, 431 or 408 (without a body),
+ * then the rest of what the client sends is read and dropped for a moment
+ * before the socket closes. Node's own handler destroys the socket at once,
+ * and closing a socket with unread bytes makes the kernel send a reset,
+ * which can discard the answer before the client reads it. When a response
+ * is already under way on the connection (pipelining, or the error is in a
+ * request's body), the error goes out as that response if it has not
+ * started, and the connection closes after it.
+ */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeoutMs: number): void {
   if (answered.has(socket)) return;
   answered.add(socket);
