@@ -131,3 +131,17 @@ test('when moreComing says no one else is on the way, a batch starts without wai
   assert.deepEqual(await Promise.all([waiting, second]), [[10], [20]]);
   assert.equal(batcher.inBatch, 0);
 });
+
+test('after flush() a batch starts without waiting for company (a draining server)', async () => {
+  const { batches, compute, releaseAll } = gatedCompute();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 8, maxDelayMs: 600_000, maxQueue: 10 });
+  const queued = batcher.submit([1, 2]);
+  await tick(5);
+  assert.deepEqual(batches, [], 'waiting for the batch to fill');
+  batcher.flush();
+  await tick();
+  assert.deepEqual(batches, [[1, 2]]);
+  releaseAll();
+  assert.deepEqual(await queued, [10, 20]);
+  await batcher.idle();
+});

@@ -22,10 +22,11 @@ function post(url: string, body: Buffer, onSent: () => void): Promise<number | s
   });
 }
 
-test('SIGTERM under load: every accepted request is answered, later ones are refused, the exit code is 0', async () => {
+// The batching delay is ten minutes: the test ends (within its timeout) only if the drain runs the queued batch at once.
+test('SIGTERM under load: every accepted request is answered, later ones are refused, the exit code is 0', { timeout: 120_000 }, async () => {
   const model = tinyModelFile();
   // A long batching delay keeps the requests queued when the signal arrives: the drain must flush them.
-  const server = await startServeCli(['--weights', model, '--max-delay-ms', '2000', '--max-batch', '64']);
+  const server = await startServeCli(['--weights', model, '--max-delay-ms', '600000', '--max-batch', '64']);
   // A failed assertion must not leave the server running (the test process would never end).
   after(() => server.child.kill('SIGKILL'));
   const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#a0522d' } })
@@ -46,11 +47,9 @@ test('SIGTERM under load: every accepted request is answered, later ones are ref
   await everySent;
   // Let the server read and queue them: its metrics count requests only when answered, so wait on the queue instead.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const started = Date.now();
   const exit = server.stop('SIGTERM');
   const results = await statuses;
   assert.deepEqual(new Set(results), new Set([200]), `every accepted request answered 200: ${results.join(' ')}`);
-  assert.ok(Date.now() - started < 2000, 'the queued batch ran at once instead of waiting out its 2 s delay');
   assert.equal(await exit, 0);
   assert.match(server.stderr(), /SIGTERM: finishing accepted requests/);
   assert.match(server.stderr(), /alexnet serve: stopped/);

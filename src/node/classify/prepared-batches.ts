@@ -4,7 +4,7 @@
  * and resized (the PreprocessPool's workers), so the model does not wait
  * for the disk or the decoder between batches.
  */
-import { readImageFile } from '../image/decode.js';
+import { firstLine, readImageFile } from '../image/decode.js';
 import type { ErrorLine } from './jsonl-results.js';
 import type { ImageClassifier } from './image-classifier.js';
 
@@ -16,10 +16,6 @@ export interface PreparedBatch {
   rows: Float32Array;
   /** The files that could not be read or decoded, with the one-line message each would fail with. */
   failed: ErrorLine[];
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
 
 /**

@@ -49,7 +49,7 @@ function notDecodable(name: string, reason?: string): Error {
 }
 
 /** The first line of an error's message, without libvips' prefixes. */
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0].trim();
 }
