@@ -34,3 +34,4 @@ export {
 export * as data from './data/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
+export * as visualize from './visualize/index.js';

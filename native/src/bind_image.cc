@@ -17,14 +17,10 @@ ResampleTaps readTaps(const Args& args, size_t at, const char* axis, int64_t str
   auto first = args.i32(at, (name + "First").c_str());
   auto count = args.i32(at + 1, (name + "Count").c_str(), first.length);
   auto weights = args.i32(at + 2, (name + "Weights").c_str(), first.length * stride);
-  for (int64_t o = 0; o < first.length; o++) {
-    if (first.data[o] < 0 || count.data[o] < 0 || count.data[o] > stride ||
-        first.data[o] + count.data[o] > sourceSize) {
-      args.fail(name + " tap " + std::to_string(o) + " reads outside the " + std::to_string(sourceSize) +
-                " source pixels");
-    }
-  }
-  return ResampleTaps{first.data, count.data, weights.data, stride, first.length};
+  const ResampleTaps taps{first.data, count.data, weights.data, stride, first.length};
+  const std::string problem = checkTaps(taps, sourceSize, axis);
+  if (!problem.empty()) args.fail(problem);
+  return taps;
 }
 
 // resampleBilinear(src, width, height, channels, colFirst, colCount, colWeights, colStride,
@@ -40,16 +36,7 @@ napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
     const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
     const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
     auto out = args.u8(12, "out", rows.outputs * cols.outputs * channels);
-    if (rows.outputs == 0 || cols.outputs == 0) return undefinedValue(env);
-    int64_t rowBegin = height;
-    int64_t rowEnd = 0;
-    for (int64_t o = 0; o < rows.outputs; o++) {
-      rowBegin = std::min<int64_t>(rowBegin, rows.first[o]);
-      rowEnd = std::max<int64_t>(rowEnd, rows.first[o] + rows.count[o]);
-    }
-    if (rowEnd <= rowBegin) rowEnd = rowBegin;
-    std::vector<uint8_t> scratch(static_cast<size_t>((rowEnd - rowBegin) * cols.outputs * channels));
-    resampleBilinear(src.data, width, channels, cols, rows, rowBegin, rowEnd, scratch.data(), out.data);
+    resampleBilinearImage(src.data, width, height, channels, cols, rows, out.data);
     return undefinedValue(env);
   });
 }

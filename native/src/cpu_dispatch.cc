@@ -54,6 +54,8 @@ const char* simdName(SimdLevel level) {
       return "avx512";
     case SimdLevel::Avx2:
       return "avx2";
+    case SimdLevel::WasmSimd128:
+      return "wasm-simd128";
     default:
       return "generic";
   }
@@ -66,12 +68,17 @@ bool parseSimdName(const std::string& name, SimdLevel* level) {
     *level = SimdLevel::Avx2;
   else if (name == "avx512")
     *level = SimdLevel::Avx512;
+  else if (name == "wasm-simd128")
+    *level = SimdLevel::WasmSimd128;
   else
     return false;
   return true;
 }
 
 SimdLevel bestSupportedSimd() {
+#if defined(__wasm_simd128__)
+  return SimdLevel::WasmSimd128;
+#endif
   static const SimdLevel best = hasAvx512() ? SimdLevel::Avx512 : hasAvx2Fma() ? SimdLevel::Avx2 : SimdLevel::Generic;
   return best;
 }

@@ -2,6 +2,7 @@
 // baseline of the architecture; the AVX2+FMA and AVX-512 kernels are compiled
 // with per-function target attributes and chosen here at run time, so one
 // binary runs on any x86-64 CPU (and non-x86 builds get the generic kernels).
+// The WebAssembly build (native/wasm/) has one level of its own, SIMD128.
 #pragma once
 
 #include <string>
@@ -9,10 +10,10 @@
 
 namespace alexnet {
 
-enum class SimdLevel { Generic = 0, Avx2 = 1, Avx512 = 2 };
+enum class SimdLevel { Generic = 0, Avx2 = 1, Avx512 = 2, WasmSimd128 = 3 };
 
 const char* simdName(SimdLevel level);
-// Parses "generic" | "avx2" | "avx512"; returns false for anything else.
+// Parses "generic" | "avx2" | "avx512" | "wasm-simd128"; returns false for anything else.
 bool parseSimdName(const std::string& name, SimdLevel* level);
 
 // The best level this CPU (and OS) supports.

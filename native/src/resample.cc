@@ -1,5 +1,8 @@
 #include "resample.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace alexnet {
 
 namespace {
@@ -46,6 +49,30 @@ void resampleBilinear(const uint8_t* src, int64_t width, int64_t channels, const
       out[j] = toByte(sum);
     }
   }
+}
+
+std::string checkTaps(const ResampleTaps& taps, int64_t sourceSize, const char* axis) {
+  for (int64_t o = 0; o < taps.outputs; o++) {
+    if (taps.first[o] < 0 || taps.count[o] < 0 || taps.count[o] > taps.stride ||
+        taps.first[o] + taps.count[o] > sourceSize)
+      return std::string(axis) + " tap " + std::to_string(o) + " reads outside the " + std::to_string(sourceSize) +
+             " source pixels";
+  }
+  return "";
+}
+
+void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
+                           const ResampleTaps& cols, const ResampleTaps& rows, uint8_t* dst) {
+  if (rows.outputs == 0 || cols.outputs == 0) return;
+  int64_t rowBegin = height;
+  int64_t rowEnd = 0;
+  for (int64_t o = 0; o < rows.outputs; o++) {
+    rowBegin = std::min<int64_t>(rowBegin, rows.first[o]);
+    rowEnd = std::max<int64_t>(rowEnd, rows.first[o] + rows.count[o]);
+  }
+  if (rowEnd <= rowBegin) rowEnd = rowBegin;
+  std::vector<uint8_t> scratch(static_cast<size_t>((rowEnd - rowBegin) * cols.outputs * channels));
+  resampleBilinear(src, width, channels, cols, rows, rowBegin, rowEnd, scratch.data(), dst);
 }
 
 }  // namespace alexnet

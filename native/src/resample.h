@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace alexnet {
 
@@ -24,5 +25,15 @@ struct ResampleTaps {
 // is the union of the row taps' reads.
 void resampleBilinear(const uint8_t* src, int64_t width, int64_t channels, const ResampleTaps& cols,
                       const ResampleTaps& rows, int64_t rowBegin, int64_t rowEnd, uint8_t* scratch, uint8_t* dst);
+
+// Empty when every tap of an axis reads inside its `sourceSize` pixels, else
+// which one does not (taps come from JavaScript: checked before any read).
+std::string checkTaps(const ResampleTaps& taps, int64_t sourceSize, const char* axis);
+
+// The whole resampling of an image into dst (rows.outputs × cols.outputs ×
+// channels): the horizontal pass runs only over the source rows that the
+// vertical pass reads, into scratch memory of its own.
+void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
+                           const ResampleTaps& cols, const ResampleTaps& rows, uint8_t* dst);
 
 }  // namespace alexnet

@@ -98,6 +98,9 @@ const KernelSet& genericKernels();
 const KernelSet& avx2Kernels();
 const KernelSet& avx512Kernels();
 #endif
+#if defined(__wasm_simd128__)
+const KernelSet& wasmSimdKernels();
+#endif
 
 // The tile shape of `ks` for products with `columns` columns.
 TileShape pickTileShape(const KernelSet& ks, int64_t columns);

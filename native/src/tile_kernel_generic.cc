@@ -156,6 +156,9 @@ const KernelSet& kernelsFor(SimdLevel level) {
   if (level == SimdLevel::Avx512) return avx512Kernels();
   if (level == SimdLevel::Avx2) return avx2Kernels();
 #endif
+#if defined(__wasm_simd128__)
+  if (level == SimdLevel::WasmSimd128) return wasmSimdKernels();
+#endif
   (void)level;
   return genericKernels();
 }

@@ -215,7 +215,12 @@ export interface Backend {
     out: Float32Array,
     fuseRelu: boolean,
   ): void;
-  /** Optional bf16 inference path: the weight converted once (precisionSupport('bf16') must be null). */
+  /**
+   * true when fp32 inference should pack linear weights once too (packLinearWeight with 'fp32'): the wasm
+   * backend, whose kernels read only their own memory, would otherwise copy a 150 MB weight per call.
+   */
+  readonly packsFp32LinearWeights?: boolean;
+  /** Optional: the weight prepared once for inference: bf16 (precisionSupport('bf16') must be null), or fp32 where packsFp32LinearWeights. */
   packLinearWeight?(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight;
   linearForwardPacked?(
     batch: number,

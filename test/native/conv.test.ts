@@ -9,43 +9,11 @@ import { test } from 'node:test';
 import type { Conv2dGeometry } from '../../src/backend/backend.js';
 import { Generator } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { CONV_TEST_GEOMETRIES as GEOMETRIES } from '../helpers/kernel-geometry.js';
 import { addon, convGeometry, convSizes, describeConv, forEachSimd, randomArray, reference, skipWithoutAddon } from './native-helpers.js';
 
 const TOL = 1e-5;
 
-const GEOMETRIES: Conv2dGeometry[] = [
-  // AlexNet-like layers, scaled down.
-  convGeometry({ batch: 2, inChannels: 3, inH: 35, inW: 33, outChannels: 10, kernel: 11, stride: 4, pad: 2 }),
-  convGeometry({ batch: 1, inChannels: 16, inH: 9, inW: 9, outChannels: 24, kernel: 5, pad: 2 }),
-  // 3×3 stride 1 with ≥ 16 channels: the Winograd path (odd and even output sizes, no padding too).
-  convGeometry({ batch: 2, inChannels: 20, inH: 13, inW: 13, outChannels: 33, kernel: 3, pad: 1 }),
-  convGeometry({ batch: 1, inChannels: 32, inH: 8, inW: 6, outChannels: 50, kernel: 3, pad: 1 }),
-  convGeometry({ batch: 3, inChannels: 17, inH: 7, inW: 9, outChannels: 16, kernel: 3, pad: 0 }),
-  convGeometry({ batch: 1, inChannels: 40, inH: 6, inW: 6, outChannels: 64, kernel: 3, pad: 1, groups: 2 }),
-  // 5×5 stride 1 with ≥ 16 channels: Winograd F(2×2, 5×5) (odd, rectangular, unpadded, grouped).
-  convGeometry({ batch: 2, inChannels: 20, inH: 11, inW: 8, outChannels: 17, kernel: 5, pad: 0 }),
-  convGeometry({ batch: 1, inChannels: 24, inH: 7, inW: 10, outChannels: 30, kernel: 5, pad: 1 }),
-  convGeometry({ batch: 1, inChannels: 32, inH: 9, inW: 9, outChannels: 32, kernel: 5, pad: 2, groups: 2 }),
-  // Batch 1 with several panels of output channels: the threads split the panels (uneven: 2 + 1 or 1 + 1 + 1).
-  convGeometry({ batch: 1, inChannels: 16, inH: 9, inW: 9, outChannels: 140, kernel: 5, pad: 2 }),
-  convGeometry({ batch: 1, inChannels: 24, inH: 13, inW: 13, outChannels: 150, kernel: 3, pad: 1 }),
-  // Single pixels, 1×1 kernels, K = 1.
-  convGeometry({ batch: 2, inChannels: 1, inH: 1, inW: 1, outChannels: 5, kernel: 1 }),
-  convGeometry({ batch: 1, inChannels: 6, inH: 1, inW: 1, outChannels: 7, kernel: 3, pad: 1 }),
-  convGeometry({ batch: 2, inChannels: 5, inH: 4, inW: 3, outChannels: 9, kernel: 1 }),
-  // Stride larger than the kernel, rectangular kernels and strides, dilation.
-  convGeometry({ batch: 2, inChannels: 4, inH: 11, inW: 10, outChannels: 6, kernel: 2, stride: 3, pad: 1 }),
-  convGeometry({ batch: 1, inChannels: 3, inH: 12, inW: 9, outChannels: 5, kernel: [3, 2], stride: [2, 1], pad: [1, 0] }),
-  convGeometry({ batch: 2, inChannels: 6, inH: 12, inW: 12, outChannels: 8, kernel: 3, pad: 2, dilation: 2 }),
-  convGeometry({ batch: 1, inChannels: 4, inH: 10, inW: 13, outChannels: 4, kernel: 3, stride: 2, pad: 1, dilation: [2, 3] }),
-  // Groups.
-  convGeometry({ batch: 2, inChannels: 8, inH: 7, inW: 7, outChannels: 12, kernel: 3, pad: 1, groups: 2 }),
-  convGeometry({ batch: 1, inChannels: 6, inH: 9, inW: 8, outChannels: 6, kernel: 5, stride: 2, pad: 2, groups: 3 }),
-  // 64 and 100 output channels: the 6×64 AVX-512 tiles (64-wide panels, one partial).
-  convGeometry({ batch: 1, inChannels: 3, inH: 19, inW: 19, outChannels: 64, kernel: 5, stride: 2, pad: 2 }),
-  // More output channels than a tile has columns, few pixels.
-  convGeometry({ batch: 1, inChannels: 3, inH: 3, inW: 3, outChannels: 100, kernel: 2 }),
-];
 
 function randomConv(g: Conv2dGeometry, gen: Generator): { x: Float32Array; w: Float32Array; bias: Float32Array } {
   const s = convSizes(g);

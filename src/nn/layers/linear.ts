@@ -1,4 +1,5 @@
 /** torch.nn.Linear: weight [out, in], bias [out]. */
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/registry.js';
 import { linear, linearAsync, type LinearOptions } from '../../ops/linear.js';
 import { preparedWeight } from '../../ops/prepared-weight.js';
@@ -29,16 +30,21 @@ export class Linear extends Module {
   }
 
   /**
-   * The input, weight and options of one call: fp32 uses the weight in place;
+   * The input, weight and options of one call: fp32 uses the weight in place (or, in inference on a backend
+   * that asks for it, packed once);
    * bf16 (inference only) uses the weight converted once by a backend with
    * bf16 kernels, or emulates it with rounded copies.
    */
   private prepare(x: Tensor, fuseRelu: boolean): { x: Tensor; weight: Tensor; options: LinearOptions } {
     const options: LinearOptions = { label: this.label, fuseRelu };
-    if (this.precision !== 'bf16') return { x, weight: this.weight, options };
-    assertBf16Inference(this.label, this.training, [x, this.weight, this.bias]);
     const backend = getBackend();
     const pack = backend.packLinearWeight?.bind(backend);
+    if (this.precision !== 'bf16') {
+      if (backend.packsFp32LinearWeights === true && pack !== undefined && !this.training && !isGradEnabled())
+        options.packed = preparedWeight(this.weight, 'packed-fp32', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'fp32'));
+      return { x, weight: this.weight, options };
+    }
+    assertBf16Inference(this.label, this.training, [x, this.weight, this.bias]);
     if (backendRunsBf16(backend) && pack !== undefined) {
       options.packed = preparedWeight(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'));
       return { x, weight: this.weight, options };

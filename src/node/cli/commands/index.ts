@@ -14,6 +14,7 @@ import { register as registerBench } from './bench.js';
 import { register as registerExport } from './export.js';
 import { register as registerConvert } from './convert.js';
 import { register as registerServe } from './serve.js';
+import { register as registerVisualize } from './visualize.js';
 
 type Register = (program: Command) => void;
 
@@ -29,6 +30,7 @@ const commands: Register[] = [
   registerExport,
   registerConvert,
   registerServe,
+  registerVisualize,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,0 +1,68 @@
+/**
+ * Chooses and instantiates a wasm build. There are two, compiled from the
+ * same sources (scripts/build-wasm.mjs): `simd`, one thread, which runs
+ * anywhere WebAssembly SIMD does; and `simd-threads`, whose kernels spread
+ * over web workers sharing one memory. The threaded build needs
+ * SharedArrayBuffer, which browsers give only to cross-origin isolated pages
+ * (served with COOP/COEP headers), and Worker, which Node.js lacks; without
+ * them the single-threaded build runs, and the backend's info says why.
+ */
+import type { WasmModuleFactory } from './wasm-module.js';
+import { WasmBackend, type WasmBackendInfo } from './wasm-backend.js';
+
+export type WasmBuild = WasmBackendInfo['build'];
+
+/** File names of a build's glue module; its .wasm (and the threaded build's .worker.js) sit beside it. */
+export const WASM_BUILD_FILES: Record<WasmBuild, { glue: string; wasm: string; worker?: string }> = {
+  simd: { glue: 'alexnet-simd.mjs', wasm: 'alexnet-simd.wasm' },
+  'simd-threads': { glue: 'alexnet-simd-threads.mjs', wasm: 'alexnet-simd-threads.wasm', worker: 'alexnet-simd-threads.worker.js' },
+};
+
+export interface WasmLoadOptions {
+  /**
+   * false: the single-threaded build; a number: the threaded build with that many threads (where it can run);
+   * true or absent: the threaded build with one thread per logical core where it can run.
+   */
+  threads?: boolean | number;
+}
+
+/** How the platform provides a build: its glue module, and (Node) the .wasm bytes. */
+export interface WasmSource {
+  importFactory(build: WasmBuild): Promise<WasmModuleFactory>;
+  wasmBinary?(build: WasmBuild): Promise<Uint8Array>;
+  /** URLs of the .wasm and worker files, given their names (browser). */
+  locateFile?(file: string): string;
+}
+
+/** Which build can run here, and why: the reason the backend's info reports. */
+export function chooseWasmBuild(options: WasmLoadOptions = {}): { build: WasmBuild; reason: string } {
+  if (options.threads === false || options.threads === 1) return { build: 'simd', reason: `one thread, as asked (threads: ${options.threads})` };
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker?: unknown };
+  if (typeof g.Worker !== 'function') return { build: 'simd', reason: 'no Worker in this environment (Node.js): one thread' };
+  if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated !== true)
+    return { build: 'simd', reason: 'the page is not cross-origin isolated (no COOP/COEP headers), so no SharedArrayBuffer: one thread' };
+  return { build: 'simd-threads', reason: 'cross-origin isolated: kernels on web workers sharing one memory' };
+}
+
+/** Instantiates the chosen build and wraps it as a Backend. Rejects with a message naming the build and the cause. */
+export async function createWasmBackend(source: WasmSource, options: WasmLoadOptions = {}): Promise<WasmBackend> {
+  const { build, reason } = chooseWasmBuild(options);
+  const files = WASM_BUILD_FILES[build];
+  let backend: WasmBackend;
+  try {
+    const factory = await source.importFactory(build);
+    const wasmBinary = source.wasmBinary === undefined ? undefined : await source.wasmBinary(build);
+    const locateFile = source.locateFile;
+    const module = await factory({
+      wasmBinary,
+      locateFile: locateFile === undefined ? undefined : (file) => locateFile(file),
+      // Emscripten reports load failures through printErr as well as the rejection we rethrow below.
+      printErr: () => {},
+    });
+    backend = new WasmBackend(module, { build, reason });
+  } catch (error) {
+    throw new Error(`the wasm backend did not load (${files.wasm}): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof options.threads === 'number' && build === 'simd-threads') backend.setThreads(options.threads);
+  return backend;
+}

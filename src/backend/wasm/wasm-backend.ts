@@ -1,0 +1,401 @@
+/**
+ * The wasm backend: the C++ kernels of native/src compiled to WebAssembly
+ * with 128-bit SIMD (scripts/build-wasm.mjs), for browsers and for Node
+ * where the native addon cannot build. The heavy kernels (matrix products,
+ * convolutions forward and backward, LRN, max pooling, image resampling) run
+ * in wasm on copies of their arrays (call-arena.ts); the rest are memory
+ * bound, where a copy would cost as much as the work, and run in JavaScript
+ * (the js backend's kernels, so their results are the reference's).
+ *
+ * At inference, weights are packed once into wasm memory (convolutions in
+ * the micro-kernel layout, linear layers as they are), so a forward pass
+ * copies only activations.
+ */
+import type {
+  AvgPool2dGeometry,
+  Backend,
+  Conv2dGeometry,
+  LrnGeometry,
+  PackedConv2dWeight,
+  PackedLinearWeight,
+  Pool2dGeometry,
+  ResampleTaps,
+  SgdHyper,
+} from '../backend.js';
+import { JsBackend } from '../js/index.js';
+import type { Precision } from '../precision.js';
+import { CallArena, inOut, input, output } from './call-arena.js';
+import { convGeometryFields, poolGeometryFields } from './geometry.js';
+import { memoryOf, readCString, type WasmMemory, type WasmModule } from './wasm-module.js';
+
+/** What the wasm backend runs on, and why. */
+export interface WasmBackendInfo {
+  name: 'wasm';
+  /** The build in use: 'simd' (one thread) or 'simd-threads' (web workers over shared memory). */
+  build: 'simd' | 'simd-threads';
+  threaded: boolean;
+  threads: number;
+  /** Why this build was chosen (e.g. "the page is not cross-origin isolated: no SharedArrayBuffer"). */
+  reason: string;
+  /** The kernel set ("wasm-simd128") and its GEMM tile. */
+  simd: string;
+  tileRows: number;
+  tileColumns: number;
+}
+
+/** Kernels read exactly the lengths their geometry implies: a shorter array would let them read past it in wasm memory. */
+function expectLength(kernel: string, name: string, a: { length: number } | null, n: number): void {
+  if (a !== null && a.length !== n) throw new Error(`wasm backend ${kernel}: ${name} has ${a.length} values, expected ${n}`);
+}
+
+function convSizes(g: Conv2dGeometry): { x: number; w: number; out: number } {
+  return {
+    x: g.batch * g.inChannels * g.inH * g.inW,
+    w: g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW,
+    out: g.batch * g.outChannels * g.outH * g.outW,
+  };
+}
+
+function checkConv(kernel: string, g: Conv2dGeometry, arrays: { x?: Float32Array; w?: Float32Array; out?: Float32Array; bias?: Float32Array | null }): void {
+  const n = convSizes(g);
+  if (arrays.x !== undefined) expectLength(kernel, 'x', arrays.x, n.x);
+  if (arrays.w !== undefined) expectLength(kernel, 'w', arrays.w, n.w);
+  if (arrays.out !== undefined) expectLength(kernel, 'out', arrays.out, n.out);
+  if (arrays.bias !== undefined) expectLength(kernel, 'bias', arrays.bias, g.outChannels);
+}
+
+function poolSizes(g: Pool2dGeometry): { x: number; out: number } {
+  return { x: g.batch * g.channels * g.inH * g.inW, out: g.batch * g.channels * g.outH * g.outW };
+}
+
+interface WasmPacked {
+  readonly kind: 'wasm-packed-conv2d' | 'wasm-packed-linear';
+  /** Address in wasm memory; 0 once disposed. */
+  handle: number;
+  dispose(): void;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  /** Linear weights are packed (copied into wasm memory) once for fp32 inference too: see Backend.packsFp32LinearWeights. */
+  readonly packsFp32LinearWeights = true;
+  private readonly js = new JsBackend();
+  private readonly memory: WasmMemory;
+  private readonly arena: CallArena;
+  private readonly packedFinalizer: FinalizationRegistry<{ handle: number; free: (h: number) => void }>;
+
+  constructor(
+    private readonly module: WasmModule,
+    private readonly how: { build: WasmBackendInfo['build']; reason: string },
+  ) {
+    this.memory = memoryOf(module);
+    this.arena = new CallArena(module, () => this.memory.buffer);
+    // A packed weight dropped without dispose() (its layer garbage-collected) still frees its wasm memory.
+    this.packedFinalizer = new FinalizationRegistry(({ handle, free }) => free(handle));
+  }
+
+  info(): WasmBackendInfo {
+    const m = this.module;
+    return {
+      name: 'wasm',
+      build: this.how.build,
+      threaded: this.how.build === 'simd-threads',
+      threads: m._alx_threads(),
+      reason: this.how.reason,
+      simd: readCString(this.memory, m._alx_simd()),
+      tileRows: m._alx_tile_rows(),
+      tileColumns: m._alx_tile_columns(),
+    };
+  }
+
+  /** Sets the number of kernel threads (1 in the single-threaded build); returns the number in effect. */
+  setThreads(threads: number): number {
+    if (this.how.build === 'simd') return 1;
+    return this.module._alx_set_threads(threads);
+  }
+
+  /** Throws the kernel's message when a call returned nonzero. */
+  private check(status: number): void {
+    if (status !== 0) throw new Error(`wasm backend: ${readCString(this.memory, this.module._alx_last_error())}`);
+  }
+
+  // ---- packed weights (inference) ----
+
+  packConv2dWeight(g: Conv2dGeometry, w: Float32Array, precision: Precision = 'fp32'): PackedConv2dWeight {
+    if (precision !== 'fp32') throw new Error(`wasm backend: packConv2dWeight packs fp32 only (got ${precision})`);
+    checkConv('packConv2dWeight', g, { w });
+    const handleOut = new Int32Array(1);
+    this.arena.run([input(convGeometryFields(g)), input(w), output(handleOut)], ([geom, wp, hp]) => this.check(this.module._alx_conv_pack(geom, wp, hp)));
+    return this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
+  }
+
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight {
+    if (precision !== 'fp32') throw new Error(`wasm backend: packLinearWeight packs fp32 only (got ${precision})`);
+    if (w.length !== outFeatures * inFeatures) throw new Error(`wasm backend: linear weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
+    const handle = this.module._alx_malloc(w.byteLength);
+    if (handle === 0) throw new Error(`wasm backend: out of WebAssembly memory packing a ${outFeatures}×${inFeatures} linear weight`);
+    new Float32Array(this.memory.buffer, handle, w.length).set(w);
+    return this.packed('wasm-packed-linear', handle, (h) => this.module._alx_free(h));
+  }
+
+  private packed(kind: WasmPacked['kind'], handle: number, free: (h: number) => void): WasmPacked {
+    const token = {};
+    const finalizer = this.packedFinalizer;
+    const packed: WasmPacked = {
+      kind,
+      handle,
+      dispose() {
+        if (packed.handle === 0) return;
+        free(packed.handle);
+        packed.handle = 0;
+        finalizer.unregister(token);
+      },
+    };
+    finalizer.register(packed, { handle, free }, token);
+    return packed;
+  }
+
+  private handleOf(packed: PackedConv2dWeight | PackedLinearWeight, kind: WasmPacked['kind']): number {
+    const p = packed as Partial<WasmPacked>;
+    if (p.kind !== kind || typeof p.handle !== 'number')
+      throw new Error(`wasm backend: expected a weight packed by the wasm backend (${kind}), got ${packed.kind}`);
+    if (p.handle === 0) throw new Error('wasm backend: the packed weight was disposed');
+    return p.handle;
+  }
+
+  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+    const handle = this.handleOf(packed, 'wasm-packed-conv2d');
+    checkConv('conv2dForwardPacked', g, { x, out, bias });
+    this.arena.run([input(convGeometryFields(g)), input(x), input(bias), output(out)], ([geom, xp, bp, op]) =>
+      this.check(this.module._alx_conv_forward_packed(geom, handle, xp, bp, op, fuseRelu ? 1 : 0)),
+    );
+  }
+
+  linearForwardPacked(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    packed: PackedLinearWeight,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void {
+    const handle = this.handleOf(packed, 'wasm-packed-linear');
+    expectLength('linearForwardPacked', 'x', x, batch * inFeatures);
+    expectLength('linearForwardPacked', 'bias', bias, outFeatures);
+    expectLength('linearForwardPacked', 'out', out, batch * outFeatures);
+    this.arena.run([input(x), input(bias), output(out)], ([xp, bp, op]) =>
+      this.check(this.module._alx_linear_forward(batch, inFeatures, outFeatures, xp, handle, bp, op, fuseRelu ? 1 : 0)),
+    );
+  }
+
+  // ---- the Backend interface: kernels in wasm ----
+
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+    expectLength('gemm', 'A', A, M * K);
+    expectLength('gemm', 'B', B, K * N);
+    expectLength('gemm', 'C', C, M * N);
+    const c = accumulate ? inOut(C) : output(C);
+    this.arena.run([input(A), input(B), c], ([a, b, cp]) =>
+      this.check(this.module._alx_gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, b, cp, accumulate ? 1 : 0)),
+    );
+  }
+
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+    checkConv('conv2dForward', g, { x, w, out, bias });
+    this.arena.run([input(convGeometryFields(g)), input(x), input(w), input(bias), output(out)], ([geom, xp, wp, bp, op]) =>
+      this.check(this.module._alx_conv_forward(geom, xp, wp, bp, op, fuseRelu ? 1 : 0)),
+    );
+  }
+
+  conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void {
+    checkConv('conv2dBackwardData', g, { x: gradIn, w, out: gradOut });
+    this.arena.run([input(convGeometryFields(g)), input(gradOut), input(w), output(gradIn)], ([geom, go, wp, gi]) =>
+      this.check(this.module._alx_conv_backward_data(geom, go, wp, gi)),
+    );
+  }
+
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void {
+    checkConv('conv2dBackwardWeight', g, { x, w: gradW, out: gradOut, bias: gradBias });
+    this.arena.run([input(convGeometryFields(g)), input(x), input(gradOut), output(gradW), output(gradBias)], ([geom, xp, go, gw, gb]) =>
+      this.check(this.module._alx_conv_backward_weight(geom, xp, go, gw, gb)),
+    );
+  }
+
+  linearForward(
+    batch: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+  ): void {
+    expectLength('linearForward', 'x', x, batch * inFeatures);
+    expectLength('linearForward', 'w', w, outFeatures * inFeatures);
+    expectLength('linearForward', 'bias', bias, outFeatures);
+    expectLength('linearForward', 'out', out, batch * outFeatures);
+    this.arena.run([input(x), input(w), input(bias), output(out)], ([xp, wp, bp, op]) =>
+      this.check(this.module._alx_linear_forward(batch, inFeatures, outFeatures, xp, wp, bp, op, fuseRelu ? 1 : 0)),
+    );
+  }
+
+  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
+    const n = g.batch * g.channels * g.spatial;
+    for (const [name, a] of [
+      ['x', x],
+      ['out', out],
+      ['scale', scale],
+    ] as const)
+      expectLength('lrnForward', name, a, n);
+    this.arena.run([input(x), output(out), output(scale)], ([xp, op, sp]) =>
+      this.check(this.module._alx_lrn_forward(g.batch, g.channels, g.spatial, g.size, g.alpha, g.beta, g.k, xp, op, sp)),
+    );
+  }
+
+  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
+    const n = g.batch * g.channels * g.spatial;
+    for (const [name, a] of [
+      ['x', x],
+      ['out', out],
+      ['scale', scale],
+      ['gradOut', gradOut],
+      ['gradIn', gradIn],
+    ] as const)
+      expectLength('lrnBackward', name, a, n);
+    this.arena.run([input(x), input(out), input(scale), input(gradOut), output(gradIn)], ([xp, op, sp, go, gi]) =>
+      this.check(this.module._alx_lrn_backward(g.batch, g.channels, g.spatial, g.size, g.alpha, g.beta, g.k, xp, op, sp, go, gi)),
+    );
+  }
+
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
+    const n = poolSizes(g);
+    expectLength('maxPool2dForward', 'x', x, n.x);
+    expectLength('maxPool2dForward', 'out', out, n.out);
+    expectLength('maxPool2dForward', 'argmax', argmax, n.out);
+    this.arena.run([input(poolGeometryFields(g)), input(x), output(out), output(argmax)], ([geom, xp, op, ap]) =>
+      this.check(this.module._alx_max_pool_forward(geom, xp, op, ap)),
+    );
+  }
+
+  maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
+    const n = poolSizes(g);
+    expectLength('maxPool2dBackward', 'gradOut', gradOut, n.out);
+    expectLength('maxPool2dBackward', 'argmax', argmax, n.out);
+    expectLength('maxPool2dBackward', 'gradIn', gradIn, n.x);
+    this.arena.run([input(poolGeometryFields(g)), input(gradOut), input(argmax), output(gradIn)], ([geom, go, ap, gi]) =>
+      this.check(this.module._alx_max_pool_backward(geom, go, ap, gi)),
+    );
+  }
+
+  resampleBilinear(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void {
+    expectLength('resampleBilinear', 'src', src, width * height * channels);
+    expectLength('resampleBilinear', 'out', out, rows.first.length * cols.first.length * channels);
+    for (const [axis, taps] of [
+      ['column', cols],
+      ['row', rows],
+    ] as const) {
+      expectLength('resampleBilinear', `${axis} counts`, taps.count, taps.first.length);
+      expectLength('resampleBilinear', `${axis} weights`, taps.weights, taps.first.length * taps.stride);
+    }
+    const args = [
+      input(src),
+      input(cols.first),
+      input(cols.count),
+      input(cols.weights),
+      input(rows.first),
+      input(rows.count),
+      input(rows.weights),
+      output(out),
+    ];
+    this.arena.run(args, ([s, cf, cc, cw, rf, rc, rw, o]) =>
+      this.check(
+        this.module._alx_resample_bilinear(
+          s,
+          width,
+          height,
+          channels,
+          cf,
+          cc,
+          cw,
+          cols.stride,
+          cols.first.length,
+          rf,
+          rc,
+          rw,
+          rows.stride,
+          rows.first.length,
+          o,
+        ),
+      ),
+    );
+  }
+
+  // ---- the Backend interface: memory-bound kernels, in JavaScript ----
+
+  reluForward(x: Float32Array, out: Float32Array): void {
+    this.js.reluForward(x, out);
+  }
+
+  reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void {
+    this.js.reluBackward(gradOut, y, gradIn);
+  }
+
+  avgPool2dForward(g: AvgPool2dGeometry, x: Float32Array, out: Float32Array): void {
+    this.js.avgPool2dForward(g, x, out);
+  }
+
+  avgPool2dBackward(g: AvgPool2dGeometry, gradOut: Float32Array, gradIn: Float32Array): void {
+    this.js.avgPool2dBackward(g, gradOut, gradIn);
+  }
+
+  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void {
+    this.js.adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x, out);
+  }
+
+  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number, gradOut: Float32Array, gradIn: Float32Array): void {
+    this.js.adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradIn);
+  }
+
+  logSoftmaxForward(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
+    this.js.logSoftmaxForward(rows, cols, x, out);
+  }
+
+  logSoftmaxBackward(rows: number, cols: number, gradOut: Float32Array, out: Float32Array, gradIn: Float32Array): void {
+    this.js.logSoftmaxBackward(rows, cols, gradOut, out, gradIn);
+  }
+
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.js.add(a, b, out);
+  }
+
+  sub(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.js.sub(a, b, out);
+  }
+
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.js.mul(a, b, out);
+  }
+
+  div(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.js.div(a, b, out);
+  }
+
+  scale(a: Float32Array, s: number, out: Float32Array): void {
+    this.js.scale(a, s, out);
+  }
+
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+    this.js.axpy(alpha, x, y);
+  }
+
+  sum(a: Float32Array): number {
+    return this.js.sum(a);
+  }
+
+  sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
+    this.js.sgdStep(h, param, grad, momentumBuffer);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The Emscripten module of the wasm build (native/wasm/exports.cc over the
+ * kernels of native/src), typed: its C entry points and how to reach its
+ * memory. Pointers and sizes are byte offsets into that memory.
+ */
+
+/** The C entry points (`alx_*`), each returning 0 or 1 with alx_last_error set. */
+export interface WasmExports {
+  _alx_last_error(): number;
+  _alx_malloc(bytes: number): number;
+  _alx_free(ptr: number): void;
+  _alx_threads(): number;
+  _alx_set_threads(n: number): number;
+  _alx_simd(): number;
+  _alx_tile_rows(): number;
+  _alx_tile_columns(): number;
+  _alx_gemm(transA: number, transB: number, M: number, N: number, K: number, A: number, B: number, C: number, accumulate: number): number;
+  _alx_linear_forward(batch: number, inF: number, outF: number, x: number, w: number, bias: number, out: number, relu: number): number;
+  _alx_conv_forward(geom: number, x: number, w: number, bias: number, out: number, relu: number): number;
+  _alx_conv_pack(geom: number, w: number, handleOut: number): number;
+  _alx_packed_free(handle: number): void;
+  _alx_conv_forward_packed(geom: number, packed: number, x: number, bias: number, out: number, relu: number): number;
+  _alx_conv_backward_data(geom: number, gradOut: number, w: number, gradIn: number): number;
+  _alx_conv_backward_weight(geom: number, x: number, gradOut: number, gradW: number, gradBias: number): number;
+  _alx_lrn_forward(
+    batch: number,
+    channels: number,
+    spatial: number,
+    size: number,
+    alpha: number,
+    beta: number,
+    k: number,
+    x: number,
+    out: number,
+    scale: number,
+  ): number;
+  _alx_lrn_backward(
+    batch: number,
+    channels: number,
+    spatial: number,
+    size: number,
+    alpha: number,
+    beta: number,
+    k: number,
+    x: number,
+    out: number,
+    scale: number,
+    gradOut: number,
+    gradIn: number,
+  ): number;
+  _alx_max_pool_forward(geom: number, x: number, out: number, argmax: number): number;
+  _alx_max_pool_backward(geom: number, gradOut: number, argmax: number, gradIn: number): number;
+  _alx_resample_bilinear(
+    src: number,
+    width: number,
+    height: number,
+    channels: number,
+    colFirst: number,
+    colCount: number,
+    colWeights: number,
+    colStride: number,
+    colOutputs: number,
+    rowFirst: number,
+    rowCount: number,
+    rowWeights: number,
+    rowStride: number,
+    rowOutputs: number,
+    out: number,
+  ): number;
+}
+
+/**
+ * A WebAssembly.Memory, described by what is used of it (the core is typed without the DOM library, which
+ * is where TypeScript declares WebAssembly).
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+
+function isMemory(value: unknown): value is WasmMemory {
+  return typeof value === 'object' && value !== null && 'buffer' in value && typeof (value as { grow?: unknown }).grow === 'function';
+}
+
+/** What the Emscripten factory resolves to. */
+export interface WasmModule extends WasmExports {
+  /** The instance's exports (minified names); the memory is among them in the single-threaded build. */
+  asm?: Record<string, unknown>;
+  /** The shared memory of the threaded build (created by the glue, or passed in). */
+  wasmMemory?: WasmMemory;
+}
+
+/** Options the Emscripten factory accepts (the subset used here). */
+export interface WasmModuleOptions {
+  /** The .wasm bytes, when the caller read them itself (Node: from disk). */
+  wasmBinary?: Uint8Array;
+  /** Where the .wasm and worker files are, given their file names. */
+  locateFile?: (path: string, scriptDirectory: string) => string;
+  /** Replaces Emscripten's console output (the kernels print nothing; aborts do). */
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+export type WasmModuleFactory = (options?: WasmModuleOptions) => Promise<WasmModule>;
+
+/** The module's linear memory: the threaded build shares one across its workers. */
+export function memoryOf(module: WasmModule): WasmMemory {
+  if (isMemory(module.wasmMemory)) return module.wasmMemory;
+  for (const value of Object.values(module.asm ?? {})) if (isMemory(value)) return value;
+  throw new Error('the wasm module exports no memory: was it built by scripts/build-wasm.mjs?');
+}
+
+/** Reads a NUL-terminated ASCII string (error messages, kernel names) out of wasm memory. */
+export function readCString(memory: WasmMemory, ptr: number): string {
+  const bytes = new Uint8Array(memory.buffer);
+  let end = ptr;
+  while (end < bytes.length && bytes[end] !== 0) end++;
+  let text = '';
+  for (let i = ptr; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}

@@ -1,0 +1,34 @@
+/**
+ * useWasmBackend(): loads the wasm build that sits beside this bundle
+ * (dist/browser/: alexnet-simd*.mjs/.wasm, built by scripts/build-wasm.mjs)
+ * and makes it the current backend. The threaded build is taken when the
+ * page is cross-origin isolated, the single-threaded one otherwise.
+ */
+import { setBackend } from '../backend/registry.js';
+import { createWasmBackend, type WasmLoadOptions } from '../backend/wasm/load.js';
+import type { WasmBackendInfo } from '../backend/wasm/wasm-backend.js';
+import type { WasmModuleFactory } from '../backend/wasm/wasm-module.js';
+
+export interface UseWasmBackendOptions extends WasmLoadOptions {
+  /** Where the .mjs/.wasm files are served (default: beside this module). */
+  baseUrl?: string | URL;
+}
+
+export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  const base = new URL(options.baseUrl ?? './', import.meta.url);
+  const backend = await createWasmBackend(
+    {
+      importFactory: async (build) => {
+        const url = new URL(build === 'simd' ? 'alexnet-simd.mjs' : 'alexnet-simd-threads.mjs', base).href;
+        // A URL computed at run time: bundlers leave the import alone, so the glue stays a file of its own
+        // (the threaded build's workers import it again by that name).
+        const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default: WasmModuleFactory };
+        return glue.default;
+      },
+      locateFile: (file) => new URL(file, base).href,
+    },
+    options,
+  );
+  setBackend(backend);
+  return backend.info();
+}

@@ -1,0 +1,209 @@
+/**
+ * The wasm backend (native/src compiled to WebAssembly SIMD, committed in
+ * wasm/) against the js reference kernel by kernel, and end to end against
+ * torch 1.13's logits and gradients from the parity fixtures. Node runs the
+ * single-threaded build; the threaded one is checked in Chromium
+ * (test/browser/).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { referenceBackend, withBackend } from '../../src/backend/registry.js';
+import { JsBackend } from '../../src/backend/js/index.js';
+import { resizeBilinearWindow } from '../../src/image/resample.js';
+import { createModel } from '../../src/models/registry.js';
+import { loadWasmBackend } from '../../src/node/wasm/load.js';
+import { Generator } from '../../src/tensor/random.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { CONV_TEST_GEOMETRIES, convGeometry, convSizes, describeConv, poolGeometry, randomArray } from '../helpers/kernel-geometry.js';
+import { checkModelGradients, checkModelInference, loadModelFixture, prepareModel } from '../helpers/model-fixtures.js';
+import { noiseImage } from '../image/helpers.js';
+
+const wasm = await loadWasmBackend();
+const reference = referenceBackend();
+const TOL = 1e-5;
+
+test('the wasm backend reports its build, kernels and why it runs single-threaded in Node', () => {
+  const info = wasm.info();
+  assert.equal(info.name, 'wasm');
+  assert.equal(info.build, 'simd');
+  assert.equal(info.threaded, false);
+  assert.equal(info.threads, 1);
+  assert.equal(info.simd, 'wasm-simd128');
+  assert.match(info.reason, /no Worker/);
+  assert.ok(info.tileRows >= 1 && info.tileColumns === 8);
+});
+
+test('conv2dForward, packed and unpacked, matches the reference on every geometry', () => {
+  const gen = new Generator(30);
+  for (const g of CONV_TEST_GEOMETRIES) {
+    const s = convSizes(g);
+    const x = randomArray(s.x, gen),
+      w = randomArray(s.w, gen),
+      bias = randomArray(g.outChannels, gen);
+    const expected = new Float32Array(s.out);
+    reference.conv2dForward(g, x, w, bias, expected, true);
+    const actual = new Float32Array(s.out);
+    wasm.conv2dForward(g, x, w, bias, actual, true);
+    assertClose(actual, expected, TOL, `conv forward ${describeConv(g)}`);
+    const packed = wasm.packConv2dWeight(g, w);
+    const fromPacked = new Float32Array(s.out);
+    wasm.conv2dForwardPacked(g, packed, x, bias, fromPacked, true);
+    packed.dispose();
+    assertClose(fromPacked, expected, TOL, `packed conv forward ${describeConv(g)}`);
+  }
+});
+
+test('conv2d gradients (data, weight, bias) match the reference on every geometry', () => {
+  const gen = new Generator(31);
+  for (const g of CONV_TEST_GEOMETRIES) {
+    const s = convSizes(g);
+    const x = randomArray(s.x, gen),
+      w = randomArray(s.w, gen),
+      gradOut = randomArray(s.out, gen);
+    const [gi0, gi1] = [new Float32Array(s.x), new Float32Array(s.x)];
+    reference.conv2dBackwardData(g, gradOut, w, gi0);
+    wasm.conv2dBackwardData(g, gradOut, w, gi1);
+    assertClose(gi1, gi0, TOL, `conv backward data ${describeConv(g)}`);
+    const [gw0, gw1, gb0, gb1] = [new Float32Array(s.w), new Float32Array(s.w), new Float32Array(g.outChannels), new Float32Array(g.outChannels)];
+    reference.conv2dBackwardWeight(g, x, gradOut, gw0, gb0);
+    wasm.conv2dBackwardWeight(g, x, gradOut, gw1, gb1);
+    assertClose(gw1, gw0, TOL, `conv backward weight ${describeConv(g)}`);
+    assertClose(gb1, gb0, TOL, `conv backward bias ${describeConv(g)}`);
+  }
+});
+
+test('gemm matches the reference for every transpose, edge sizes and accumulation', () => {
+  const gen = new Generator(32);
+  for (const [M, N, K] of [
+    [1, 1, 1],
+    [5, 8, 3],
+    [7, 9, 13],
+    [33, 17, 300],
+    [2, 1000, 64],
+    [64, 3, 5],
+  ]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const A = randomArray(M * K, gen),
+            B = randomArray(K * N, gen),
+            C0 = randomArray(M * N, gen);
+          const [expected, actual] = [C0.slice(), C0.slice()];
+          reference.gemm(transA, transB, M, N, K, A, B, expected, accumulate);
+          wasm.gemm(transA, transB, M, N, K, A, B, actual, accumulate);
+          assertClose(actual, expected, TOL, `gemm ${M}x${N}x${K} tA${+transA} tB${+transB} acc${+accumulate}`);
+        }
+      }
+    }
+  }
+});
+
+test('linearForward, with the weight in place or packed once, matches the reference at every batch path', () => {
+  const gen = new Generator(33);
+  // Batch 1-2: dot products; 7: the transposed product; 50: register tiles.
+  for (const batch of [1, 2, 7, 50]) {
+    const [inF, outF] = [37, 45];
+    const x = randomArray(batch * inF, gen),
+      w = randomArray(outF * inF, gen),
+      bias = randomArray(outF, gen);
+    const expected = new Float32Array(batch * outF);
+    reference.linearForward(batch, inF, outF, x, w, bias, expected, true);
+    const actual = new Float32Array(batch * outF);
+    wasm.linearForward(batch, inF, outF, x, w, bias, actual, true);
+    assertClose(actual, expected, TOL, `linear batch ${batch}`);
+    const packed = wasm.packLinearWeight(outF, inF, w, 'fp32');
+    actual.fill(Number.NaN);
+    wasm.linearForwardPacked(batch, inF, outF, x, packed, bias, actual, true);
+    packed.dispose();
+    assertClose(actual, expected, TOL, `packed linear batch ${batch}`);
+  }
+});
+
+test('LRN and max pooling (values and torch argmax) match the reference forward and backward', () => {
+  const gen = new Generator(34);
+  const lrn = { batch: 2, channels: 13, spatial: 29, size: 5, alpha: 1e-4, beta: 0.75, k: 2 };
+  const n = lrn.batch * lrn.channels * lrn.spatial;
+  const x = randomArray(n, gen),
+    gradOut = randomArray(n, gen);
+  const [o0, o1, s0, s1, g0, g1] = Array.from({ length: 6 }, () => new Float32Array(n));
+  reference.lrnForward(lrn, x, o0, s0);
+  wasm.lrnForward(lrn, x, o1, s1);
+  assertClose(o1, o0, TOL, 'lrn forward');
+  reference.lrnBackward(lrn, x, o0, s0, gradOut, g0);
+  wasm.lrnBackward(lrn, x, o1, s1, gradOut, g1);
+  assertClose(g1, g0, TOL, 'lrn backward');
+
+  for (const g of [
+    poolGeometry({ batch: 2, channels: 5, inH: 27, inW: 25, kernel: 3, stride: 2 }),
+    poolGeometry({ batch: 1, channels: 3, inH: 9, inW: 8, kernel: 3, stride: 2, pad: 1, ceilMode: true }),
+  ]) {
+    const xs = randomArray(g.batch * g.channels * g.inH * g.inW, gen);
+    const outN = g.batch * g.channels * g.outH * g.outW;
+    const [p0, p1] = [new Float32Array(outN), new Float32Array(outN)];
+    const [a0, a1] = [new Int32Array(outN), new Int32Array(outN)];
+    reference.maxPool2dForward(g, xs, p0, a0);
+    wasm.maxPool2dForward(g, xs, p1, a1);
+    assert.deepEqual(p1, p0, 'max pool values');
+    assert.deepEqual(a1, a0, 'max pool argmax');
+    const gp = randomArray(outN, gen);
+    const [b0, b1] = [new Float32Array(xs.length), new Float32Array(xs.length)];
+    reference.maxPool2dBackward(g, gp, a0, b0);
+    wasm.maxPool2dBackward(g, gp, a1, b1);
+    assert.deepEqual(b1, b0, 'max pool backward');
+  }
+});
+
+test("resampleBilinear gives the JavaScript passes' bytes", () => {
+  const js = new JsBackend();
+  for (let t = 0; t < 40; t++) {
+    const [w, h, c] = [1 + ((t * 37) % 320), 1 + ((t * 53) % 210), 1 + (t % 4)];
+    const [outW, outH] = [1 + ((t * 29) % 270), 1 + ((t * 31) % 250)];
+    const window = { left: Math.floor(outW / 5), top: Math.floor(outH / 7), width: outW - Math.floor(outW / 5), height: outH - Math.floor(outH / 7) };
+    const image = noiseImage(w, h, c, t);
+    const expected = withBackend(js, () => resizeBilinearWindow(image, outW, outH, window));
+    const actual = withBackend(wasm, () => resizeBilinearWindow(image, outW, outH, window));
+    assert.deepEqual(actual.data, expected.data, `${w}x${h}x${c} -> ${outW}x${outH}`);
+  }
+});
+
+for (const [name, h, w] of [
+  ['alexnet', 224, 224],
+  ['alexnet-original', 227, 227],
+] as const) {
+  test(`wasm ${name} ${h}×${w}: logits and every gradient match torch`, (t) => {
+    const fixture = loadModelFixture(name, h, w);
+    const model = createModel(name);
+    prepareModel(model, fixture);
+    withBackend(wasm, () => {
+      const worst = checkModelGradients(model, fixture, 1e-4);
+      t.diagnostic([...worst.entries()].map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', '));
+      // noGrad in eval mode: the packed-weight path (convolutions and linear layers packed once into wasm memory).
+      t.diagnostic(`noGrad logits ${checkModelInference(model, fixture, 1e-4).toExponential(2)}`);
+    });
+  });
+}
+
+test('bad calls get one message naming the kernel and what was expected', () => {
+  const g = convGeometry({ batch: 1, inChannels: 3, inH: 5, inW: 5, outChannels: 4, kernel: 3 });
+  const s = convSizes(g);
+  assert.throws(() => wasm.conv2dForward(g, new Float32Array(s.x - 1), new Float32Array(s.w), null, new Float32Array(s.out), false), /conv2dForward: x has 74 values, expected 75/);
+  assert.throws(
+    () => wasm.conv2dForward({ ...g, outH: 0 }, new Float32Array(s.x), new Float32Array(s.w), null, new Float32Array(0), false),
+    /wasm backend: conv2dForward: invalid conv geometry/,
+  );
+  const packed = wasm.packConv2dWeight(g, new Float32Array(s.w));
+  const other = convGeometry({ batch: 1, inChannels: 3, inH: 5, inW: 5, outChannels: 4, kernel: 1 });
+  assert.throws(
+    () => wasm.conv2dForwardPacked(other, packed, new Float32Array(convSizes(other).x), null, new Float32Array(convSizes(other).out), false),
+    /made for another layer shape/,
+  );
+  packed.dispose();
+  assert.throws(() => wasm.conv2dForwardPacked(g, packed, new Float32Array(s.x), null, new Float32Array(s.out), false), /was disposed/);
+  assert.throws(() => wasm.conv2dForwardPacked(g, { kind: 'native-packed-conv2d', dispose() {} }, new Float32Array(s.x), null, new Float32Array(s.out), false), /packed by the wasm backend/);
+  assert.throws(() => wasm.packLinearWeight(2, 3, new Float32Array(6), 'bf16'), /fp32 only/);
+  // The module keeps working after every refusal.
+  const out = new Float32Array(s.out);
+  wasm.conv2dForward(g, new Float32Array(s.x).fill(1), new Float32Array(s.w).fill(1), null, out, false);
+  assert.ok(out.every((v) => v === 27));
+});
