@@ -3,7 +3,8 @@
  * native backend, files and downloads, image decoding, data sets and loaders.
  */
 export * from '../index.js';
-export { selectBackend, nativeBackendInfo, parseBackendName, type BackendName } from './backend.js';
+export { selectBackend, selectBackendAsync, nativeBackendInfo, parseBackendName, type BackendName } from './backend.js';
+export { loadWasmBackend } from './wasm/load.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
 export * from './weights/index.js';
 export { readOnnxModelFile, writeOnnxFile } from './onnx/onnx-files.js';

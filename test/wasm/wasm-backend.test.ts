@@ -187,7 +187,10 @@ for (const [name, h, w] of [
 test('bad calls get one message naming the kernel and what was expected', () => {
   const g = convGeometry({ batch: 1, inChannels: 3, inH: 5, inW: 5, outChannels: 4, kernel: 3 });
   const s = convSizes(g);
-  assert.throws(() => wasm.conv2dForward(g, new Float32Array(s.x - 1), new Float32Array(s.w), null, new Float32Array(s.out), false), /conv2dForward: x has 74 values, expected 75/);
+  assert.throws(
+    () => wasm.conv2dForward(g, new Float32Array(s.x - 1), new Float32Array(s.w), null, new Float32Array(s.out), false),
+    /conv2dForward: x has 74 values, expected 75/,
+  );
   assert.throws(
     () => wasm.conv2dForward({ ...g, outH: 0 }, new Float32Array(s.x), new Float32Array(s.w), null, new Float32Array(0), false),
     /wasm backend: conv2dForward: invalid conv geometry/,
@@ -200,7 +203,10 @@ test('bad calls get one message naming the kernel and what was expected', () => 
   );
   packed.dispose();
   assert.throws(() => wasm.conv2dForwardPacked(g, packed, new Float32Array(s.x), null, new Float32Array(s.out), false), /was disposed/);
-  assert.throws(() => wasm.conv2dForwardPacked(g, { kind: 'native-packed-conv2d', dispose() {} }, new Float32Array(s.x), null, new Float32Array(s.out), false), /packed by the wasm backend/);
+  assert.throws(
+    () => wasm.conv2dForwardPacked(g, { kind: 'native-packed-conv2d', dispose() {} }, new Float32Array(s.x), null, new Float32Array(s.out), false),
+    /packed by the wasm backend/,
+  );
   assert.throws(() => wasm.packLinearWeight(2, 3, new Float32Array(6), 'bf16'), /fp32 only/);
   // The module keeps working after every refusal.
   const out = new Float32Array(s.out);

@@ -10,7 +10,7 @@ import type { StateDict } from '../../formats/state-dict.js';
 import { findPretrainedWeights } from '../../models/pretrained.js';
 import { getModelEntry, modelNames, type ModelEntry } from '../../models/registry.js';
 import type { Module } from '../../nn/module.js';
-import { parseBackendName, selectBackend } from '../backend.js';
+import { parseBackendName, selectBackendAsync } from '../backend.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { readFileBytes, readStateDictFile } from '../weights/weight-files.js';
 import { detectWeightsFormat, readStateDict } from '../../formats/weights-file.js';
@@ -73,10 +73,10 @@ export function numClassesOption(): Option {
  * any command runs). --verbose is declared by main.ts.
  */
 export function registerGlobalOptions(program: Command): void {
-  program.option('--backend <name>', 'kernels: native (C++ addon, the default when it loads) or js');
-  program.hook('preAction', () => {
+  program.option('--backend <name>', 'kernels: native (C++ addon, the default when it loads), wasm (the same kernels in WebAssembly; the fallback) or js');
+  program.hook('preAction', async () => {
     const requested = program.opts<{ backend?: string }>().backend;
-    selectBackend(requested === undefined ? undefined : parseBackendName(requested));
+    await selectBackendAsync(requested === undefined ? undefined : parseBackendName(requested));
   });
 }
 

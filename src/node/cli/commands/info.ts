@@ -1,6 +1,7 @@
-/** `alexnet info`: version, backend in use, the native addon's CPU path, Node. */
+/** `alexnet info`: version, backend in use (the wasm build and why, when it is wasm), the native addon's CPU path, Node. */
 import type { Command } from 'commander';
 import { getBackend } from '../../../backend/registry.js';
+import { WasmBackend } from '../../../backend/wasm/wasm-backend.js';
 import { nativeBackendInfo } from '../../backend.js';
 import { packageVersion } from '../../package-version.js';
 import { runAction } from '../run-action.js';
@@ -22,6 +23,11 @@ export function register(program: Command): void {
     .action(
       runAction(() => {
         const lines = [`alexnet-ts ${packageVersion()}`, `backend: ${getBackend().name}`];
+        const backend = getBackend();
+        if (backend instanceof WasmBackend) {
+          lines.push('wasm backend:');
+          describe(backend.info(), '', lines);
+        }
         const native = nativeBackendInfo();
         if (native === null || native === undefined) {
           lines.push('native addon: not available');
