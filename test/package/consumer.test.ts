@@ -45,6 +45,11 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
     'package/dist/src/node/cli/main.js',
     'package/binding.gyp',
     'package/LICENSE',
+    'package/dist/browser/alexnet-ts.js',
+    'package/dist/browser/alexnet-simd.wasm',
+    'package/dist/browser/alexnet-simd-threads.worker.js',
+    'package/wasm/alexnet-simd.wasm',
+    'package/native/wasm/exports.cc',
   ]) {
     assert.ok(files.includes(needed), `${needed} is in the package`);
   }
@@ -79,4 +84,30 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   assert.equal(sh(process.execPath, ['run.mjs'], consumer).trim(), 'native 1x10');
   const info = sh(process.execPath, [join(consumer, 'node_modules', '.bin', 'alexnet'), 'info'], consumer);
   assert.match(info, /backend: native/);
+
+  // The wasm backend from the installed package, in Node.
+  writeFileSync(
+    join(consumer, 'wasm.mjs'),
+    [
+      "import { loadWasmBackend, setBackend, createModel, noGrad, Tensor } from 'alexnet-ts/node';",
+      'const wasm = await loadWasmBackend();',
+      'setBackend(wasm);',
+      "const y = noGrad(() => createModel('alexnet', { numClasses: 10 }).eval().call(Tensor.randn([1, 3, 64, 64])));",
+      'console.log(wasm.info().simd, y.shape.join("x"));',
+    ].join('\n'),
+  );
+  assert.equal(sh(process.execPath, ['wasm.mjs'], consumer).trim(), 'wasm-simd128 1x10');
+
+  // A bundler resolving the package for the browser gets the browser bundle (the "browser" export condition).
+  writeFileSync(join(consumer, 'page.js'), "import { useWasmBackend, createModel } from 'alexnet-ts';\nconsole.log(useWasmBackend, createModel);\n");
+  writeFileSync(
+    join(consumer, 'bundle.cjs'),
+    [
+      'const esbuild = require(process.argv[2]);',
+      "const r = esbuild.buildSync({ entryPoints: ['page.js'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'error' });",
+      "console.log(Object.keys(r.metafile.inputs).join('\\n'));",
+    ].join('\n'),
+  );
+  const bundled = sh(process.execPath, ['bundle.cjs', join(repo, 'node_modules', 'esbuild')], consumer);
+  assert.match(bundled, /node_modules\/alexnet-ts\/dist\/browser\/alexnet-ts\.js/);
 });
