@@ -15,6 +15,7 @@ import { register as registerExport } from './export.js';
 import { register as registerConvert } from './convert.js';
 import { register as registerServe } from './serve.js';
 import { register as registerVisualize } from './visualize.js';
+import { register as registerWeb } from './web.js';
 
 type Register = (program: Command) => void;
 
@@ -31,6 +32,7 @@ const commands: Register[] = [
   registerConvert,
   registerServe,
   registerVisualize,
+  registerWeb,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,0 +1,67 @@
+/**
+ * `alexnet web`: serves the browser demo page (dist/web, built by
+ * `npm run build:web`) on 127.0.0.1 with the COOP/COEP headers that let the
+ * page run the wasm backend on threads. In a checkout a missing or stale
+ * page is built first. Ctrl-C (or SIGTERM) stops it.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { buildSite, buildScript, defaultSiteDir, siteState } from '../../web/site.js';
+import { StaticServer } from '../../web/static-server.js';
+import { parseNonNegativeInt } from '../options.js';
+import { runAction } from '../run-action.js';
+
+interface WebFlags {
+  port: string;
+  host: string;
+  root?: string;
+  build: boolean;
+}
+
+/** The folder to serve: --root as given, else dist/web, built first when missing or stale (and the build script is there). */
+async function siteFolder(flags: WebFlags, log: (line: string) => void): Promise<string> {
+  if (flags.root !== undefined) {
+    const root = resolve(flags.root);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`--root ${flags.root}: no such folder`);
+    if (!existsSync(join(root, 'index.html'))) throw new Error(`--root ${flags.root}: no index.html in it (build the page with \`npm run build:web\`)`);
+    return root;
+  }
+  const dir = defaultSiteDir();
+  const state = siteState();
+  const canBuild = existsSync(buildScript());
+  if (state.state === 'missing' && (!flags.build || !canBuild)) throw new Error(`${dir} not found: run \`npm run build:web\` first`);
+  if (state.state !== 'fresh' && flags.build && canBuild) {
+    log(`alexnet web: building the page (${state.state === 'missing' ? `${dir} is missing` : state.reason})…`);
+    await buildSite();
+  }
+  return dir;
+}
+
+export function register(program: Command): void {
+  program
+    .command('web')
+    .description('serve the browser demo page (classify, feature maps, live training) on a local web server')
+    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default('8080'))
+    .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
+    .option('--root <dir>', 'serve this folder instead of the built page (dist/web)')
+    .option('--no-build', 'serve dist/web as it is, without rebuilding it when the sources changed')
+    .action(
+      runAction(async (flags: WebFlags) => {
+        const port = parseNonNegativeInt(flags.port, '--port');
+        if (port > 65535) throw new Error(`--port '${flags.port}': expected 0 to 65535`);
+        const log = (line: string): void => void process.stderr.write(`${line}\n`);
+        const root = await siteFolder(flags, log);
+        const server = await StaticServer.start({ root, host: flags.host, port, log }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE') throw new Error(`--port ${port}: ${flags.host}:${port} is already in use (pick another with --port, or 0 for any)`);
+          throw error;
+        });
+        const stop = (): void => {
+          void server.close().then(() => process.exit(0));
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        process.stdout.write(`alexnet web: serving ${root} at ${server.url} (cross-origin isolated: COOP/COEP headers sent); Ctrl-C stops\n`);
+      }),
+    );
+}

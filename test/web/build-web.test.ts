@@ -1,0 +1,96 @@
+/**
+ * `npm run build:web` (scripts/build-web.mjs): the static site holds the
+ * page, its two scripts (the worker importing the library bundle beside it,
+ * not a copy of it), the library bundle with every file of dist/browser
+ * (its .wasm files), the Fashion-MNIST subset with its licence, and the
+ * headers file for static hosts; served, the types are right.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { StaticServer } from '../../src/node/web/static-server.js';
+import { assertIsolationHeaders, get } from './http.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'alexnet-build-web-'));
+const out = join(work, 'web');
+after(() => rmSync(work, { recursive: true, force: true }));
+
+before(async () => {
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['scripts/build-web.mjs', '--out', out], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) =>
+      error === null ? resolve() : reject(new Error(`build-web failed: ${stderr}`)),
+    );
+  });
+});
+
+/** Every file under `dir`, as paths relative to it. */
+function files(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+}
+
+test('the site holds the page, its scripts, the library bundle and the data', { timeout: 300_000 }, () => {
+  for (const name of [
+    'index.html',
+    'styles.css',
+    'app.js',
+    'worker.js',
+    'alexnet-ts.js',
+    '_headers',
+    'data/fashion-mnist-subset/train-images-idx3-ubyte.gz',
+    'data/fashion-mnist-subset/train-labels-idx1-ubyte.gz',
+    'data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz',
+    'data/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz',
+    'data/fashion-mnist-subset/README.md',
+  ]) {
+    assert.ok(existsSync(join(out, name)), `${name} is missing from the built site`);
+  }
+  // Everything the library build put beside its bundle (the wasm kernels and their loaders) comes along.
+  for (const name of files(join(ROOT, 'dist', 'browser'))) assert.ok(existsSync(join(out, name)), `dist/browser/${name} was not copied`);
+  assert.equal(
+    statSync(join(out, 'data/fashion-mnist-subset/train-images-idx3-ubyte.gz')).size,
+    statSync(join(ROOT, 'data/fashion-mnist-subset/train-images-idx3-ubyte.gz')).size,
+  );
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  // Relative URLs: the site works from any folder of any host.
+  assert.match(html, /src="\.\/app\.js"/);
+  assert.match(html, /href="\.\/styles\.css"/);
+  const worker = readFileSync(join(out, 'worker.js'), 'utf8');
+  assert.match(worker, /from "\.\/alexnet-ts\.js"/, 'the worker imports the bundle beside it');
+  assert.ok(worker.length < 200_000, 'the worker does not carry its own copy of the library');
+  assert.match(readFileSync(join(out, 'app.js'), 'utf8'), /worker\.js/);
+  assert.match(readFileSync(join(out, '_headers'), 'utf8'), /Cross-Origin-Embedder-Policy: require-corp/);
+  assert.ok(!existsSync(`${out}.partial`), 'the temporary folder is gone');
+});
+
+test('served, the built site has the right types and headers', { timeout: 60_000 }, async () => {
+  const server = await StaticServer.start({ root: out, host: '127.0.0.1', port: 0 });
+  try {
+    const page = await get(server.url, '/');
+    assert.equal(page.status, 200);
+    assertIsolationHeaders(page, '/');
+    for (const script of ['/app.js', '/worker.js', '/alexnet-ts.js']) {
+      assert.equal((await get(server.url, script)).headers['content-type'], 'text/javascript; charset=utf-8', script);
+    }
+    for (const wasm of files(out).filter((f) => f.endsWith('.wasm'))) {
+      assert.equal((await get(server.url, `/${wasm}`)).headers['content-type'], 'application/wasm', wasm);
+    }
+    assert.equal((await get(server.url, '/data/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz')).headers['content-type'], 'application/gzip');
+  } finally {
+    await server.close();
+  }
+});
+
+test('bad arguments are refused with the usage', async () => {
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['scripts/build-web.mjs', '--bogus'], { cwd: ROOT }, (error, _stdout, stderr) =>
+      resolve({ code: error === null ? 0 : (error.code as number), stderr }),
+    );
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^build-web: usage: node scripts\/build-web\.mjs \[--out DIR\] \[--skip-browser\]/);
+});
