@@ -33,6 +33,12 @@ int threadsFromEnvironment() {
     if (n >= 1) return n > 256 ? 256 : n;
   }
   unsigned hw = std::thread::hardware_concurrency();
+#if defined(__EMSCRIPTEN__)
+  // The threaded wasm build starts at most 16 web workers when it loads
+  // (scripts/build-wasm.mjs, PTHREAD_POOL_SIZE): a thread beyond those would
+  // wait for the browser's event loop, which the waiting kernel never returns to.
+  if (hw > 16) hw = 16;
+#endif
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 

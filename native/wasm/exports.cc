@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "../src/conv.h"
 #include "../src/cpu_dispatch.h"
@@ -99,8 +100,12 @@ EMSCRIPTEN_KEEPALIVE void alx_free(void* p) { std::free(p); }
 // ---- what runs here ----
 
 EMSCRIPTEN_KEEPALIVE int32_t alx_threads() { return ThreadPool::global().threads(); }
+// At most the web workers the threaded build starts with, one per logical
+// core up to 16 (scripts/build-wasm.mjs; see thread_pool.cc for why).
 EMSCRIPTEN_KEEPALIVE int32_t alx_set_threads(int32_t n) {
-  ThreadPool::global().setThreads(n < 1 ? 1 : n > 64 ? 64 : n);
+  const int32_t cores = static_cast<int32_t>(std::thread::hardware_concurrency());
+  const int32_t most = cores < 1 ? 1 : cores > 16 ? 16 : cores;
+  ThreadPool::global().setThreads(n < 1 ? 1 : n > most ? most : n);
   return ThreadPool::global().threads();
 }
 EMSCRIPTEN_KEEPALIVE const char* alx_simd() { return simdName(currentSimd()); }

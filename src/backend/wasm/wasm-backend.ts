@@ -108,7 +108,7 @@ export class WasmBackend implements Backend {
     };
   }
 
-  /** Sets the number of kernel threads (1 in the single-threaded build); returns the number in effect. */
+  /** Sets the number of kernel threads (1 in the single-threaded build; at most the logical cores, up to 16); returns the number in effect. */
   setThreads(threads: number): number {
     if (this.how.build === 'simd') return 1;
     return this.module._alx_set_threads(threads);
