@@ -6,7 +6,8 @@
  * accumulate instead of overwriting each other.
  *
  * A CPU section may also hold `### ` subsections that other commands write
- * (KEPT_SUBSECTIONS: `npm run bench:serve`'s serving results): a run of
+ * (KEPT_SUBSECTIONS: `npm run bench:serve`'s serving results, `npm run bench:web`'s
+ * browser results): a run of
  * `npm run bench` carries them over into the section it writes, and those
  * commands replace only their own subsection (mergeSubsection).
  */
@@ -115,8 +116,11 @@ export function readSections(markdown: string): Section[] {
 /** The `### ` subsection of a CPU section that `npm run bench:serve` (bench/serve.ts) writes. */
 export const SERVING_HEADING = 'Serving (npm run bench:serve)';
 
+/** The `### ` subsection of a CPU section that `npm run bench:web` (bench/web/run.ts) writes. */
+export const WEB_HEADING = 'In the browser (npm run bench:web)';
+
 /** `### ` subsections of a CPU section that `npm run bench` does not write, so must not drop. */
-const KEPT_SUBSECTIONS: readonly string[] = [SERVING_HEADING];
+const KEPT_SUBSECTIONS: readonly string[] = [SERVING_HEADING, WEB_HEADING];
 
 /** `section` with `subsection` in place of the subsection of the same heading, or last when it has none. */
 export function withSubsection(section: Section, subsection: Section): Section {
