@@ -144,7 +144,11 @@ function main(): void {
     ({ backend, model }) => {
       showBackend(backend);
       if (backend.wasmError !== null) {
-        const reason = backend.wasmError.replace(/[.\s]+$/, '');
+        // "the wasm backend did not load (F.wasm): Aborted(E). Build with -s ASSERTIONS=1 for more info." → "F.wasm: E".
+        const reason = backend.wasmError
+          .replace(/^the wasm backend did not load \(([^)]+)\): /, '$1: ')
+          .replace(/Aborted\((.*)\)\.?\s*Build with -s ASSERTIONS=1 for more info\.?$/, '$1')
+          .replace(/[.\s]+$/, '');
         const text = `The WebAssembly backend did not load (${reason}). The page runs on the JavaScript backend: everything works, more slowly.`;
         showNotice('warning', text, 'wasm');
         const note = byId('backend-note', HTMLElement);

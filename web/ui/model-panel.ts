@@ -147,7 +147,10 @@ export class ModelPanel {
       showNotice('info', `Loaded ${file.name}: ${info.name}, ${info.numClasses} classes.`, 'weights');
     } catch (error) {
       this.setBusy(false);
-      this.failed(`Could not load ${file.name}: ${(error as Error).message}. The previous model is still in use.`);
+      // The readers name the file themselves ("w.pth: truncated …"): said once.
+      const message = (error as Error).message;
+      const reason = (message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message).replace(/[.\s]+$/, '');
+      this.failed(`Could not load ${file.name}: ${reason}. The previous model is still in use.`);
     }
   }
 
