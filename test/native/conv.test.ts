@@ -14,7 +14,6 @@ import { addon, convGeometry, convSizes, describeConv, forEachSimd, randomArray,
 
 const TOL = 1e-5;
 
-
 function randomConv(g: Conv2dGeometry, gen: Generator): { x: Float32Array; w: Float32Array; bias: Float32Array } {
   const s = convSizes(g);
   return { x: randomArray(s.x, gen), w: randomArray(s.w, gen), bias: randomArray(g.outChannels, gen) };
