@@ -367,7 +367,7 @@ async function main(): Promise<void> {
 
   const notes = [
     "ms per batch: median of every timed run of every round; a run is one forward pass with the logits read back into JavaScript, the input already converted to the framework's tensor (NHWC for TensorFlow.js), the weights loaded and converted before timing.",
-    "TensorFlow.js runs the model of bench/runners/tfjs.ts written with tf ops (bench/web/browser/tfjs-alexnet.ts), its .pth read with alexnet-ts's reader; onnxruntime-web runs the ONNX export of the same weights.",
+    "TensorFlow.js runs the model of bench/runners/tfjs.ts written with tf ops (bench/lib/tfjs-alexnet.ts), its .pth read with alexnet-ts's reader; onnxruntime-web runs the ONNX export of the same weights.",
     `The machine is shared (${cores} cores): read the ratios, not the digits.`,
   ];
   if (cores > 1) {

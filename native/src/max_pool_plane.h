@@ -171,4 +171,15 @@ __attribute__((always_inline)) inline void maxPoolPlaneWithIndex(const PoolPlane
   }
 }
 
+// KernelSet::maxPoolPlane: either form, by whether argmax is wanted (null in
+// inference). Each kernel file wraps it in a function of its instruction set.
+__attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, const float* __restrict x,
+                                                        float* __restrict out, int32_t* __restrict argmax,
+                                                        float* __restrict scratch) {
+  if (argmax != nullptr)
+    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
+  else
+    maxPoolPlaneValues(g, x, out, scratch);
+}
+
 }  // namespace alexnet

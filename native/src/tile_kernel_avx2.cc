@@ -186,18 +186,12 @@ ALEXNET_AVX2 void winogradOutput(winograd::Kind kind, const float* M, int64_t xi
 
 ALEXNET_AVX2 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,
                                      float* scratch) {
-  if (argmax != nullptr)
-    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else
-    maxPoolPlaneValues(g, x, out, scratch);
+  maxPoolPlane(g, x, out, argmax, scratch);
 }
 
 ALEXNET_AVX2 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
                                      int64_t t1, float* yhat, int64_t xiStride) {
-  if (r == 5)
-    winograd::gradOutputTransform<5, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
-  else
-    winograd::gradOutputTransform<3, 8>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  winograd::gradOutputTransformOf<8>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
 }  // namespace

@@ -103,18 +103,12 @@ void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64
 }
 
 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax, float* scratch) {
-  if (argmax != nullptr)
-    maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else
-    maxPoolPlaneValues(g, x, out, scratch);
+  maxPoolPlane(g, x, out, argmax, scratch);
 }
 
 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0, int64_t t1,
                         float* yhat, int64_t xiStride) {
-  if (r == 5)
-    winograd::gradOutputTransform<5, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
-  else
-    winograd::gradOutputTransform<3, 4>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  winograd::gradOutputTransformOf<4>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
 }  // namespace

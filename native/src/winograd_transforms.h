@@ -304,5 +304,17 @@ __attribute__((always_inline)) inline void outputTransformOf(Kind kind, const fl
     outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
 }
 
+// The output-gradient transform of the Winograd weight gradient for r = 3 or 5
+// (KernelSet::winogradGradOutput), W floats wide.
+template <int W>
+__attribute__((always_inline)) inline void gradOutputTransformOf(int r, const float* hwc, int64_t rowStride, int64_t O,
+                                                                 int64_t tilesW, int64_t t0, int64_t t1, float* yhat,
+                                                                 int64_t xiStride) {
+  if (r == 5)
+    gradOutputTransform<5, W>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+  else
+    gradOutputTransform<3, W>(hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
+}
+
 }  // namespace winograd
 }  // namespace alexnet

@@ -1,5 +1,5 @@
 /** The bench's input batches in the browser: .npy files as tools/export_onnx.py writes them. */
-import type { RawTensor } from './tfjs-alexnet.js';
+import type { RawTensor } from '../../lib/tfjs-alexnet.js';
 
 /** A float32, little-endian, C-order .npy array (what tools/export_onnx.py writes). */
 export function parseNpy(bytes: Uint8Array, source: string): RawTensor {

@@ -16,7 +16,7 @@ import type * as OrtNamespace from 'onnxruntime-web';
 import type * as AlexNamespace from '../../../src/browser/index.js';
 import type { CaseTiming, JobCase, WorkerJob, WorkerReply } from './protocol.js';
 import { parseNpy } from './npy.js';
-import { type RawTensor, tfAlexNet } from './tfjs-alexnet.js';
+import { type RawTensor, tfAlexNet } from '../../lib/tfjs-alexnet.js';
 
 interface WorkerScope {
   addEventListener(type: 'message', listener: (event: { data: WorkerJob }) => void): void;
@@ -93,7 +93,7 @@ async function tfjs(job: WorkerJob): Promise<Runner> {
   const A = await importAlexnetTs();
   const state = new Map<string, RawTensor>();
   for (const [key, t] of A.readStateDict(await fetchBytes(job.weights), { source: job.weights })) state.set(key, { data: t.data, shape: [...t.shape] });
-  const model = tfAlexNet(tf, state);
+  const model = tfAlexNet(tf, 'alexnet', state);
   state.clear();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
@@ -102,7 +102,7 @@ async function tfjs(job: WorkerJob): Promise<Runner> {
     backend: `wasm${simd ? ' simd' : ''}${threaded ? ' threaded' : ''}, ${threads} thread${threads === 1 ? '' : 's'}`,
     threads,
     prepare: (input) => {
-      const x = model.input(input.data, input.shape);
+      const x = model.input(input);
       return async () => {
         const y = model.forward(x);
         const data = (await y.data()) as Float32Array;

@@ -15,7 +15,8 @@ import { maxPool2dBackward, maxPool2dForward } from './max-pool2d.js';
 import { sgdStep } from './sgd.js';
 
 export class JsBackend implements Backend {
-  readonly name = 'js';
+  // string, not 'js': backends that reuse these kernels (WasmBackend) carry their own name.
+  readonly name: string = 'js';
 
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
     gemm(transA, transB, M, N, K, A, B, C, accumulate);

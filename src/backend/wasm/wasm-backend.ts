@@ -5,23 +5,13 @@
  * convolutions forward and backward, LRN, max pooling, image resampling) run
  * in wasm on copies of their arrays (call-arena.ts); the rest are memory
  * bound, where a copy would cost as much as the work, and run in JavaScript
- * (the js backend's kernels, so their results are the reference's).
+ * (the js backend's kernels, inherited, so their results are the reference's).
  *
  * At inference, weights are packed once into wasm memory (convolutions in
  * the micro-kernel layout, linear layers as they are), so a forward pass
  * copies only activations.
  */
-import type {
-  AvgPool2dGeometry,
-  Backend,
-  Conv2dGeometry,
-  LrnGeometry,
-  PackedConv2dWeight,
-  PackedLinearWeight,
-  Pool2dGeometry,
-  ResampleTaps,
-  SgdHyper,
-} from '../backend.js';
+import type { Backend, Conv2dGeometry, LrnGeometry, PackedConv2dWeight, PackedLinearWeight, Pool2dGeometry, ResampleTaps } from '../backend.js';
 import { JsBackend } from '../js/index.js';
 import type { Precision } from '../precision.js';
 import { CallArena, inOut, input, output } from './call-arena.js';
@@ -75,11 +65,14 @@ interface WasmPacked {
   dispose(): void;
 }
 
-export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+/**
+ * The js backend's kernels, with the heavy ones replaced by wasm: those not overridden here (elementwise,
+ * softmax, average pooling, SGD) are memory bound, where a copy into wasm memory would cost as much as the work.
+ */
+export class WasmBackend extends JsBackend implements Backend {
+  override readonly name = 'wasm';
   /** Linear weights are packed (copied into wasm memory) once for fp32 inference too: see Backend.packsFp32LinearWeights. */
   readonly packsFp32LinearWeights = true;
-  private readonly js = new JsBackend();
   private readonly memory: WasmMemory;
   private readonly arena: CallArena;
   private readonly packedFinalizer: FinalizationRegistry<{ handle: number; free: (h: number) => void }>;
@@ -88,6 +81,7 @@ export class WasmBackend implements Backend {
     private readonly module: WasmModule,
     private readonly how: { build: WasmBackendInfo['build']; reason: string },
   ) {
+    super();
     this.memory = memoryOf(module);
     this.arena = new CallArena(module, () => this.memory.buffer);
     // A packed weight dropped without dispose() (its layer garbage-collected) still frees its wasm memory.
@@ -192,7 +186,17 @@ export class WasmBackend implements Backend {
 
   // ---- the Backend interface: kernels in wasm ----
 
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void {
+  override gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    B: Float32Array,
+    C: Float32Array,
+    accumulate: boolean,
+  ): void {
     expectLength('gemm', 'A', A, M * K);
     expectLength('gemm', 'B', B, K * N);
     expectLength('gemm', 'C', C, M * N);
@@ -202,28 +206,28 @@ export class WasmBackend implements Backend {
     );
   }
 
-  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
+  override conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     checkConv('conv2dForward', g, { x, w, out, bias });
     this.arena.run([input(convGeometryFields(g)), input(x), input(w), input(bias), output(out)], ([geom, xp, wp, bp, op]) =>
       this.check(this.module._alx_conv_forward(geom, xp, wp, bp, op, fuseRelu ? 1 : 0)),
     );
   }
 
-  conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void {
+  override conv2dBackwardData(g: Conv2dGeometry, gradOut: Float32Array, w: Float32Array, gradIn: Float32Array): void {
     checkConv('conv2dBackwardData', g, { x: gradIn, w, out: gradOut });
     this.arena.run([input(convGeometryFields(g)), input(gradOut), input(w), output(gradIn)], ([geom, go, wp, gi]) =>
       this.check(this.module._alx_conv_backward_data(geom, go, wp, gi)),
     );
   }
 
-  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void {
+  override conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, gradOut: Float32Array, gradW: Float32Array, gradBias: Float32Array | null): void {
     checkConv('conv2dBackwardWeight', g, { x, w: gradW, out: gradOut, bias: gradBias });
     this.arena.run([input(convGeometryFields(g)), input(x), input(gradOut), output(gradW), output(gradBias)], ([geom, xp, go, gw, gb]) =>
       this.check(this.module._alx_conv_backward_weight(geom, xp, go, gw, gb)),
     );
   }
 
-  linearForward(
+  override linearForward(
     batch: number,
     inFeatures: number,
     outFeatures: number,
@@ -242,7 +246,7 @@ export class WasmBackend implements Backend {
     );
   }
 
-  lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
+  override lrnForward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array | null): void {
     const n = g.batch * g.channels * g.spatial;
     for (const [name, a] of [
       ['x', x],
@@ -255,7 +259,7 @@ export class WasmBackend implements Backend {
     );
   }
 
-  lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
+  override lrnBackward(g: LrnGeometry, x: Float32Array, out: Float32Array, scale: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
     const n = g.batch * g.channels * g.spatial;
     for (const [name, a] of [
       ['x', x],
@@ -270,7 +274,7 @@ export class WasmBackend implements Backend {
     );
   }
 
-  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
+  override maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void {
     const n = poolSizes(g);
     expectLength('maxPool2dForward', 'x', x, n.x);
     expectLength('maxPool2dForward', 'out', out, n.out);
@@ -280,7 +284,7 @@ export class WasmBackend implements Backend {
     );
   }
 
-  maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
+  override maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argmax: Int32Array, gradIn: Float32Array): void {
     const n = poolSizes(g);
     expectLength('maxPool2dBackward', 'gradOut', gradOut, n.out);
     expectLength('maxPool2dBackward', 'argmax', argmax, n.out);
@@ -331,71 +335,5 @@ export class WasmBackend implements Backend {
         ),
       ),
     );
-  }
-
-  // ---- the Backend interface: memory-bound kernels, in JavaScript ----
-
-  reluForward(x: Float32Array, out: Float32Array): void {
-    this.js.reluForward(x, out);
-  }
-
-  reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void {
-    this.js.reluBackward(gradOut, y, gradIn);
-  }
-
-  avgPool2dForward(g: AvgPool2dGeometry, x: Float32Array, out: Float32Array): void {
-    this.js.avgPool2dForward(g, x, out);
-  }
-
-  avgPool2dBackward(g: AvgPool2dGeometry, gradOut: Float32Array, gradIn: Float32Array): void {
-    this.js.avgPool2dBackward(g, gradOut, gradIn);
-  }
-
-  adaptiveAvgPool2dForward(planes: number, inH: number, inW: number, outH: number, outW: number, x: Float32Array, out: Float32Array): void {
-    this.js.adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x, out);
-  }
-
-  adaptiveAvgPool2dBackward(planes: number, inH: number, inW: number, outH: number, outW: number, gradOut: Float32Array, gradIn: Float32Array): void {
-    this.js.adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut, gradIn);
-  }
-
-  logSoftmaxForward(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
-    this.js.logSoftmaxForward(rows, cols, x, out);
-  }
-
-  logSoftmaxBackward(rows: number, cols: number, gradOut: Float32Array, out: Float32Array, gradIn: Float32Array): void {
-    this.js.logSoftmaxBackward(rows, cols, gradOut, out, gradIn);
-  }
-
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
-    this.js.add(a, b, out);
-  }
-
-  sub(a: Float32Array, b: Float32Array, out: Float32Array): void {
-    this.js.sub(a, b, out);
-  }
-
-  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
-    this.js.mul(a, b, out);
-  }
-
-  div(a: Float32Array, b: Float32Array, out: Float32Array): void {
-    this.js.div(a, b, out);
-  }
-
-  scale(a: Float32Array, s: number, out: Float32Array): void {
-    this.js.scale(a, s, out);
-  }
-
-  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-    this.js.axpy(alpha, x, y);
-  }
-
-  sum(a: Float32Array): number {
-    return this.js.sum(a);
-  }
-
-  sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
-    this.js.sgdStep(h, param, grad, momentumBuffer);
   }
 }
