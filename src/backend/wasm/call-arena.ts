@@ -8,7 +8,7 @@
  */
 import type { WasmModule } from './wasm-module.js';
 
-export type HostArray = Float32Array | Int32Array | Uint8Array;
+export type HostArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
 
 /** One argument of a call: an array to place in wasm memory, and which way it travels. */
 export interface Staged {
@@ -70,7 +70,8 @@ export class CallArena {
     if (this.base !== 0) this.module._alx_free(this.base);
     // Grow by half again, so that a run of slightly larger calls does not reallocate each time.
     const capacity = Math.max(bytes, Math.ceil(this.capacity * 1.5));
-    this.base = this.module._alx_malloc(capacity);
+    // wasm returns addresses as signed i32: above 2 GiB they come back negative unless read as unsigned.
+    this.base = this.module._alx_malloc(capacity) >>> 0;
     if (this.base === 0) {
       this.capacity = 0;
       throw new Error(`wasm backend: out of WebAssembly memory (asked for ${(capacity / 2 ** 20).toFixed(1)} MiB of staging space)`);

@@ -96,7 +96,7 @@ export class WasmBackend extends JsBackend implements Backend {
       threaded: this.how.build === 'simd-threads',
       threads: m._alx_threads(),
       reason: this.how.reason,
-      simd: readCString(this.memory, m._alx_simd()),
+      simd: readCString(this.memory, m._alx_simd() >>> 0),
       tileRows: m._alx_tile_rows(),
       tileColumns: m._alx_tile_columns(),
     };
@@ -110,7 +110,7 @@ export class WasmBackend extends JsBackend implements Backend {
 
   /** Throws the kernel's message when a call returned nonzero. */
   private check(status: number): void {
-    if (status !== 0) throw new Error(`wasm backend: ${readCString(this.memory, this.module._alx_last_error())}`);
+    if (status !== 0) throw new Error(`wasm backend: ${readCString(this.memory, this.module._alx_last_error() >>> 0)}`);
   }
 
   // ---- packed weights (inference) ----
@@ -118,7 +118,8 @@ export class WasmBackend extends JsBackend implements Backend {
   packConv2dWeight(g: Conv2dGeometry, w: Float32Array, precision: Precision = 'fp32'): PackedConv2dWeight {
     if (precision !== 'fp32') throw new Error(`wasm backend: packConv2dWeight packs fp32 only (got ${precision})`);
     checkConv('packConv2dWeight', g, { w });
-    const handleOut = new Int32Array(1);
+    // Addresses are unsigned (the module may grow past 2 GiB).
+    const handleOut = new Uint32Array(1);
     this.arena.run([input(convGeometryFields(g)), input(w), output(handleOut)], ([geom, wp, hp]) => this.check(this.module._alx_conv_pack(geom, wp, hp)));
     return this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
   }
@@ -126,7 +127,7 @@ export class WasmBackend extends JsBackend implements Backend {
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight {
     if (precision !== 'fp32') throw new Error(`wasm backend: packLinearWeight packs fp32 only (got ${precision})`);
     if (w.length !== outFeatures * inFeatures) throw new Error(`wasm backend: linear weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
-    const handle = this.module._alx_malloc(w.byteLength);
+    const handle = this.module._alx_malloc(w.byteLength) >>> 0;
     if (handle === 0) throw new Error(`wasm backend: out of WebAssembly memory packing a ${outFeatures}×${inFeatures} linear weight`);
     new Float32Array(this.memory.buffer, handle, w.length).set(w);
     return this.packed('wasm-packed-linear', handle, (h) => this.module._alx_free(h));
