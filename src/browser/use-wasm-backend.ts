@@ -5,7 +5,7 @@
  * page is cross-origin isolated, the single-threaded one otherwise.
  */
 import { setBackend } from '../backend/registry.js';
-import { createWasmBackend, type WasmLoadOptions } from '../backend/wasm/load.js';
+import { createWasmBackend, WASM_BUILD_FILES, type WasmLoadOptions } from '../backend/wasm/load.js';
 import type { WasmBackendInfo } from '../backend/wasm/wasm-backend.js';
 import type { WasmModuleFactory } from '../backend/wasm/wasm-module.js';
 
@@ -19,7 +19,7 @@ export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promi
   const backend = await createWasmBackend(
     {
       importFactory: async (build) => {
-        const url = new URL(build === 'simd' ? 'alexnet-simd.mjs' : 'alexnet-simd-threads.mjs', base).href;
+        const url = new URL(WASM_BUILD_FILES[build].glue, base).href;
         // A URL computed at run time: bundlers leave the import alone, so the glue stays a file of its own
         // (the threaded build's workers import it again by that name).
         const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default: WasmModuleFactory };

@@ -13,14 +13,14 @@ import { WasmBackend, type WasmBackendInfo } from './wasm-backend.js';
 export type WasmBuild = WasmBackendInfo['build'];
 
 /** File names of a build's glue module; its .wasm (and the threaded build's .worker.js) sit beside it. */
-export const WASM_BUILD_FILES: Record<WasmBuild, { glue: string; wasm: string; worker?: string }> = {
+export const WASM_BUILD_FILES: Record<WasmBuild, { glue: string; wasm: string }> = {
   simd: { glue: 'alexnet-simd.mjs', wasm: 'alexnet-simd.wasm' },
-  'simd-threads': { glue: 'alexnet-simd-threads.mjs', wasm: 'alexnet-simd-threads.wasm', worker: 'alexnet-simd-threads.worker.js' },
+  'simd-threads': { glue: 'alexnet-simd-threads.mjs', wasm: 'alexnet-simd-threads.wasm' },
 };
 
 export interface WasmLoadOptions {
   /**
-   * false: the single-threaded build; a number: the threaded build with that many threads (where it can run);
+   * false or 1: the single-threaded build; a larger number: the threaded build with that many threads (where it can run);
    * true or absent: the threaded build with one thread per logical core where it can run.
    */
   threads?: boolean | number;
@@ -52,10 +52,9 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
   try {
     const factory = await source.importFactory(build);
     const wasmBinary = source.wasmBinary === undefined ? undefined : await source.wasmBinary(build);
-    const locateFile = source.locateFile;
     const module = await factory({
       wasmBinary,
-      locateFile: locateFile === undefined ? undefined : (file) => locateFile(file),
+      locateFile: source.locateFile?.bind(source),
       // Emscripten reports load failures through printErr as well as the rejection we rethrow below.
       printErr: () => {},
     });
