@@ -1,4 +1,5 @@
-// Bindings of the image kernels: Pillow-exact bilinear resampling.
+// Bindings of the image kernels: Pillow-exact bilinear resampling, into 8-bit
+// pixels or straight into a model's normalized input planes.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -41,10 +42,30 @@ napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
   });
 }
 
+// resampleBilinearToPlanes(src, width, height, channels, colFirst, colCount, colWeights, colStride,
+//                          rowFirst, rowCount, rowWeights, rowStride, table, out)
+napi_value resampleBilinearToPlanesBinding(napi_env env, napi_callback_info info) {
+  return guarded(env, "resampleBilinearToPlanes", [&] {
+    Args args(env, info, "resampleBilinearToPlanes");
+    const int64_t width = args.integer(1, "width", 1);
+    const int64_t height = args.integer(2, "height", 1);
+    const int64_t channels = args.integer(3, "channels", 1);
+    if (channels > 4) args.fail("channels must be 1 to 4");
+    auto src = args.u8(0, "src", width * height * channels);
+    const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
+    const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
+    auto table = args.f32(12, "table", channels * 256);
+    auto out = args.f32(13, "out", channels * rows.outputs * cols.outputs);
+    resampleBilinearToPlanes(src.data, width, height, channels, cols, rows, table.data, out.data);
+    return undefinedValue(env);
+  });
+}
+
 }  // namespace
 
 void registerImage(napi_env env, napi_value exports) {
-  static const Export functions[] = {{"resampleBilinear", resampleBilinearBinding}};
+  static const Export functions[] = {{"resampleBilinear", resampleBilinearBinding},
+                                     {"resampleBilinearToPlanes", resampleBilinearToPlanesBinding}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

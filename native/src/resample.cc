@@ -8,61 +8,60 @@ namespace alexnet {
 namespace {
 
 constexpr int kPrecisionBits = 22;
-constexpr int64_t kHalf = int64_t{1} << (kPrecisionBits - 1);
+constexpr int32_t kOne = int32_t{1} << kPrecisionBits;
+constexpr int32_t kHalf = int32_t{1} << (kPrecisionBits - 1);
 
-inline uint8_t toByte(int64_t sum) {
+inline uint8_t toByte(int32_t sum) {
   if (sum <= 0) return 0;
-  const int64_t value = sum >> kPrecisionBits;
+  const int32_t value = sum >> kPrecisionBits;
   return value > 255 ? 255 : static_cast<uint8_t>(value);
 }
 
-}  // namespace
-
-void resampleBilinear(const uint8_t* src, int64_t width, int64_t channels, const ResampleTaps& cols,
-                      const ResampleTaps& rows, int64_t rowBegin, int64_t rowEnd, uint8_t* scratch, uint8_t* dst) {
+// Horizontal pass over source rows [rowBegin, rowEnd) into `scratch`
+// (one row of cols.outputs × channels bytes per source row).
+void resampleRows(const uint8_t* src, int64_t width, int64_t channels, const ResampleTaps& cols, int64_t rowBegin,
+                  int64_t rowEnd, uint8_t* scratch) {
   const int64_t outWidth = cols.outputs;
   const int64_t rowLength = outWidth * channels;
-  // Horizontal pass: only the source rows the vertical pass reads.
   for (int64_t y = rowBegin; y < rowEnd; y++) {
     const uint8_t* in = src + y * width * channels;
     uint8_t* out = scratch + (y - rowBegin) * rowLength;
+    if (channels == 3) {
+      // RGB, the common case: the three sums of a pixel side by side.
+      for (int64_t x = 0; x < outWidth; x++) {
+        const int32_t* w = cols.weights + x * cols.stride;
+        const uint8_t* p = in + static_cast<int64_t>(cols.first[x]) * 3;
+        const int32_t n = cols.count[x];
+        int32_t r = kHalf, g = kHalf, b = kHalf;
+        for (int32_t i = 0; i < n; i++) {
+          r += p[3 * i] * w[i];
+          g += p[3 * i + 1] * w[i];
+          b += p[3 * i + 2] * w[i];
+        }
+        out[3 * x] = toByte(r);
+        out[3 * x + 1] = toByte(g);
+        out[3 * x + 2] = toByte(b);
+      }
+      continue;
+    }
     for (int64_t x = 0; x < outWidth; x++) {
       const int32_t* w = cols.weights + x * cols.stride;
       const uint8_t* p = in + static_cast<int64_t>(cols.first[x]) * channels;
-      const int64_t n = cols.count[x];
+      const int32_t n = cols.count[x];
       for (int64_t c = 0; c < channels; c++) {
-        int64_t sum = kHalf;
-        for (int64_t i = 0; i < n; i++) sum += static_cast<int64_t>(p[i * channels + c]) * w[i];
+        int32_t sum = kHalf;
+        for (int32_t i = 0; i < n; i++) sum += p[i * channels + c] * w[i];
         out[x * channels + c] = toByte(sum);
       }
     }
   }
-  // Vertical pass: whole rows at a time, so the inner loop walks memory in order.
-  for (int64_t y = 0; y < rows.outputs; y++) {
-    const int32_t* w = rows.weights + y * rows.stride;
-    const uint8_t* base = scratch + (rows.first[y] - rowBegin) * rowLength;
-    const int64_t n = rows.count[y];
-    uint8_t* out = dst + y * rowLength;
-    for (int64_t j = 0; j < rowLength; j++) {
-      int64_t sum = kHalf;
-      for (int64_t i = 0; i < n; i++) sum += static_cast<int64_t>(base[i * rowLength + j]) * w[i];
-      out[j] = toByte(sum);
-    }
-  }
 }
 
-std::string checkTaps(const ResampleTaps& taps, int64_t sourceSize, const char* axis) {
-  for (int64_t o = 0; o < taps.outputs; o++) {
-    if (taps.first[o] < 0 || taps.count[o] < 0 || taps.count[o] > taps.stride ||
-        taps.first[o] + taps.count[o] > sourceSize)
-      return std::string(axis) + " tap " + std::to_string(o) + " reads outside the " + std::to_string(sourceSize) +
-             " source pixels";
-  }
-  return "";
-}
-
-void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
-                           const ResampleTaps& cols, const ResampleTaps& rows, uint8_t* dst) {
+// Both passes; `store(y, sums)` receives output row y as rowLength fixed-point
+// sums (not yet rounded to bytes).
+template <typename Store>
+void resample(const uint8_t* src, int64_t width, int64_t height, int64_t channels, const ResampleTaps& cols,
+              const ResampleTaps& rows, Store store) {
   if (rows.outputs == 0 || cols.outputs == 0) return;
   int64_t rowBegin = height;
   int64_t rowEnd = 0;
@@ -71,8 +70,67 @@ void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, in
     rowEnd = std::max<int64_t>(rowEnd, rows.first[o] + rows.count[o]);
   }
   if (rowEnd <= rowBegin) rowEnd = rowBegin;
-  std::vector<uint8_t> scratch(static_cast<size_t>((rowEnd - rowBegin) * cols.outputs * channels));
-  resampleBilinear(src, width, channels, cols, rows, rowBegin, rowEnd, scratch.data(), dst);
+  const int64_t rowLength = cols.outputs * channels;
+  std::vector<uint8_t> scratch(static_cast<size_t>((rowEnd - rowBegin) * rowLength));
+  resampleRows(src, width, channels, cols, rowBegin, rowEnd, scratch.data());
+  // Vertical pass: one weight per source row, so each tap is a multiply-add
+  // over a whole row in memory order (the compiler vectorizes it).
+  std::vector<int32_t> sums(static_cast<size_t>(rowLength));
+  int32_t* acc = sums.data();
+  for (int64_t y = 0; y < rows.outputs; y++) {
+    const int32_t* w = rows.weights + y * rows.stride;
+    const uint8_t* base = scratch.data() + (rows.first[y] - rowBegin) * rowLength;
+    const int32_t n = rows.count[y];
+    std::fill(acc, acc + rowLength, kHalf);
+    for (int32_t i = 0; i < n; i++) {
+      const uint8_t* line = base + i * rowLength;
+      const int32_t weight = w[i];
+      for (int64_t j = 0; j < rowLength; j++) acc[j] += line[j] * weight;
+    }
+    store(y, acc);
+  }
+}
+
+}  // namespace
+
+std::string checkTaps(const ResampleTaps& taps, int64_t sourceSize, const char* axis) {
+  for (int64_t o = 0; o < taps.outputs; o++) {
+    const std::string where = std::string(axis) + " tap " + std::to_string(o);
+    if (taps.first[o] < 0 || taps.count[o] < 0 || taps.count[o] > taps.stride ||
+        taps.first[o] + taps.count[o] > sourceSize)
+      return where + " reads outside the " + std::to_string(sourceSize) + " source pixels";
+    // 255 × 2·kOne + kHalf < 2^31: no sum overflows.
+    int64_t total = 0;
+    for (int64_t i = 0; i < taps.count[o]; i++) {
+      const int32_t w = taps.weights[o * taps.stride + i];
+      if (w < 0 || w > kOne) return where + " has a weight outside [0, 1] (bilinear weights are)";
+      total += w;
+    }
+    if (total > 2 * int64_t{kOne}) return where + "'s weights sum above 2 (bilinear weights sum to 1)";
+  }
+  return "";
+}
+
+void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
+                           const ResampleTaps& cols, const ResampleTaps& rows, uint8_t* dst) {
+  const int64_t rowLength = cols.outputs * channels;
+  resample(src, width, height, channels, cols, rows, [&](int64_t y, const int32_t* sums) {
+    uint8_t* out = dst + y * rowLength;
+    for (int64_t j = 0; j < rowLength; j++) out[j] = toByte(sums[j]);
+  });
+}
+
+void resampleBilinearToPlanes(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
+                              const ResampleTaps& cols, const ResampleTaps& rows, const float* table, float* planes) {
+  const int64_t outWidth = cols.outputs;
+  const int64_t plane = rows.outputs * outWidth;
+  resample(src, width, height, channels, cols, rows, [&](int64_t y, const int32_t* sums) {
+    for (int64_t c = 0; c < channels; c++) {
+      const float* lookup = table + c * 256;
+      float* out = planes + c * plane + y * outWidth;
+      for (int64_t x = 0; x < outWidth; x++) out[x] = lookup[toByte(sums[x * channels + c])];
+    }
+  });
 }
 
 }  // namespace alexnet

@@ -222,4 +222,23 @@ EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear(const uint8_t* src, int32_t width
   });
 }
 
+// The same window mapped through table[channels·256] into float32 planes
+// (ToTensor + Normalize as a lookup): out is channels × rowOutputs × colOutputs.
+EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear_to_planes(const uint8_t* src, int32_t width, int32_t height,
+                                                         int32_t channels, const int32_t* colFirst,
+                                                         const int32_t* colCount, const int32_t* colWeights,
+                                                         int32_t colStride, int32_t colOutputs, const int32_t* rowFirst,
+                                                         const int32_t* rowCount, const int32_t* rowWeights,
+                                                         int32_t rowStride, int32_t rowOutputs, const float* table,
+                                                         float* out) {
+  return guarded("resampleBilinearToPlanes", [&] {
+    if (channels < 1 || channels > 4) throw Failure("channels must be 1 to 4");
+    const ResampleTaps cols{colFirst, colCount, colWeights, colStride, colOutputs};
+    const ResampleTaps rows{rowFirst, rowCount, rowWeights, rowStride, rowOutputs};
+    for (const std::string& problem : {checkTaps(cols, width, "col"), checkTaps(rows, height, "row")})
+      if (!problem.empty()) throw Failure(problem);
+    resampleBilinearToPlanes(src, width, height, channels, cols, rows, table, out);
+  });
+}
+
 }  // extern "C"

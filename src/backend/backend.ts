@@ -182,6 +182,21 @@ export interface Backend {
    * src/image/resample.ts, which uses it when present.
    */
   resampleBilinear?(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void;
+  /**
+   * Optional: the same resampling with each output byte of channel c mapped through `table[c * 256 + byte]` into
+   * plane c of `out` (channels × rows × columns float32): resize, ToTensor and Normalize in one pass
+   * (src/image/imagenet.ts uses it when present).
+   */
+  resampleBilinearToPlanes?(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    cols: ResampleTaps,
+    rows: ResampleTaps,
+    table: Float32Array,
+    out: Float32Array,
+  ): void;
 
   /**
    * Optional: a zero-filled array of `length` floats in memory this backend's kernels stream fastest (native:

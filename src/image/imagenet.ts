@@ -8,7 +8,7 @@ import { centerCrop, centerCropOrigin } from './crop.js';
 import { assertRgbImage, type Image8, type ImageTensor, type RgbImage } from './image.js';
 import { normalize } from './normalize.js';
 import { resize, resizedOutputSize } from './resize.js';
-import { resizeBilinearWindow } from './resample.js';
+import { resizeBilinearWindow, resizeBilinearWindowToPlanes } from './resample.js';
 import { toTensor } from './to-tensor.js';
 
 export const IMAGENET_MEAN: readonly number[] = Object.freeze([0.485, 0.456, 0.406]);
@@ -23,33 +23,40 @@ export interface EvalTransformOptions {
   readonly std?: readonly number[];
 }
 
-/** Resize + CenterCrop only: the 8-bit RGB pixels ToTensor would read. */
-export function imagenetEvalPixels(image: Image8, options: EvalTransformOptions = {}): RgbImage {
-  assertRgbImage(image, 'imagenetEvalTransform');
+/** Where the center crop lies in the resized image, or null when the crop is larger than it (then padded). */
+function cropWindow(image: Image8, options: EvalTransformOptions): { width: number; height: number; left: number; top: number; side: number } | null {
   const size = options.resize ?? 256;
   const side = options.crop ?? 224;
   const [height, width] = resizedOutputSize(image.height, image.width, size);
-  if (side > height || side > width) return centerCrop(resize(image, size), side) as RgbImage;
-  // The crop lies inside the resized image: only its pixels are resampled (the same bytes, less work).
+  if (side > height || side > width) return null;
   const { top, left } = centerCropOrigin(height, width, side, side);
+  return { width, height, left, top, side };
+}
+
+/** Resize + CenterCrop only: the 8-bit RGB pixels ToTensor would read. */
+export function imagenetEvalPixels(image: Image8, options: EvalTransformOptions = {}): RgbImage {
+  assertRgbImage(image, 'imagenetEvalTransform');
+  const crop = cropWindow(image, options);
+  if (crop === null) return centerCrop(resize(image, options.resize ?? 256), options.crop ?? 224) as RgbImage;
+  // The crop lies inside the resized image: only its pixels are resampled (the same bytes, less work).
+  const { width, height, left, top, side } = crop;
   return resizeBilinearWindow(image, width, height, { left, top, width: side, height: side }) as RgbImage;
 }
 
 /**
- * ToTensor then Normalize of every byte value, per channel: running the two
- * transforms themselves on the 256 possible bytes makes the table exact by
- * construction, and turns 150,528 divisions per image into lookups.
+ * ToTensor then Normalize of every byte value, per channel (256 values for red, then green, then blue): running
+ * the two transforms themselves on the 256 possible bytes makes the table exact by construction, and turns
+ * 150,528 divisions per image into lookups.
  */
-function normalizedByteTable(mean: readonly number[], std: readonly number[]): Float32Array[] {
+function normalizedByteTable(mean: readonly number[], std: readonly number[]): Float32Array {
   const bytes = new Uint8Array(256 * 3);
   for (let v = 0; v < 256; v++) bytes.fill(v, v * 3, v * 3 + 3);
-  const { data } = normalize(toTensor({ width: 256, height: 1, channels: 3, data: bytes }), mean, std);
-  return [0, 1, 2].map((c) => data.slice(c * 256, (c + 1) * 256));
+  return normalize(toTensor({ width: 256, height: 1, channels: 3, data: bytes }), mean, std).data;
 }
 
-const tableCache = new Map<string, Float32Array[]>();
+const tableCache = new Map<string, Float32Array>();
 
-function cachedTable(mean: readonly number[], std: readonly number[]): Float32Array[] {
+function cachedTable(mean: readonly number[], std: readonly number[]): Float32Array {
   const key = `${mean.join(',')}/${std.join(',')}`;
   let table = tableCache.get(key);
   if (table === undefined) {
@@ -62,18 +69,31 @@ function cachedTable(mean: readonly number[], std: readonly number[]): Float32Ar
 
 /** The full evaluation transform: a normalized float32 tensor of shape [3, crop, crop]. */
 export function imagenetEvalTransform(image: Image8, options: EvalTransformOptions = {}): ImageTensor {
-  const pixels = imagenetEvalPixels(image, options);
+  assertRgbImage(image, 'imagenetEvalTransform');
   const mean = options.mean ?? IMAGENET_MEAN;
   const std = options.std ?? IMAGENET_STD;
-  if (mean.length !== 3 || std.length !== 3) return normalize(toTensor(pixels), mean, std); // its error names the mismatch
-  const [red, green, blue] = cachedTable(mean, std);
+  if (mean.length !== 3 || std.length !== 3) return normalize(toTensor(imagenetEvalPixels(image, options)), mean, std); // its error names the mismatch
+  const table = cachedTable(mean, std);
+  const crop = cropWindow(image, options);
+  if (crop !== null) {
+    // A backend with the fused kernel resizes, crops and normalizes in one pass (native: about 0.1 ms for a
+    // 224×224 photo, where the separate steps took over 1 ms).
+    const { width, height, left, top, side } = crop;
+    const planes = resizeBilinearWindowToPlanes(image, width, height, { left, top, width: side, height: side }, table);
+    if (planes !== null) return { data: planes, shape: [3, side, side] };
+  }
+  const pixels = imagenetEvalPixels(image, options);
   const plane = pixels.width * pixels.height;
   const out = new Float32Array(3 * plane);
+  const red = table.subarray(0, 256);
+  const green = table.subarray(256, 512);
+  const blue = table.subarray(512, 768);
+  const [outRed, outGreen, outBlue] = [0, 1, 2].map((c) => out.subarray(c * plane, (c + 1) * plane));
   const src = pixels.data;
   for (let p = 0, i = 0; p < plane; p++, i += 3) {
-    out[p] = red[src[i]];
-    out[plane + p] = green[src[i + 1]];
-    out[2 * plane + p] = blue[src[i + 2]];
+    outRed[p] = red[src[i]];
+    outGreen[p] = green[src[i + 1]];
+    outBlue[p] = blue[src[i + 2]];
   }
   return { data: out, shape: [3, pixels.height, pixels.width] };
 }

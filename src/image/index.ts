@@ -7,6 +7,7 @@ export { centerCrop, crop, type CropSize } from './crop.js';
 export { toTensor } from './to-tensor.js';
 export { normalize } from './normalize.js';
 export { interpolateBilinear } from './interpolate.js';
+export { readImageHeader, type ImageFormat, type ImageHeader } from './image-header.js';
 export {
   IMAGENET_MEAN,
   IMAGENET_STD,

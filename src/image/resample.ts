@@ -196,12 +196,8 @@ export function resizeBilinear(image: Image8, width: number, height: number): Im
   return resizeBilinearWindow(image, width, height, { left: 0, top: 0, width, height });
 }
 
-/**
- * Only `window` of `resizeBilinear(image, width, height)`, computed without
- * the rest: the same bytes as resizing and then cropping, for the cost of
- * the window (a center crop of 224 from 256 saves a quarter of the work).
- */
-export function resizeBilinearWindow(image: Image8, width: number, height: number, window: PixelWindow): Image8 {
+/** Throws unless `image` is an 8-bit image, `width` × `height` a positive size and `window` inside it. */
+function checkWindow(image: Image8, width: number, height: number, window: PixelWindow): void {
   assertImage(image, 'resizeBilinear');
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`resizeBilinear: the target size must be positive integers, got ${width}x${height}`);
@@ -211,14 +207,46 @@ export function resizeBilinearWindow(image: Image8, width: number, height: numbe
   if (!inside || window.width <= 0 || window.height <= 0 || left + window.width > width || top + window.height > height) {
     throw new Error(`resizeBilinear: window ${window.width}x${window.height} at (${left}, ${top}) is not inside the ${width}x${height} result`);
   }
+}
+
+/** Both axes' taps of `window` of the resize (an axis that keeps its size gets taps that copy), for a backend kernel. */
+function windowTaps(image: Image8, width: number, height: number, window: PixelWindow): { cols: AxisTaps; rows: AxisTaps } {
+  const cols = width !== image.width ? sliceTaps(bilinearTaps(image.width, width), window.left, window.width) : copyTaps(window.left, window.width);
+  const rows = height !== image.height ? sliceTaps(bilinearTaps(image.height, height), window.top, window.height) : copyTaps(window.top, window.height);
+  return { cols, rows };
+}
+
+/**
+ * `window` of `resizeBilinear(image, width, height)` as float32 planes (channels × window height × window width),
+ * each byte of channel c mapped through `table[c * 256 + byte]`, in one backend kernel; null when the backend has
+ * none (the caller then resizes and maps the bytes itself).
+ */
+export function resizeBilinearWindowToPlanes(image: Image8, width: number, height: number, window: PixelWindow, table: Float32Array): Float32Array | null {
+  checkWindow(image, width, height, window);
+  const backend = getBackend();
+  if (backend.resampleBilinearToPlanes === undefined) return null;
+  if (table.length !== image.channels * 256) throw new Error(`resizeBilinear: expected a table of ${image.channels} × 256 values, got ${table.length}`);
+  const { cols, rows } = windowTaps(image, width, height, window);
+  const out = new Float32Array(image.channels * window.width * window.height);
+  backend.resampleBilinearToPlanes(image.data, image.width, image.height, image.channels, cols, rows, table, out);
+  return out;
+}
+
+/**
+ * Only `window` of `resizeBilinear(image, width, height)`, computed without
+ * the rest: the same bytes as resizing and then cropping, for the cost of
+ * the window (a center crop of 224 from 256 saves a quarter of the work).
+ */
+export function resizeBilinearWindow(image: Image8, width: number, height: number, window: PixelWindow): Image8 {
+  checkWindow(image, width, height, window);
+  const { left, top } = window;
   const needHorizontal = width !== image.width;
   const needVertical = height !== image.height;
   if (!needHorizontal && !needVertical) return copyWindow(image, window);
   const backend = getBackend();
   if (backend.resampleBilinear !== undefined) {
-    // Both passes in the backend (native: about ten times faster); an axis that keeps its size gets taps that copy.
-    const cols = needHorizontal ? sliceTaps(bilinearTaps(image.width, width), left, window.width) : copyTaps(left, window.width);
-    const rows = needVertical ? sliceTaps(bilinearTaps(image.height, height), top, window.height) : copyTaps(top, window.height);
+    // Both passes in the backend (native: about ten times faster).
+    const { cols, rows } = windowTaps(image, width, height, window);
     const out = new Uint8Array(window.width * window.height * image.channels);
     backend.resampleBilinear(image.data, image.width, image.height, image.channels, cols, rows, out);
     return { width: window.width, height: window.height, channels: image.channels, data: out };

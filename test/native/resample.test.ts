@@ -1,12 +1,15 @@
 /**
- * The native resampling kernel against src/image/resample.ts's JavaScript
+ * The native resampling kernels against src/image/resample.ts's JavaScript
  * passes: the same bytes for every pass combination, channel count and
- * window, and out-of-range taps refused before any read.
+ * window; the fused resize + crop + normalize (resampleBilinearToPlanes)
+ * gives the js backend's ImageNet transform bit for bit; out-of-range taps
+ * and weights no bilinear filter gives are refused before any read.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setBackend } from '../../src/backend/registry.js';
 import { JsBackend } from '../../src/backend/js/index.js';
+import { imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { resizeBilinearWindow } from '../../src/image/resample.js';
 import { nativeBackend } from '../../src/node/native/load.js';
 import { noiseImage } from '../image/helpers.js';
@@ -46,4 +49,47 @@ test('taps that read outside the image are refused by name', { skip: skipWithout
   assert.doesNotThrow(() => call(ok, ok));
   assert.throws(() => call(taps(3), ok), /resampleBilinear: col tap 0 reads outside the 4 source pixels/);
   assert.throws(() => call(ok, taps(-1)), /resampleBilinear: row tap 0 reads outside the 4 source pixels/);
+});
+
+test("the fused native ImageNet transform gives the js backend's floats bit for bit", { skip: skipWithoutAddon }, () => {
+  const native = nativeBackend({ warn: false });
+  assert.ok(native?.resampleBilinearToPlanes, 'the native backend has the fused kernel');
+  const js = new JsBackend();
+  const cases: [number, number, { resize?: number; crop?: number; mean?: number[]; std?: number[] }][] = [
+    [224, 224, {}],
+    [640, 480, {}],
+    [300, 1411, {}],
+    [256, 256, {}], // no resize at all: a plain crop
+    [257, 256, {}], // one axis keeps its size
+    [1000, 37, { resize: 64, crop: 32 }],
+    [227, 227, { resize: 227, crop: 227, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }],
+  ];
+  try {
+    for (const [t, [w, h, options]] of cases.entries()) {
+      const image = noiseImage(w, h, 3, 100 + t);
+      setBackend(js);
+      const expected = imagenetEvalTransform(image, options);
+      setBackend(native);
+      const actual = imagenetEvalTransform(image, options);
+      assert.deepEqual(actual.shape, expected.shape);
+      assert.deepEqual(actual.data, expected.data, `${w}x${h} ${JSON.stringify(options)}`);
+    }
+  } finally {
+    setBackend(js);
+  }
+});
+
+test('weights no bilinear filter gives are refused by name (they could overflow the int32 sums)', { skip: skipWithoutAddon }, () => {
+  const src = new Uint8Array(4 * 4 * 3);
+  const taps = (weights: number[]) => ({ first: Int32Array.of(0), count: Int32Array.of(2), stride: 2, weights: Int32Array.from(weights) });
+  const ok = taps([1 << 21, 1 << 21]);
+  const native = nativeBackend({ warn: false });
+  assert.ok(native);
+  const call = (cols: ReturnType<typeof taps>) => native.resampleBilinear(src, 4, 4, 3, cols, ok, new Uint8Array(3));
+  assert.doesNotThrow(() => call(ok));
+  assert.throws(() => call(taps([-1, 1 << 22])), /resampleBilinear: col tap 0 has a weight outside \[0, 1\]/);
+  assert.throws(() => call(taps([(1 << 22) + 1, 0])), /col tap 0 has a weight outside \[0, 1\]/);
+  assert.doesNotThrow(() => call(taps([1 << 22, 1 << 22])), 'two full weights (a sum of 2) still fit');
+  const planes = () => native.resampleBilinearToPlanes(src, 4, 4, 3, ok, taps([0x7fffffff, 0x7fffffff]), new Float32Array(768), new Float32Array(3));
+  assert.throws(planes, /resampleBilinearToPlanes: row tap 0 has a weight outside \[0, 1\]/);
 });

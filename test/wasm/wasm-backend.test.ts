@@ -10,6 +10,7 @@ import { test } from 'node:test';
 
 import { referenceBackend, withBackend } from '../../src/backend/registry.js';
 import { JsBackend } from '../../src/backend/js/index.js';
+import { imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { resizeBilinearWindow } from '../../src/image/resample.js';
 import { createModel } from '../../src/models/registry.js';
 import { loadWasmBackend } from '../../src/node/wasm/load.js';
@@ -164,6 +165,25 @@ test("resampleBilinear gives the JavaScript passes' bytes", () => {
     const expected = withBackend(js, () => resizeBilinearWindow(image, outW, outH, window));
     const actual = withBackend(wasm, () => resizeBilinearWindow(image, outW, outH, window));
     assert.deepEqual(actual.data, expected.data, `${w}x${h}x${c} -> ${outW}x${outH}`);
+  }
+});
+
+test("the fused ImageNet transform (resampleBilinearToPlanes) gives the js backend's floats bit for bit", () => {
+  const js = new JsBackend();
+  assert.ok(wasm.resampleBilinearToPlanes);
+  for (const [t, [w, h, options]] of (
+    [
+      [224, 224, {}],
+      [640, 480, {}],
+      [300, 1411, {}],
+      [257, 256, {}],
+      [1000, 37, { resize: 64, crop: 32, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }],
+    ] as const
+  ).entries()) {
+    const image = noiseImage(w, h, 3, 200 + t);
+    const expected = withBackend(js, () => imagenetEvalTransform(image, options));
+    const actual = withBackend(wasm, () => imagenetEvalTransform(image, options));
+    assert.deepEqual(actual.data, expected.data, `${w}x${h} ${JSON.stringify(options)}`);
   }
 });
 

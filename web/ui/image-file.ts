@@ -6,7 +6,7 @@
  * Decoding itself (createImageBitmap) happens off the main thread.
  */
 import { formatBytes } from './format.js';
-import { readImageHeader } from './image-header.js';
+import { readImageHeader } from '../../src/image/image-header.js';
 
 /** The largest picture decoded, in pixels (width × height): 40 MP is a big camera's photo, ~160 MB of RGBA. */
 export const MAX_PIXELS = 40_000_000;

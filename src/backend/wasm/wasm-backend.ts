@@ -14,11 +14,14 @@
 import type { Backend, Conv2dGeometry, LrnGeometry, PackedConv2dWeight, PackedLinearWeight, Pool2dGeometry, ResampleTaps } from '../backend.js';
 import { JsBackend } from '../js/index.js';
 import type { Precision } from '../precision.js';
-import { CallArena, inOut, input, output } from './call-arena.js';
+import { CallArena, inOut, input, output, type Staged } from './call-arena.js';
 import { convGeometryFields, poolGeometryFields } from './geometry.js';
 import { memoryOf, readCString, type WasmMemory, type WasmModule } from './wasm-module.js';
 
 /** What the wasm backend runs on, and why. */
+/** The source and taps of a resampling call, in the order of the C entry points' first fourteen parameters. */
+type ResampleArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
 export interface WasmBackendInfo {
   name: 'wasm';
   /** The build in use: 'simd' (one thread) or 'simd-threads' (web workers over shared memory). */
@@ -296,45 +299,50 @@ export class WasmBackend extends JsBackend implements Backend {
   }
 
   resampleBilinear(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void {
-    expectLength('resampleBilinear', 'src', src, width * height * channels);
     expectLength('resampleBilinear', 'out', out, rows.first.length * cols.first.length * channels);
+    this.resample('resampleBilinear', src, width, height, channels, cols, rows, [output(out)], (taps, [o]) => this.module._alx_resample_bilinear(...taps, o));
+  }
+
+  resampleBilinearToPlanes(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    cols: ResampleTaps,
+    rows: ResampleTaps,
+    table: Float32Array,
+    out: Float32Array,
+  ): void {
+    expectLength('resampleBilinearToPlanes', 'table', table, channels * 256);
+    expectLength('resampleBilinearToPlanes', 'out', out, channels * rows.first.length * cols.first.length);
+    this.resample('resampleBilinearToPlanes', src, width, height, channels, cols, rows, [input(table), output(out)], (taps, [t, o]) =>
+      this.module._alx_resample_bilinear_to_planes(...taps, t, o),
+    );
+  }
+
+  /** The checks and staging both resampling entry points share: `call` gets the source and taps as the C ABI orders them. */
+  private resample(
+    kernel: string,
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    cols: ResampleTaps,
+    rows: ResampleTaps,
+    outputs: Staged[],
+    call: (taps: ResampleArgs, staged: number[]) => number,
+  ): void {
+    expectLength(kernel, 'src', src, width * height * channels);
     for (const [axis, taps] of [
       ['column', cols],
       ['row', rows],
     ] as const) {
-      expectLength('resampleBilinear', `${axis} counts`, taps.count, taps.first.length);
-      expectLength('resampleBilinear', `${axis} weights`, taps.weights, taps.first.length * taps.stride);
+      expectLength(kernel, `${axis} counts`, taps.count, taps.first.length);
+      expectLength(kernel, `${axis} weights`, taps.weights, taps.first.length * taps.stride);
     }
-    const args = [
-      input(src),
-      input(cols.first),
-      input(cols.count),
-      input(cols.weights),
-      input(rows.first),
-      input(rows.count),
-      input(rows.weights),
-      output(out),
-    ];
-    this.arena.run(args, ([s, cf, cc, cw, rf, rc, rw, o]) =>
-      this.check(
-        this.module._alx_resample_bilinear(
-          s,
-          width,
-          height,
-          channels,
-          cf,
-          cc,
-          cw,
-          cols.stride,
-          cols.first.length,
-          rf,
-          rc,
-          rw,
-          rows.stride,
-          rows.first.length,
-          o,
-        ),
-      ),
+    const args = [input(src), input(cols.first), input(cols.count), input(cols.weights), input(rows.first), input(rows.count), input(rows.weights), ...outputs];
+    this.arena.run(args, ([s, cf, cc, cw, rf, rc, rw, ...staged]) =>
+      this.check(call([s, width, height, channels, cf, cc, cw, cols.stride, cols.first.length, rf, rc, rw, rows.stride, rows.first.length], staged)),
     );
   }
 }

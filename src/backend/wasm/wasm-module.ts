@@ -67,6 +67,24 @@ export interface WasmExports {
     rowOutputs: number,
     out: number,
   ): number;
+  _alx_resample_bilinear_to_planes(
+    src: number,
+    width: number,
+    height: number,
+    channels: number,
+    colFirst: number,
+    colCount: number,
+    colWeights: number,
+    colStride: number,
+    colOutputs: number,
+    rowFirst: number,
+    rowCount: number,
+    rowWeights: number,
+    rowStride: number,
+    rowOutputs: number,
+    table: number,
+    out: number,
+  ): number;
 }
 
 /**

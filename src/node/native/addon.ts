@@ -83,6 +83,23 @@ export interface NativeAddon extends SharedKernels {
     rowStride: number,
     out: Uint8Array,
   ): void;
+  /** The same into normalized float32 planes through a per-channel byte table (Backend.resampleBilinearToPlanes). */
+  resampleBilinearToPlanes(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    colFirst: Int32Array,
+    colCount: Int32Array,
+    colWeights: Int32Array,
+    colStride: number,
+    rowFirst: Int32Array,
+    rowCount: Int32Array,
+    rowWeights: Int32Array,
+    rowStride: number,
+    table: Float32Array,
+    out: Float32Array,
+  ): void;
   /** How long idle pool threads spin before sleeping (µs, clamped to [0, 1e6]); returns the value in effect. */
   setSpin(microseconds: number): number;
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */

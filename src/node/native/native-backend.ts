@@ -97,6 +97,34 @@ export class NativeBackend implements Backend {
     );
   }
 
+  resampleBilinearToPlanes(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    cols: ResampleTaps,
+    rows: ResampleTaps,
+    table: Float32Array,
+    out: Float32Array,
+  ): void {
+    this.addon.resampleBilinearToPlanes(
+      src,
+      width,
+      height,
+      channels,
+      cols.first,
+      cols.count,
+      cols.weights,
+      cols.stride,
+      rows.first,
+      rows.count,
+      rows.weights,
+      rows.stride,
+      table,
+      out,
+    );
+  }
+
   setThreads(threads: number): number {
     return this.addon.setThreads(threads);
   }

@@ -1,0 +1,90 @@
+/**
+ * A picture's format, size and sample layout from its header
+ * (src/image/image-header.ts): the demo page refuses an oversized picture
+ * before the browser decodes it, and Node's decoder takes the layout from it
+ * instead of asking libvips. Checked on files sharp writes in every format.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { type ImageHeader, readImageHeader } from '../../src/image/image-header.js';
+
+const SIZE = { width: 333, height: 217 };
+
+function picture(): ReturnType<typeof sharp> {
+  return sharp({ create: { ...SIZE, channels: 3, background: '#3a7bd5' } });
+}
+
+test('width and height from the headers of JPEG, PNG, GIF, WebP (lossy and lossless) and AVIF', async () => {
+  const cases: [string, Buffer][] = [
+    ['JPEG', await picture().jpeg().toBuffer()],
+    [
+      'JPEG',
+      await picture()
+        .jpeg({ progressive: true })
+        .withMetadata({ exif: { IFD0: { Copyright: 'x'.repeat(5000) } } })
+        .toBuffer(),
+    ],
+    ['PNG', await picture().png().toBuffer()],
+    ['GIF', await picture().gif().toBuffer()],
+    ['WebP', await picture().webp().toBuffer()],
+    ['WebP', await picture().webp({ lossless: true }).toBuffer()],
+    [
+      'WebP',
+      await picture()
+        .ensureAlpha()
+        .webp({ alphaQuality: 50 })
+        .withMetadata({ exif: { IFD0: { Copyright: 'x' } } })
+        .toBuffer(),
+    ],
+  ];
+  try {
+    cases.push(['AVIF', await picture().avif().toBuffer()]);
+  } catch {
+    // this sharp build writes no AVIF
+  }
+  for (const [format, bytes] of cases) {
+    const header = readImageHeader(new Uint8Array(bytes));
+    assert.deepEqual({ format: header?.format, width: header?.width, height: header?.height }, { format, ...SIZE }, format);
+  }
+});
+
+test('a real photo, a declared size far beyond the limit, and bytes that are no picture', () => {
+  const photo = '/usr/lib/python3/dist-packages/skimage/data/chelsea.png';
+  try {
+    assert.deepEqual(readImageHeader(new Uint8Array(readFileSync(photo))), { format: 'PNG', width: 451, height: 300, channels: 3, bitDepth: 8 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const png = new Uint8Array(32);
+  png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(png.buffer).setUint32(16, 30000);
+  new DataView(png.buffer).setUint32(20, 40000);
+  assert.deepEqual(readImageHeader(png), { format: 'PNG', width: 30000, height: 40000, channels: 1, bitDepth: 0 });
+  assert.equal(readImageHeader(new TextEncoder().encode('{"not": "a picture"}')), null);
+  assert.equal(readImageHeader(new Uint8Array(0)), null);
+  // A JPEG cut before its frame header: the format without a size (checked after decoding).
+  assert.deepEqual(readImageHeader(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10])), {
+    format: 'JPEG',
+    width: null,
+    height: null,
+    channels: null,
+    bitDepth: null,
+  });
+});
+
+test('the sample layout: JPEG components and precision, PNG colour type and bit depth', async () => {
+  const layout = async (image: ReturnType<typeof sharp>): Promise<Pick<ImageHeader, 'channels' | 'bitDepth'>> => {
+    const header = readImageHeader(new Uint8Array(await image.toBuffer()));
+    return { channels: header?.channels ?? null, bitDepth: header?.bitDepth ?? null };
+  };
+  assert.deepEqual(await layout(picture().jpeg()), { channels: 3, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().toColourspace('b-w').jpeg()), { channels: 1, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().toColourspace('cmyk').jpeg()), { channels: 4, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().png()), { channels: 3, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().ensureAlpha(0.5).png()), { channels: 4, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().toColourspace('grey16').png()), { channels: 1, bitDepth: 16 });
+  assert.deepEqual(await layout(picture().png({ palette: true })), { channels: 1, bitDepth: 8 });
+  assert.deepEqual(await layout(picture().webp()), { channels: null, bitDepth: null });
+});
