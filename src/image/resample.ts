@@ -218,16 +218,24 @@ function windowTaps(image: Image8, width: number, height: number, window: PixelW
 
 /**
  * `window` of `resizeBilinear(image, width, height)` as float32 planes (channels × window height × window width),
- * each byte of channel c mapped through `table[c * 256 + byte]`, in one backend kernel; null when the backend has
- * none (the caller then resizes and maps the bytes itself).
+ * each byte of channel c mapped through `table[c * 256 + byte]`, in one backend kernel, into `out` (returned);
+ * null when the backend has none (the caller then resizes and maps the bytes itself).
  */
-export function resizeBilinearWindowToPlanes(image: Image8, width: number, height: number, window: PixelWindow, table: Float32Array): Float32Array | null {
+export function resizeBilinearWindowToPlanes(
+  image: Image8,
+  width: number,
+  height: number,
+  window: PixelWindow,
+  table: Float32Array,
+  out: Float32Array = new Float32Array(image.channels * window.width * window.height),
+): Float32Array | null {
   checkWindow(image, width, height, window);
   const backend = getBackend();
   if (backend.resampleBilinearToPlanes === undefined) return null;
   if (table.length !== image.channels * 256) throw new Error(`resizeBilinear: expected a table of ${image.channels} × 256 values, got ${table.length}`);
+  if (out.length !== image.channels * window.width * window.height)
+    throw new Error(`resizeBilinear: expected an output of ${image.channels * window.width * window.height} values, got ${out.length}`);
   const { cols, rows } = windowTaps(image, width, height, window);
-  const out = new Float32Array(image.channels * window.width * window.height);
   backend.resampleBilinearToPlanes(image.data, image.width, image.height, image.channels, cols, rows, table, out);
   return out;
 }

@@ -10,9 +10,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImageClassifier, classifierModel } from '../../src/node/classify/image-classifier.js';
+import { classifierModel } from '../../src/node/classify/image-classifier.js';
 import { resolveModel } from '../../src/node/cli/options.js';
-import { PreprocessPool } from '../../src/node/image/preprocess-pool.js';
+import type { RowSlab } from '../../src/node/image/row-slab.js';
+import { servingClassifier } from '../../src/node/serve/serving-classifier.js';
 import { InferenceServer, type ServeOptions } from '../../src/node/serve/server.js';
 import { tinyImageClassifier } from './onnx-graphs.js';
 
@@ -39,6 +40,8 @@ export const DEFAULT_TEST_OPTIONS: ServeOptions = {
 
 export interface InProcessServer {
   server: InferenceServer;
+  /** The preprocessing slab: its rows lent (inUse) are back to 0 once the server is idle. */
+  slab: RowSlab;
   url: string;
   close(): Promise<void>;
 }
@@ -46,11 +49,13 @@ export interface InProcessServer {
 /** An InferenceServer on 127.0.0.1 and a free port, warmed up unless `warmUp` is false. */
 export async function startInProcess(modelPath: string, options: Partial<ServeOptions> = {}, warmUp = true): Promise<InProcessServer> {
   const resolved = await resolveModel({ model: 'alexnet', weights: modelPath });
-  const pool = new PreprocessPool(1);
-  const server = await InferenceServer.start(new ImageClassifier(classifierModel(resolved), pool), { ...DEFAULT_TEST_OPTIONS, ...options });
+  const serveOptions = { ...DEFAULT_TEST_OPTIONS, ...options };
+  const { classifier, pool, slab } = servingClassifier(classifierModel(resolved), { maxQueue: serveOptions.maxQueue, threads: 1 });
+  const server = await InferenceServer.start(classifier, serveOptions);
   if (warmUp) await server.warmUp();
   return {
     server,
+    slab,
     url: server.url,
     close: async () => {
       await server.shutdown();

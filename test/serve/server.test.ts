@@ -41,6 +41,12 @@ function postImage(body: Uint8Array, type = 'image/jpeg', query = ''): Promise<R
   return fetch(`${server.url}/v1/classify${query}`, { method: 'POST', headers: { 'content-type': type }, body });
 }
 
+/** Every preprocessing slab row is given back once the requests are answered (polled: a batch may still finish). */
+async function assertRowsReturned(s: InProcessServer, what: string): Promise<void> {
+  for (let i = 0; i < 100 && s.slab.inUse > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(s.slab.inUse, 0, `${what}: ${s.slab.inUse} slab rows still lent`);
+}
+
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -91,6 +97,7 @@ test('200 concurrent requests are all answered, merged into batches larger than 
   assert.equal(images, 200);
   assert.ok(batches < 200, `200 images ran in ${batches} batches: some held more than one`);
   assert.equal(await metric('alexnet_queue_depth'), 0);
+  await assertRowsReturned(server, '200 concurrent requests');
 });
 
 test('a full queue answers 503 with Retry-After, and the server recovers', async () => {
@@ -111,6 +118,7 @@ test('a full queue answers 503 with Retry-After, and the server recovers', async
     assert.match(((await refused[0].json()) as { error: string }).error, /the server is at capacity \(\d+ of 2 images in flight/);
     const again = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
     assert.equal(again.status, 200);
+    await assertRowsReturned(small, 'a full queue');
   } finally {
     await small.close();
   }
@@ -135,6 +143,7 @@ test('requests past --timeout-ms get 504 and the rest are still answered', async
     assert.ok(late, '16 forward passes take longer than 100 ms');
     assert.match(((await late.json()) as { error: string }).error, /no answer within 100 ms/);
     assert.equal((await fetch(`${hurried.url}/v2/health/live`)).status, 200);
+    await assertRowsReturned(hurried, 'requests past the deadline');
   } finally {
     await hurried.close();
   }
@@ -248,6 +257,17 @@ test('bad input gets one clear 4xx each, and the server keeps serving', async ()
       /the multipart form holds no file/,
     ],
     [
+      'multipart with a good image and a truncated one',
+      () => {
+        const form = new FormData();
+        form.append('good', new Blob([jpeg], { type: 'image/jpeg' }), 'good.jpg');
+        form.append('bad', new Blob([jpeg.subarray(0, 100)], { type: 'image/jpeg' }), 'cut.jpg');
+        return fetch(`${server.url}/v1/classify`, { method: 'POST', body: form });
+      },
+      400,
+      /cut\.jpg is not a decodable image/,
+    ],
+    [
       'infer: not JSON',
       () => fetch(`${server.url}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs": [' }),
       400,
@@ -281,6 +301,7 @@ test('bad input gets one clear 4xx each, and the server keeps serving', async ()
     assert.match(body.error, message, what);
   }
   assert.equal((await postImage(jpeg)).status, 200, 'a good request after all that');
+  await assertRowsReturned(server, 'bad input');
 });
 
 test('a body over the limit gets 413 before it is read; a slow client is cut off at the deadline', async () => {

@@ -14,7 +14,7 @@ import { OnnxModel } from '../../onnx/onnx-model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { ResolvedModel } from '../cli/options.js';
 import { MAX_IMAGE_PIXELS, decodeImage } from '../image/decode.js';
-import type { PreprocessPool } from '../image/preprocess-pool.js';
+import type { PreparedRow, PreprocessPool } from '../image/preprocess-pool.js';
 import { imagenetEvalTransform } from '../../image/imagenet.js';
 
 /** The shorter side images are resized to before the center crop, as torchvision's eval transform. */
@@ -55,8 +55,8 @@ export class ImageClassifier {
   private readonly outputsProbabilities: boolean;
 
   /**
-   * `pool`: where the PIL-exact resize runs (worker threads); without one it
-   * runs on the calling thread. `maxPixels`: the largest image decoded.
+   * `pool`: where decoding and the PIL-exact resize run (worker threads);
+   * without one they run on the calling thread. `maxPixels`: the largest image decoded.
    */
   constructor(
     resolved: ClassifierModel,
@@ -79,11 +79,20 @@ export class ImageClassifier {
     return 3 * this.crop * this.crop;
   }
 
-  /** Decodes image bytes (`name` appears in errors) and returns the model-ready [3, crop, crop] data. */
+  /**
+   * Decodes image bytes (`name` appears in errors) and returns the model-ready [3, crop, crop] data: on the
+   * pool's workers when there is a pool (the bytes are then handed over: do not use them afterwards).
+   */
   async prepare(bytes: Uint8Array, name: string): Promise<Float32Array> {
-    const image = await decodeImage(bytes, name, this.maxPixels);
     const options = { resize: RESIZE, crop: this.crop };
-    return this.pool === null ? imagenetEvalTransform(image, options).data : this.pool.transform(image, options);
+    if (this.pool !== null) return this.pool.prepare(bytes, name, this.maxPixels, options);
+    return imagenetEvalTransform(await decodeImage(bytes, name, this.maxPixels), options).data;
+  }
+
+  /** prepare(), into a row of the pool's slab when it has one (a server): call `release` once the data is read. */
+  async prepareRow(bytes: Uint8Array, name: string): Promise<PreparedRow> {
+    if (this.pool !== null) return this.pool.prepareRow(bytes, name, this.maxPixels, { resize: RESIZE, crop: this.crop });
+    return { data: await this.prepare(bytes, name), release: () => {} };
   }
 
   /**

@@ -89,20 +89,27 @@ async function classify(ctx: RequestContext): Promise<void> {
 }
 
 async function classifyAdmitted(images: readonly UploadedImage[], k: number, { res, signal, server }: RequestContext): Promise<void> {
-  const inputs = await Promise.all(
-    images.map(({ name, bytes }) =>
-      server.classifier.prepare(bytes, name).catch((error: Error) => {
-        throw new HttpError(400, error.message);
-      }),
-    ),
-  );
-  signal.throwIfAborted();
-  const outputs = await server.batcher.submit(inputs, signal);
-  const results = images.map(({ name }, i) => {
-    const probs = server.classifier.probabilities(outputs[i], 1);
-    return { file: name, top: server.classifier.top(probs, 1, k)[0] };
-  });
-  sendJson(res, 200, results);
+  // Every image is prepared (decoded and transformed into a row of the preprocessing slab) before the first
+  // failure is answered, so that each row can be given back.
+  const prepared = await Promise.allSettled(images.map(({ name, bytes }) => server.classifier.prepareRow(bytes, name)));
+  const rows = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+  try {
+    const failed = prepared.find((p) => p.status === 'rejected');
+    if (failed !== undefined) throw new HttpError(400, (failed.reason as Error).message);
+    signal.throwIfAborted();
+    // Settled means no batch reads the rows any more: a running batch copied them when it started.
+    const outputs = await server.batcher.submit(
+      rows.map((row) => row.data),
+      signal,
+    );
+    const results = images.map(({ name }, i) => {
+      const probs = server.classifier.probabilities(outputs[i], 1);
+      return { file: name, top: server.classifier.top(probs, 1, k)[0] };
+    });
+    sendJson(res, 200, results);
+  } finally {
+    for (const row of rows) row.release();
+  }
 }
 
 function live({ res }: RequestContext): void {

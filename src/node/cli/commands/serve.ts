@@ -8,9 +8,9 @@ import { Option, type Command } from 'commander';
 import { basename, extname } from 'node:path';
 import { getBackend } from '../../../backend/registry.js';
 import { NativeBackend } from '../../native/native-backend.js';
-import { ImageClassifier, classifierModel } from '../../classify/image-classifier.js';
+import { classifierModel } from '../../classify/image-classifier.js';
 import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
-import { PreprocessPool } from '../../image/preprocess-pool.js';
+import { servingClassifier } from '../../serve/serving-classifier.js';
 import { InferenceServer, type ServeOptions } from '../../serve/server.js';
 import { runAction } from '../run-action.js';
 import {
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .addOption(new Option('--max-body-mb <MiB>', 'the largest request body').default('20'))
     .addOption(new Option('--max-images <n>', 'images one request may carry (multipart files, or N of an infer tensor)').default('64'))
     .addOption(new Option('--max-image-pixels <n>', 'the largest image decoded, width × height').default(String(64_000_000)))
-    .addOption(new Option('--preprocess-threads <n>', 'worker threads resizing images (default: one per core, at most 4)'))
+    .addOption(new Option('--preprocess-threads <n>', 'worker threads decoding and resizing images (default: one per core, at most 4)'))
     .addOption(new Option('--model-name <name>', "the model's name in the /v2/models routes (default: the --model name, or the ONNX file's base name)"))
     .action(
       runAction(async (flags: ServeFlags) => {
@@ -98,8 +98,8 @@ export function register(program: Command): void {
         // throughput at concurrency 64 measured with 0 (Zen 4, 2 cores). ALEXNET_SPIN_US, when set, is kept.
         const backend = getBackend();
         if (backend instanceof NativeBackend && process.env.ALEXNET_SPIN_US === undefined) backend.setSpinMicros(0);
-        const pool = new PreprocessPool(flags.preprocessThreads === undefined ? undefined : parsePositiveInt(flags.preprocessThreads, '--preprocess-threads'));
-        const classifier = new ImageClassifier(classifierModel(resolved), pool, maxPixels);
+        const threads = flags.preprocessThreads === undefined ? undefined : parsePositiveInt(flags.preprocessThreads, '--preprocess-threads');
+        const { classifier, pool } = servingClassifier(classifierModel(resolved), { maxQueue: options.maxQueue, threads, maxPixels });
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
         const server = await InferenceServer.start(classifier, options, log);
         let signalled = false;
