@@ -145,3 +145,23 @@ test('after flush() a batch starts without waiting for company (a draining serve
   assert.deepEqual(await queued, [10, 20]);
   await batcher.idle();
 });
+
+test('after a batch ends, a partial batch waits up to maxDelayMs for the clients it answered, even with nothing on the way', async () => {
+  const { batches, compute, releaseAll } = gatedCompute();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 150, maxQueue: 10, moreComing: () => false });
+  const first = batcher.submit([1]);
+  await tick();
+  assert.deepEqual(batches, [[1]], 'nothing on the way and no batch just ended: at once');
+  const queued = batcher.submit([2]);
+  releaseAll();
+  await first;
+  await tick(20);
+  assert.deepEqual(batches, [[1]], 'a batch just ended: item 2 waits for company');
+  const answered = batcher.submit([3]);
+  await tick(20);
+  assert.deepEqual(batches, [[1]]);
+  await tick(160);
+  assert.deepEqual(batches, [[1], [2, 3]], 'the wait ends maxDelayMs after the batch did, with whoever came');
+  releaseAll();
+  assert.deepEqual(await Promise.all([queued, answered]), [[20], [30]]);
+});
