@@ -24,20 +24,33 @@ ResampleTaps readTaps(const Args& args, size_t at, const char* axis, int64_t str
   return taps;
 }
 
+// The first twelve arguments both resampling bindings share: the image
+// (src, width, height, channels) and each axis' taps, all checked.
+struct ResampleSource {
+  const uint8_t* src;
+  int64_t width, height, channels;
+  ResampleTaps cols, rows;
+};
+
+ResampleSource readSource(const Args& args) {
+  const int64_t width = args.integer(1, "width", 1);
+  const int64_t height = args.integer(2, "height", 1);
+  const int64_t channels = args.integer(3, "channels", 1);
+  if (channels > 4) args.fail("channels must be 1 to 4");
+  auto src = args.u8(0, "src", width * height * channels);
+  const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
+  const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
+  return {src.data, width, height, channels, cols, rows};
+}
+
 // resampleBilinear(src, width, height, channels, colFirst, colCount, colWeights, colStride,
 //                  rowFirst, rowCount, rowWeights, rowStride, out)
 napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "resampleBilinear", [&] {
     Args args(env, info, "resampleBilinear");
-    const int64_t width = args.integer(1, "width", 1);
-    const int64_t height = args.integer(2, "height", 1);
-    const int64_t channels = args.integer(3, "channels", 1);
-    if (channels > 4) args.fail("channels must be 1 to 4");
-    auto src = args.u8(0, "src", width * height * channels);
-    const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
-    const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
-    auto out = args.u8(12, "out", rows.outputs * cols.outputs * channels);
-    resampleBilinearImage(src.data, width, height, channels, cols, rows, out.data);
+    const ResampleSource s = readSource(args);
+    auto out = args.u8(12, "out", s.rows.outputs * s.cols.outputs * s.channels);
+    resampleBilinearImage(s.src, s.width, s.height, s.channels, s.cols, s.rows, out.data);
     return undefinedValue(env);
   });
 }
@@ -47,16 +60,10 @@ napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
 napi_value resampleBilinearToPlanesBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "resampleBilinearToPlanes", [&] {
     Args args(env, info, "resampleBilinearToPlanes");
-    const int64_t width = args.integer(1, "width", 1);
-    const int64_t height = args.integer(2, "height", 1);
-    const int64_t channels = args.integer(3, "channels", 1);
-    if (channels > 4) args.fail("channels must be 1 to 4");
-    auto src = args.u8(0, "src", width * height * channels);
-    const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
-    const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
-    auto table = args.f32(12, "table", channels * 256);
-    auto out = args.f32(13, "out", channels * rows.outputs * cols.outputs);
-    resampleBilinearToPlanes(src.data, width, height, channels, cols, rows, table.data, out.data);
+    const ResampleSource s = readSource(args);
+    auto table = args.f32(12, "table", s.channels * 256);
+    auto out = args.f32(13, "out", s.channels * s.rows.outputs * s.cols.outputs);
+    resampleBilinearToPlanes(s.src, s.width, s.height, s.channels, s.cols, s.rows, table.data, out.data);
     return undefinedValue(env);
   });
 }

@@ -16,12 +16,9 @@ import { JsBackend } from '../js/index.js';
 import type { Precision } from '../precision.js';
 import { CallArena, inOut, input, output, type Staged } from './call-arena.js';
 import { convGeometryFields, poolGeometryFields } from './geometry.js';
-import { memoryOf, readCString, type WasmMemory, type WasmModule } from './wasm-module.js';
+import { memoryOf, type ResampleArgs, readCString, type WasmMemory, type WasmModule } from './wasm-module.js';
 
 /** What the wasm backend runs on, and why. */
-/** The source and taps of a resampling call, in the order of the C entry points' first fourteen parameters. */
-type ResampleArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-
 export interface WasmBackendInfo {
   name: 'wasm';
   /** The build in use: 'simd' (one thread) or 'simd-threads' (web workers over shared memory). */

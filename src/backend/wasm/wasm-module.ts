@@ -50,41 +50,8 @@ export interface WasmExports {
   ): number;
   _alx_max_pool_forward(geom: number, x: number, out: number, argmax: number): number;
   _alx_max_pool_backward(geom: number, gradOut: number, argmax: number, gradIn: number): number;
-  _alx_resample_bilinear(
-    src: number,
-    width: number,
-    height: number,
-    channels: number,
-    colFirst: number,
-    colCount: number,
-    colWeights: number,
-    colStride: number,
-    colOutputs: number,
-    rowFirst: number,
-    rowCount: number,
-    rowWeights: number,
-    rowStride: number,
-    rowOutputs: number,
-    out: number,
-  ): number;
-  _alx_resample_bilinear_to_planes(
-    src: number,
-    width: number,
-    height: number,
-    channels: number,
-    colFirst: number,
-    colCount: number,
-    colWeights: number,
-    colStride: number,
-    colOutputs: number,
-    rowFirst: number,
-    rowCount: number,
-    rowWeights: number,
-    rowStride: number,
-    rowOutputs: number,
-    table: number,
-    out: number,
-  ): number;
+  _alx_resample_bilinear(...args: [...ResampleArgs, out: number]): number;
+  _alx_resample_bilinear_to_planes(...args: [...ResampleArgs, table: number, out: number]): number;
 }
 
 /**
@@ -101,6 +68,24 @@ function isMemory(value: unknown): value is WasmMemory {
 }
 
 /** What the Emscripten factory resolves to. */
+/** The source image and both axes' taps (addresses, strides and output counts), as the C resampling entry points take them first. */
+export type ResampleArgs = [
+  src: number,
+  width: number,
+  height: number,
+  channels: number,
+  colFirst: number,
+  colCount: number,
+  colWeights: number,
+  colStride: number,
+  colOutputs: number,
+  rowFirst: number,
+  rowCount: number,
+  rowWeights: number,
+  rowStride: number,
+  rowOutputs: number,
+];
+
 export interface WasmModule extends WasmExports {
   /** The instance's exports (minified names); the memory is among them in the single-threaded build. */
   asm?: Record<string, unknown>;

@@ -62,44 +62,31 @@ type SharedKernels = Pick<
   | 'sgdStep'
 >;
 
+/** The image and both axes' taps, as the resampling entry points take them first (src/image/resample.ts's AxisTaps, unpacked). */
+export type ResampleSource = [
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  colFirst: Int32Array,
+  colCount: Int32Array,
+  colWeights: Int32Array,
+  colStride: number,
+  rowFirst: Int32Array,
+  rowCount: Int32Array,
+  rowWeights: Int32Array,
+  rowStride: number,
+];
+
 export interface NativeAddon extends SharedKernels {
   info(): NativeAddonInfo;
   /** Switches the kernel set (clamped to what the CPU supports); returns the one in effect. */
   setSimd(level: SimdLevel): SimdLevel;
   setThreads(threads: number): number;
   /** Pillow's two-pass bilinear resampling with the given taps (Backend.resampleBilinear). */
-  resampleBilinear(
-    src: Uint8Array,
-    width: number,
-    height: number,
-    channels: number,
-    colFirst: Int32Array,
-    colCount: Int32Array,
-    colWeights: Int32Array,
-    colStride: number,
-    rowFirst: Int32Array,
-    rowCount: Int32Array,
-    rowWeights: Int32Array,
-    rowStride: number,
-    out: Uint8Array,
-  ): void;
+  resampleBilinear(...args: [...ResampleSource, out: Uint8Array]): void;
   /** The same into normalized float32 planes through a per-channel byte table (Backend.resampleBilinearToPlanes). */
-  resampleBilinearToPlanes(
-    src: Uint8Array,
-    width: number,
-    height: number,
-    channels: number,
-    colFirst: Int32Array,
-    colCount: Int32Array,
-    colWeights: Int32Array,
-    colStride: number,
-    rowFirst: Int32Array,
-    rowCount: Int32Array,
-    rowWeights: Int32Array,
-    rowStride: number,
-    table: Float32Array,
-    out: Float32Array,
-  ): void;
+  resampleBilinearToPlanes(...args: [...ResampleSource, table: Float32Array, out: Float32Array]): void;
   /** How long idle pool threads spin before sleeping (µs, clamped to [0, 1e6]); returns the value in effect. */
   setSpin(microseconds: number): number;
   /** The FMA peak (GFLOP/s) of the current kernel set on all pool threads, measured over ~seconds. */

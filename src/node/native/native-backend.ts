@@ -6,7 +6,7 @@
 import type { AsyncKernels, AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, ResampleTaps, SgdHyper } from '../../backend/backend.js';
 import { avgPool2dBackward, avgPool2dForward } from '../../backend/js/avg-pool2d.js';
 import type { Precision } from '../../backend/precision.js';
-import type { NativeAddon, NativeAddonInfo, PackedConvHandle, SimdLevel } from './addon.js';
+import type { NativeAddon, NativeAddonInfo, PackedConvHandle, ResampleSource, SimdLevel } from './addon.js';
 
 /**
  * Convolution weights prepared once for inference (e.g. after loading a
@@ -80,21 +80,7 @@ export class NativeBackend implements Backend {
   }
 
   resampleBilinear(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void {
-    this.addon.resampleBilinear(
-      src,
-      width,
-      height,
-      channels,
-      cols.first,
-      cols.count,
-      cols.weights,
-      cols.stride,
-      rows.first,
-      rows.count,
-      rows.weights,
-      rows.stride,
-      out,
-    );
+    this.addon.resampleBilinear(...resampleSource(src, width, height, channels, cols, rows), out);
   }
 
   resampleBilinearToPlanes(
@@ -107,22 +93,7 @@ export class NativeBackend implements Backend {
     table: Float32Array,
     out: Float32Array,
   ): void {
-    this.addon.resampleBilinearToPlanes(
-      src,
-      width,
-      height,
-      channels,
-      cols.first,
-      cols.count,
-      cols.weights,
-      cols.stride,
-      rows.first,
-      rows.count,
-      rows.weights,
-      rows.stride,
-      table,
-      out,
-    );
+    this.addon.resampleBilinearToPlanes(...resampleSource(src, width, height, channels, cols, rows), table, out);
   }
 
   setThreads(threads: number): number {
@@ -292,4 +263,9 @@ export class NativeBackend implements Backend {
   sgdStep(h: SgdHyper, param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void {
     this.addon.sgdStep(h, param, grad, momentumBuffer);
   }
+}
+
+/** The image and taps in the order the addon's resampling entry points take them. */
+function resampleSource(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps): ResampleSource {
+  return [src, width, height, channels, cols.first, cols.count, cols.weights, cols.stride, rows.first, rows.count, rows.weights, rows.stride];
 }
