@@ -88,6 +88,15 @@ PoolGeom poolGeom(const int32_t* f) {
   return g;
 }
 
+// Throws unless the channels are 1 to 4 and every tap reads inside the source
+// with bilinear weights (checkTaps), before any kernel reads.
+void checkResampleSource(int32_t width, int32_t height, int32_t channels, const ResampleTaps& cols,
+                         const ResampleTaps& rows) {
+  if (channels < 1 || channels > 4) throw Failure("channels must be 1 to 4");
+  for (const std::string& problem : {checkTaps(cols, width, "col"), checkTaps(rows, height, "row")})
+    if (!problem.empty()) throw Failure(problem);
+}
+
 }  // namespace
 
 extern "C" {
@@ -213,11 +222,9 @@ EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear(const uint8_t* src, int32_t width
                                                const int32_t* rowWeights, int32_t rowStride, int32_t rowOutputs,
                                                uint8_t* out) {
   return guarded("resampleBilinear", [&] {
-    if (channels < 1 || channels > 4) throw Failure("channels must be 1 to 4");
     const ResampleTaps cols{colFirst, colCount, colWeights, colStride, colOutputs};
     const ResampleTaps rows{rowFirst, rowCount, rowWeights, rowStride, rowOutputs};
-    for (const std::string& problem : {checkTaps(cols, width, "col"), checkTaps(rows, height, "row")})
-      if (!problem.empty()) throw Failure(problem);
+    checkResampleSource(width, height, channels, cols, rows);
     resampleBilinearImage(src, width, height, channels, cols, rows, out);
   });
 }
@@ -232,11 +239,9 @@ EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear_to_planes(const uint8_t* src, int
                                                          int32_t rowStride, int32_t rowOutputs, const float* table,
                                                          float* out) {
   return guarded("resampleBilinearToPlanes", [&] {
-    if (channels < 1 || channels > 4) throw Failure("channels must be 1 to 4");
     const ResampleTaps cols{colFirst, colCount, colWeights, colStride, colOutputs};
     const ResampleTaps rows{rowFirst, rowCount, rowWeights, rowStride, rowOutputs};
-    for (const std::string& problem : {checkTaps(cols, width, "col"), checkTaps(rows, height, "row")})
-      if (!problem.empty()) throw Failure(problem);
+    checkResampleSource(width, height, channels, cols, rows);
     resampleBilinearToPlanes(src, width, height, channels, cols, rows, table, out);
   });
 }
