@@ -64,6 +64,8 @@ __attribute__((target("sse4.1"))) void rgbRowSse41(const uint8_t* in, int64_t wi
       const __m128i pixel = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(bytes));
       acc = _mm_add_epi32(acc, _mm_mullo_epi32(pixel, _mm_set1_epi32(w[i])));
     }
+    // Shifted sums lie in [0, 510] (checkTaps bounds the weights), so both
+    // saturating packs, signed 32 → unsigned 16 → unsigned 8, clamp as toByte.
     const __m128i shifted = _mm_srai_epi32(acc, kPrecisionBits);
     const __m128i words = _mm_packus_epi32(shifted, shifted);
     const int32_t rgb = _mm_cvtsi128_si32(_mm_packus_epi16(words, words));
