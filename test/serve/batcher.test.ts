@@ -115,17 +115,17 @@ test('a failing batch rejects its own items only; the next batch runs', async ()
   assert.throws(() => new DynamicBatcher(() => Promise.resolve([]), { maxBatch: 0, maxDelayMs: 0, maxQueue: 1 }), /maxBatch must be a positive integer/);
 });
 
-test('when moreComing says no one else is on the way, a batch starts without waiting out the delay', async () => {
+test('with nothing being prepared a lone item starts at once; an image being decoded is waited for', async () => {
   const { batches, compute, releaseAll } = gatedCompute();
-  let coming = true;
-  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 10_000, maxQueue: 10, moreComing: () => coming });
+  let preparingSince: number | null = performance.now();
+  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 10_000, maxQueue: 10, preparingSince: () => preparingSince });
   const waiting = batcher.submit([1]);
   await tick(20);
-  assert.deepEqual(batches, [], 'another item is on its way: wait for it');
-  coming = false;
+  assert.deepEqual(batches, [], 'another image is being decoded: wait for it');
+  preparingSince = null;
   const second = batcher.submit([2]);
   await tick();
-  assert.deepEqual(batches, [[1, 2]], 'the last expected item arrived: run now');
+  assert.deepEqual(batches, [[1, 2]], 'it arrived and nothing else is on its way: run now');
   assert.equal(batcher.inBatch, 2);
   releaseAll();
   assert.deepEqual(await Promise.all([waiting, second]), [[10], [20]]);
@@ -146,22 +146,68 @@ test('after flush() a batch starts without waiting for company (a draining serve
   await batcher.idle();
 });
 
-test('after a batch ends, a partial batch waits up to maxDelayMs for the clients it answered, even with nothing on the way', async () => {
+test('after a batch ends, a partial batch waits up to maxDelayMs for the clients it answered, and no longer once all are back', async () => {
   const { batches, compute, releaseAll } = gatedCompute();
-  const batcher = new DynamicBatcher(compute, { maxBatch: 4, maxDelayMs: 150, maxQueue: 10, moreComing: () => false });
-  const first = batcher.submit([1]);
+  const batcher = new DynamicBatcher(compute, { maxBatch: 8, maxDelayMs: 150, maxQueue: 10, preparingSince: () => null });
+  const first = batcher.submit([1, 2]);
   await tick();
-  assert.deepEqual(batches, [[1]], 'nothing on the way and no batch just ended: at once');
-  const queued = batcher.submit([2]);
+  assert.deepEqual(batches, [[1, 2]], 'nothing on the way and no batch just ended: at once');
+  const queued = batcher.submit([3]);
   releaseAll();
   await first;
   await tick(20);
-  assert.deepEqual(batches, [[1]], 'a batch just ended: item 2 waits for company');
-  const answered = batcher.submit([3]);
+  assert.deepEqual(batches, [[1, 2]], 'a batch of 2 just ended: item 3 waits for those 2 clients');
+  const back = [batcher.submit([4])];
   await tick(20);
-  assert.deepEqual(batches, [[1]]);
-  await tick(160);
-  assert.deepEqual(batches, [[1], [2, 3]], 'the wait ends maxDelayMs after the batch did, with whoever came');
+  assert.deepEqual(batches, [[1, 2]], 'one of the two is back');
+  back.push(batcher.submit([5]));
+  await tick();
+  assert.deepEqual(
+    batches,
+    [
+      [1, 2],
+      [3, 4, 5],
+    ],
+    'both are back: no reason to wait out the delay',
+  );
   releaseAll();
-  assert.deepEqual(await Promise.all([queued, answered]), [[20], [30]]);
+  assert.deepEqual(await Promise.all([queued, ...back]), [[30], [40], [50]]);
+  // A client that does not come back costs at most the delay.
+  const alone = batcher.submit([6]);
+  await tick(50);
+  assert.deepEqual(batches.length, 2, 'the batch of 3 answered three clients; one came back');
+  await tick(150);
+  assert.deepEqual(batches, [[1, 2], [3, 4, 5], [6]], 'the wait ends maxDelayMs after the batch did');
+  releaseAll();
+  assert.deepEqual(await alone, [60]);
+});
+
+test('images that arrived within the wait and are still decoding are waited for, up to half the last compute time', async () => {
+  const batches: number[][] = [];
+  const compute = async (items: readonly number[]): Promise<number[]> => {
+    batches.push([...items]);
+    await tick(300);
+    return items.map((x) => x * 10);
+  };
+  let preparingSince: number | null = null;
+  const batcher = new DynamicBatcher(compute, { maxBatch: 8, maxDelayMs: 40, maxQueue: 10, preparingSince: () => preparingSince });
+  // Batches take 300 ms: a decoding image is worth up to 150 ms more after the 40 ms delay.
+  assert.deepEqual(await batcher.submit([1]), [10]);
+  preparingSince = performance.now();
+  const queued = batcher.submit([2]);
+  await tick(120);
+  assert.deepEqual(batches, [[1]], 'past the 40 ms delay: the image that arrived within it is waited for');
+  preparingSince = null;
+  const decoded = batcher.submit([3]);
+  await tick();
+  assert.deepEqual(batches, [[1], [2, 3]], 'it joins the batch as soon as it is ready');
+  assert.deepEqual(await Promise.all([queued, decoded]), [[20], [30]]);
+  // One that never finishes decoding holds the next batch 40 + 150 ms, then it runs without it.
+  preparingSince = performance.now();
+  const started = performance.now();
+  const alone = batcher.submit([4]);
+  while (batches.length < 3) await tick(5);
+  const waited = performance.now() - started;
+  assert.ok(waited >= 170 && waited < 1500, `waited ${waited.toFixed(0)} ms, expected about 190 (40 + 40 without the compute-time cap, forever without a cap)`);
+  assert.deepEqual(await alone, [40]);
 });

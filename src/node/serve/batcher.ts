@@ -3,19 +3,33 @@
  * aggregation do it: items from concurrent requests wait in one queue and
  * run together, up to `maxBatch` at a time, one batch after another (a
  * batch already uses every core). A batch starts as soon as the queue holds
- * `maxBatch` items, or when its oldest item has waited `maxDelayMs` (at once
- * when `moreComing` says nothing else is on its way): a lone request pays
- * at most that delay, a busy server fills its batches while the
- * previous one computes. The wait for company counts from the later of the
- * oldest item's arrival and the end of the last batch, and for `maxDelayMs`
- * after a batch ends `moreComing` is not trusted: the clients it answered
- * tend to send again at once (measured at concurrency 8, 224×224 JPEGs:
- * mean batch 4.0 → 4.7, +10 to +19% images/s). Admission is bounded: a submission that would take
- * the queue past `maxQueue` items is refused at once (the server answers
- * 503), so overload costs memory proportional to `maxQueue`, not to the
- * number of clients. A submission whose signal aborts (its deadline passed,
- * its client left) is taken out of the queue; work already running finishes
- * and its result is dropped.
+ * `maxBatch` items, or when its wait for company is over: `maxDelayMs`,
+ * counted from the later of its oldest item's arrival and the end of the
+ * last batch (items that queued behind a running batch still get their
+ * chance to be joined). A lone request pays at most that delay; a busy
+ * server fills its batches while the previous one computes.
+ *
+ * A server that decodes images before they can be batched also says when
+ * the oldest image still being prepared arrived (`preparingSince`); the
+ * batcher then also:
+ *   - starts before the delay is over when nothing is on its way and the
+ *     clients the last batch answered have all sent again (a lone client
+ *     pays no delay);
+ *   - waits, after the delay, for images that arrived within it and are
+ *     still being decoded, for up to half the last batch's compute time (at
+ *     least `maxDelayMs`): left out, such an image would wait for this whole
+ *     batch and then its own. At concurrency 8 (224×224 JPEGs, 2 cores) the
+ *     answered clients' next images arrive within 2 ms but take 5–15 ms to
+ *     decode; without the wait they missed the batch, and requests ran in
+ *     two alternating batches of 4, each waiting out the other half's batch
+ *     before its own (mean batch 4.4 → 8.0, p50 latency 101 → 64 ms,
+ *     images/s +35%).
+ * Admission is bounded: a submission that would take the queue past
+ * `maxQueue` items is refused at once (the server answers 503), so overload
+ * costs memory proportional to `maxQueue`, not to the number of clients. A
+ * submission whose signal aborts (its deadline passed, its client left) is
+ * taken out of the queue; work already running finishes and its result is
+ * dropped.
  */
 
 export interface BatcherOptions {
@@ -23,12 +37,11 @@ export interface BatcherOptions {
   maxDelayMs: number;
   maxQueue: number;
   /**
-   * Whether items that could join the next batch are on their way (a
-   * server's images still decoding). When it says no, a batch starts without
-   * waiting out maxDelayMs: nobody would come. Without it the delay is
-   * always waited, as Triton does.
+   * When the oldest item still being prepared for this batcher (a server's
+   * image being decoded) arrived, as performance.now(), or null when none
+   * is. Without it the delay is always waited out, as Triton does.
    */
-  moreComing?: () => boolean;
+  preparingSince?: () => number | null;
 }
 
 /** What the batcher reports, for metrics. */
@@ -66,6 +79,12 @@ export class DynamicBatcher<I, O> {
   private flushing = false;
   /** When the last batch ended (performance.now()), or -Infinity before the first. */
   private lastBatchEnd = Number.NEGATIVE_INFINITY;
+  /** Items in the last batch: the clients it answered. */
+  private lastBatchSize = 0;
+  /** How long the last batch computed. */
+  private lastComputeMs = 0;
+  /** Items submitted since the last batch ended. */
+  private submittedSinceLastBatch = 0;
 
   constructor(
     private readonly compute: BatchCompute<I, O>,
@@ -112,6 +131,7 @@ export class DynamicBatcher<I, O> {
         }),
     );
     this.queue.push(...jobs);
+    this.submittedSinceLastBatch += jobs.length;
     this.observer.depth?.(this.queue.length);
     if (signal !== undefined) {
       const onAbort = (): void => this.withdraw(jobs, signal.reason);
@@ -154,29 +174,44 @@ export class DynamicBatcher<I, O> {
     this.settleIdle();
   }
 
-  /** Starts a batch when one is due, or arms the timer for the oldest item's deadline. */
+  /** Starts a batch when one is due, or arms the timer for when it will be. */
   private pump(): void {
     if (this.running || this.queue.length === 0) return;
     const now = performance.now();
-    // The wait for company counts from the later of the oldest item's arrival and the end of the last batch: the
-    // clients that batch answered are likely to send again at once, and a few milliseconds let their requests join
-    // this batch instead of forming the next (at concurrency 8, one batch of 8 instead of two of 4, each paying
-    // for the classifier's weights).
-    const waitMs = Math.max(this.queue[0].enqueuedAt, this.lastBatchEnd) + this.options.maxDelayMs - now;
-    const answeredRecently = now - this.lastBatchEnd < this.options.maxDelayMs;
-    const due = this.queue.length >= this.options.maxBatch || waitMs <= 0 || this.flushing;
-    if (due || (this.options.moreComing?.() === false && !answeredRecently)) {
+    const startAt = this.queue.length >= this.options.maxBatch || this.flushing ? now : this.startTime(now);
+    if (startAt <= now) {
       if (this.timer !== null) {
         clearTimeout(this.timer);
         this.timer = null;
       }
       void this.runBatch();
     } else if (this.timer === null) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, Math.ceil(waitMs));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.pump();
+        },
+        Math.ceil(startAt - now),
+      );
     }
+  }
+
+  /** When a partial batch should start (at most `now` means at once); pump() asks again as items arrive. */
+  private startTime(now: number): number {
+    const { maxDelayMs, preparingSince } = this.options;
+    // The clients the last batch answered tend to send again at once: the wait for company counts from the end
+    // of that batch for items that queued behind it.
+    const windowEnd = Math.max(this.queue[0].enqueuedAt, this.lastBatchEnd) + maxDelayMs;
+    if (preparingSince === undefined) return windowEnd;
+    const oldestPreparing = preparingSince();
+    if (now < windowEnd) {
+      const answeredAreBack = this.submittedSinceLastBatch >= this.lastBatchSize || now - this.lastBatchEnd >= maxDelayMs;
+      return oldestPreparing === null && answeredAreBack ? now : windowEnd;
+    }
+    // Images that arrived within the window and are still decoding are worth some more wait: left out, they would
+    // wait for this whole batch to compute before their own.
+    if (oldestPreparing !== null && oldestPreparing <= windowEnd) return windowEnd + Math.max(maxDelayMs, this.lastComputeMs / 2);
+    return now;
   }
 
   private async runBatch(): Promise<void> {
@@ -200,6 +235,9 @@ export class DynamicBatcher<I, O> {
       this.running = false;
       this.runningItems = 0;
       this.lastBatchEnd = performance.now();
+      this.lastBatchSize = jobs.length;
+      this.lastComputeMs = this.lastBatchEnd - started;
+      this.submittedSinceLastBatch = 0;
       this.pump();
       this.settleIdle();
     }

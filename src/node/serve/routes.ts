@@ -36,9 +36,16 @@ export interface ServerParts {
    * Takes `images` places of --max-queue for a request from the moment its
    * body is read (decoding and resizing count: decoded images are what takes
    * memory) until it is answered; throws a 503 when they are not free.
-   * Returns the function that gives them back.
    */
-  admit(images: number): () => void;
+  admit(images: number): Admission;
+}
+
+/** A request's places in the server (see ServerParts.admit). */
+export interface Admission {
+  /** Its images are decoded and about to be submitted (or failed): the batcher stops waiting for them. */
+  prepared(): void;
+  /** Gives the places back (and counts as prepared); call once the request is answered. */
+  release(): void;
 }
 
 export interface Route {
@@ -80,18 +87,19 @@ async function classify(ctx: RequestContext): Promise<void> {
   const { req, url, signal, server } = ctx;
   const k = parseTopK(url, server.classifier.numClasses);
   const images = await readImages(req, { maxBytes: server.maxBodyBytes, maxImages: server.maxImagesPerRequest }, signal);
-  const release = server.admit(images.length);
+  const admission = server.admit(images.length);
   try {
-    await classifyAdmitted(images, k, ctx);
+    await classifyAdmitted(images, k, admission, ctx);
   } finally {
-    release();
+    admission.release();
   }
 }
 
-async function classifyAdmitted(images: readonly UploadedImage[], k: number, { res, signal, server }: RequestContext): Promise<void> {
+async function classifyAdmitted(images: readonly UploadedImage[], k: number, admission: Admission, { res, signal, server }: RequestContext): Promise<void> {
   // Every image is prepared (decoded and transformed into a row of the preprocessing slab) before the first
   // failure is answered, so that each row can be given back.
   const prepared = await Promise.allSettled(images.map(({ name, bytes }) => server.classifier.prepareRow(bytes, name)));
+  admission.prepared();
   const rows = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
   try {
     const failed = prepared.find((p) => p.status === 'rejected');
@@ -162,11 +170,12 @@ async function infer(ctx: RequestContext): Promise<void> {
     throw new HttpError(400, `infer request: the body is not valid JSON (${(error as Error).message})`);
   }
   const request = parseInferRequest(parsed, server.signature, server.maxImagesPerRequest);
-  const release = server.admit(request.batch);
+  const admission = server.admit(request.batch);
+  admission.prepared();
   try {
     await inferAdmitted(request, ctx);
   } finally {
-    release();
+    admission.release();
   }
 }
 

@@ -14,7 +14,7 @@ import { DynamicBatcher, QueueFullError } from './batcher.js';
 import { HttpError, sendError } from './http-io.js';
 import type { ModelSignature } from './kserve.js';
 import { ServerMetrics } from './metrics.js';
-import { ROUTES, type Route, type ServerParts } from './routes.js';
+import { type Admission, ROUTES, type Route, type ServerParts } from './routes.js';
 
 export interface ServeOptions {
   host: string;
@@ -100,11 +100,9 @@ export class InferenceServer {
     private readonly log: ServerLog,
   ) {
     this.metrics = new ServerMetrics(options.maxBatch);
-    // Images admitted but neither queued nor running are being decoded: worth waiting max-delay for.
-    const moreComing = (): boolean => this.imagesInFlight > this.batcher.depth + this.batcher.inBatch;
     this.batcher = new DynamicBatcher(
       (rows) => this.runBatch(rows),
-      { ...options, moreComing },
+      { ...options, preparingSince: () => this.preparingSince() },
       {
         batch: (size, computeMs, queueMs) => this.metrics.batch(size, computeMs, queueMs),
         depth: (items) => this.metrics.depth(items),
@@ -196,8 +194,15 @@ export class InferenceServer {
 
   /** Images admitted and not yet answered (decoding, resizing, queued or computing). */
   private imagesInFlight = 0;
+  /** When each admitted request whose images are still being decoded was admitted, oldest first (a Set keeps insertion order). */
+  private readonly preparing = new Set<{ at: number }>();
 
-  private admit(images: number): () => void {
+  private preparingSince(): number | null {
+    for (const entry of this.preparing) return entry.at;
+    return null;
+  }
+
+  private admit(images: number): Admission {
     if (this.imagesInFlight + images > this.options.maxQueue) {
       throw new HttpError(
         503,
@@ -206,11 +211,18 @@ export class InferenceServer {
       );
     }
     this.imagesInFlight += images;
+    const entry = { at: performance.now() };
+    this.preparing.add(entry);
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.imagesInFlight -= images;
+    const prepared = (): void => void this.preparing.delete(entry);
+    return {
+      prepared,
+      release: () => {
+        prepared();
+        if (released) return;
+        released = true;
+        this.imagesInFlight -= images;
+      },
     };
   }
 
