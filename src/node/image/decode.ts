@@ -9,15 +9,17 @@
  *   - 16-bit gray (one channel) is clipped at 255, like PIL's mode "I";
  *   - CMYK JPEGs use PIL's naive CMYK formula, not a colour profile;
  *   - for animated GIF/WebP, the first frame.
- * JPEG (libjpeg-turbo in PIL, mozjpeg in sharp), PNG and WebP decode to the
- * same bytes; other formats sharp reads (GIF, TIFF, AVIF...) are accepted
- * but not checked against PIL.
+ * JPEG (libjpeg-turbo in PIL, mozjpeg in sharp and, for small clean files,
+ * in WebAssembly: ./jpeg-wasm.ts), PNG and WebP decode to the same bytes;
+ * other formats sharp reads (GIF, TIFF, AVIF...) are accepted but not
+ * checked against PIL.
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type SharpOptions } from 'sharp';
 import { cmykToRgb, gray16ToRgb, toRgb } from '../../image/convert.js';
 import type { RgbImage } from '../../image/image.js';
 import { readImageHeader } from '../../image/image-header.js';
+import { decodeSmallJpeg } from './jpeg-wasm.js';
 
 /** PIL's decompression-bomb limit (2 × Image.MAX_IMAGE_PIXELS): larger images are refused, as PIL refuses them. */
 export const MAX_IMAGE_PIXELS = 178_956_970;
@@ -146,6 +148,12 @@ export async function decodeImage(bytes: Uint8Array, name = 'image data', maxPix
       name,
       `its header declares ${width}×${height} pixels, more than ${bytes.length} bytes of ${format ?? 'image'} data can hold (corrupt, or a decompression bomb)`,
     );
+  }
+  // Small JPEGs, the common upload to a classifier, skip sharp's per-call cost (src/node/image/jpeg-wasm.ts); it
+  // answers null for anything but a clean file, which then goes to sharp.
+  if (format === 'jpeg' && layout.path === 'rgb') {
+    const image = await decodeSmallJpeg(bytes, width, height);
+    if (image !== null) return image;
   }
   try {
     return await decodePixels(bytes, layout.path, Math.min(limit, decodable));
