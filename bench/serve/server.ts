@@ -5,6 +5,7 @@
  * and the exit kept for the report.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { SERVER_INITIAL_OLD_SPACE_MB } from '../../src/node/cli/server-heap.js';
 
 const READY_TIMEOUT_MS = 120_000;
 /** A drain answers what was accepted: at most a few batches here. */
@@ -29,7 +30,20 @@ function tail(text: string, lines = 20): string {
 
 /** Starts the server with `serveArgs` (after `serve --port 0`) and resolves once it logs that it is ready (warm-up batch done). */
 export function startServer(root: string, serveArgs: string[]): Promise<ServerProcess> {
-  const args = ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'native', 'serve', '--port', '0', ...serveArgs];
+  // With the server's heap flag given, `alexnet serve` runs in this child itself (no relaunch): child.pid is the
+  // server whose memory the soak samples.
+  const args = [
+    '--import',
+    'tsx',
+    `--initial-old-space-size=${SERVER_INITIAL_OLD_SPACE_MB}`,
+    'src/node/cli/main.ts',
+    '--backend',
+    'native',
+    'serve',
+    '--port',
+    '0',
+    ...serveArgs,
+  ];
   // stdout is not read: the server logs to stderr only.
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -1,22 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `alexnet` command line. Each command lives in commands/<name>.ts and
- * exports `register(program)`; this file only assembles them.
+ * The `alexnet` executable. It loads the commands (program.ts) only after
+ * deciding whether this process runs them: `alexnet serve` without V8's
+ * server heap flag runs again in a child that has it (server-heap.ts), and
+ * the parent that waits for it should not hold sharp, the native addon and
+ * every command in memory meanwhile.
  */
-import { Command } from 'commander';
-import { registerCommands } from './commands/index.js';
-import { reportError } from './run-action.js';
+import { commandName } from './command-name.js';
+import { relaunchWithServerHeap } from './server-heap.js';
 
-const program = new Command();
-program
-  .name('alexnet')
-  .description('AlexNet in TypeScript: summary, inference, training and evaluation, identical to PyTorch')
-  .option('--verbose', 'show stack traces on errors')
-  .showHelpAfterError();
-
-registerCommands(program);
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  reportError(error);
-  process.exitCode = 1;
-});
+if (!(commandName(process.argv.slice(2)) === 'serve' && (await relaunchWithServerHeap()))) {
+  const { runCli } = await import('./program.js');
+  await runCli(process.argv);
+}

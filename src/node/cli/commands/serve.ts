@@ -2,7 +2,9 @@
  * `alexnet serve`: the model behind HTTP (src/node/serve/): /v1/classify
  * for images, the KServe v2 protocol for tensors, health routes and
  * Prometheus metrics, with dynamic batching. SIGTERM or SIGINT drains:
- * every accepted request is answered, then the process exits 0.
+ * every accepted request is answered, then the process exits 0. The server
+ * runs in a process with V8's old generation sized for it (../server-heap.ts,
+ * applied by ../main.ts).
  */
 import { Option, type Command } from 'commander';
 import { basename, extname } from 'node:path';
@@ -13,6 +15,7 @@ import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
 import { servingClassifier } from '../../serve/serving-classifier.js';
 import { InferenceServer, type ServeOptions } from '../../serve/server.js';
 import { runAction } from '../run-action.js';
+import { watchParent } from '../server-heap.js';
 import {
   modelOption,
   numClassesOption,
@@ -102,11 +105,11 @@ export function register(program: Command): void {
         const { classifier, pool } = servingClassifier(classifierModel(resolved), { maxQueue: options.maxQueue, threads, maxPixels });
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
         const server = await InferenceServer.start(classifier, options, log);
-        let signalled = false;
-        const stop = (signal: NodeJS.Signals): void => {
-          if (signalled) return;
-          signalled = true;
-          log(`alexnet serve: ${signal}: finishing accepted requests, then exiting`);
+        let stopping = false;
+        const stop = (reason: string): void => {
+          if (stopping) return;
+          stopping = true;
+          log(`alexnet serve: ${reason}: finishing accepted requests, then exiting`);
           void server
             .shutdown()
             .then(() => pool.close())
@@ -117,6 +120,7 @@ export function register(program: Command): void {
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
+        watchParent(() => stop('the launching process exited'));
         log(
           `alexnet serve: listening on ${server.url} (model '${options.modelName}', backend ${getBackend().name}, ${flags.precision ?? 'fp32'}, max batch ${options.maxBatch}, max delay ${options.maxDelayMs} ms)`,
         );
