@@ -80,7 +80,12 @@ export function register(program: Command): void {
     .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default('8080'))
     .addOption(new Option('--max-batch <n>', 'images per forward pass at most').default('32'))
-    .addOption(new Option('--max-delay-ms <ms>', 'how long the first queued image waits for others to join its batch').default('5'))
+    .addOption(
+      new Option(
+        '--max-delay-ms <ms>',
+        "how long the first queued image waits for others to join its batch (images that arrived meanwhile are also waited for while they decode, for up to half a batch's compute time)",
+      ).default('5'),
+    )
     .addOption(new Option('--max-queue <n>', 'images waiting at most; beyond it requests get 503 with Retry-After').default('256'))
     .addOption(new Option('--timeout-ms <ms>', 'a request not answered within this gets 504, its queued work dropped').default('30000'))
     .addOption(new Option('--max-body-mb <MiB>', 'the largest request body').default('20'))
