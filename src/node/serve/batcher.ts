@@ -22,8 +22,8 @@
  *     answered clients' next images arrive within 2 ms but take 5–15 ms to
  *     decode; without the wait they missed the batch, and requests ran in
  *     two alternating batches of 4, each waiting out the other half's batch
- *     before its own (mean batch 4.4 → 8.0, p50 latency 101 → 64 ms,
- *     images/s +35%).
+ *     before its own (measured: mean batch 4.4 → 7.5–8.0, p50 latency
+ *     101 → 72–79 ms, images/s +20–30%).
  * Admission is bounded: a submission that would take the queue past
  * `maxQueue` items is refused at once (the server answers 503), so overload
  * costs memory proportional to `maxQueue`, not to the number of clients. A
