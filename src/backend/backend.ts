@@ -149,6 +149,8 @@ export interface AsyncKernels {
     out: Float32Array,
     fuseRelu: boolean,
   ): Promise<void>;
+  /** Max pooling for inference (no indices for a backward pass). */
+  maxPool2dForward?(g: Pool2dGeometry, x: Float32Array, out: Float32Array): Promise<void>;
 }
 
 /** The resampling taps of one image axis (src/image/resample.ts computes them): output i reads `count[i]` source pixels from `first[i]`. */

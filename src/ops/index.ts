@@ -7,7 +7,7 @@ export { dropout } from './dropout.js';
 export { linear, linearAsync, type LinearOptions } from './linear.js';
 export { localResponseNorm, type LrnOptions } from './local-response-norm.js';
 export { crossEntropy, nllLoss, type ClassTargets } from './loss.js';
-export { maxPool2d, maxPool2dGeometry, poolOutputSize, type MaxPool2dOptions } from './max-pool2d.js';
+export { maxPool2d, maxPool2dAsync, maxPool2dGeometry, poolOutputSize, type MaxPool2dOptions } from './max-pool2d.js';
 export { pad, type Pads } from './pad.js';
 export { pair, type Pair } from './pair.js';
 export { relu } from './relu.js';

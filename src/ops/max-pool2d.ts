@@ -46,6 +46,19 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
   return { batch, channels, inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW };
 }
 
+/**
+ * maxPool2d whose kernel runs off the main thread when no graph is recorded and the backend offers an async
+ * kernel for it (native): the same result as maxPool2d.
+ */
+export async function maxPool2dAsync(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Promise<Tensor> {
+  const kernel = getBackend().async?.maxPool2dForward;
+  if (kernel === undefined || needsGrad([x])) return maxPool2d(x, kernelSize, options);
+  const g = maxPool2dGeometry(x.shape, kernelSize, options);
+  const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);
+  await kernel(g, x.data, out.data);
+  return out;
+}
+
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   const g = maxPool2dGeometry(x.shape, kernelSize, options);
   const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);

@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { MaxPool2d } from '../../src/nn/index.js';
+import { maxPool2dGeometry } from '../../src/ops/max-pool2d.js';
+import { noGradAsync } from '../../src/autograd/grad-mode.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
+import { getBackend, setBackend } from '../../src/backend/registry.js';
 import { addon, convGeometry, convSizes, forEachSimdAsync, randomArray, skipWithoutAddon } from './native-helpers.js';
 
 test('the event loop keeps ticking while an async convolution runs', { skip: skipWithoutAddon }, async () => {
@@ -66,6 +71,38 @@ test('async linear and packed async convolution equal their sync versions on eve
   });
 });
 
+test('async max pooling equals the sync kernel, and MaxPool2d.callAsync uses it in inference only', { skip: skipWithoutAddon }, async () => {
+  const gen = new Generator(32);
+  // AlexNet's first pool at batch 4, and a ceil-mode pool with padding and dilation on odd sizes.
+  for (const [shape, kernel, options] of [
+    [[4, 64, 55, 55], 3, { stride: 2 }],
+    [[2, 5, 17, 12], 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }],
+  ] as const) {
+    const g = maxPool2dGeometry(shape, kernel, options);
+    const x = randomArray(g.batch * g.channels * g.inH * g.inW, gen);
+    const out = new Float32Array(g.batch * g.channels * g.outH * g.outW);
+    const expected = new Float32Array(out.length);
+    await addon().async.maxPool2dForward(g, x, out);
+    addon().maxPool2dForward(g, x, expected, null);
+    assert.deepEqual(out, expected, `async pool ${shape.join('×')}`);
+  }
+  const previous = getBackend();
+  setBackend(addon());
+  try {
+    const pool = new MaxPool2d(3, { stride: 2 });
+    const x = new Tensor(randomArray(2 * 8 * 13 * 13, gen), [2, 8, 13, 13]);
+    const inference = await noGradAsync(() => pool.callAsync(x));
+    assert.deepEqual(inference.data, pool.call(x).data);
+    // With a graph recorded, the sync kernel runs and keeps the indices backward needs.
+    const leaf = new Tensor(x.data.slice(), x.shape, { requiresGrad: true });
+    const trained = await pool.callAsync(leaf);
+    assert.equal(trained.gradFn?.name, 'MaxPool2dBackward');
+    assert.deepEqual(trained.data, inference.data);
+  } finally {
+    setBackend(previous);
+  }
+});
+
 test('async kernels validate their arguments synchronously', { skip: skipWithoutAddon }, () => {
   const g = convGeometry({ batch: 1, inChannels: 2, inH: 4, inW: 4, outChannels: 3, kernel: 3 });
   assert.throws(
@@ -75,5 +112,9 @@ test('async kernels validate their arguments synchronously', { skip: skipWithout
   assert.throws(
     () => addon().async.linearForward(1, 4, 2, new Float32Array(4), new Float32Array(8), null, new Float32Array(3), false),
     /linearForwardAsync: out has 3 elements, expected 2/,
+  );
+  assert.throws(
+    () => addon().async.maxPool2dForward(maxPool2dGeometry([1, 2, 5, 5], 3), new Float32Array(49), new Float32Array(2)),
+    /maxPool2dForwardAsync: x has 49 elements, expected 50/,
   );
 });

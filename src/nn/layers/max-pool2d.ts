@@ -1,5 +1,5 @@
 /** torch.nn.MaxPool2d (stride defaults to the kernel size). */
-import { maxPool2d } from '../../ops/max-pool2d.js';
+import { maxPool2d, maxPool2dAsync, type MaxPool2dOptions } from '../../ops/max-pool2d.js';
 import type { Pair } from '../../ops/pair.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
@@ -29,13 +29,21 @@ export class MaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, {
+    return maxPool2d(x, this.kernelSize, this.options());
+  }
+
+  override forwardAsync(x: Tensor): Promise<Tensor> {
+    return maxPool2dAsync(x, this.kernelSize, this.options());
+  }
+
+  private options(): MaxPool2dOptions {
+    return {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
       label: `MaxPool2d(kernel_size=${String(this.kernelSize)}, stride=${String(this.stride)})`,
-    });
+    };
   }
 
   override extraRepr(): string {

@@ -3,7 +3,7 @@
  * typed. Argument orders mirror the Backend interface; the addon checks every
  * argument (types, lengths, geometry) and throws a TypeError naming the bad one.
  */
-import type { Backend, Conv2dGeometry } from '../../backend/backend.js';
+import type { Backend, Conv2dGeometry, Pool2dGeometry } from '../../backend/backend.js';
 import type { Precision } from '../../backend/precision.js';
 
 export type SimdLevel = 'avx512' | 'avx2' | 'generic';
@@ -131,4 +131,5 @@ export interface NativeAddon extends SharedKernels {
     out: Float32Array,
     fuseRelu: boolean,
   ): Promise<void>;
+  maxPool2dForwardAsync(g: Pool2dGeometry, x: Float32Array, out: Float32Array): Promise<void>;
 }

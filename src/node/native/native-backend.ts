@@ -29,8 +29,9 @@ export interface PackedLinearWeight {
   dispose(): void;
 }
 
-/** The async kernels, plus the packed-weight convolution and linear layer. */
+/** The async kernels, plus the packed-weight convolution and linear layer and max pooling. */
 export interface NativeAsyncKernels extends AsyncKernels {
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, out: Float32Array): Promise<void>;
   conv2dForwardPacked(
     g: Conv2dGeometry,
     packed: PackedConv2dWeight,
@@ -62,6 +63,7 @@ export class NativeBackend implements Backend {
       conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
       linearForwardPacked: (batch, inF, outF, x, packed, bias, out, fuseRelu) =>
         addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu),
+      maxPool2dForward: (g, x, out) => addon.maxPool2dForwardAsync(g, x, out),
     };
   }
 
