@@ -114,12 +114,9 @@ napi_value linearForwardAsync(napi_env env, napi_callback_info info) {
 // otherwise stop for each pooling layer (about 4 ms at batch 32 for the first one).
 napi_value maxPool2dForwardAsync(napi_env env, napi_callback_info info) {
   return guarded(env, "maxPool2dForwardAsync", [&] {
-    Args args(env, info, "maxPool2dForwardAsync");
-    PoolGeom g = readPoolGeom(args, 0);
-    auto x = args.f32(1, "x", g.planes() * g.inH * g.inW);
-    auto out = args.f32(2, "out", g.planes() * g.outH * g.outW);
-    return AsyncJob::queue(env, "maxPool2dForwardAsync", {x.value, out.value},
-                           [=] { maxPool2dForward(g, x.data, out.data, nullptr); });
+    const PoolForwardArgs a = readPoolForwardArgs(Args(env, info, "maxPool2dForwardAsync"));
+    return AsyncJob::queue(env, "maxPool2dForwardAsync", {a.x.value, a.out.value},
+                           [=] { maxPool2dForward(a.g, a.x.data, a.out.data, nullptr); });
   });
 }
 

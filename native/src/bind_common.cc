@@ -82,6 +82,13 @@ PoolGeom readPoolGeom(const Args& args, size_t i) {
   return g;
 }
 
+PoolForwardArgs readPoolForwardArgs(const Args& args) {
+  PoolGeom g = readPoolGeom(args, 0);
+  auto x = args.f32(1, "x", g.planes() * g.inH * g.inW);
+  auto out = args.f32(2, "out", g.planes() * g.outH * g.outW);
+  return {g, x, out};
+}
+
 LrnParams readLrnParams(const Args& args, size_t i) {
   napi_value o = args.object(i, "geometry");
   LrnParams g;

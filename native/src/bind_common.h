@@ -16,6 +16,13 @@ namespace js {
 
 ConvGeom readConvGeom(const Args& args, size_t i);
 PoolGeom readPoolGeom(const Args& args, size_t i);
+
+// The first arguments of maxPool2dForward and maxPool2dForwardAsync: (geometry, x, out).
+struct PoolForwardArgs {
+  PoolGeom g;
+  ArrayView<float> x, out;
+};
+PoolForwardArgs readPoolForwardArgs(const Args& args);
 LrnParams readLrnParams(const Args& args, size_t i);
 
 // The arguments of linearForward and linearForwardAsync:

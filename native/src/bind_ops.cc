@@ -114,13 +114,11 @@ napi_value lrnBackwardBinding(napi_env env, napi_callback_info info) {
 napi_value maxPoolForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "maxPool2dForward", [&] {
     Args args(env, info, "maxPool2dForward");
-    PoolGeom g = readPoolGeom(args, 0);
-    auto x = args.f32(1, "x", g.planes() * g.inH * g.inW);
-    auto out = args.f32(2, "out", g.planes() * g.outH * g.outW);
+    const PoolForwardArgs a = readPoolForwardArgs(args);
     // argmax null or undefined: inference, no indices kept.
     int32_t* argmax = nullptr;
-    if (!args.isNullish(3)) argmax = args.i32(3, "argmax", g.planes() * g.outH * g.outW).data;
-    maxPool2dForward(g, x.data, out.data, argmax);
+    if (!args.isNullish(3)) argmax = args.i32(3, "argmax", a.out.length).data;
+    maxPool2dForward(a.g, a.x.data, a.out.data, argmax);
     return undefinedValue(env);
   });
 }
