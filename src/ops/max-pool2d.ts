@@ -51,17 +51,20 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
  * kernel for it (native): the same result as maxPool2d.
  */
 export async function maxPool2dAsync(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Promise<Tensor> {
-  const kernel = getBackend().async?.maxPool2dForward;
-  if (kernel === undefined || needsGrad([x])) return maxPool2d(x, kernelSize, options);
-  const g = maxPool2dGeometry(x.shape, kernelSize, options);
-  const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);
-  await kernel(g, x.data, out.data);
+  const kernels = getBackend().async;
+  if (kernels?.maxPool2dForward === undefined || needsGrad([x])) return maxPool2d(x, kernelSize, options);
+  const { g, out } = prepare(x, kernelSize, options);
+  await kernels.maxPool2dForward(g, x.data, out.data);
   return out;
 }
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+function prepare(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): { g: Pool2dGeometry; out: Tensor } {
   const g = maxPool2dGeometry(x.shape, kernelSize, options);
-  const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);
+  return { g, out: Tensor.empty([g.batch, g.channels, g.outH, g.outW]) };
+}
+
+export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  const { g, out } = prepare(x, kernelSize, options);
   // The indices exist only for the backward pass: inference skips them (less memory, a faster kernel).
   const argmax = needsGrad([x]) ? new Int32Array(out.data.length) : null;
   getBackend().maxPool2dForward(g, x.data, out.data, argmax);
