@@ -56,14 +56,19 @@ napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
 }
 
 // resampleBilinearToPlanes(src, width, height, channels, colFirst, colCount, colWeights, colStride,
-//                          rowFirst, rowCount, rowWeights, rowStride, table, out)
+//                          rowFirst, rowCount, rowWeights, rowStride, table, out): table holds 256
+// values per plane written, the first `planes` ≤ channels.
 napi_value resampleBilinearToPlanesBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "resampleBilinearToPlanes", [&] {
     Args args(env, info, "resampleBilinearToPlanes");
     const ResampleSource s = readSource(args);
-    auto table = args.f32(12, "table", s.channels * 256);
-    auto out = args.f32(13, "out", s.channels * s.rows.outputs * s.cols.outputs);
-    resampleBilinearToPlanes(s.src, s.width, s.height, s.channels, s.cols, s.rows, table.data, out.data);
+    auto table = args.f32(12, "table");
+    const int64_t planes = table.length / 256;
+    if (table.length % 256 != 0 || planes < 1 || planes > s.channels)
+      args.fail("table must hold 256 values per plane, 1 to channels (" + std::to_string(s.channels) +
+                ") planes; got " + std::to_string(table.length) + " values");
+    auto out = args.f32(13, "out", planes * s.rows.outputs * s.cols.outputs);
+    resampleBilinearToPlanes(s.src, s.width, s.height, s.channels, s.cols, s.rows, table.data, planes, out.data);
     return undefinedValue(env);
   });
 }

@@ -33,11 +33,14 @@ std::string checkTaps(const ResampleTaps& taps, int64_t sourceSize, const char* 
 void resampleBilinearImage(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
                            const ResampleTaps& cols, const ResampleTaps& rows, uint8_t* dst);
 
-// The same window, each byte of channel c then mapped through table[c·256 + byte]
-// into plane c of `planes` (channels × rows.outputs × cols.outputs float32):
-// ToTensor + Normalize as one lookup, so an image becomes a model input in one
-// pass without an 8-bit copy of the window.
+// The same window, each byte of channel c < planes then mapped through
+// table[c·256 + byte] into plane c of `out` (planes × rows.outputs ×
+// cols.outputs float32): ToTensor + Normalize as one lookup, so an image
+// becomes a model input in one pass without an 8-bit copy of the window.
+// planes ≤ channels: the channels after them are resampled and left out (the
+// alpha of RGBA, which PIL's convert('RGB') drops).
 void resampleBilinearToPlanes(const uint8_t* src, int64_t width, int64_t height, int64_t channels,
-                              const ResampleTaps& cols, const ResampleTaps& rows, const float* table, float* planes);
+                              const ResampleTaps& cols, const ResampleTaps& rows, const float* table, int64_t planes,
+                              float* out);
 
 }  // namespace alexnet

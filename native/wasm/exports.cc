@@ -229,20 +229,22 @@ EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear(const uint8_t* src, int32_t width
   });
 }
 
-// The same window mapped through table[channels·256] into float32 planes
-// (ToTensor + Normalize as a lookup): out is channels × rowOutputs × colOutputs.
+// The same window mapped through table[planes·256] into float32 planes
+// (ToTensor + Normalize as a lookup): out is planes × rowOutputs × colOutputs,
+// the first planes ≤ channels (checked by the caller, src/backend/wasm).
 EMSCRIPTEN_KEEPALIVE int alx_resample_bilinear_to_planes(const uint8_t* src, int32_t width, int32_t height,
                                                          int32_t channels, const int32_t* colFirst,
                                                          const int32_t* colCount, const int32_t* colWeights,
                                                          int32_t colStride, int32_t colOutputs, const int32_t* rowFirst,
                                                          const int32_t* rowCount, const int32_t* rowWeights,
                                                          int32_t rowStride, int32_t rowOutputs, const float* table,
-                                                         float* out) {
+                                                         int32_t planes, float* out) {
   return guarded("resampleBilinearToPlanes", [&] {
     const ResampleTaps cols{colFirst, colCount, colWeights, colStride, colOutputs};
     const ResampleTaps rows{rowFirst, rowCount, rowWeights, rowStride, rowOutputs};
     checkResampleSource(width, height, channels, cols, rows);
-    resampleBilinearToPlanes(src, width, height, channels, cols, rows, table, out);
+    if (planes < 1 || planes > channels) throw Failure("planes must be 1 to channels");
+    resampleBilinearToPlanes(src, width, height, channels, cols, rows, table, planes, out);
   });
 }
 

@@ -186,8 +186,9 @@ export interface Backend {
   resampleBilinear?(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void;
   /**
    * Optional: the same resampling with each output byte of channel c mapped through `table[c * 256 + byte]` into
-   * plane c of `out` (channels × rows × columns float32): resize, ToTensor and Normalize in one pass
-   * (src/image/imagenet.ts uses it when present).
+   * plane c of `out` (planes × rows × columns float32), for the first `planes = table.length / 256` channels
+   * (1 to `channels`; an RGBA image's alpha is left out with a table of 3 planes): resize, ToTensor and Normalize
+   * in one pass (src/image/imagenet.ts uses it when present).
    */
   resampleBilinearToPlanes?(
     src: Uint8Array,

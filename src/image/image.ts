@@ -16,6 +16,15 @@ export interface RgbImage extends Image8 {
   readonly channels: 3;
 }
 
+/**
+ * An 8-bit RGB image, or RGBA whose alpha is to be dropped as PIL's
+ * `.convert('RGB')` drops it: what a decoder that emits RGBA (a WebAssembly
+ * JPEG decoder does) hands to the model's transform without a copy to RGB.
+ */
+export interface RgbOrRgbaImage extends Image8 {
+  readonly channels: 3 | 4;
+}
+
 /** A float32 tensor as plain data (CHW or NCHW), ready for `new Tensor(data, shape)`. */
 export interface ImageTensor {
   readonly data: Float32Array;
@@ -58,5 +67,13 @@ export function assertRgbImage(image: Image8, what: string): asserts image is Rg
   assertImage(image, what);
   if (image.channels !== 3) {
     throw new Error(`${what}: expected an RGB image (3 channels), got ${image.channels} channel(s); convert it with toRgb() first`);
+  }
+}
+
+/** Throws unless `image` is a well-formed 3- or 4-channel image (RGB, or RGBA whose alpha is ignored). */
+export function assertRgbOrRgbaImage(image: Image8, what: string): asserts image is RgbOrRgbaImage {
+  assertImage(image, what);
+  if (image.channels !== 3 && image.channels !== 4) {
+    throw new Error(`${what}: expected an RGB or RGBA image (3 or 4 channels), got ${image.channels} channel(s); convert it with toRgb() first`);
   }
 }

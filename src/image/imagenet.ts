@@ -2,10 +2,12 @@
  * The standard ImageNet evaluation preprocessing of torchvision 0.14:
  *   Compose([Resize(256), CenterCrop(224), ToTensor(),
  *            Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
- * on an RGB image decoded like PIL's `.convert('RGB')`.
+ * on an RGB image decoded like PIL's `.convert('RGB')`; the full transform
+ * also takes RGBA and drops the alpha, as convert('RGB') would.
  */
 import { centerCrop, centerCropOrigin } from './crop.js';
-import { assertRgbImage, type Image8, type ImageTensor, type RgbImage } from './image.js';
+import { toRgb } from './convert.js';
+import { assertRgbImage, assertRgbOrRgbaImage, type Image8, type ImageTensor, type RgbImage } from './image.js';
 import { normalize } from './normalize.js';
 import { resize, resizedOutputSize } from './resize.js';
 import { resizeBilinearWindow, resizeBilinearWindowToPlanes } from './resample.js';
@@ -70,16 +72,18 @@ function cachedTable(mean: readonly number[], std: readonly number[]): Float32Ar
 
 /**
  * The full evaluation transform: a normalized float32 tensor of shape [3, crop, crop], written into `out` when
- * given (3 × crop × crop values: a server's preallocated row), else into a new array.
+ * given (3 × crop × crop values: a server's preallocated row), else into a new array. An RGBA image's alpha is
+ * dropped, as PIL's convert('RGB') drops it: the backend's fused kernel reads RGBA as it is, so a decoder that
+ * emits RGBA needs no copy to RGB first.
  */
 export function imagenetEvalTransform(image: Image8, options: EvalTransformOptions = {}, out?: Float32Array): ImageTensor {
-  assertRgbImage(image, 'imagenetEvalTransform');
+  assertRgbOrRgbaImage(image, 'imagenetEvalTransform');
   const side = options.crop ?? 224;
   if (out !== undefined && out.length !== 3 * side * side)
     throw new Error(`imagenetEvalTransform: expected an output of 3 × ${side} × ${side} values, got ${out.length}`);
   const mean = options.mean ?? IMAGENET_MEAN;
   const std = options.std ?? IMAGENET_STD;
-  if (mean.length !== 3 || std.length !== 3) return normalize(toTensor(imagenetEvalPixels(image, options)), mean, std); // its error names the mismatch
+  if (mean.length !== 3 || std.length !== 3) return normalize(toTensor(imagenetEvalPixels(toRgb(image), options)), mean, std); // its error names the mismatch
   const table = cachedTable(mean, std);
   const crop = cropWindow(image, options);
   if (crop !== null) {
@@ -89,7 +93,7 @@ export function imagenetEvalTransform(image: Image8, options: EvalTransformOptio
     const planes = resizeBilinearWindowToPlanes(image, width, height, { left, top, width: side, height: side }, table, out);
     if (planes !== null) return { data: planes, shape: [3, side, side] };
   }
-  const pixels = imagenetEvalPixels(image, options);
+  const pixels = imagenetEvalPixels(toRgb(image), options);
   const plane = pixels.width * pixels.height;
   out ??= new Float32Array(3 * plane);
   const red = table.subarray(0, 256);
@@ -112,7 +116,7 @@ export function preprocessBatch(images: readonly Image8[], options: EvalTransfor
   const size = 3 * crop * crop;
   const data = new Float32Array(images.length * size);
   images.forEach((image, n) => {
-    assertRgbImage(image, `preprocessBatch: image ${n}`);
+    assertRgbOrRgbaImage(image, `preprocessBatch: image ${n}`);
     data.set(imagenetEvalTransform(image, options).data, n * size);
   });
   return { data, shape: [images.length, 3, crop, crop] };

@@ -1,5 +1,5 @@
 /** Image math in pure TypeScript (no Node APIs): PIL/torchvision-exact preprocessing. */
-export { assertImage, assertRgbImage, createImage, type Image8, type ImageTensor, type RgbImage } from './image.js';
+export { assertImage, assertRgbImage, assertRgbOrRgbaImage, createImage, type Image8, type ImageTensor, type RgbImage, type RgbOrRgbaImage } from './image.js';
 export { cmykToRgb, gray16ToRgb, toRgb } from './convert.js';
 export { bilinearTaps, resizeBilinear, type AxisTaps } from './resample.js';
 export { resize, resizedOutputSize, type ResizeSize } from './resize.js';

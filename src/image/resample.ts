@@ -217,9 +217,10 @@ function windowTaps(image: Image8, width: number, height: number, window: PixelW
 }
 
 /**
- * `window` of `resizeBilinear(image, width, height)` as float32 planes (channels × window height × window width),
+ * `window` of `resizeBilinear(image, width, height)` as float32 planes (planes × window height × window width),
  * each byte of channel c mapped through `table[c * 256 + byte]`, in one backend kernel, into `out` (returned);
- * null when the backend has none (the caller then resizes and maps the bytes itself).
+ * null when the backend has none (the caller then resizes and maps the bytes itself). The table's length sets the
+ * planes, 256 values each: the leading 1 to `image.channels` channels (3 of an RGBA image leave its alpha out).
  */
 export function resizeBilinearWindowToPlanes(
   image: Image8,
@@ -227,17 +228,20 @@ export function resizeBilinearWindowToPlanes(
   height: number,
   window: PixelWindow,
   table: Float32Array,
-  out: Float32Array = new Float32Array(image.channels * window.width * window.height),
+  out?: Float32Array,
 ): Float32Array | null {
   checkWindow(image, width, height, window);
   const backend = getBackend();
   if (backend.resampleBilinearToPlanes === undefined) return null;
-  if (table.length !== image.channels * 256) throw new Error(`resizeBilinear: expected a table of ${image.channels} × 256 values, got ${table.length}`);
-  if (out.length !== image.channels * window.width * window.height)
-    throw new Error(`resizeBilinear: expected an output of ${image.channels * window.width * window.height} values, got ${out.length}`);
+  const planes = table.length / 256;
+  if (!Number.isInteger(planes) || planes < 1 || planes > image.channels)
+    throw new Error(`resizeBilinear: expected a table of 256 values for each of 1 to ${image.channels} planes, got ${table.length} values`);
+  const size = planes * window.width * window.height;
+  if (out !== undefined && out.length !== size) throw new Error(`resizeBilinear: expected an output of ${size} values, got ${out.length}`);
   const { cols, rows } = windowTaps(image, width, height, window);
-  backend.resampleBilinearToPlanes(image.data, image.width, image.height, image.channels, cols, rows, table, out);
-  return out;
+  const planesOut = out ?? new Float32Array(size);
+  backend.resampleBilinearToPlanes(image.data, image.width, image.height, image.channels, cols, rows, table, planesOut);
+  return planesOut;
 }
 
 /**

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { toRgb } from '../../src/image/convert.js';
 import { imagenetEvalPixels, imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { toTensor } from '../../src/image/to-tensor.js';
-import { decodeImage, readImage } from '../../src/node/image/decode.js';
+import { decodeImage, decodeImageForModel, readImage } from '../../src/node/image/decode.js';
 import { preprocessImageFiles } from '../../src/node/image/preprocess-files.js';
 import { compareBytes, describeComparison, FIXTURES, pngDeclaring, readBytes, readJson, tensorToBytes } from './helpers.js';
 
@@ -54,6 +55,20 @@ test('Resize + CenterCrop + ToTensor on decoded photos equals torchvision exactl
     }
   }
   assert.ok(checked >= 6);
+});
+
+test("decodeImageForModel hands RGBA over as decoded, with decodeImage's RGB and the same model input", async () => {
+  const channels = new Set<number>();
+  for (const c of manifest.cases) {
+    const bytes = new Uint8Array(readFileSync(photoPath(c.file)));
+    const forModel = await decodeImageForModel(bytes, c.file);
+    const rgb = await decodeImage(bytes, c.file);
+    channels.add(forModel.channels);
+    assert.deepEqual(toRgb(forModel).data, rgb.data, c.file);
+    assert.deepEqual(imagenetEvalTransform(forModel).data, imagenetEvalTransform(rgb).data, c.file);
+  }
+  // Small JPEGs come from the WebAssembly decoder as RGBA; gray PNGs are expanded to RGB.
+  assert.deepEqual([...channels].sort(), [3, 4]);
 });
 
 test('EXIF orientation is ignored, as PIL does: the stored pixels come back unrotated', async () => {

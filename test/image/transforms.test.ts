@@ -97,7 +97,26 @@ test('preprocessBatch stacks eval transforms into [N, 3, crop, crop]', () => {
   const second = imagenetEvalTransform(images[1], { resize: 40, crop: 32 });
   assert.deepEqual(batch.data.subarray(3 * 32 * 32), second.data);
   assert.throws(() => preprocessBatch([]), /at least one image/);
-  assert.throws(() => preprocessBatch([images[0], noiseImage(4, 4, 1, 1)]), /preprocessBatch: image 1: expected an RGB image \(3 channels\), got 1/);
+  assert.throws(
+    () => preprocessBatch([images[0], noiseImage(4, 4, 1, 1)]),
+    /preprocessBatch: image 1: expected an RGB or RGBA image \(3 or 4 channels\), got 1/,
+  );
+});
+
+test("the eval transform drops an RGBA image's alpha, as PIL's convert('RGB') does, and refuses other channel counts", () => {
+  // Random alpha values: none may show in the result. A padded crop (larger than the resized image) takes the
+  // path without the fused kernel.
+  for (const options of [{}, { resize: 16, crop: 24 }, { resize: 40, crop: 32, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }]) {
+    const rgba = noiseImage(50, 30, 4, 11);
+    const expected = imagenetEvalTransform(toRgb(rgba), options);
+    const actual = imagenetEvalTransform(rgba, options);
+    assert.deepEqual(actual.shape, expected.shape);
+    assert.deepEqual(actual.data, expected.data, JSON.stringify(options));
+  }
+  assert.throws(
+    () => imagenetEvalTransform(noiseImage(8, 8, 2, 1)),
+    /imagenetEvalTransform: expected an RGB or RGBA image \(3 or 4 channels\), got 2 channel\(s\); convert it with toRgb\(\) first/,
+  );
 });
 
 test('the default eval transform gives [3, 224, 224] and evaluation pixels are resize + crop', () => {

@@ -2,13 +2,15 @@
  * The native resampling kernels against src/image/resample.ts's JavaScript
  * passes: the same bytes for every pass combination, channel count and
  * window; the fused resize + crop + normalize (resampleBilinearToPlanes)
- * gives the js backend's ImageNet transform bit for bit; out-of-range taps
- * and weights no bilinear filter gives are refused before any read.
+ * gives the js backend's ImageNet transform bit for bit, of RGB and of RGBA
+ * (alpha left out); out-of-range taps, weights no bilinear filter gives and
+ * tables of the wrong size are refused before any read.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setBackend } from '../../src/backend/registry.js';
 import { JsBackend } from '../../src/backend/js/index.js';
+import { toRgb } from '../../src/image/convert.js';
 import { imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { resizeBilinearWindow } from '../../src/image/resample.js';
 import { nativeBackend } from '../../src/node/native/load.js';
@@ -55,7 +57,7 @@ test('taps that read outside the image are refused by name', { skip: skipWithout
   assert.throws(() => call(ok, taps(-1)), /resampleBilinear: row tap 0 reads outside the 4 source pixels/);
 });
 
-test("the fused native ImageNet transform gives the js backend's floats bit for bit", { skip: skipWithoutAddon }, () => {
+test("the fused native ImageNet transform gives the js backend's floats bit for bit, from RGB and from RGBA", { skip: skipWithoutAddon }, () => {
   const native = nativeBackend({ warn: false });
   assert.ok(native?.resampleBilinearToPlanes, 'the native backend has the fused kernel');
   const js = new JsBackend();
@@ -71,13 +73,16 @@ test("the fused native ImageNet transform gives the js backend's floats bit for 
   try {
     forEachSimd((level) => {
       for (const [t, [w, h, options]] of cases.entries()) {
-        const image = noiseImage(w, h, 3, 100 + t);
-        setBackend(js);
-        const expected = imagenetEvalTransform(image, options);
-        setBackend(native);
-        const actual = imagenetEvalTransform(image, options);
-        assert.deepEqual(actual.shape, expected.shape);
-        assert.deepEqual(actual.data, expected.data, `${level}: ${w}x${h} ${JSON.stringify(options)}`);
+        for (const channels of [3, 4]) {
+          // RGBA with random alpha: the alpha must change nothing (PIL's convert('RGB') drops it).
+          const image = noiseImage(w, h, channels, 100 + t);
+          setBackend(js);
+          const expected = imagenetEvalTransform(toRgb(image), options);
+          setBackend(native);
+          const actual = imagenetEvalTransform(image, options);
+          assert.deepEqual(actual.shape, expected.shape);
+          assert.deepEqual(actual.data, expected.data, `${level}: ${w}x${h}x${channels} ${JSON.stringify(options)}`);
+        }
       }
     });
   } finally {
@@ -98,4 +103,16 @@ test('weights no bilinear filter gives are refused by name (they could overflow 
   assert.doesNotThrow(() => call(taps([1 << 22, 1 << 22])), 'two full weights (a sum of 2) still fit');
   const planes = () => native.resampleBilinearToPlanes(src, 4, 4, 3, ok, taps([0x7fffffff, 0x7fffffff]), new Float32Array(768), new Float32Array(3));
   assert.throws(planes, /resampleBilinearToPlanes: row tap 0 has a weight outside \[0, 1\]/);
+});
+
+test('a table must hold 256 values for each of 1 to channels planes', { skip: skipWithoutAddon }, () => {
+  const src = new Uint8Array(4 * 4 * 4);
+  const copy = { first: Int32Array.of(0, 1), count: Int32Array.of(1, 1), stride: 1, weights: Int32Array.of(1 << 22, 1 << 22) };
+  const call = (channels: number, tableLength: number, outLength: number) =>
+    addon().resampleBilinearToPlanes(src.subarray(0, 16 * channels), 4, 4, channels, copy, copy, new Float32Array(tableLength), new Float32Array(outLength));
+  assert.doesNotThrow(() => call(4, 3 * 256, 3 * 4), 'three planes of an RGBA image');
+  assert.doesNotThrow(() => call(4, 4 * 256, 4 * 4), 'all four');
+  assert.throws(() => call(3, 4 * 256, 4 * 4), /resampleBilinearToPlanes: table must hold 256 values per plane, 1 to channels \(3\) planes; got 1024 values/);
+  assert.throws(() => call(3, 300, 3 * 4), /table must hold 256 values per plane/);
+  assert.throws(() => call(4, 3 * 256, 4 * 4), /resampleBilinearToPlanes: out/);
 });

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 
 import { referenceBackend, withBackend } from '../../src/backend/registry.js';
 import { JsBackend } from '../../src/backend/js/index.js';
+import { toRgb } from '../../src/image/convert.js';
 import { imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { resizeBilinearWindow } from '../../src/image/resample.js';
 import { createModel } from '../../src/models/registry.js';
@@ -168,7 +169,7 @@ test("resampleBilinear gives the JavaScript passes' bytes", () => {
   }
 });
 
-test("the fused ImageNet transform (resampleBilinearToPlanes) gives the js backend's floats bit for bit", () => {
+test("the fused ImageNet transform (resampleBilinearToPlanes) gives the js backend's floats bit for bit, from RGB and RGBA", () => {
   const js = new JsBackend();
   assert.ok(wasm.resampleBilinearToPlanes);
   for (const [t, [w, h, options]] of (
@@ -180,10 +181,13 @@ test("the fused ImageNet transform (resampleBilinearToPlanes) gives the js backe
       [1000, 37, { resize: 64, crop: 32, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }],
     ] as const
   ).entries()) {
-    const image = noiseImage(w, h, 3, 200 + t);
-    const expected = withBackend(js, () => imagenetEvalTransform(image, options));
-    const actual = withBackend(wasm, () => imagenetEvalTransform(image, options));
-    assert.deepEqual(actual.data, expected.data, `${w}x${h} ${JSON.stringify(options)}`);
+    for (const channels of [3, 4]) {
+      // RGBA with random alpha: left out, as PIL's convert('RGB') drops it.
+      const image = noiseImage(w, h, channels, 200 + t);
+      const expected = withBackend(js, () => imagenetEvalTransform(toRgb(image), options));
+      const actual = withBackend(wasm, () => imagenetEvalTransform(image, options));
+      assert.deepEqual(actual.data, expected.data, `${w}x${h}x${channels} ${JSON.stringify(options)}`);
+    }
   }
 });
 

@@ -38,6 +38,14 @@ function expectLength(kernel: string, name: string, a: { length: number } | null
   if (a !== null && a.length !== n) throw new Error(`wasm backend ${kernel}: ${name} has ${a.length} values, expected ${n}`);
 }
 
+/** The planes a resampling table maps (256 values each): 1 to `channels`, the leading channels of the image. */
+function tablePlanes(kernel: string, table: Float32Array, channels: number): number {
+  const planes = table.length / 256;
+  if (!Number.isInteger(planes) || planes < 1 || planes > channels)
+    throw new Error(`wasm backend ${kernel}: table has ${table.length} values, expected 256 per plane for 1 to ${channels} planes`);
+  return planes;
+}
+
 function convSizes(g: Conv2dGeometry): { x: number; w: number; out: number } {
   return {
     x: g.batch * g.inChannels * g.inH * g.inW,
@@ -310,10 +318,10 @@ export class WasmBackend extends JsBackend implements Backend {
     table: Float32Array,
     out: Float32Array,
   ): void {
-    expectLength('resampleBilinearToPlanes', 'table', table, channels * 256);
-    expectLength('resampleBilinearToPlanes', 'out', out, channels * rows.first.length * cols.first.length);
+    const planes = tablePlanes('resampleBilinearToPlanes', table, channels);
+    expectLength('resampleBilinearToPlanes', 'out', out, planes * rows.first.length * cols.first.length);
     this.resample('resampleBilinearToPlanes', src, width, height, channels, cols, rows, [input(table), output(out)], (taps, [t, o]) =>
-      this.module._alx_resample_bilinear_to_planes(...taps, t, o),
+      this.module._alx_resample_bilinear_to_planes(...taps, t, planes, o),
     );
   }
 

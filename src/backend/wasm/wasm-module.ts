@@ -51,7 +51,7 @@ export interface WasmExports {
   _alx_max_pool_forward(geom: number, x: number, out: number, argmax: number): number;
   _alx_max_pool_backward(geom: number, gradOut: number, argmax: number, gradIn: number): number;
   _alx_resample_bilinear(...args: [...ResampleArgs, out: number]): number;
-  _alx_resample_bilinear_to_planes(...args: [...ResampleArgs, table: number, out: number]): number;
+  _alx_resample_bilinear_to_planes(...args: [...ResampleArgs, table: number, planes: number, out: number]): number;
 }
 
 /**

@@ -13,7 +13,7 @@ import { logSoftmaxForward } from '../../backend/js/log-softmax.js';
 import { OnnxModel } from '../../onnx/onnx-model.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { ResolvedModel } from '../cli/options.js';
-import { MAX_IMAGE_PIXELS, decodeImage } from '../image/decode.js';
+import { MAX_IMAGE_PIXELS, decodeImageForModel } from '../image/decode.js';
 import type { PreparedRow, PreprocessPool } from '../image/preprocess-pool.js';
 import { imagenetEvalTransform } from '../../image/imagenet.js';
 
@@ -86,7 +86,7 @@ export class ImageClassifier {
   async prepare(bytes: Uint8Array, name: string): Promise<Float32Array> {
     const options = { resize: RESIZE, crop: this.crop };
     if (this.pool !== null) return this.pool.prepare(bytes, name, this.maxPixels, options);
-    return imagenetEvalTransform(await decodeImage(bytes, name, this.maxPixels), options).data;
+    return imagenetEvalTransform(await decodeImageForModel(bytes, name, this.maxPixels), options).data;
   }
 
   /** prepare(), into a row of the pool's slab when it has one (a server): call `release` once the data is read. */

@@ -21,8 +21,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { RgbImage } from '../../image/image.js';
-import { toRgb } from '../../image/convert.js';
+import type { RgbOrRgbaImage } from '../../image/image.js';
 
 /** The part of the Emscripten module the decoder uses (@jsquash/jpeg/codec/dec/mozjpeg_dec). */
 interface MozjpegModule {
@@ -80,10 +79,10 @@ function newInstance(): Promise<MozjpegModule> {
 }
 
 /**
- * The RGB pixels of a JPEG with 1 or 3 components (gray is replicated, as PIL's convert('RGB') does), or null
- * when this decoder is not the one to ask: the caller then uses sharp. No EXIF rotation, as PIL.
+ * The pixels of a JPEG with 1 or 3 components as RGBA, alpha 255 (gray is replicated, as PIL's convert('RGB')
+ * does), or null when this decoder is not the one to ask: the caller then uses sharp. No EXIF rotation, as PIL.
  */
-export async function decodeSmallJpeg(bytes: Uint8Array, width: number, height: number): Promise<RgbImage | null> {
+export async function decodeSmallJpeg(bytes: Uint8Array, width: number, height: number): Promise<RgbOrRgbaImage | null> {
   if (unavailable || width * height > WASM_JPEG_MAX_PIXELS || bytes.length > WASM_JPEG_MAX_BYTES) return null;
   let decoder: MozjpegModule;
   try {
@@ -103,5 +102,5 @@ export async function decodeSmallJpeg(bytes: Uint8Array, width: number, height: 
   }
   if (decoded === null || messages.length > 0 || decoded.width !== width || decoded.height !== height) return null;
   const { data } = decoded;
-  return toRgb({ width, height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+  return { width, height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { imagenetEvalTransform } from '../../image/imagenet.js';
-import { decodeImage } from './decode.js';
+import { decodeImageForModel } from './decode.js';
 import { RowSlab } from './row-slab.js';
 import { nativeBackend } from '../native/load.js';
 import { setBackend } from '../../backend/registry.js';
@@ -26,7 +26,7 @@ const { slab } = workerData as PreprocessWorkerData;
 
 /** Decodes if asked, transforms into the slab row when one is given; the reply says where the tensor is. */
 async function run(request: PreprocessRequest): Promise<PreprocessReply> {
-  const image = request.kind === 'transform' ? request.image : await decodeImage(request.bytes, request.name, request.maxPixels);
+  const image = request.kind === 'transform' ? request.image : await decodeImageForModel(request.bytes, request.name, request.maxPixels);
   const row = request.kind === 'prepare' ? request.row : null;
   if (row === null || slab === null) return { id: request.id, data: imagenetEvalTransform(image, request.options).data };
   imagenetEvalTransform(image, request.options, RowSlab.view(slab.buffer, slab.rowLength, row));
