@@ -14,7 +14,7 @@ import { classifierModel } from '../../src/node/classify/image-classifier.js';
 import { resolveModel } from '../../src/node/cli/options.js';
 import type { RowSlab } from '../../src/node/image/row-slab.js';
 import { servingClassifier } from '../../src/node/serve/serving-classifier.js';
-import { InferenceServer, type ServeOptions } from '../../src/node/serve/server.js';
+import { InferenceServer, type ServeOptions, type ServerHooks } from '../../src/node/serve/server.js';
 import { tinyImageClassifier } from './onnx-graphs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,11 +47,11 @@ export interface InProcessServer {
 }
 
 /** An InferenceServer on 127.0.0.1 and a free port, warmed up unless `warmUp` is false. */
-export async function startInProcess(modelPath: string, options: Partial<ServeOptions> = {}, warmUp = true): Promise<InProcessServer> {
+export async function startInProcess(modelPath: string, options: Partial<ServeOptions> = {}, warmUp = true, hooks: ServerHooks = {}): Promise<InProcessServer> {
   const resolved = await resolveModel({ model: 'alexnet', weights: modelPath });
   const serveOptions = { ...DEFAULT_TEST_OPTIONS, ...options };
   const { classifier, pool, slab } = servingClassifier(classifierModel(resolved), { maxQueue: serveOptions.maxQueue, threads: 1 });
-  const server = await InferenceServer.start(classifier, serveOptions);
+  const server = await InferenceServer.start(classifier, serveOptions, () => {}, hooks);
   if (warmUp) await server.warmUp();
   return {
     server,

@@ -100,6 +100,28 @@ test('200 concurrent requests are all answered, merged into batches larger than 
   await assertRowsReturned(server, '200 concurrent requests');
 });
 
+test('the decoding hook says when the first image starts decoding and when the last is done', async () => {
+  const events: boolean[] = [];
+  const watched = await startInProcess(modelPath, {}, true, { decoding: (busy) => events.push(busy) });
+  try {
+    const post = () => fetch(`${watched.url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+    for (const concurrent of [1, 8]) {
+      const responses = await Promise.all(Array.from({ length: concurrent }, post));
+      assert.deepEqual(new Set(responses.map((r) => r.status)), new Set([200]));
+    }
+    const text = await fetch(`${watched.url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: 'not a jpeg' });
+    assert.equal(text.status, 400, 'an image that fails to decode ends its decoding too');
+    assert.ok(events.length >= 4, `events: ${events}`);
+    assert.ok(
+      events.every((busy, i) => busy === (i % 2 === 0)),
+      `starts and ends alternate, beginning with a start: ${events}`,
+    );
+    assert.equal(events.at(-1), false, 'nothing is left decoding');
+  } finally {
+    await watched.close();
+  }
+});
+
 test('a full queue answers 503 with Retry-After, and the server recovers', async () => {
   const small = await startInProcess(modelPath, { maxBatch: 1, maxQueue: 2, maxDelayMs: 0 });
   try {

@@ -34,6 +34,16 @@ export interface ServeOptions {
 
 export type ServerLog = (line: string) => void;
 
+/** What the server tells its host about its work, as it changes. */
+export interface ServerHooks {
+  /**
+   * True when an admitted request starts decoding while none was, false when
+   * the last one is decoded: the decoders then need no cores (serve's
+   * kernel-spin.ts lets the kernel threads spin only meanwhile).
+   */
+  decoding?(busy: boolean): void;
+}
+
 /** How long a connection is read and dropped after a must-close answer before it is closed. */
 const LINGER_MS = 2000;
 
@@ -98,6 +108,7 @@ export class InferenceServer {
     private readonly classifier: ImageClassifier,
     readonly options: ServeOptions,
     private readonly log: ServerLog,
+    private readonly hooks: ServerHooks,
   ) {
     this.metrics = new ServerMetrics(options.maxBatch);
     this.batcher = new DynamicBatcher(
@@ -148,8 +159,8 @@ export class InferenceServer {
   }
 
   /** Listens, then warms up; `ready` turns true once a first batch ran. */
-  static async start(classifier: ImageClassifier, options: ServeOptions, log: ServerLog = () => {}): Promise<InferenceServer> {
-    const server = new InferenceServer(classifier, options, log);
+  static async start(classifier: ImageClassifier, options: ServeOptions, log: ServerLog = () => {}, hooks: ServerHooks = {}): Promise<InferenceServer> {
+    const server = new InferenceServer(classifier, options, log, hooks);
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(options.port, options.host, () => {
@@ -213,8 +224,11 @@ export class InferenceServer {
     this.imagesInFlight += images;
     const entry = { at: performance.now() };
     this.preparing.add(entry);
+    if (this.preparing.size === 1) this.hooks.decoding?.(true);
     let released = false;
-    const prepared = (): void => void this.preparing.delete(entry);
+    const prepared = (): void => {
+      if (this.preparing.delete(entry) && this.preparing.size === 0) this.hooks.decoding?.(false);
+    };
     return {
       prepared,
       release: () => {

@@ -9,7 +9,7 @@
 import { Option, type Command } from 'commander';
 import { basename, extname } from 'node:path';
 import { getBackend } from '../../../backend/registry.js';
-import { NativeBackend } from '../../native/native-backend.js';
+import { kernelSpinHooks } from '../../serve/kernel-spin.js';
 import { classifierModel } from '../../classify/image-classifier.js';
 import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
 import { servingClassifier } from '../../serve/serving-classifier.js';
@@ -102,14 +102,13 @@ export function register(program: Command): void {
         const options = parseServeOptions(flags, flags.modelName ?? defaultModelName(flags, resolved.entry.name));
         if (resolved.randomInit)
           process.stderr.write('alexnet serve: warning: no --weights given: the model has random weights, so the classes are meaningless\n');
-        // Kernel threads spinning between layers would take the cores that decoding and resizing need: +15 to +20%
-        // throughput at concurrency 64 measured with 0 (Zen 4, 2 cores). ALEXNET_SPIN_US, when set, is kept.
-        const backend = getBackend();
-        if (backend instanceof NativeBackend && process.env.ALEXNET_SPIN_US === undefined) backend.setSpinMicros(0);
+        // Kernel threads spin between loops only while no image is being decoded (kernel-spin.ts); ALEXNET_SPIN_US,
+        // when set, is kept.
+        const hooks = kernelSpinHooks(getBackend(), process.env.ALEXNET_SPIN_US);
         const threads = flags.preprocessThreads === undefined ? undefined : parsePositiveInt(flags.preprocessThreads, '--preprocess-threads');
         const { classifier, pool } = servingClassifier(classifierModel(resolved), { maxQueue: options.maxQueue, threads, maxPixels });
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
-        const server = await InferenceServer.start(classifier, options, log);
+        const server = await InferenceServer.start(classifier, options, log, hooks);
         let stopping = false;
         const stop = (reason: string): void => {
           if (stopping) return;
