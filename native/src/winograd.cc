@@ -207,7 +207,13 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
   const int64_t cp = bf16Pairs(cg);
 
-  parallelForDynamic(imagesGroups * parts * panelParts, 1, [&](int64_t begin, int64_t end, int) {
+  // With images enough for every thread, a hand-out is a whole image, so that
+  // each image is converted to padded HWC once: one tile range at a time, the
+  // threads alternated within each image and both converted it (on Zen 4 at
+  // batch 32, toPaddedHwc fell from 5.6% to 1.8% of the forward's time), as
+  // conv2dForwardDirect hands out whole images to pad each once.
+  const int64_t grain = imagesGroups >= 2 * threads ? parts * panelParts : 1;
+  parallelForDynamic(imagesGroups * parts * panelParts, grain, [&](int64_t begin, int64_t end, int) {
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
     float* M = threadScratch<float>(ScratchSlot::Winograd1, xis * mStride);
