@@ -40,27 +40,30 @@ inline void rgbPixel(const uint8_t* p, const int32_t* w, int32_t n, uint8_t* out
 }
 
 #if ALEXNET_X86
-// One RGB source row's outputs with SSE4.1 (every AVX2 CPU has it): a pixel's
-// three channels (and one byte of the next pixel, ignored) in the lanes of
-// one vector, one multiply-add per tap instead of three. The same int32 sums
-// as the scalar loop, and the same rounding: shift, then saturate to a byte.
-// The last pixel of the image would read a byte past it: `lastRow` sends the
-// outputs that read it to the scalar loop.
-__attribute__((target("sse4.1"))) void rgbRowSse41(const uint8_t* in, int64_t width, const ResampleTaps& cols,
-                                                   bool lastRow, uint8_t* out) {
+// One source row's outputs with SSE4.1 (every AVX2 CPU has it), for 3-byte
+// (RGB) or 4-byte (RGBA) pixels: a pixel's channels (for RGB, and one byte of
+// the next pixel, ignored) in the lanes of one vector, one multiply-add per
+// tap instead of one per channel. The same int32 sums as the scalar loop, and
+// the same rounding: shift, then saturate to a byte. An RGB row's last pixel
+// would read a byte past the image on its last row: `lastRow` sends the
+// outputs that read it to the scalar loop (an RGBA pixel is exactly one load).
+template <int kBytes>
+__attribute__((target("sse4.1"))) void pixelRowSse41(const uint8_t* in, int64_t width, const ResampleTaps& cols,
+                                                     bool lastRow, uint8_t* out) {
+  static_assert(kBytes == 3 || kBytes == 4, "RGB or RGBA pixels");
   for (int64_t x = 0; x < cols.outputs; x++) {
     const int32_t* w = cols.weights + x * cols.stride;
     const int64_t first = cols.first[x];
     const int32_t n = cols.count[x];
-    const uint8_t* p = in + first * 3;
-    if (lastRow && first + n == width) {
+    const uint8_t* p = in + first * kBytes;
+    if (kBytes == 3 && lastRow && first + n == width) {
       rgbPixel(p, w, n, out + 3 * x);
       continue;
     }
     __m128i acc = _mm_set1_epi32(kHalf);
     for (int32_t i = 0; i < n; i++) {
       int32_t bytes;
-      std::memcpy(&bytes, p + 3 * i, 4);
+      std::memcpy(&bytes, p + kBytes * i, 4);
       const __m128i pixel = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(bytes));
       acc = _mm_add_epi32(acc, _mm_mullo_epi32(pixel, _mm_set1_epi32(w[i])));
     }
@@ -68,29 +71,8 @@ __attribute__((target("sse4.1"))) void rgbRowSse41(const uint8_t* in, int64_t wi
     // saturating packs, signed 32 → unsigned 16 → unsigned 8, clamp as toByte.
     const __m128i shifted = _mm_srai_epi32(acc, kPrecisionBits);
     const __m128i words = _mm_packus_epi32(shifted, shifted);
-    const int32_t rgb = _mm_cvtsi128_si32(_mm_packus_epi16(words, words));
-    std::memcpy(out + 3 * x, &rgb, 3);
-  }
-}
-
-// The same for four channels (RGBA, as a WebAssembly JPEG decoder emits it):
-// a pixel is exactly one 4-byte load, so no pixel needs the scalar loop.
-__attribute__((target("sse4.1"))) void rgbaRowSse41(const uint8_t* in, const ResampleTaps& cols, uint8_t* out) {
-  for (int64_t x = 0; x < cols.outputs; x++) {
-    const int32_t* w = cols.weights + x * cols.stride;
-    const uint8_t* p = in + static_cast<int64_t>(cols.first[x]) * 4;
-    const int32_t n = cols.count[x];
-    __m128i acc = _mm_set1_epi32(kHalf);
-    for (int32_t i = 0; i < n; i++) {
-      int32_t bytes;
-      std::memcpy(&bytes, p + 4 * i, 4);
-      const __m128i pixel = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(bytes));
-      acc = _mm_add_epi32(acc, _mm_mullo_epi32(pixel, _mm_set1_epi32(w[i])));
-    }
-    const __m128i shifted = _mm_srai_epi32(acc, kPrecisionBits);
-    const __m128i words = _mm_packus_epi32(shifted, shifted);
-    const int32_t rgba = _mm_cvtsi128_si32(_mm_packus_epi16(words, words));
-    std::memcpy(out + 4 * x, &rgba, 4);
+    const int32_t pixelOut = _mm_cvtsi128_si32(_mm_packus_epi16(words, words));
+    std::memcpy(out + kBytes * x, &pixelOut, kBytes);
   }
 }
 
@@ -150,9 +132,9 @@ void resampleRows(const uint8_t* src, int64_t width, int64_t height, int64_t cha
 #if ALEXNET_X86
     if (vector) {
       if (channels == 4)
-        rgbaRowSse41(in, cols, out);
+        pixelRowSse41<4>(in, width, cols, y == height - 1, out);
       else
-        rgbRowSse41(in, width, cols, y == height - 1, out);
+        pixelRowSse41<3>(in, width, cols, y == height - 1, out);
       continue;
     }
 #endif
