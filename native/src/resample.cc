@@ -252,9 +252,9 @@ void resampleBilinearToPlanes(const uint8_t* src, int64_t width, int64_t height,
   const int64_t plane = rows.outputs * outWidth;
   const int64_t rowLength = outWidth * channels;
   std::vector<uint8_t> bytes(static_cast<size_t>(rowLength));
-  const uint8_t* row = bytes.data();
+  uint8_t* row = bytes.data();
   resample(src, width, height, channels, cols, rows, [&](int64_t y, const int32_t* sums) {
-    sumsToBytes(sums, rowLength, bytes.data());
+    sumsToBytes(sums, rowLength, row);
     if (planes == 3) {
       // RGB, or RGBA whose alpha is left out: three lookups per pixel.
       const float* red = table;

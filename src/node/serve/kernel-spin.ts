@@ -11,24 +11,25 @@
 import type { Backend } from '../../backend/backend.js';
 import type { ServerHooks } from './server.js';
 
-/** The spin while no image is being decoded: the kernels' own default. */
-export const SPIN_WHILE_NOT_DECODING_US = 1000;
-
+/** A backend whose kernel threads spin (the native one): the spin in effect, and a setter. */
 interface SpinControl {
+  info(): { spinMicros: number };
   setSpinMicros(us: number): number;
 }
 
 function hasSpinControl(backend: Backend): backend is Backend & SpinControl {
-  return typeof (backend as Partial<SpinControl>).setSpinMicros === 'function';
+  const candidate = backend as Partial<SpinControl>;
+  return typeof candidate.setSpinMicros === 'function' && typeof candidate.info === 'function';
 }
 
 /**
- * The server hook that sets the backend's spin as decoding starts and stops,
- * starting from "not decoding"; none when the backend has no spin to set or
+ * The server hook that sets the backend's spin as decoding starts and stops:
+ * 0 while decoding, the kernels' own spin otherwise (as when the server
+ * starts, nothing decoding). None when the backend has no spin to set or
  * `fixedSpin` (ALEXNET_SPIN_US) says the user chose one.
  */
 export function kernelSpinHooks(backend: Backend, fixedSpin: string | undefined): ServerHooks {
   if (!hasSpinControl(backend) || fixedSpin !== undefined) return {};
-  backend.setSpinMicros(SPIN_WHILE_NOT_DECODING_US);
-  return { decoding: (busy) => void backend.setSpinMicros(busy ? 0 : SPIN_WHILE_NOT_DECODING_US) };
+  const ownSpin = backend.info().spinMicros;
+  return { decoding: (busy) => void backend.setSpinMicros(busy ? 0 : ownSpin) };
 }
