@@ -100,6 +100,9 @@ export class AlexNetOriginal extends Module {
     }
   }
 
+  // net → flatten → classifier: each output feeds only the next call.
+  protected override readonly forwardIsChain = true;
+
   protected override *forwardSteps(x: Tensor): ForwardSteps {
     this.checkInput(x);
     x = yield [this.net, x];

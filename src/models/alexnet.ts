@@ -58,6 +58,9 @@ export class AlexNet extends Module {
     );
   }
 
+  // features → avgpool → flatten → classifier: each output feeds only the next call.
+  protected override readonly forwardIsChain = true;
+
   protected override *forwardSteps(x: Tensor): ForwardSteps {
     this.checkInput(x);
     x = yield [this.features, x];

@@ -43,10 +43,17 @@ export abstract class Module {
    * run it. Layers that compute themselves override forward() instead.
    */
   protected forwardSteps?(x: Tensor): ForwardSteps;
+  /**
+   * True when forwardSteps passes each call's output only to the next call (directly or through a view such as
+   * flatten) and keeps no other reference to it: in inference the runner then recycles it once that call has
+   * run, as Sequential does between its layers. A forward that reuses an earlier output (a skip connection)
+   * must leave this false.
+   */
+  protected readonly forwardIsChain: boolean = false;
 
   forward(x: Tensor): Tensor {
     if (this.forwardSteps === undefined) throw new Error(`${this.typeName}: implement forward() or forwardSteps()`);
-    return runStepsSync(this.forwardSteps(x));
+    return runStepsSync(this.forwardSteps(x), this.forwardIsChain);
   }
 
   /** Runs forward and then the forward hooks, like PyTorch's module(x). */
@@ -68,7 +75,7 @@ export abstract class Module {
 
   /** forwardSteps() with each submodule awaited; else forward(). Layers with heavy kernels override it. */
   forwardAsync(x: Tensor): Promise<Tensor> {
-    if (this.forwardSteps !== undefined) return runStepsAsync(this.forwardSteps(x));
+    if (this.forwardSteps !== undefined) return runStepsAsync(this.forwardSteps(x), this.forwardIsChain);
     try {
       return Promise.resolve(this.forward(x));
     } catch (error) {

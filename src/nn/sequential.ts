@@ -5,41 +5,11 @@
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { recycleBuffer } from '../tensor/buffer-pool.js';
+import { releaseIntermediate } from './activation-release.js';
 import type { ForwardSteps, ReluFusable } from './forward-steps.js';
 import { Module } from './module.js';
 
 export type { ReluFusable } from './forward-steps.js';
-
-/** Built-in layers that keep no reference to their input (so it can be recycled after them). */
-const RELEASING_LAYERS = new Set(['Conv2d', 'Linear', 'ReLU', 'MaxPool2d', 'LocalResponseNorm', 'AdaptiveAvgPool2d', 'Dropout', 'Flatten']);
-
-/** A built-in layer that keeps no reference to its input or output, watched by no hook. */
-function keepsNoReference(m: Module): boolean {
-  return RELEASING_LAYERS.has(m.typeName) && !m.hasForwardHooks;
-}
-
-/**
- * An activation made inside the chain is referenced by nothing once the next
- * layer has produced its output (inference), or once backward has run its
- * node (training): its array then goes back to the buffer pool
- * (tensor/buffer-pool.ts), which saves the next pass the page faults of fresh
- * memory. `releasable` says whether x may go: made by a built-in layer of
- * this chain (not the chain's input) that no hook watched, through every layer
- * that passed it on unchanged (Dropout in eval, Flatten). Returns whether y
- * may go in its turn.
- */
-function releaseIntermediate(x: Tensor, releasable: boolean, layer: Module, y: Tensor): boolean {
-  const shared = y.data.buffer === x.data.buffer;
-  if (isGradEnabled()) {
-    // A view's buffer is still read by the node of the tensor it views, which runs later in backward.
-    if (releasable && keepsNoReference(layer) && !shared && x.gradFn !== null) x.releaseAfterBackward = true;
-    return keepsNoReference(layer) && !shared;
-  }
-  if (shared) return releasable && keepsNoReference(layer);
-  if (releasable && keepsNoReference(layer)) recycleBuffer(x.data);
-  return keepsNoReference(layer);
-}
 
 function isReluFusable(m: Module): m is Module & ReluFusable {
   return typeof (m as Partial<ReluFusable>).forwardFusedRelu === 'function';

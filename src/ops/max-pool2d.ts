@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
-import { takeBuffer } from '../tensor/buffer-pool.js';
+import { recycleBuffer, takeBuffer } from '../tensor/buffer-pool.js';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
@@ -66,12 +66,19 @@ function prepare(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): { g: P
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   const { g, out } = prepare(x, kernelSize, options);
   // The indices exist only for the backward pass: inference skips them (less memory, a faster kernel).
-  const argmax = needsGrad([x]) ? new Int32Array(out.data.length) : null;
+  if (!needsGrad([x])) {
+    getBackend().maxPool2dForward(g, x.data, out.data, null);
+    return out;
+  }
+  // Stored in a pooled array (int32 and float32 have the same size): fresh memory would cost page faults on
+  // every training step, and the graph's node runs once (it is freed by backward), after which they can go back.
+  const argmaxStore = takeBuffer(out.data.length);
+  const argmax = new Int32Array(argmaxStore.buffer, argmaxStore.byteOffset, out.data.length);
   getBackend().maxPool2dForward(g, x.data, out.data, argmax);
-  if (argmax === null) return out;
   return attachGrad(out, 'MaxPool2dBackward', [x], (gradOut) => {
     const gradX = takeBuffer(x.data.length);
     getBackend().maxPool2dBackward(g, gradOut, argmax, gradX);
+    recycleBuffer(argmaxStore);
     return [gradX];
   });
 }
