@@ -81,6 +81,13 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  // 5×5 layers Winograd applies to stay fp32 Winograd: in bf16, a 5×5
+  // Winograd transform would amplify the rounding of its input tiles about 7×
+  // (max error 1.6e-2 of the largest output on conv2's shape, against 2.2e-3
+  // direct), and the direct bf16 product does 4.6× the multiplications of
+  // F(3, 5) (225 per 9 outputs against 49), which bf16's 2× rate does not repay: AlexNet's conv2 took 28.1 ms in direct
+  // bf16 against 13.1 ms in fp32 Winograd at batch 32, 0.92 against 0.45-0.8 ms at batch 1 (Zen 5, 2026-12-02).
+  if (winogradApplies(g) && g.kernelH == 5) return packConvWeight(ks, g, w);
   const TileShape shape = pickBf16TileShape(*bk, g.og());
   auto packed = std::make_unique<PackedConvWeight>();
   PackedConvWeight* p = packed.get();
@@ -88,10 +95,8 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   describeLayer(ks, g, shape, p);
   const int64_t og = g.og(), nr = shape.nr;
   p->panelsPerGroup = ceilDiv(og, nr);
-  // Winograd for 3×3 only: F(2, 5)'s transform amplifies the rounding of its
-  // input tiles to bf16 about 7× (max error 1.6e-2 of the largest output on
-  // conv2's shape, against 2.2e-3 direct), F(2, 3)'s about 2×.
-  if (winogradApplies(g) && g.kernelH == 3) {
+  // Winograd 3×3 in bf16: F(2, 3)'s transform amplifies the rounding about 2×.
+  if (winogradApplies(g)) {
     // Transform in fp32 (the fp32 packing, for this tile width), then round
     // each ξ panel to bf16 pairs along the input channels.
     packWinogradWeight(g, w, p);

@@ -8,11 +8,14 @@
  *   (bias, ReLU, pooling, LRN, softmax) stays float32. Backends with bf16
  *   instructions run it natively (the native backend on CPUs with AVX512-BF16);
  *   the js backend emulates it exactly (rounding, then float32 arithmetic) as
- *   the reference. One difference: the native backend runs 3×3 stride-1 layers
- *   as Winograd F(2×2, 3×3), whose matrix products take the transformed input
+ *   the reference. Two differences, both on the native backend's Winograd
+ *   layers (stride 1, at least 16 channels per group): it runs 3×3 layers as
+ *   Winograd F(2×2, 3×3), whose matrix products take the transformed input
  *   tiles and filters, so those are what it rounds (about twice the error of
- *   rounding the input itself; see bench/BF16-ACCURACY.md for the model-level
- *   effect).
+ *   rounding the input itself); and it keeps 5×5 layers in fp32 Winograd, which
+ *   is about twice as fast as their direct bf16 product and has no rounding
+ *   error (a 5×5 transform in bf16 would amplify it ~7×). See
+ *   bench/BF16-ACCURACY.md for the model-level effect.
  */
 export type Precision = 'fp32' | 'bf16';
 

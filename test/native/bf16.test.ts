@@ -359,11 +359,33 @@ const DIRECT: Conv2dGeometry[] = [
   convGeometry({ batch: 1, inChannels: 3, inH: 12, inW: 9, outChannels: 5, kernel: [3, 2], stride: [2, 1], pad: [1, 0] }),
   // 3×3 stride 2 (direct despite ≥ 16 channels).
   convGeometry({ batch: 1, inChannels: 20, inH: 9, inW: 9, outChannels: 33, kernel: 3, stride: 2, pad: 1 }),
-  // 5×5 stride 1 with ≥ 16 channels: Winograd in fp32, direct in bf16 (F(2, 5) would amplify the rounding ~7×).
+];
+
+// 5×5 stride 1 with ≥ 16 channels per group: fp32 Winograd in bf16 mode too (a bf16 5×5 transform would
+// amplify the rounding ~7×, and direct bf16 was 2× slower than fp32 Winograd on AlexNet's conv2).
+const FP32_WINOGRAD: Conv2dGeometry[] = [
   convGeometry({ batch: 1, inChannels: 19, inH: 9, inW: 10, outChannels: 24, kernel: 5, pad: 2 }),
   convGeometry({ batch: 2, inChannels: 32, inH: 7, inW: 7, outChannels: 17, kernel: 5, pad: 2 }),
   convGeometry({ batch: 1, inChannels: 66, inH: 8, inW: 8, outChannels: 32, kernel: 5, pad: 2, groups: 2 }),
 ];
+
+test('a bf16-packed 5×5 stride-1 conv runs the fp32 Winograd: the fp32 packed conv, bit for bit', { skip: skipWithoutBf16 }, () => {
+  const a = bf16Addon();
+  const gen = new Generator(78);
+  for (const g of FP32_WINOGRAD) {
+    const { x, w, bias } = randomConv(g, gen);
+    const handle = a.packConvWeight(g, w);
+    try {
+      for (const relu of [false, true]) {
+        const fp32 = new Float32Array(convSizes(g).out);
+        a.conv2dForwardPacked(g, handle, x, bias, fp32, relu);
+        assert.deepEqual(packedConv(g, x, w, bias, relu), fp32, `${describeConv(g)} relu${+relu}`);
+      }
+    } finally {
+      a.disposePackedWeight(handle);
+    }
+  }
+});
 
 test('packed bf16 conv on the direct path equals the js conv on rounded x and w', { skip: skipWithoutBf16 }, (t) => {
   const gen = new Generator(75);
