@@ -16,6 +16,7 @@ import { SGD } from '../../src/optim/sgd.js';
 import { bufferPoolStats, clearBufferPool, recycleBuffer, takeBuffer, takeZeroedBuffer } from '../../src/tensor/buffer-pool.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { graphTensors } from '../helpers/autograd-graph.js';
 import { sum } from '../../src/ops/arithmetic.js';
 import { crossEntropy } from '../../src/ops/loss.js';
 
@@ -115,13 +116,7 @@ test("training recycles the chain's intermediate activations after backward, nev
   clearBufferPool();
   const model = net().train();
   const y = model.call(Tensor.randn([2, 3, 64, 64]));
-  // The graph's tensors, from the output back.
-  const graph: Tensor[] = [];
-  const walk = (t: Tensor): void => {
-    graph.push(t);
-    for (const input of t.gradFn?.inputs ?? []) if (input !== null && input.gradFn !== null) walk(input);
-  };
-  walk(y);
+  const graph = graphTensors(y);
   const marked = graph.filter((t) => t.releaseAfterBackward);
   // conv1, relu1 and pool outputs and conv2's (its ReLU's output is the chain's own output).
   assert.equal(marked.length, 4);

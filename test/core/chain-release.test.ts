@@ -14,6 +14,7 @@ import { crossEntropy } from '../../src/ops/loss.js';
 import { clearBufferPool, takeBuffer } from '../../src/tensor/buffer-pool.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { graphTensors } from '../helpers/autograd-graph.js';
 
 /** features: [2, 8, 32, 32] (16,384 floats), pooled to 8×8×8 per image; the pools keep arrays of 4,096 floats or more. */
 class ChainNet extends Module {
@@ -112,12 +113,7 @@ test('training: the avgpool output (under the flatten view) is marked, not the v
   const model = new ChainNet(true).train();
   manualSeed(15);
   const logits = model.call(Tensor.randn([2, 3, 64, 64]));
-  const graph: Tensor[] = [];
-  const walk = (t: Tensor): void => {
-    graph.push(t);
-    for (const input of t.gradFn?.inputs ?? []) if (input !== null && input.gradFn !== null) walk(input);
-  };
-  walk(logits);
+  const graph = graphTensors(logits);
   const marked = graph.filter((t) => t.releaseAfterBackward);
   const byName = (name: string): Tensor[] => marked.filter((t) => t.gradFn?.name === name);
   assert.equal(byName('AdaptiveAvgPool2dBackward').length, 1, 'the avgpool output');
