@@ -108,6 +108,9 @@ test('max pooling: values (with and without argmax) and argmax exactly as the re
     poolGeometry({ batch: 1, channels: 4, inH: 7, inW: 9, kernel: 2, stride: 3, pad: 1 }),
     poolGeometry({ batch: 2, channels: 2, inH: 10, inW: 10, kernel: 3, stride: 2, pad: 1, dilation: 2 }),
     poolGeometry({ batch: 1, channels: 3, inH: 8, inW: 8, kernel: 3, stride: 2, ceilMode: true }),
+    // 3×3 stride 2 with padding, and with padding and ceil_mode: the inference kernel's stride-2 path.
+    poolGeometry({ batch: 1, channels: 2, inH: 27, inW: 27, kernel: 3, stride: 2, pad: 1 }),
+    poolGeometry({ batch: 1, channels: 2, inH: 14, inW: 17, kernel: 3, stride: 2, pad: 1, ceilMode: true }),
     poolGeometry({ batch: 1, channels: 1, inH: 1, inW: 1, kernel: 1, stride: 1 }),
     poolGeometry({ batch: 1, channels: 2, inH: 9, inW: 40, kernel: 3, stride: 1, pad: 1 }),
     poolGeometry({ batch: 1, channels: 2, inH: 12, inW: 37, kernel: 4, stride: 3, pad: 2, ceilMode: true }),
