@@ -111,7 +111,8 @@ export interface TrainOptions {
 /** Request name → [params, result]. */
 export interface Requests {
   init: [InitParams, ReadyInfo];
-  loadWeights: [{ bytes: ArrayBuffer; fileName: string }, ModelInfo];
+  /** The file itself (a handle, cheap to post): the worker reads it, so a large file never blocks the page. */
+  loadWeights: [{ file: Blob; fileName: string }, ModelInfo];
   randomModel: [Record<string, never>, ModelInfo];
   classify: [{ slot: Slot; image: ImageInput }, ClassifyResult];
   /** Each conv layer's output for the last image classified with that slot's model. */

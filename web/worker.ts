@@ -101,8 +101,8 @@ const handlers: Handlers = {
     main = randomImagenetModel(0);
     return { backend: info, model: main.info };
   },
-  loadWeights({ bytes, fileName }): ModelInfo {
-    const loaded = loadWeightsFile(new Uint8Array(bytes), fileName);
+  async loadWeights({ file, fileName }) {
+    const loaded = loadWeightsFile(new Uint8Array(await file.arrayBuffer()), fileName);
     main = loaded;
     lastInput.delete('main');
     return loaded.info;
