@@ -47,6 +47,21 @@ struct TileArgs {
   int64_t prefetchDistance = 0;
 };
 
+// A tile one vector wide with A's rows a stride apart:
+//   c[r·ldc + j] = Σ_k a[r·lda + k] · b[k·ldb + j]   for r < mr ≤ narrowRows, j < nr ≤ vector.
+struct NarrowTileArgs {
+  int64_t kc = 0;
+  const float* a = nullptr;
+  int64_t lda = 0;
+  const float* b = nullptr;
+  int64_t ldb = 0;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  int mr = 0;
+  int nr = 0;
+  int64_t prefetchDistance = 0;  // as in TileArgs: one line of the next B per k
+};
+
 // Small-M products with B stored transposed, vectorised along K:
 //   out[i·ldo + j] (=|+=) Σ_k a[i][k] · b[j][k]   for i < mb, j < nb.
 struct DotArgs {
@@ -76,6 +91,11 @@ struct KernelSet {
   // exactly but leave a third of the second 48-wide panel empty).
   int shapeCount;
   TileShape shapes[2];
+  // Narrow tiles (0 and null where the level has none): one vector of
+  // columns and up to narrowRows rows, so a product with few rows (Winograd at
+  // batch 1) reads each column slice of a B streamed from memory once.
+  int narrowRows;
+  void (*narrowTile)(const NarrowTileArgs&);
   int dotMb;  // max rows of a dot tile
   int dotNb;  // max columns of a dot tile
   void (*tile)(const TileArgs&);

@@ -203,6 +203,8 @@ const KernelSet& avx2Kernels() {
                              8,
                              1,
                              {{kMr, kVecs * 8}, {kMr, kVecs * 8}},
+                             0,
+                             nullptr,
                              kDotMb,
                              kDotNb,
                              &tileDispatch,

@@ -17,6 +17,8 @@ namespace {
 
 constexpr int kMr = 8;
 constexpr int kVecs = 3;  // 3 × 16 = 48 columns
+// Rows of a narrow tile: 16 accumulators.
+constexpr int kNarrowRows = 16;
 
 template <int R, int V, bool Masked>
 ALEXNET_AVX512 void tile(const TileArgs& t) {
@@ -81,9 +83,11 @@ ALEXNET_AVX512 void tile(const TileArgs& t) {
 }
 
 using TileFn = void (*)(const TileArgs&);
+using NarrowTileFn = void (*)(const NarrowTileArgs&);
 
 // Dispatch table over (rows, vectors, masked last vector). Shapes: up to 8 rows
-// of 3 vectors (8×48) or 6 rows of 4 vectors (6×64): 24 accumulators either way.
+// of 3 vectors (8×48) or 6 rows of 4 vectors (6×64): 24 accumulators either
+// way.
 template <int R, int V>
 constexpr TileFn entry(bool masked) {
   if constexpr (R * V <= 24) return masked ? &tile<R, V, true> : &tile<R, V, false>;
@@ -105,6 +109,52 @@ void tileDispatch(const TileArgs& t) {
   const int vecs = (t.nr + 15) / 16;
   const bool edge = (t.nr & 15) != 0;
   (edge ? masked : full)[t.mr - 1][vecs - 1](t);
+}
+
+// ---- narrow tiles: one vector of columns, up to 16 rows of strided A ----
+
+template <int R, bool Masked>
+ALEXNET_AVX512 void narrowTile(const NarrowTileArgs& t) {
+  __m512 acc[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  const __mmask16 mask = Masked ? static_cast<__mmask16>((1u << t.nr) - 1) : static_cast<__mmask16>(0xFFFF);
+  // Sixteen row pointers would not fit the 15 free general registers, so
+  // every third row gets one and the two after it are addressed from it with
+  // a scaled stride: each broadcast is a memory operand of its FMA.
+  constexpr int kBases = (R + 2) / 3;
+  const int64_t lda = t.lda;
+  const float* base[kBases];
+#pragma GCC unroll 6
+  for (int j = 0; j < kBases; ++j) base[j] = t.a + 3 * j * lda;
+  const float* b = t.b;
+  for (int64_t k = 0; k < t.kc; ++k) {
+    if (t.prefetchDistance != 0) _mm_prefetch(reinterpret_cast<const char*>(b + t.prefetchDistance), _MM_HINT_T1);
+    const __m512 bv = Masked ? _mm512_maskz_loadu_ps(mask, b) : _mm512_loadu_ps(b);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(base[r / 3][(r % 3) * lda]), bv, acc[r]);
+#pragma GCC unroll 6
+    for (int j = 0; j < kBases; ++j) ++base[j];
+    b += t.ldb;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    if (Masked)
+      _mm512_mask_storeu_ps(t.c + r * t.ldc, mask, acc[r]);
+    else
+      _mm512_storeu_ps(t.c + r * t.ldc, acc[r]);
+  }
+}
+
+template <int... R>
+struct NarrowTable {
+  static constexpr NarrowTileFn full[sizeof...(R)] = {&narrowTile<R, false>...};
+  static constexpr NarrowTileFn masked[sizeof...(R)] = {&narrowTile<R, true>...};
+};
+using NarrowTiles = NarrowTable<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
+
+void narrowTileDispatch(const NarrowTileArgs& t) {
+  (t.nr == 16 ? NarrowTiles::full : NarrowTiles::masked)[t.mr - 1](t);
 }
 
 // ---- dot tiles: vectorised along k, for products with few rows ----
@@ -202,6 +252,8 @@ const KernelSet& avx512Kernels() {
                              16,
                              2,
                              {{kMr, kVecs * 16}, {6, 64}},
+                             kNarrowRows,
+                             &narrowTileDispatch,
                              kDotMb,
                              kDotNb,
                              &tileDispatch,

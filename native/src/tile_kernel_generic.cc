@@ -120,6 +120,8 @@ const KernelSet& genericKernels() {
                              1,
                              1,
                              {{kMr, kNr}, {kMr, kNr}},
+                             0,
+                             nullptr,
                              kDotMb,
                              kDotNb,
                              &tileDispatch,

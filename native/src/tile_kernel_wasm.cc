@@ -206,6 +206,8 @@ const KernelSet& wasmSimdKernels() {
                              4,
                              1,
                              {{kMr, kNr}, {kMr, kNr}},
+                             0,
+                             nullptr,
                              kDotMb,
                              kDotNb,
                              &tileDispatch,

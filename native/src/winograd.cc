@@ -22,6 +22,7 @@ namespace alexnet {
 namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
 }  // namespace
 
@@ -182,6 +183,13 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   const int64_t taskColumns = std::min(og, panelsPerPart * NR);
   int64_t T = winogradScratchBudgetBytes() / (xis * (cg + taskColumns) * static_cast<int64_t>(sizeof(float)));
   T = std::max<int64_t>(MR, T / MR * MR);
+  // With few tiles (batch 1 on 13×13 layers), a task's share of U is far
+  // larger than V and M for every tile, and each tile range re-reads it from
+  // memory (conv4 in 3 ranges read its 14 MB of U three times): then one
+  // range, whose V and M spill from L2 to L3, costs far less.
+  const int64_t taskUBytes = xis * cg * taskColumns * static_cast<int64_t>(sizeof(float));
+  const int64_t allTilesScratchBytes = xis * tiles * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
+  if (taskUBytes >= allTilesScratchBytes) T = std::max(T, roundUp(tiles, MR));
   int64_t parts = std::min(ceilDiv(tiles, T), tiles);
   // Whole register tiles per task: only an image's last task has a partial
   // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
@@ -268,6 +276,34 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
               t.mr = mr;
               t.nr = nr;
               bk->tile(t);
+            }
+          }
+        }
+      } else if (count > MR && count <= ks.narrowRows) {
+        // Few tiles (batch 1): one pass per column slice of each panel with
+        // every tile as a row, so U, streamed from memory, is read once and
+        // used by all tiles (MR-row blocks read it from memory for the first
+        // block only and then ran from L2 with nothing to overlap).
+        const int64_t vec = ks.vector;
+        for (int64_t xi = 0; xi < xis; ++xi) {
+          for (int64_t q = q0; q < q1; ++q) {
+            const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
+            const int64_t nr = std::min<int64_t>(NR, og - q * NR);
+            const int64_t toNextPanel = nextPanelDistance(xi, q, q0, q1);
+            for (int64_t s0 = 0; s0 < nr; s0 += vec) {
+              NarrowTileArgs t;
+              t.kc = cg;
+              t.a = V + xi * vStride;
+              t.lda = cg;
+              t.b = panel + s0;
+              t.ldb = NR;
+              t.c = M + xi * mStride + q * NR + s0;
+              t.ldc = og;
+              t.mr = static_cast<int>(count);
+              t.nr = static_cast<int>(std::min(vec, nr - s0));
+              // Prefetch the next slice, after the last one the next panel's first.
+              t.prefetchDistance = s0 + vec < nr ? vec : (toNextPanel == 0 ? 0 : toNextPanel - s0);
+              ks.narrowTile(t);
             }
           }
         }

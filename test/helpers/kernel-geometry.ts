@@ -122,6 +122,8 @@ export const CONV_TEST_GEOMETRIES: Conv2dGeometry[] = [
   // Batch 1 with several panels of output channels: the threads split the panels (uneven: 2 + 1 or 1 + 1 + 1).
   convGeometry({ batch: 1, inChannels: 16, inH: 9, inW: 9, outChannels: 140, kernel: 5, pad: 2 }),
   convGeometry({ batch: 1, inChannels: 24, inH: 13, inW: 13, outChannels: 150, kernel: 3, pad: 1 }),
+  // Batch 1 with few tiles per thread (9 with packed F(4, 3)): one-vector tiles of every tile as a row (AVX-512).
+  convGeometry({ batch: 1, inChannels: 16, inH: 11, inW: 11, outChannels: 100, kernel: 3, pad: 1 }),
   // Images enough for every thread (4 threads at most in CI): each takes whole images, an image's tile ranges
   // (this one has several) on the thread that converted it.
   convGeometry({ batch: 8, inChannels: 16, inH: 27, inW: 27, outChannels: 20, kernel: 5, pad: 2 }),
