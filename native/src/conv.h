@@ -134,5 +134,9 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
 // planes (H + 2·padH) × (W + 2·padW) (padH/padW may be negative: cropping).
 void padPlanes(const float* src, int64_t channels, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t outH,
                int64_t outW, float* dst);
+// The same for rows [y0, y1) of every padded plane only (the rows a range of
+// output pixels reads).
+void padPlaneRows(const float* src, int64_t channels, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t outH,
+                  int64_t outW, int64_t y0, int64_t y1, float* dst);
 
 }  // namespace alexnet

@@ -40,10 +40,15 @@ bool winogradApplies(const ConvGeom& g) {
 
 void padPlanes(const float* src, int64_t channels, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t outH,
                int64_t outW, float* dst) {
+  padPlaneRows(src, channels, H, W, padH, padW, outH, outW, 0, outH, dst);
+}
+
+void padPlaneRows(const float* src, int64_t channels, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t outH,
+                  int64_t outW, int64_t y0, int64_t y1, float* dst) {
   for (int64_t c = 0; c < channels; ++c) {
     const float* s = src + c * H * W;
     float* d = dst + c * outH * outW;
-    for (int64_t y = 0; y < outH; ++y) {
+    for (int64_t y = y0; y < y1; ++y) {
       float* row = d + y * outW;
       const int64_t sy = y - padH;
       if (sy < 0 || sy >= H) {

@@ -161,6 +161,10 @@ void narrowTileDispatch(const NarrowTileArgs& t) {
 
 constexpr int kDotMb = 4;
 constexpr int kDotNb = 4;
+// Floats ahead of each row of B that a dot tile prefetches: B rows streamed
+// from memory (a linear layer at batch 1) read ~10% faster with a software
+// prefetch 2 KB ahead than with the hardware prefetchers alone (Zen 5).
+constexpr int64_t kDotPrefetch = 512;
 
 template <int MB, int NB>
 ALEXNET_AVX512 void dot(const DotArgs& d) {
@@ -183,6 +187,7 @@ ALEXNET_AVX512 void dot(const DotArgs& d) {
     for (int i = 0; i < MB; ++i) av[i] = _mm512_loadu_ps(a[i] + k);
 #pragma GCC unroll 4
     for (int j = 0; j < NB; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(b[j] + k + kDotPrefetch), _MM_HINT_T0);
       const __m512 bv = _mm512_loadu_ps(b[j] + k);
 #pragma GCC unroll 4
       for (int i = 0; i < MB; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
