@@ -17,7 +17,6 @@ enum class ScratchSlot : int {
   TileBuffer,
   Winograd0,
   Winograd1,
-  Winograd2,
   Partial,
   FlippedWeights,
   Columns,

@@ -105,7 +105,7 @@ struct KernelSet {
                         int64_t t1, float* V, int64_t xiStride);
   void (*winogradOutput)(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
                          const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
-                         float* out, float* tmp);
+                         float* out);
   // The output-gradient transform of the Winograd weight gradient (r = 3 or 5).
   void (*winogradGradOutput)(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
                              int64_t t1, float* yhat, int64_t xiStride);

@@ -234,8 +234,8 @@ ALEXNET_AVX512 void winogradInput(winograd::Kind kind, const float* hwc, int64_t
 
 ALEXNET_AVX512 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
                                    const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH,
-                                   int64_t OW, float* out, float* tmp) {
-  winograd::outputTransformOf<16>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+                                   int64_t OW, float* out) {
+  winograd::outputTransformOf<16>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
 }
 
 ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax,

@@ -98,8 +98,8 @@ void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int
 }
 
 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
-                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out, float* tmp) {
-  winograd::outputTransformOf<4>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out) {
+  winograd::outputTransformOf<4>(kind, M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
 }
 
 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax, float* scratch) {

@@ -175,17 +175,17 @@ void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int
 
 template <class Mx>
 void outputOf(const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias, bool relu, int64_t tilesW,
-              int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out, float* tmp) {
-  winograd::outputTransform<Mx, 4>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+              int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out) {
+  winograd::outputTransform<Mx, 4>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
 }
 using OutputFn = void (*)(const float*, int64_t, int64_t, int64_t, const float*, bool, int64_t, int64_t, int64_t,
-                          int64_t, int64_t, float*, float*);
+                          int64_t, int64_t, float*);
 constexpr OutputFn kOutputs[4] = {&outputOf<winograd::Matrices<3>>, &outputOf<winograd::Matrices<5>>,
                                   &outputOf<winograd::MatricesF43>, &outputOf<winograd::MatricesF35>};
 
 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
-                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out, float* tmp) {
-  kOutputs[static_cast<int>(kind)](M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out, tmp);
+                    bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out) {
+  kOutputs[static_cast<int>(kind)](M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
 }
 
 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0, int64_t t1,

@@ -226,7 +226,6 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
     float* M = threadScratch<float>(ScratchSlot::Winograd1, xis * mStride);
-    float* tmp = threadScratch<float>(ScratchSlot::Winograd2, m * m * og);
     int64_t convertedFor = -1, transformedFor = -1;
     const float* rowPtrs[16];
     for (int64_t task = begin; task < end; ++task) {
@@ -339,7 +338,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
 
       const int64_t o0 = q0 * NR, o1 = std::min(og, q1 * NR);
       ks.winogradOutput(kind, M + o0, mStride, og, o1 - o0, bias != nullptr ? bias + grp * og + o0 : nullptr, relu,
-                        tilesW, t0, t1, g.outH, g.outW, out + (img * g.outChannels + grp * og + o0) * g.pixels(), tmp);
+                        tilesW, t0, t1, g.outH, g.outW, out + (img * g.outChannels + grp * og + o0) * g.pixels());
     }
   });
 }
