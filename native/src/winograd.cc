@@ -9,7 +9,6 @@
 // with bias and ReLU.
 #include <algorithm>
 #include <cstring>
-#include <cstdlib>
 #include <stdexcept>
 
 #include "conv.h"
@@ -138,7 +137,7 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
   // F(4, 3) and F(3, 5) for fp32 inference; training and bf16 keep F(2, r),
   // whose smaller coefficients amplify rounding less (see forInference in conv.h).
-  const bool largeTiles = packed->forInference && !packed->isBf16 && !(g.kernelH == 3 && std::getenv("F23"));
+  const bool largeTiles = packed->forInference && !packed->isBf16;
   if (g.kernelH == 5)
     packed->winogradKind = largeTiles ? winograd::Kind::F3x5 : winograd::Kind::F2x5;
   else
