@@ -86,8 +86,7 @@ using TileFn = void (*)(const TileArgs&);
 using NarrowTileFn = void (*)(const NarrowTileArgs&);
 
 // Dispatch table over (rows, vectors, masked last vector). Shapes: up to 8 rows
-// of 3 vectors (8×48) or 6 rows of 4 vectors (6×64): 24 accumulators either
-// way.
+// of 3 vectors (8×48) or 6 rows of 4 vectors (6×64): 24 accumulators either way.
 template <int R, int V>
 constexpr TileFn entry(bool masked) {
   if constexpr (R * V <= 24) return masked ? &tile<R, V, true> : &tile<R, V, false>;
