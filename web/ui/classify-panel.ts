@@ -9,7 +9,7 @@ import { byId } from './dom.js';
 import { formatMs } from './format.js';
 import { decodeImageFile, ImageFileError } from './image-file.js';
 import { clearNotice, showNotice } from './notices.js';
-import { drawPicture } from './pictures.js';
+import { drawPicture, showBitmap } from './pictures.js';
 import { renderPredictions, renderPredictionsFailure, renderPredictionsPlaceholder } from './predictions-view.js';
 import type { WorkerClient } from './worker-client.js';
 
@@ -84,10 +84,7 @@ export class ClassifyPanel {
     const height = Math.max(1, Math.round(bitmap.height * scale));
     // Scaled by the browser off the main thread; drawing the small copy is quick even for a 40 MP photo.
     const small = await createImageBitmap(bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
-    this.preview.width = width;
-    this.preview.height = height;
-    this.preview.getContext('2d')?.drawImage(small, 0, 0);
-    small.close();
+    showBitmap(this.preview, small);
     this.preview.hidden = false;
     this.zone.classList.add('has-image');
   }
@@ -117,7 +114,8 @@ export class ClassifyPanel {
       const result = await this.client.request('classify', { slot, image }, transfer);
       if (!current()) return;
       this.last = source.kind === 'test-sample' ? { kind: 'test-sample', index: result.sampleIndex } : source;
-      this.show(result, source.kind === 'test-sample');
+      await this.show(result, source.kind === 'test-sample');
+      if (!current()) return;
       this.runs += 1;
       this.card.dataset.runs = String(this.runs);
       this.card.dataset.state = 'done';
@@ -136,7 +134,7 @@ export class ClassifyPanel {
     }
   }
 
-  private show(result: ClassifyResult, sample: boolean): void {
+  private async show(result: ClassifyResult, sample: boolean): Promise<void> {
     renderPredictions(this.list, result.predictions, result.trueLabel);
     const truth = byId('true-label', HTMLElement);
     truth.hidden = result.trueLabel === null;
@@ -151,11 +149,11 @@ export class ClassifyPanel {
     byId('inference-backend', HTMLElement).textContent = result.backend;
     byId('preprocess-time', HTMLElement).textContent = formatMs(result.preprocessMs);
     byId('model-input-figure', HTMLElement).hidden = false;
-    drawPicture(byId('model-input-canvas', HTMLCanvasElement), result.input);
+    await drawPicture(byId('model-input-canvas', HTMLCanvasElement), result.input);
     byId('preprocessing-text', HTMLElement).textContent = `${result.input.width}×${result.input.height}: ${result.preprocessing}`;
     if (sample) {
       // The test image is its own preview, enlarged.
-      drawPicture(this.preview, result.input);
+      await drawPicture(this.preview, result.input);
       this.preview.style.imageRendering = 'pixelated';
       this.preview.style.width = '240px';
       this.preview.hidden = false;

@@ -3,11 +3,13 @@ import type { FeatureMapLayer } from '../protocol.js';
 import { el } from './dom.js';
 import { drawPicture } from './pictures.js';
 
-export function renderFeatureMaps(container: HTMLElement, layers: readonly FeatureMapLayer[]): void {
+/** Resolves once every layer's picture is on its canvas. */
+export async function renderFeatureMaps(container: HTMLElement, layers: readonly FeatureMapLayer[]): Promise<void> {
+  const drawn: Promise<void>[] = [];
   container.replaceChildren(
     ...layers.map((layer) => {
       const canvas = el('canvas', { 'data-layer': layer.name, 'aria-label': `${layer.label} feature maps` });
-      drawPicture(canvas, layer.picture);
+      drawn.push(drawPicture(canvas, layer.picture));
       const [c, h, w] = layer.shape;
       return el(
         'figure',
@@ -17,4 +19,5 @@ export function renderFeatureMaps(container: HTMLElement, layers: readonly Featu
       );
     }),
   );
+  await Promise.all(drawn);
 }
