@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { StaticServer } from '../../src/node/web/static-server.js';
 import { assertIsolationHeaders, get } from './http.js';
@@ -65,6 +65,46 @@ test('the site holds the page, its scripts, the library bundle and the data', { 
   assert.match(readFileSync(join(out, 'app.js'), 'utf8'), /worker\.js/);
   assert.match(readFileSync(join(out, '_headers'), 'utf8'), /Cross-Origin-Embedder-Policy: require-corp/);
   assert.ok(!existsSync(`${out}.partial`), 'the temporary folder is gone');
+});
+
+/** The part of the bundle's API the test below uses. */
+interface BundleModule {
+  typeName: string;
+  children(): BundleModule[];
+  eval(): void;
+  call(x: unknown): unknown;
+}
+interface Bundle {
+  createModel(name: string): BundleModule;
+  getBackend(): { reluForward(x: Float32Array, out: Float32Array): void };
+  noGrad<T>(fn: () => T): T;
+  Tensor: { randn(shape: number[]): unknown };
+}
+
+test("the minified library bundle keeps PyTorch's class names, so Sequential fuses ReLU into the layer before it", { timeout: 60_000 }, async () => {
+  // Imported in Node: the core of the bundle (models, the js backend) needs no browser.
+  const A = (await import(pathToFileURL(join(out, 'alexnet-ts.js')).href)) as Bundle;
+  const model = A.createModel('alexnet');
+  const [features, avgpool, classifier] = model.children();
+  assert.deepEqual([model.typeName, features.typeName, avgpool.typeName, classifier.typeName], ['AlexNet', 'Sequential', 'AdaptiveAvgPool2d', 'Sequential']);
+  assert.deepEqual(
+    features.children().map((m) => m.typeName),
+    ['Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'MaxPool2d'],
+  );
+  // Separate ReLU passes, counted on the backend: none in inference (fused), one per ReLU when recording gradients.
+  const backend = A.getBackend();
+  const relu = backend.reluForward.bind(backend);
+  let passes = 0;
+  backend.reluForward = (x, y) => {
+    passes++;
+    relu(x, y);
+  };
+  model.eval();
+  const x = A.Tensor.randn([1, 3, 64, 64]);
+  A.noGrad(() => model.call(x));
+  assert.equal(passes, 0, 'inference runs every ReLU inside its Conv2d or Linear');
+  model.call(x);
+  assert.equal(passes, 7, 'with gradients, each of the 7 ReLUs runs on its own');
 });
 
 test('served, the built site has the right types and headers', { timeout: 60_000 }, async () => {
