@@ -9,7 +9,7 @@ import type { ClassifyResult, ImageInput, ModelInfo, Params, Picture, RequestMes
 import { setUpBackend } from './worker/backend.js';
 import { fashionData } from './worker/fashion-data.js';
 import { loadWeightsFile, type PageModel, randomImagenetModel } from './worker/models.js';
-import { featureMapPictures, filtersPicture, transferables } from './worker/pictures.js';
+import { featureMapPictures, filtersPicture, toPicture, transferables } from './worker/pictures.js';
 import { bitmapToRgb, fashionInput, fashionSampleInput, imagenetInput, type PreparedInput } from './worker/preprocess.js';
 import { TaskQueue } from './worker/task-queue.js';
 import { FASHION_SIDE, Trainer } from './worker/training.js';
@@ -83,7 +83,7 @@ async function classify(slot: Slot, input: ImageInput): Promise<ClassifyResult> 
     firstRun,
     preprocessMs: t1 - t0,
     backend: backendName,
-    input: prepared.picture,
+    input: await toPicture(prepared.picture),
     preprocessing: prepared.description,
     trueLabel,
     sampleIndex,
@@ -144,8 +144,7 @@ function transferablesOf(result: unknown): Transferable[] {
   const pictures: Picture[] = [];
   const visit = (value: unknown): void => {
     if (value === null || typeof value !== 'object') return;
-    if (value instanceof Uint8ClampedArray) return;
-    if ('rgba' in value && value.rgba instanceof Uint8ClampedArray) pictures.push(value as Picture);
+    if ('bitmap' in value && value.bitmap instanceof ImageBitmap) pictures.push(value as Picture);
     else for (const v of Object.values(value)) visit(v);
   };
   visit(result);

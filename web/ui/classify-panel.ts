@@ -149,11 +149,12 @@ export class ClassifyPanel {
     byId('inference-backend', HTMLElement).textContent = result.backend;
     byId('preprocess-time', HTMLElement).textContent = formatMs(result.preprocessMs);
     byId('model-input-figure', HTMLElement).hidden = false;
-    await drawPicture(byId('model-input-canvas', HTMLCanvasElement), result.input);
+    // The test image is its own preview, enlarged: a copy of its bitmap, as showing a bitmap uses it up.
+    const preview = sample ? await createImageBitmap(result.input.bitmap) : null;
+    drawPicture(byId('model-input-canvas', HTMLCanvasElement), result.input);
     byId('preprocessing-text', HTMLElement).textContent = `${result.input.width}×${result.input.height}: ${result.preprocessing}`;
-    if (sample) {
-      // The test image is its own preview, enlarged.
-      await drawPicture(this.preview, result.input);
+    if (preview !== null) {
+      showBitmap(this.preview, preview);
       this.preview.style.imageRendering = 'pixelated';
       this.preview.style.width = '240px';
       this.preview.hidden = false;

@@ -32,8 +32,7 @@ export class InsidePanel {
     try {
       const filters = await this.client.request('filters', { slot });
       if (ticket !== this.filtersTicket) return;
-      await drawPicture(byId('filters-canvas', HTMLCanvasElement), filters.picture);
-      if (ticket !== this.filtersTicket) return;
+      drawPicture(byId('filters-canvas', HTMLCanvasElement), filters.picture);
       const [kh, kw] = filters.kernel;
       const kind =
         filters.inChannels === 3 ? 'RGB kernels, in colour' : filters.inChannels === 1 ? 'one input channel, in gray' : 'the mean over input channels';
@@ -65,7 +64,7 @@ export class InsidePanel {
     try {
       const layers = await this.client.request('featureMaps', { slot });
       if (ticket !== this.mapsTicket) return;
-      await renderFeatureMaps(this.maps, layers);
+      await renderFeatureMaps(this.maps, layers, () => ticket !== this.mapsTicket);
       if (ticket !== this.mapsTicket) return;
       this.maps.dataset.state = 'done';
       this.status.textContent = `${layers.length} conv layers, ${layers.reduce((n, l) => n + l.shape[0], 0).toLocaleString('en')} maps, in ${formatMs(performance.now() - t0)}.`;

@@ -122,7 +122,7 @@ export class TrainingPanel {
         break;
       case 'filters': {
         const canvas = byId('train-filters-canvas', HTMLCanvasElement);
-        void drawPicture(canvas, event.picture);
+        drawPicture(canvas, event.picture);
         canvas.hidden = false;
         byId('train-filters-placeholder', HTMLElement).hidden = true;
         break;

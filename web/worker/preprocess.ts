@@ -8,13 +8,13 @@
  * Fashion-MNIST transform. Also returns the pixels the model sees, to show.
  */
 import { data, defaultGenerator, image, Tensor } from 'alexnet-ts';
-import type { Picture } from '../protocol.js';
+import type { RgbaPicture } from '../protocol.js';
 
 type Image8 = image.Image8;
 
 export interface PreparedInput {
   tensor: Tensor;
-  picture: Picture;
+  picture: RgbaPicture;
   description: string;
 }
 
@@ -36,7 +36,7 @@ export function bitmapToRgb(bitmap: ImageBitmap): Image8 {
   return image.createImage(width, height, 3, rgb);
 }
 
-function pictureOf(img: Image8): Picture {
+function pictureOf(img: Image8): RgbaPicture {
   const n = img.width * img.height;
   const rgba = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {

@@ -138,7 +138,7 @@ export class Trainer {
       while (run.epoch < options.epochs && !this.stopRequested) {
         for await (const batch of run.loader.epochBatches(run.epoch, { startBatch: run.batch })) {
           if (!current() || this.stopRequested) break;
-          await this.queue.run(() => {
+          await this.queue.run(async () => {
             run.model.train();
             const t0 = performance.now();
             const { loss, logits } = trainStep(run.model, run.optimizer, batch.images, batch.labels, run.step + 1);
@@ -161,8 +161,8 @@ export class Trainer {
                 imagesPerSecond: rows / (stepMs / 1000),
               },
             });
-            const { picture } = filtersPicture(run.model, 4);
-            this.emit({ type: 'filters', step: run.step, picture }, [picture.rgba.buffer]);
+            const { picture } = await filtersPicture(run.model, 4);
+            this.emit({ type: 'filters', step: run.step, picture }, [picture.bitmap]);
           });
           // Requests that came in during the step go first.
           await nextTask();
