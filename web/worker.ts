@@ -143,7 +143,7 @@ function transferablesOf(result: unknown): Transferable[] {
   if (result === null || typeof result !== 'object') return [];
   const pictures: Picture[] = [];
   const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object') return;
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
     if ('bitmap' in value && value.bitmap instanceof ImageBitmap) pictures.push(value as Picture);
     else for (const v of Object.values(value)) visit(v);
   };
