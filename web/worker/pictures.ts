@@ -1,7 +1,7 @@
 /**
  * What the page draws of a model, computed by the library's visualize
  * module: conv1's kernels (the paper's Figure 3) and every conv layer's
- * feature maps for one image, as RGBA pictures.
+ * feature maps for one image, as ImageBitmaps moved to the page (Picture).
  */
 import { type nn, type Tensor, visualize } from 'alexnet-ts';
 import type { FeatureMapLayer, FiltersPicture, Picture, RgbaPicture } from '../protocol.js';
