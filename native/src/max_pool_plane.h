@@ -42,7 +42,16 @@ inline int64_t maxPoolColumnRowLength(const PoolPlaneGeom& g) {
 inline int64_t maxPoolScratchFloats(const PoolPlaneGeom& g) {
   const int64_t withIndex = g.inH * g.strideW * maxPoolPhaseLength(g) + 2 * maxPoolPaddedWidth(g);
   const int64_t values = maxPoolColumnRowLength(g) + g.strideW * maxPoolPhaseLength(g) + maxPoolPaddedWidth(g);
-  return withIndex > values ? withIndex : values;
+  const int64_t plane = g.inH * g.inW;  // maxPoolPlaneInside's row maxima
+  const int64_t most = withIndex > values ? withIndex : values;
+  return most > plane ? most : plane;
+}
+
+// Windows that stay inside the plane: no padding, no dilation, and no
+// ceil-mode window past the edge (AlexNet's pools and most networks').
+inline bool maxPoolWindowsInside(const PoolPlaneGeom& g) {
+  return g.padH == 0 && g.padW == 0 && g.dilationH == 1 && g.dilationW == 1 &&
+         (g.outH - 1) * g.strideH + g.kernelH <= g.inH && (g.outW - 1) * g.strideW + g.kernelW <= g.inW;
 }
 
 // torch's rule for the running maximum: a value replaces it when greater or NaN.
@@ -103,6 +112,35 @@ __attribute__((always_inline)) inline void maxPoolPlaneValues(const PoolPlaneGeo
       for (int64_t ow = 0; ow < width; ++ow) best[ow] = maxKeepingNaN(best[ow], v[ow]);
     }
     for (int64_t ow = 0; ow < g.outW; ++ow) out[oh * g.outW + ow] = best[ow];
+  }
+}
+
+// Inference for K×K windows at stride S inside the plane (maxPoolWindowsInside),
+// in two passes that the compiler vectorises without a per-row remainder
+// for the first: the maximum along each window row for every start of the
+// flat plane (a start near a row's end mixes two rows, and no window uses
+// it), then, for each output, the maximum of its K row maxima, read at
+// stride S. On AlexNet's 55×55 planes it ran several times faster than
+// maxPoolPlaneValues, whose eight short loops per output row (each with a
+// remainder, two of them calls to memmove) cost more than the maxima.
+template <int K, int S>
+__attribute__((always_inline)) inline void maxPoolPlaneInside(const PoolPlaneGeom& g, const float* __restrict x,
+                                                              float* __restrict out, float* __restrict rowMax) {
+  const int64_t inW = g.inW, outW = g.outW;
+  const int64_t starts = g.inH * inW - (K - 1);
+  for (int64_t i = 0; i < starts; ++i) {
+    float m = x[i];
+    for (int t = 1; t < K; ++t) m = maxKeepingNaN(m, x[i + t]);
+    rowMax[i] = m;
+  }
+  for (int64_t oh = 0; oh < g.outH; ++oh) {
+    const float* __restrict r = rowMax + oh * S * inW;
+    float* __restrict o = out + oh * outW;
+    for (int64_t ow = 0; ow < outW; ++ow) {
+      float m = r[S * ow];
+      for (int t = 1; t < K; ++t) m = maxKeepingNaN(m, r[t * inW + S * ow]);
+      o[ow] = m;
+    }
   }
 }
 
@@ -190,10 +228,16 @@ __attribute__((always_inline)) inline void maxPoolPlaneWithIndex(const PoolPlane
 __attribute__((always_inline)) inline void maxPoolPlane(const PoolPlaneGeom& g, const float* __restrict x,
                                                         float* __restrict out, int32_t* __restrict argmax,
                                                         float* __restrict scratch) {
-  if (argmax != nullptr)
+  if (argmax != nullptr) {
     maxPoolPlaneWithIndex(g, x, out, argmax, scratch);
-  else
-    maxPoolPlaneValues(g, x, out, scratch);
+    return;
+  }
+  const bool square = g.kernelH == g.kernelW && g.strideH == g.strideW;
+  if (square && maxPoolWindowsInside(g)) {
+    if (g.kernelH == 3 && g.strideH == 2) return maxPoolPlaneInside<3, 2>(g, x, out, scratch);
+    if (g.kernelH == 2 && g.strideH == 2) return maxPoolPlaneInside<2, 2>(g, x, out, scratch);
+  }
+  maxPoolPlaneValues(g, x, out, scratch);
 }
 
 }  // namespace alexnet

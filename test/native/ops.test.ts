@@ -114,6 +114,12 @@ test('max pooling: values (with and without argmax) and argmax exactly as the re
     poolGeometry({ batch: 1, channels: 1, inH: 1, inW: 1, kernel: 1, stride: 1 }),
     poolGeometry({ batch: 1, channels: 2, inH: 9, inW: 40, kernel: 3, stride: 1, pad: 1 }),
     poolGeometry({ batch: 1, channels: 2, inH: 12, inW: 37, kernel: 4, stride: 3, pad: 2, ceilMode: true }),
+    // Windows inside the plane (the inference kernel's two-pass path): even and odd sizes, rows longer than
+    // a vector, a single window, 2×2 at stride 2, and ceil_mode whose last window still fits.
+    poolGeometry({ batch: 1, channels: 3, inH: 12, inW: 70, kernel: 3, stride: 2 }),
+    poolGeometry({ batch: 1, channels: 2, inH: 3, inW: 3, kernel: 3, stride: 2 }),
+    poolGeometry({ batch: 1, channels: 3, inH: 8, inW: 9, kernel: 2, stride: 2 }),
+    poolGeometry({ batch: 1, channels: 2, inH: 7, inW: 7, kernel: 3, stride: 2, ceilMode: true }),
   ];
   forEachSimd((level) =>
     geometries.forEach((g) => {
@@ -129,7 +135,8 @@ test('max pooling: values (with and without argmax) and argmax exactly as the re
       addon().maxPool2dForward(g, x, out[1], argmax[1]);
       assert.deepEqual(out[1], out[0], `${level} max pool values ${JSON.stringify(g)}`);
       assert.deepEqual(argmax[1], argmax[0], `${level} max pool argmax ${JSON.stringify(g)}`);
-      // Inference (no argmax) takes the separable kernel: the same values.
+      // Inference (no argmax) takes the two-pass kernel where the windows stay inside the plane and the
+      // separable one elsewhere: the same values.
       const valuesOnly = new Float32Array(outSize).fill(7);
       addon().maxPool2dForward(g, x, valuesOnly, null);
       assert.deepEqual(valuesOnly, out[0], `${level} max pool values without argmax ${JSON.stringify(g)}`);
