@@ -121,8 +121,8 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
 int64_t winogradPaddedStride(int64_t floats);
 // NCHW planes of one image group → zero-padded HWC (C channels per pixel):
 // dst[y][x][c] = src[c][y − padH][x − padW], 0 outside the source.
-void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp, int64_t Wp,
-                 float* dst);
+void toPaddedHwc(const KernelSet& ks, const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW,
+                 int64_t Hp, int64_t Wp, float* dst);
 
 // gradIn[N, C, H, W] from gradOut[N, O, oH, oW].
 void conv2dBackwardData(const KernelSet& ks, const ConvGeom& g, const float* gradOut, const float* w, float* gradIn);

@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "cpu_dispatch.h"
+#include "hwc_block.h"
 #include "max_pool_plane.h"
 #include "winograd_transforms.h"
 
@@ -111,6 +112,9 @@ struct KernelSet {
                              int64_t t1, float* yhat, int64_t xiStride);
   // Max pooling of one plane (see max_pool_plane.h), compiled for this level.
   void (*maxPoolPlane)(const PoolPlaneGeom& g, const float* x, float* out, int32_t* argmax, float* scratch);
+  // A block (≤ 16 channels × ≤ 16 pixels) of the NCHW → HWC conversion (see hwc_block.h).
+  void (*toHwcBlock)(const float* src, int64_t planeStride, int64_t channels, int64_t pixels, float* dst,
+                     int64_t dstStride);
 };
 
 const KernelSet& genericKernels();

@@ -212,7 +212,8 @@ const KernelSet& avx2Kernels() {
                              &winogradInput,
                              &winogradOutput,
                              &winogradGradOutput,
-                             &maxPoolPlaneKernel};
+                             &maxPoolPlaneKernel,
+                             &toHwcBlockScalar};
   return set;
 }
 

@@ -242,6 +242,50 @@ ALEXNET_AVX512 void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, f
   maxPoolPlane(g, x, out, argmax, scratch);
 }
 
+// The 16 × 16 block transposed in registers: 32-bit then 64-bit interleaves
+// within 128-bit lanes, then two rounds of lane shuffles. After the second
+// round, register u[4k + j] holds in lane L pixel 4L + j of channels
+// 4k..4k+3; pixel 4L + j gathers lane L of u[j], u[4 + j], u[8 + j], u[12 + j].
+ALEXNET_AVX512 void toHwcBlock(const float* src, int64_t planeStride, int64_t channels, int64_t pixels, float* dst,
+                               int64_t dstStride) {
+  const __mmask16 pixelMask = static_cast<__mmask16>((1u << pixels) - 1);
+  const __mmask16 channelMask = static_cast<__mmask16>((1u << channels) - 1);
+  __m512 r[16];
+#pragma GCC unroll 16
+  for (int c = 0; c < 16; ++c)
+    r[c] = c < channels ? _mm512_maskz_loadu_ps(pixelMask, src + c * planeStride) : _mm512_setzero_ps();
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int k = 0; k < 8; ++k) {
+    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  __m512 u[16];
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    const __m512d a = _mm512_castps_pd(t[4 * k]), b = _mm512_castps_pd(t[4 * k + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * k + 2]), d = _mm512_castps_pd(t[4 * k + 3]);
+    u[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) {
+    // Lanes (0, 2) and (1, 3) of channels 0-7, then of channels 8-15.
+    const __m512 even0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), odd0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+    const __m512 even1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
+    const __m512 odd1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+    const __m512 pixel[4] = {_mm512_shuffle_f32x4(even0, even1, 0x88), _mm512_shuffle_f32x4(odd0, odd1, 0x88),
+                             _mm512_shuffle_f32x4(even0, even1, 0xDD), _mm512_shuffle_f32x4(odd0, odd1, 0xDD)};
+#pragma GCC unroll 4
+    for (int lane = 0; lane < 4; ++lane) {
+      const int64_t p = 4 * lane + j;
+      if (p < pixels) _mm512_mask_storeu_ps(dst + p * dstStride, channelMask, pixel[lane]);
+    }
+  }
+}
+
 ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW,
                                        int64_t t0, int64_t t1, float* yhat, int64_t xiStride) {
   winograd::gradOutputTransformOf<16>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
@@ -265,7 +309,8 @@ const KernelSet& avx512Kernels() {
                              &winogradInput,
                              &winogradOutput,
                              &winogradGradOutput,
-                             &maxPoolPlaneKernel};
+                             &maxPoolPlaneKernel,
+                             &toHwcBlock};
   return set;
 }
 

@@ -129,7 +129,8 @@ const KernelSet& genericKernels() {
                              &winogradInput,
                              &winogradOutput,
                              &winogradGradOutput,
-                             &maxPoolPlaneKernel};
+                             &maxPoolPlaneKernel,
+                             &toHwcBlockScalar};
   return set;
 }
 

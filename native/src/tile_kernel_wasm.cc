@@ -215,7 +215,8 @@ const KernelSet& wasmSimdKernels() {
                              &winogradInput,
                              &winogradOutput,
                              &winogradGradOutput,
-                             &maxPoolPlaneKernel};
+                             &maxPoolPlaneKernel,
+                             &toHwcBlockScalar};
   return set;
 }
 

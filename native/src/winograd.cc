@@ -28,8 +28,8 @@ int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
 int64_t winogradPaddedStride(int64_t floats) { return floats + 16; }
 
-void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t Hp, int64_t Wp,
-                 float* dst) {
+void toPaddedHwc(const KernelSet& ks, const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW,
+                 int64_t Hp, int64_t Wp, float* dst) {
   const int64_t y0 = std::max<int64_t>(0, padH), y1 = std::min(Hp, H + padH);
   const int64_t x0 = std::max<int64_t>(0, padW), x1 = std::min(Wp, W + padW);
   // Zero only the padding: rows above and below, then the left and right margins of each row.
@@ -40,20 +40,19 @@ void toPaddedHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH
     std::memset(drow, 0, sizeof(float) * x0 * C);
     std::memset(drow + x1 * C, 0, sizeof(float) * (Wp - x1) * C);
   }
-  // Blocks of 16 channels: 16 source planes are read as sequential streams
-  // (few enough for the hardware prefetchers; all C planes at once would
-  // miss on every line) and each pixel's 16 values are written as one
-  // 64-byte run of the destination.
+  // Blocks of 16 channels × 16 pixels: 16 source planes are read as
+  // sequential streams (few enough for the hardware prefetchers; all C planes
+  // at once would miss on every line) and each pixel's 16 values are written
+  // as one 64-byte run of the destination.
   constexpr int64_t kBlock = 16;
+  const int64_t plane = H * W;
   for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
     const int64_t cb = std::min(kBlock, C - c0);
     for (int64_t y = y0; y < y1; ++y) {
-      const float* s = src + c0 * H * W + (y - padH) * W - padW;
+      const float* s = src + c0 * plane + (y - padH) * W - padW;
       float* drow = dst + y * Wp * C + c0;
-      for (int64_t x = x0; x < x1; ++x) {
-        float* d = drow + x * C;
-        for (int64_t c = 0; c < cb; ++c) d[c] = s[c * H * W + x];
-      }
+      for (int64_t x = x0; x < x1; x += kBlock)
+        ks.toHwcBlock(s + x, plane, cb, std::min(kBlock, x1 - x), drow + x * C, C);
     }
   }
 }
@@ -238,7 +237,8 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
       if (q0 >= q1) continue;
       if (transformedFor != tileTask) {
         if (convertedFor != ig) {
-          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
+          toPaddedHwc(ks, x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
+                      hwc);
           convertedFor = ig;
         }
         ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);

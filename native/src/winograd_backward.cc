@@ -86,10 +86,12 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
         float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, std::max(Hp * Wp * cg, Gh * Gw * og));
         for (int64_t i = begin; i < end; ++i) {
           const int64_t img = n0 + i;
-          toPaddedHwc(x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
+          toPaddedHwc(ks, x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
+                      hwc);
           ks.winogradInput(r == 5 ? winograd::Kind::F2x5 : winograd::Kind::F2x3, hwc, Wp * cg, cg, tilesW, 0, tiles,
                            V + i * tiles * cg, vStride);
-          toPaddedHwc(gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw, hwc);
+          toPaddedHwc(ks, gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw,
+                      hwc);
           ks.winogradGradOutput(r, hwc, Gw * og, og, tilesW, 0, tiles, Y + i * tiles * og, yStride);
         }
       });
