@@ -10,9 +10,9 @@ block's largest value, summing 192 channels of random N(0, 1) data in float32
 against float64 direct correlation. Needs numpy and sympy (Debian's
 python3-numpy, python3-sympy). The points of the committed kinds:
 
-    F(2, 3): 0,1,-1    F(4, 3): 0,1,-1,2,-2    F(2, 5): 0,1,-1,2,-1/2    F(3, 5): 0,1,-1,2,-1/2,1/2
+    F(2, 3): 0,1,-1    F(4, 3): 0,1,-1,2,-2    F(2, 5): 0,1,-1,2,-1/2    F(4, 5): 0,1,-1,2,-2,1/2,-1/2
 
-F(3, 5)'s matrices are this script's output; the others are the literature's
+F(4, 5)'s matrices are this script's output; the others are the literature's
 forms for the same points, which differ from it by row scalings (same error).
 
 Aᵀ and G follow from the points (Aᵀ[i][j] = a_j^i; G[j][k] = a_j^k / Π_{l≠j}(a_j − a_l));

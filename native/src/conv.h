@@ -63,7 +63,7 @@ struct PackedConvWeight {
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
   // Packed once for eval-mode inference (packConvWeight): fp32 layers then
-  // take F(4, 3) and F(3, 5). Weights packed per call for training's forward
+  // take F(4, 3) and F(4, 5). Weights packed per call for training's forward
   // keep F(2, r): F(4, 3)'s larger rounding error is harmless in the logits
   // (1.3e-6 of torch's) but flips near-ties of max
   // pooling's argmax in training, which moved sampled weight gradients of the

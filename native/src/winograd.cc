@@ -1,7 +1,7 @@
 // Winograd F(m×m, r×r) for r×r stride-1 convolutions (r = 3 or 5): each m×m
 // output block needs (m+r−1)² products per (input, output channel) pair
 // instead of m²r² (F(2, 3): 2.25× fewer, F(4, 3): 4×, F(2, 5): 2.8×,
-// F(3, 5): 4.6×). Per chunk of tiles, the input transform writes V[ξ][tile][c]
+// F(4, 5): 6.25×). Per chunk of tiles, the input transform writes V[ξ][tile][c]
 // (one matrix per patch position ξ), the products
 // M_ξ = V_ξ · U_ξ run on the micro-kernels (tiles as broadcast rows, output
 // channels as vector columns, U_ξ pre-transformed and packed into NR-wide
@@ -134,19 +134,19 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 }  // namespace
 
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  // F(4, 3) and F(3, 5) for fp32 inference; training and bf16 keep F(2, r),
+  // F(4, 3) and F(4, 5) for fp32 inference; training and bf16 keep F(2, r),
   // whose smaller coefficients amplify rounding less (see forInference in conv.h).
   const bool largeTiles = packed->forInference && !packed->isBf16;
   if (g.kernelH == 5)
-    packed->winogradKind = largeTiles ? winograd::Kind::F3x5 : winograd::Kind::F2x5;
+    packed->winogradKind = largeTiles ? winograd::Kind::F4x5 : winograd::Kind::F2x5;
   else
     packed->winogradKind = largeTiles ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5:
       packFilters<winograd::Matrices<5>>(g, w, packed);
       break;
-    case winograd::Kind::F3x5:
-      packFilters<winograd::MatricesF35>(g, w, packed);
+    case winograd::Kind::F4x5:
+      packFilters<winograd::MatricesF45>(g, w, packed);
       break;
     case winograd::Kind::F4x3:
       packFilters<winograd::MatricesF43>(g, w, packed);

@@ -1,4 +1,4 @@
-// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3), F(3, 5)), written once with GCC
+// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3), F(4, 5)), written once with GCC
 // vector extensions over channels (contiguous in the HWC layouts used here)
 // and instantiated by each kernel set for its own vector width: the per-ISA
 // translation units wrap these inline templates in functions that carry their
@@ -23,11 +23,14 @@ namespace winograd {
 // Which transform a layer uses. F(4, 3) does 36 products per 16 outputs
 // against F(2, 3)'s 16 per 4 (1.78× fewer), at about 10× the float32 rounding
 // error (1e-5 of the largest output on AlexNet's layers, 1.3e-6 on its
-// logits); F(3, 5) does 49 per 9 against F(2, 5)'s 36 per 4 (1.65× fewer, and
-// AlexNet's 27×27 conv2 splits into whole 3×3 blocks), at F(2, 5)'s error.
+// logits); F(4, 5) does 64 per 16 against F(2, 5)'s 36 per 4 (2.25× fewer),
+// at 1.3× F(3, 5)'s error (7.1e-6 against 5.5e-6 of the largest output on
+// AlexNet's conv2): on that 27×27 layer its 7×7 blocks of 4 (28×28) did 21%
+// fewer products than F(3, 5)'s exact 9×9 blocks of 3, and conv2 ran 10-14%
+// faster at batch 1 and 12% at batch 32 (Zen 5).
 // fp32 inference uses the larger tiles; training and bf16 (whose rounding the
 // larger coefficients would amplify) keep F(2, r).
-enum class Kind { F2x3, F2x5, F4x3, F3x5 };
+enum class Kind { F2x3, F2x5, F4x3, F4x5 };
 
 template <int R>
 struct Matrices;
@@ -84,36 +87,40 @@ struct MatricesF43 {
   };
 };
 
-// F(3, 5) at the points {0, 1, −1, 2, −½, ½, ∞} (tools/winograd_matrices.py,
-// which also measures the float32 error: 9.6e-6 relative, as F(2, 5) and F(4, 3)).
-struct MatricesF35 {
-  static constexpr int m = 3, r = 5;
-  static constexpr int n = 7;
-  static constexpr float BT[7][7] = {
-      {-1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0},
-      {0, 1.f / 2, 1.f / 4, -9.f / 4, -1, 1, 0},
-      {0, -1.f / 2, 3.f / 4, 7.f / 4, -3, 1, 0},
-      {0, 1.f / 4, 0, -5.f / 4, 0, 1, 0},
-      {0, -1, 5.f / 2, 0, -5.f / 2, 1, 0},
-      {0, 1, 3.f / 2, -2, -3.f / 2, 1, 0},
-      {0, -1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1},
+// F(4, 5) at the points {0, 1, −1, 2, −2, ½, −½, ∞} (tools/winograd_matrices.py: float32
+// error 1.7e-5 relative).
+struct MatricesF45 {
+  static constexpr int m = 4, r = 5;
+  static constexpr int n = 8;
+  static constexpr float BT[8][8] = {
+      {-1, 0, 21.f / 4, 0, -21.f / 4, 0, 1, 0},
+      {0, 1, 1, -17.f / 4, -17.f / 4, 1, 1, 0},
+      {0, -1, 1, 17.f / 4, -17.f / 4, -1, 1, 0},
+      {0, 1.f / 2, 1.f / 4, -5.f / 2, -5.f / 4, 2, 1, 0},
+      {0, -1.f / 2, 1.f / 4, 5.f / 2, -5.f / 4, -2, 1, 0},
+      {0, 2, 4, -5.f / 2, -5, 1.f / 2, 1, 0},
+      {0, -2, 4, 5.f / 2, -5, -1.f / 2, 1, 0},
+      {0, -1, 0, 21.f / 4, 0, -21.f / 4, 0, 1},
   };
-  static constexpr float G[7][5] = {
-      {-2, 0, 0, 0, 0},
-      {-2.f / 3, -2.f / 3, -2.f / 3, -2.f / 3, -2.f / 3},
+  static constexpr float G[8][5] = {
+      {-1, 0, 0, 0, 0},
+      {-2.f / 9, -2.f / 9, -2.f / 9, -2.f / 9, -2.f / 9},
       {-2.f / 9, 2.f / 9, -2.f / 9, 2.f / 9, -2.f / 9},
-      {2.f / 45, 4.f / 45, 8.f / 45, 16.f / 45, 32.f / 45},
-      {16.f / 15, -8.f / 15, 4.f / 15, -2.f / 15, 1.f / 15},
-      {16.f / 9, 8.f / 9, 4.f / 9, 2.f / 9, 1.f / 9},
+      {1.f / 90, 1.f / 45, 2.f / 45, 4.f / 45, 8.f / 45},
+      {1.f / 90, -1.f / 45, 2.f / 45, -4.f / 45, 8.f / 45},
+      {32.f / 45, 16.f / 45, 8.f / 45, 4.f / 45, 2.f / 45},
+      {32.f / 45, -16.f / 45, 8.f / 45, -4.f / 45, 2.f / 45},
       {0, 0, 0, 0, 1},
   };
-  static constexpr float AT[3][7] = {
-      {1, 1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -1.f / 2, 1.f / 2, 0}, {0, 1, 1, 4, 1.f / 4, 1.f / 4, 1}};
+  static constexpr float AT[4][8] = {{1, 1, 1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 1.f / 2, -1.f / 2, 0},
+                                     {0, 1, 1, 4, 4, 1.f / 4, 1.f / 4, 0},
+                                     {0, 1, -1, 8, -8, 1.f / 8, -1.f / 8, 1}};
 };
 
 // Output block side m, filter side r and patch side n of a kind.
-constexpr int outputSide(Kind k) { return k == Kind::F4x3 ? 4 : k == Kind::F3x5 ? 3 : 2; }
-constexpr int filterSide(Kind k) { return k == Kind::F2x5 || k == Kind::F3x5 ? 5 : 3; }
+constexpr int outputSide(Kind k) { return k == Kind::F4x3 || k == Kind::F4x5 ? 4 : 2; }
+constexpr int filterSide(Kind k) { return k == Kind::F2x5 || k == Kind::F4x5 ? 5 : 3; }
 constexpr int patchSide(Kind k) { return outputSide(k) + filterSide(k) - 1; }
 
 // W floats of a vector register, loadable from any float address.
@@ -322,8 +329,8 @@ __attribute__((always_inline)) inline void inputTransformOf(Kind kind, const flo
                                                             int64_t xiStride) {
   if (kind == Kind::F2x5)
     inputTransform<Matrices<5>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
-  else if (kind == Kind::F3x5)
-    inputTransform<MatricesF35, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F4x5)
+    inputTransform<MatricesF45, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else if (kind == Kind::F4x3)
     inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else
@@ -337,8 +344,8 @@ __attribute__((always_inline)) inline void outputTransformOf(Kind kind, const fl
                                                              float* out) {
   if (kind == Kind::F2x5)
     outputTransform<Matrices<5>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
-  else if (kind == Kind::F3x5)
-    outputTransform<MatricesF35, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
+  else if (kind == Kind::F4x5)
+    outputTransform<MatricesF45, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
   else if (kind == Kind::F4x3)
     outputTransform<MatricesF43, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
   else
