@@ -115,7 +115,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
         const float* src = p->winograd.data() + gx * xiStride + q * cg * nr;
         bf16* dst = p->winogradBf16.data() + task * cp * nr * 2;
         for (int64_t c = 0; c < cg; ++c)
-          for (int64_t j = 0; j < nr; ++j) dst[((c / 2) * nr + j) * 2 + (c & 1)] = toBf16(src[c * nr + j]);
+          for (int64_t j = 0; j < nr; ++j) dst[((c / 2) * nr + j) * 2 + (c & 1)] = toBf16(src[p->winogradOffset(c, j)]);
       }
     });
     LargeVector<float>().swap(p->winograd);

@@ -46,6 +46,11 @@ struct TileArgs {
   // a panel streamed from memory (Winograd filters at batch 1) arrives while
   // this one is multiplied instead of stalling the next tile.
   int64_t prefetchDistance = 0;
+  // 0 (a row of B is nr contiguous floats), or the distance in floats from one
+  // vector of a row of B to the next: B in column slices one vector wide
+  // (Winograd panels on kernel sets with narrow tiles, see PackedConvWeight).
+  // Only kernel sets with narrow tiles read it.
+  int64_t bVec = 0;
 };
 
 // A tile one vector wide with A's rows a stride apart:

@@ -38,18 +38,18 @@ ALEXNET_AVX512 void tile(const TileArgs& t) {
   const float* b = t.b;
   const int64_t ldb = t.ldb;
   const int64_t prefetchDistance = t.prefetchDistance;
-  constexpr int kPrefetchLines = (V * 16 + 15) / 16;  // 64-byte lines per row of B
+  const int64_t bVec = t.bVec != 0 ? t.bVec : 16;  // one 64-byte line per vector of a row of B
   for (int64_t k = 0; k < t.kc; ++k) {
     if (prefetchDistance != 0) {
 #pragma GCC unroll 4
-      for (int l = 0; l < kPrefetchLines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(b + prefetchDistance + l * 16), _MM_HINT_T1);
+      for (int v = 0; v < V; ++v)
+        _mm_prefetch(reinterpret_cast<const char*>(b + prefetchDistance + v * bVec), _MM_HINT_T1);
     }
     const int64_t off = koff[k];
     __m512 bv[V];
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v)
-      bv[v] = (Masked && v == V - 1) ? _mm512_maskz_loadu_ps(lastMask, b + v * 16) : _mm512_loadu_ps(b + v * 16);
+      bv[v] = (Masked && v == V - 1) ? _mm512_maskz_loadu_ps(lastMask, b + v * bVec) : _mm512_loadu_ps(b + v * bVec);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 a = _mm512_set1_ps(rows[r][off]);

@@ -68,6 +68,7 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
   const int64_t cg = g.cg(), og = g.og(), panels = packed->panelsPerGroup;
   const int64_t xiStride = paddedStride(panels * cg * nr);
   packed->winograd.resize(g.groups * xis * xiStride);
+  packed->winogradSlice = packed->ks->narrowTile != nullptr ? packed->ks->vector : nr;
   // Tasks: (group, panel of output channels), in parallel.
   constexpr int64_t kMaxNr = 64;  // the widest tile of any kernel set
   constexpr int64_t kChannelBlock = 8;
@@ -84,7 +85,7 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
         // Zero the unused columns of a partial panel.
         for (int xi = 0; xi < xis; ++xi)
           for (int64_t c = 0; c < cg; ++c)
-            for (int64_t j = o1 - o0; j < nr; ++j) U[xi * xiStride + c * nr + j] = 0.0f;
+            for (int64_t j = o1 - o0; j < nr; ++j) U[xi * xiStride + packed->winogradOffset(c, j)] = 0.0f;
       }
       // Per input channel: gather the filters of the panel's output channels
       // into columns, then U = G g Gᵀ for all columns at once (vectorised
@@ -114,17 +115,20 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
               for (int64_t j = 0; j < cols; ++j) tr[j] += coef * gr[j];
             }
           }
-        // u[i][j'] = Σ_l t[i][l] G[j'][l], written straight into the ξ panels.
+        // u[i][j'] = Σ_l t[i][l] G[j'][l], then into the ξ panels' slices.
+        const int64_t slice = packed->winogradSlice;
         for (int i = 0; i < n; ++i)
           for (int jj = 0; jj < n; ++jj) {
-            float* dst = U + (i * n + jj) * xiStride + c * nr;
-            for (int64_t j = 0; j < cols; ++j) dst[j] = 0.0f;
+            float u[kMaxNr];
+            for (int64_t j = 0; j < cols; ++j) u[j] = 0.0f;
             for (int l = 0; l < R; ++l) {
               const float coef = Mx::G[jj][l];
               if (coef == 0.0f) continue;
               const float* tr = t + (i * R + l) * kMaxNr;
-              for (int64_t j = 0; j < cols; ++j) dst[j] += coef * tr[j];
+              for (int64_t j = 0; j < cols; ++j) u[j] += coef * tr[j];
             }
+            float* dst = U + (i * n + jj) * xiStride + c * slice;
+            for (int64_t j = 0; j < cols; ++j) dst[(j / slice) * cg * slice + j % slice] = u[j];
           }
       }
     }
@@ -294,14 +298,16 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
               t.kc = cg;
               t.a = V + xi * vStride;
               t.lda = cg;
-              t.b = panel + s0;
-              t.ldb = NR;
+              t.b = panel + w.winogradOffset(0, s0);
+              t.ldb = w.winogradSlice;
               t.c = M + xi * mStride + q * NR + s0;
               t.ldc = og;
               t.mr = static_cast<int>(count);
               t.nr = static_cast<int>(std::min(vec, nr - s0));
               // Prefetch the next slice, after the last one the next panel's first.
-              t.prefetchDistance = s0 + vec < nr ? vec : (toNextPanel == 0 ? 0 : toNextPanel - s0);
+              const int64_t sliceStart = w.winogradOffset(0, s0);
+              t.prefetchDistance = s0 + vec < nr ? w.winogradOffset(0, s0 + vec) - sliceStart
+                                                 : (toNextPanel == 0 ? 0 : toNextPanel - sliceStart);
               ks.narrowTile(t);
             }
           }
@@ -321,7 +327,8 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
               t.rows = rowPtrs;
               t.koff = koff.data();
               t.b = panel;
-              t.ldb = NR;
+              t.ldb = w.winogradSlice;
+              t.bVec = w.winogradSlice == NR ? 0 : cg * w.winogradSlice;
               t.c = Mxi + r0 * og + q * NR;
               t.ldc = og;
               t.mr = mr;
