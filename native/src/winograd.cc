@@ -116,7 +116,6 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
             }
           }
         // u[i][j'] = Σ_l t[i][l] G[j'][l], then into the ξ panels' slices.
-        const int64_t slice = packed->winogradSlice;
         for (int i = 0; i < n; ++i)
           for (int jj = 0; jj < n; ++jj) {
             float u[kMaxNr];
@@ -127,8 +126,8 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
               const float* tr = t + (i * R + l) * kMaxNr;
               for (int64_t j = 0; j < cols; ++j) u[j] += coef * tr[j];
             }
-            float* dst = U + (i * n + jj) * xiStride + c * slice;
-            for (int64_t j = 0; j < cols; ++j) dst[(j / slice) * cg * slice + j % slice] = u[j];
+            float* dst = U + (i * n + jj) * xiStride;
+            for (int64_t j = 0; j < cols; ++j) dst[packed->winogradOffset(c, j)] = u[j];
           }
       }
     }
