@@ -58,7 +58,8 @@ struct PackedConvWeight {
   // narrow tiles (AVX-512) a slice is one vector wide, so that batch 1, which
   // streams each slice from memory once (all of an image's tiles as its
   // rows), reads sequential lines (a third of every 192-byte row before:
-  // conv3-5 of AlexNet 8% slower); otherwise slice = NR (row-major panels).
+  // AlexNet's conv3-5 took 5% longer at batch 1 on Zen 5); otherwise
+  // slice = NR (row-major panels).
   LargeVector<float> winograd;
   int64_t winogradSlice = 0;
   // bf16 inference (bf16.h): the same two layouts in pair panels, and the

@@ -89,9 +89,10 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   // Winograd transform would amplify the rounding of its input tiles about 7×
   // (max error 1.6e-2 of the largest output on conv2's shape, against 2.2e-3
   // direct), and the direct bf16 product does 4.6× the multiplications of
-  // F(3, 5) (225 per 9 outputs against 49; F(4, 5) now: 6.25×), which bf16's 2× rate does not
-  // repay: AlexNet's conv2 took 28.1 ms in direct bf16 against 13.1 ms in fp32
-  // Winograd at batch 32, 0.92 against 0.45-0.8 ms at batch 1 (Zen 5).
+  // fp32's F(3, 5) then (225 per 9 outputs against 49; 6.25× those of F(4, 5)
+  // now), which bf16's 2× rate does not repay: AlexNet's conv2 took 28.1 ms in
+  // direct bf16 against 13.1 ms in fp32 F(3, 5) at batch 32, 0.92 against
+  // 0.45-0.8 ms at batch 1 (Zen 5).
   if (winogradApplies(g) && g.kernelH == 5) return packConvWeight(ks, g, w);
   const TileShape shape = pickBf16TileShape(*bk, g.og());
   auto packed = std::make_unique<PackedConvWeight>();
