@@ -1,7 +1,7 @@
-// Max pooling of one plane, in two forms: maxPoolPlaneValues for inference
-// and maxPoolPlaneWithIndex, which also writes torch's argmax for the backward
-// pass. Compiled per ISA by the kernel translation units (inline, wrapped in
-// target-attributed functions).
+// Max pooling of one plane: for inference maxPoolPlaneInside (windows inside
+// the plane) or maxPoolPlaneValues (any geometry), and maxPoolPlaneWithIndex,
+// which also writes torch's argmax for the backward pass. Compiled per ISA by the kernel translation units (inline,
+// wrapped in target-attributed functions).
 //
 // Semantics (torch's CPU kernel, which the js reference mirrors): scanning the
 // window in row-major order, a value replaces the running maximum when it is

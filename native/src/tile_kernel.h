@@ -9,7 +9,8 @@
 // matrix, read straight from the image without ever building it. The A values
 // are broadcast, so A never needs packing.
 // B is read as B(k, j) = b[k·ldb + j]: a packed panel (ldb = NR) or any
-// row-major matrix whose rows are contiguous along j.
+// row-major matrix whose rows are contiguous along j; or, with bVec set, in
+// column slices one vector wide: B(k, j) = b[(j / W)·bVec + k·ldb + j % W].
 //
 // The tile then goes to C (row-major, ldc) as C = tile or C += tile, with an
 // optional bias per row or per column and an optional ReLU (torch semantics:
