@@ -195,6 +195,7 @@ void gemm(const KernelSet& ks, bool transA, bool transB, int64_t M, int64_t N, i
             t.kc = kLen;
             t.rows = rowPtrs;
             t.koff = koff;
+            t.unitK = !transA;
             if (pack) {
               t.b = packed + ((j - j0) / NR) * kLen * NR;
               t.ldb = NR;

@@ -213,7 +213,8 @@ const KernelSet& avx2Kernels() {
                              &winogradOutput,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
-                             &toHwcBlockScalar};
+                             &toHwcBlockScalar,
+                             true};
   return set;
 }
 

@@ -310,7 +310,8 @@ const KernelSet& avx512Kernels() {
                              &winogradOutput,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
-                             &toHwcBlock};
+                             &toHwcBlock,
+                             true};
   return set;
 }
 

@@ -130,7 +130,8 @@ const KernelSet& genericKernels() {
                              &winogradOutput,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
-                             &toHwcBlockScalar};
+                             &toHwcBlockScalar,
+                             false};
   return set;
 }
 

@@ -34,7 +34,8 @@ inline v128_t finish(v128_t x, const float* c, const TileArgs& t, int r, int j) 
   return x;
 }
 
-template <int R>
+// UnitK: A is row-major (t.unitK), read as rows[r][k] without the offset table.
+template <int R, bool UnitK>
 void fullTile(const TileArgs& t) {
   v128_t acc0[R], acc1[R];
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = wasm_f32x4_splat(0.0f);
@@ -45,7 +46,7 @@ void fullTile(const TileArgs& t) {
   const int64_t ldb = t.ldb;
 #pragma clang loop unroll(disable)
   for (int64_t k = 0; k < t.kc; ++k) {
-    const int64_t off = koff[k];
+    const int64_t off = UnitK ? k : koff[k];
     const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
 #pragma clang loop unroll(full)
     for (int r = 0; r < R; ++r) {
@@ -95,14 +96,16 @@ void edgeTile(const TileArgs& t) {
 // compiled to a third of the speed (11 instead of 37 GFLOP/s in a 4-row tile).
 using TileFn = void (*)(const TileArgs&);
 constexpr int kMaxRows = 6;  // the tables cover every row count the kernel sets may ask for
-constexpr TileFn kFullTiles[kMaxRows] = {&fullTile<1>, &fullTile<2>, &fullTile<3>,
-                                         &fullTile<4>, &fullTile<5>, &fullTile<6>};
+constexpr TileFn kFullTiles[kMaxRows] = {&fullTile<1, false>, &fullTile<2, false>, &fullTile<3, false>,
+                                         &fullTile<4, false>, &fullTile<5, false>, &fullTile<6, false>};
+constexpr TileFn kUnitKTiles[kMaxRows] = {&fullTile<1, true>, &fullTile<2, true>, &fullTile<3, true>,
+                                          &fullTile<4, true>, &fullTile<5, true>, &fullTile<6, true>};
 constexpr TileFn kEdgeTiles[kMaxRows] = {&edgeTile<1>, &edgeTile<2>, &edgeTile<3>,
                                          &edgeTile<4>, &edgeTile<5>, &edgeTile<6>};
 
 void tileDispatch(const TileArgs& t) {
   const int r = t.mr < 1 ? 0 : t.mr > kMaxRows ? kMaxRows - 1 : t.mr - 1;
-  (t.nr == kNr ? kFullTiles : kEdgeTiles)[r](t);
+  (t.nr != kNr ? kEdgeTiles : t.unitK ? kUnitKTiles : kFullTiles)[r](t);
 }
 
 // Dot tiles: up to 2 rows of A × 4 rows of B, 4 lanes of k at a time
@@ -216,7 +219,8 @@ const KernelSet& wasmSimdKernels() {
                              &winogradOutput,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
-                             &toHwcBlockScalar};
+                             &toHwcBlockScalar,
+                             false};
   return set;
 }
 

@@ -171,33 +171,58 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   const int64_t Hp = m * tilesH + r - 1, Wp = m * tilesW + r - 1;
 
   // Tasks are (image·group, range of tiles, range of output-channel panels).
-  // When images are fewer than threads (batch 1), the panels are split too:
-  // each thread then reads only its share of the transformed filters U, which
-  // at batch 1 come from memory (F(4, 3)'s U is 4× the raw weights) and are
-  // used by few tiles (16 on a 13×13 layer), while V, cheap to compute, is
-  // computed by every thread that needs it.
+  // When images are fewer than threads (batch 1), the work of an image is
+  // split one of two ways, chosen by the kernel set (winogradPanelSplit):
+  // - panels: each thread reads only its share of the transformed filters U,
+  //   which at batch 1 come from memory (F(4, 3)'s U is 4× the raw weights)
+  //   and are used by few tiles (16 on a 13×13 layer), while V, cheap to
+  //   compute, is computed by every thread that needs it. Pays where the
+  //   products outrun memory (AVX-512, AVX2).
+  // - tiles: each thread converts, transforms and multiplies only its tiles,
+  //   reading all of U. Pays where the products are slow next to memory
+  //   (WebAssembly: with panels, both threads converted the whole input, from
+  //   lines the other core had just written, at 5× the one-thread cost; in
+  //   Chromium on Zen 5 the split by tiles took conv2-5 from 8.0 to 7.5 ms).
   const int threads = poolThreads();
   const int64_t imagesGroups = g.batch * g.groups;
-  const int64_t panelParts = imagesGroups < threads ? std::min(panels, ceilDiv(threads, imagesGroups)) : 1;
+  const bool fewImages = imagesGroups < threads;
+  const int64_t share = fewImages ? ceilDiv(threads, imagesGroups) : 1;  // threads per image·group
+  const int64_t panelParts = fewImages && ks.winogradPanelSplit ? std::min(panels, share) : 1;
   const int64_t panelsPerPart = ceilDiv(panels, panelParts);
   // Tiles per task: V and the task's columns of M near the L2 budget, a
   // multiple of MR.
   const int64_t taskColumns = std::min(og, panelsPerPart * NR);
   int64_t T = winogradScratchBudgetBytes() / (xis * (cg + taskColumns) * static_cast<int64_t>(sizeof(float)));
   T = std::max<int64_t>(MR, T / MR * MR);
-  // With few tiles (batch 1 on 13×13 layers), a task's share of U is far
-  // larger than V and M for every tile, and each tile range re-reads it from
-  // memory (conv4 in 3 ranges read its 14 MB of U three times): then one
-  // range, whose V and M spill from L2 to L3, costs far less.
+  // Each tile range reads the task's share of U once. With few tiles (batch 1
+  // on 13×13 layers) that share is far larger than V and M for every tile,
+  // and each range re-reads it from memory (conv4 in 3 ranges read its 14 MB
+  // of U three times): then one range, whose V and M spill from L2 to L3,
+  // costs far less.
   const int64_t taskUBytes = xis * cg * taskColumns * static_cast<int64_t>(sizeof(float));
-  const int64_t allTilesScratchBytes = xis * tiles * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
-  if (taskUBytes >= allTilesScratchBytes) T = std::max(T, roundUp(tiles, MR));
-  int64_t parts = std::min(ceilDiv(tiles, T), tiles);
-  // Whole register tiles per task: only an image's last task has a partial
-  // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
-  // which ran 5-row tiles for a third of the rows).
-  T = std::min(tiles, ceilDiv(ceilDiv(tiles, parts), MR) * MR);
-  parts = ceilDiv(tiles, T);
+  int64_t parts = 0;
+  if (fewImages && !ks.winogradPanelSplit) {
+    // Split by tiles: one even range per thread where U outweighs the range's
+    // V and M (conv2-5 at batch 1: 16 tiles as 8 + 8, each 4 + 4 rows in the
+    // product), else ranges within the L2 budget, as many for each thread.
+    const int64_t perThread = ceilDiv(tiles, std::min(share, tiles));
+    const int64_t rangeScratchBytes = xis * perThread * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
+    if (taskUBytes >= rangeScratchBytes || T >= perThread) {
+      T = perThread;
+    } else {
+      T = ceilDiv(tiles, roundUp(ceilDiv(tiles, T), share));
+    }
+    parts = ceilDiv(tiles, T);
+  } else {
+    const int64_t allTilesScratchBytes = xis * tiles * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
+    if (taskUBytes >= allTilesScratchBytes) T = std::max(T, roundUp(tiles, MR));
+    parts = std::min(ceilDiv(tiles, T), tiles);
+    // Whole register tiles per task: only an image's last task has a partial
+    // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
+    // which ran 5-row tiles for a third of the rows).
+    T = std::min(tiles, ceilDiv(ceilDiv(tiles, parts), MR) * MR);
+    parts = ceilDiv(tiles, T);
+  }
 
   const int64_t uStride = paddedStride(panels * cg * NR);
   const int64_t vStride = paddedStride(T * cg), mStride = paddedStride(T * og);
@@ -318,19 +343,23 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
           for (int64_t q = q0; q < q1; ++q) {
             const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
             const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
-            for (int64_t r0 = 0; r0 < count; r0 += MR) {
-              const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
+            // Row blocks as even as MR allows (16 tiles as 4+4+4+4, not
+            // 5+5+5+1: a one-row tile waits on its two accumulators' adds).
+            const int64_t blocks = ceilDiv(count, MR);
+            for (int64_t blk = 0, r0 = 0, mr = 0; blk < blocks; ++blk, r0 += mr) {
+              mr = ceilDiv(count - r0, blocks - blk);
               for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
               TileArgs t;
               t.kc = cg;
               t.rows = rowPtrs;
               t.koff = koff.data();
+              t.unitK = true;
               t.b = panel;
               t.ldb = w.winogradSlice;
               t.bVec = w.winogradSlice == NR ? 0 : cg * w.winogradSlice;
               t.c = Mxi + r0 * og + q * NR;
               t.ldc = og;
-              t.mr = mr;
+              t.mr = static_cast<int>(mr);
               t.nr = nr;
               // The first row block of a panel pulls in the next panel
               // (batch 1 reads each panel for only one or two blocks).

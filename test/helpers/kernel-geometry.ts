@@ -122,6 +122,10 @@ export const CONV_TEST_GEOMETRIES: Conv2dGeometry[] = [
   // Batch 1 with several panels of output channels: the threads split the panels (uneven: 2 + 1 or 1 + 1 + 1).
   convGeometry({ batch: 1, inChannels: 16, inH: 9, inW: 9, outChannels: 140, kernel: 5, pad: 2 }),
   convGeometry({ batch: 1, inChannels: 24, inH: 13, inW: 13, outChannels: 150, kernel: 3, pad: 1 }),
+  // Batch 1 on kernel sets that split an image's tiles among the threads (generic, wasm): one even range per
+  // thread (49 tiles as 25 + 24, rows in blocks as even as the tile allows), and ranges within the L2 budget.
+  convGeometry({ batch: 1, inChannels: 16, inH: 27, inW: 27, outChannels: 24, kernel: 5, pad: 2 }),
+  convGeometry({ batch: 1, inChannels: 64, inH: 56, inW: 56, outChannels: 16, kernel: 3, pad: 1 }),
   // Batch 1 with few tiles per thread (9 with packed F(4, 3)): one-vector tiles of every tile as a row (AVX-512).
   convGeometry({ batch: 1, inChannels: 16, inH: 11, inW: 11, outChannels: 100, kernel: 3, pad: 1 }),
   // Images enough for every thread (4 threads at most in CI): each takes whole images, an image's tile ranges

@@ -122,6 +122,43 @@ test('linearForward, with the weight in place or packed once, matches the refere
   }
 });
 
+// Packed linear weights are interleaved (native/src/interleaved_linear.h): rows in groups of 4, k in chunks of 4,
+// k blocks of 1024 above batch 2, and packing in slices of about 2^20 floats.
+test('packed linear weights match the reference on partial groups, partial chunks, k blocks and sliced packing', () => {
+  const gen = new Generator(35);
+  for (const [batch, inF, outF] of [
+    [1, 1, 1],
+    [1, 9, 6],
+    [2, 1030, 7],
+    [3, 2051, 13],
+    [5, 1024, 4],
+    [1, 70001, 17],
+  ] as const) {
+    const x = randomArray(batch * inF, gen),
+      w = randomArray(outF * inF, gen),
+      bias = randomArray(outF, gen);
+    if (batch > 1) x[0] = Number.NaN; // row 0 all NaN: a NaN stays NaN through the ReLU (torch)
+    const packed = wasm.packLinearWeight(outF, inF, w, 'fp32');
+    for (const [b, relu] of [
+      [null, false],
+      [bias, true],
+    ] as const) {
+      const expected = new Float32Array(batch * outF),
+        actual = new Float32Array(batch * outF).fill(12345);
+      reference.linearForward(batch, inF, outF, x, w, b, expected, relu);
+      wasm.linearForwardPacked(batch, inF, outF, x, packed, b, actual, relu);
+      assertClose(actual, expected, TOL, `packed linear ${batch}×${inF}→${outF} bias${+(b !== null)} relu${+relu}`);
+    }
+    packed.dispose();
+  }
+  const packed = wasm.packLinearWeight(6, 9, randomArray(54, gen), 'fp32');
+  assert.throws(
+    () => wasm.linearForwardPacked(1, 9, 5, new Float32Array(9), packed, null, new Float32Array(5), false),
+    /linearForwardPacked: the packed weight is 6x9, the call expects 5x9/,
+  );
+  packed.dispose();
+});
+
 test('LRN and max pooling (values and torch argmax) match the reference forward and backward', () => {
   const gen = new Generator(34);
   const lrn = { batch: 2, channels: 13, spatial: 29, size: 5, alpha: 1e-4, beta: 0.75, k: 2 };
