@@ -18,6 +18,8 @@
 
 namespace alexnet {
 
+struct KernelSet;
+
 struct InterleavedLinearWeight {
   static constexpr int64_t kRows = 4;   // rows per group
   static constexpr int64_t kLanes = 4;  // k per chunk
@@ -36,8 +38,9 @@ std::unique_ptr<InterleavedLinearWeight> makeInterleavedLinearWeight(int64_t out
 // at a time.
 void interleaveLinearRows(InterleavedLinearWeight& w, int64_t row0, int64_t rows, const float* src);
 
-// out[B, outF] = x[B, inF] · wᵀ + bias (ReLU), as linearForward.
-void linearForwardInterleaved(int64_t batch, const float* x, const InterleavedLinearWeight& w, const float* bias,
-                              float* out, bool relu);
+// out[B, outF] = x[B, inF] · wᵀ + bias (ReLU), as linearForward: dot
+// products along the stream at batch 1-2, register tiles of ks above.
+void linearForwardInterleaved(const KernelSet& ks, int64_t batch, const float* x, const InterleavedLinearWeight& w,
+                              const float* bias, float* out, bool relu);
 
 }  // namespace alexnet

@@ -122,9 +122,9 @@ test('linearForward, with the weight in place or packed once, matches the refere
   }
 });
 
-// Packed linear weights are interleaved (native/src/interleaved_linear.h): rows in groups of 4, k in chunks of 4,
-// k blocks of 1024 above batch 2, and packing in slices of about 2^20 floats.
-test('packed linear weights match the reference on partial groups, partial chunks, k blocks and sliced packing', () => {
+// Packed linear weights are interleaved (native/src/interleaved_linear.h): rows in groups of 4, k in chunks of 4; dot
+// products at batch 1-2, register tiles on NR-column panels of xᵀ above; packing in slices of about 2^20 floats.
+test('packed linear weights match the reference on partial groups, partial chunks, partial panels and sliced packing', () => {
   const gen = new Generator(35);
   for (const [batch, inF, outF] of [
     [1, 1, 1],
@@ -132,6 +132,8 @@ test('packed linear weights match the reference on partial groups, partial chunk
     [2, 1030, 7],
     [3, 2051, 13],
     [5, 1024, 4],
+    [8, 64, 9],
+    [9, 33, 21],
     [1, 70001, 17],
   ] as const) {
     const x = randomArray(batch * inF, gen),
