@@ -161,7 +161,7 @@ EMSCRIPTEN_KEEPALIVE int alx_linear_forward_interleaved(int32_t batch, int32_t i
       throw Failure("the packed weight is " + std::to_string(packed->outFeatures) + "x" +
                     std::to_string(packed->inFeatures) + ", the call expects " + std::to_string(outF) + "x" +
                     std::to_string(inF));
-    linearForwardInterleaved(batch, x, *packed, bias, out, relu != 0);
+    linearForwardInterleaved(currentKernels(), batch, x, *packed, bias, out, relu != 0);
   });
 }
 
