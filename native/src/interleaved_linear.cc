@@ -17,9 +17,9 @@ using W = InterleavedLinearWeight;
 using Vec4 = winograd::VecOf<4>::type;
 
 // out[i·ldo + r] = Σ_{k < kLen} x[i][k] · w(r, k) for i < MB and the
-// group's first `rows` rows, w at the group's chunk where x[i] starts. Full
-// chunks are vectors; the last partial one (kLen % 4 values) is scalar, so x
-// is never read past kLen.
+// group's first `rows` rows, w at the group's start. Full chunks are vectors;
+// the last partial one (kLen % 4 values) is scalar, so x is never read past
+// kLen.
 struct GroupDot {
   const float* w;
   int64_t kLen;

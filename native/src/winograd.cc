@@ -182,7 +182,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   //   reading all of U. Pays where the products are slow next to memory
   //   (WebAssembly: with panels, both threads converted the whole input, from
   //   lines the other core had just written, at 5× the one-thread cost; in
-  //   Chromium on Zen 5 the split by tiles took conv2-5 from 8.0 to 7.5 ms).
+  //   Chromium on Zen 5 the split by tiles took conv2-5 from 7.6 to 6.9 ms).
   const int threads = poolThreads();
   const int64_t imagesGroups = g.batch * g.groups;
   const bool fewImages = imagesGroups < threads;
@@ -203,8 +203,9 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   int64_t parts = 0;
   if (fewImages && !ks.winogradPanelSplit) {
     // Split by tiles: one even range per thread where U outweighs the range's
-    // V and M (conv2-5 at batch 1: 16 tiles as 8 + 8, each 4 + 4 rows in the
-    // product), else ranges within the L2 budget, as many for each thread.
+    // V and M (AlexNet at batch 1: conv2's 49 tiles as 25 + 24, the 13×13
+    // layers' 16 as 8 + 8), else ranges within the L2 budget, as many for
+    // each thread.
     const int64_t perThread = ceilDiv(tiles, std::min(share, tiles));
     const int64_t rangeScratchBytes = xis * perThread * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
     if (taskUBytes >= rangeScratchBytes || T >= perThread) {
