@@ -27,7 +27,6 @@ struct InterleavedLinearWeight {
   LargeVector<float> weights;  // groups() × chunks() × kRows × kLanes
   int64_t groups() const { return (outFeatures + kRows - 1) / kRows; }
   int64_t chunks() const { return (inFeatures + kLanes - 1) / kLanes; }
-  size_t bytes() const { return weights.size() * sizeof(float); }
 };
 
 // An all-zero weight of the given shape, to be filled by interleaveLinearRows.
