@@ -9,7 +9,7 @@ export { Linear } from './layers/linear.js';
 export { LocalResponseNorm } from './layers/local-response-norm.js';
 export { MaxPool2d, type MaxPool2dConfig } from './layers/max-pool2d.js';
 export { ReLU } from './layers/relu.js';
-export { Module, type ForwardHook, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './module.js';
+export { Module, type ForwardHook, type LoadStateDictOptions, type LoadStateDictResult, type SetPrecisionOptions, type StateDict } from './module.js';
 export type { ForwardSteps, SubmoduleCall } from './forward-steps.js';
 export { Parameter } from './parameter.js';
 export { Sequential, type ReluFusable } from './sequential.js';

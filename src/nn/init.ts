@@ -9,17 +9,40 @@ import type { Tensor } from '../tensor/tensor.js';
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
 export type FanMode = 'fan_in' | 'fan_out';
 
+/** Nesting depth of withoutInitialization(); the initializers do nothing while it is above 0. */
+let skipDepth = 0;
+
+/**
+ * Runs `build` (a model's constructor) with every initializer here turned
+ * into a no-op, so its parameters stay zero-filled storage that the OS has
+ * not yet mapped: for a model whose weights are loaded right after
+ * (loadStateDict with assign: true), this saves the random draws and keeps
+ * memory to one copy of the weights. Like PyTorch's meta-device loading, it
+ * also leaves the default generator where it was.
+ */
+export function withoutInitialization<T>(build: () => T): T {
+  skipDepth++;
+  try {
+    return build();
+  } finally {
+    skipDepth--;
+  }
+}
+
 export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = defaultGenerator): Tensor {
+  if (skipDepth > 0) return t;
   for (let i = 0; i < t.data.length; i++) t.data[i] = generator.uniformRange(low, high);
   return t.markChanged();
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  if (skipDepth > 0) return t;
   for (let i = 0; i < t.data.length; i++) t.data[i] = mean + std * generator.normal();
   return t.markChanged();
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
+  if (skipDepth > 0) return t;
   t.data.fill(value);
   return t.markChanged();
 }

@@ -9,7 +9,7 @@
  */
 import { parsePrecision, type Precision } from '../backend/precision.js';
 import { getBackend } from '../backend/registry.js';
-import { releasePreparedWeight } from '../ops/prepared-weight.js';
+import { fp32ValuesDiscarded, releasePreparedWeight } from '../ops/prepared-weight.js';
 import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ForwardSteps, runStepsAsync, runStepsSync } from './forward-steps.js';
@@ -21,6 +21,24 @@ export type StateDict = Map<string, Tensor>;
 export interface LoadStateDictOptions {
   /** Require exactly the model's keys (default true, as in PyTorch). */
   strict?: boolean;
+  /**
+   * Make the given tensors' storage the module's own instead of copying it
+   * (PyTorch's assign=True), so weights read from a file are held once, not
+   * twice: the module and the state dict then share memory. Default false.
+   */
+  assign?: boolean;
+}
+
+export interface SetPrecisionOptions {
+  /**
+   * bf16 only. false: convert the linear layers' weights now and free their
+   * float32 values (for AlexNet 58.6 of its 61.1 M parameters: about 235 MB),
+   * where the backend has bf16 kernels. The model then runs bf16 inference on
+   * this backend and nothing else: train(), setPrecision(), stateDict(),
+   * loadStateDict() and another backend throw, and those weights' `data` reads
+   * zeros. Default true (the float32 weights stay, so any of that works).
+   */
+  keepFp32Weights?: boolean;
 }
 
 export interface LoadStateDictResult {
@@ -178,8 +196,8 @@ export abstract class Module {
    * inference (ops/prepared-weight.ts), which it does not use.
    */
   train(mode = true): this {
+    if (mode) this.releasePreparedWeights(); // first: it refuses where it would free the only copy of a weight
     for (const [, m] of this.namedModules()) m.training = mode;
-    if (mode) this.releasePreparedWeights();
     return this;
   }
 
@@ -198,15 +216,48 @@ export abstract class Module {
    * in eval mode under noGrad() only. Throws, with the reason, when the
    * current backend has bf16 kernels that this CPU cannot run.
    */
-  setPrecision(precision: Precision): this {
+  setPrecision(precision: Precision, options: SetPrecisionOptions = {}): this {
     const checked = parsePrecision(precision);
     if (checked === 'bf16') {
       const reason = getBackend().precisionSupport?.('bf16') ?? null;
       if (reason !== null) throw new Error(reason);
     }
-    for (const [, m] of this.namedModules()) m.precision = checked;
+    const keep = options.keepFp32Weights ?? true;
+    if (!keep && checked !== 'bf16') throw new Error(`setPrecision('${checked}'): keepFp32Weights: false applies to bf16 only`);
+    if (!keep && this.training) throw new Error(`setPrecision('bf16', { keepFp32Weights: false }) is for inference: call eval() first`);
     this.releasePreparedWeights();
+    for (const [, m] of this.namedModules()) m.precision = checked;
+    if (!keep) {
+      for (const [, m] of this.namedModules()) m.discardFp32Weights();
+      this.copyOutOfSharedStorage();
+    }
     return this;
+  }
+
+  /**
+   * Gives every tensor that is a view into larger storage a copy of its own.
+   * Weights loaded with assign: true are views into the file's one buffer,
+   * which stays in memory while any of them does: without this, freeing the
+   * linear weights would free nothing.
+   */
+  private copyOutOfSharedStorage(): void {
+    for (const [, t] of this.collectTensors()) {
+      if (fp32ValuesDiscarded(t) === undefined && t.data.byteLength < t.data.buffer.byteLength) t.setStorage(t.data.slice());
+    }
+  }
+
+  /**
+   * setPrecision('bf16', { keepFp32Weights: false }): a layer that holds its
+   * weight converted by the backend frees the float32 values (Linear does).
+   */
+  protected discardFp32Weights(): void {}
+
+  /** Throws, naming `action`, when a layer's float32 weights were discarded (setPrecision's keepFp32Weights: false). */
+  private assertFp32Weights(action: string): void {
+    for (const [name, p] of this.namedParameters()) {
+      const lost = fp32ValuesDiscarded(p);
+      if (lost !== undefined) throw new Error(`${this.typeName}.${action}: '${name}' has no float32 values: ${lost}`);
+    }
   }
 
   zeroGrad(): void {
@@ -217,6 +268,11 @@ export abstract class Module {
 
   /** Parameters and buffers under PyTorch's keys, in PyTorch's order (sharing storage with the module). */
   stateDict(): StateDict {
+    this.assertFp32Weights('stateDict()');
+    return this.collectTensors();
+  }
+
+  private collectTensors(): StateDict {
     const out: StateDict = new Map();
     this.collectState('', out);
     return out;
@@ -234,6 +290,7 @@ export abstract class Module {
    * lists every missing, unexpected and mis-shaped key. Shapes must always match.
    */
   loadStateDict(state: StateDict | Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    this.assertFp32Weights('loadStateDict()');
     const strict = options.strict ?? true;
     const source = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
@@ -253,8 +310,14 @@ export abstract class Module {
     if (problems.length > 0) throw new Error(`loadStateDict(${this.typeName}): ${problems.join('. ')}`);
     for (const [key, target] of own) {
       const value = source.get(key);
-      if (value !== undefined) target.data.set(value.data);
-      if (value !== undefined) target.markChanged();
+      if (value === undefined) continue;
+      if (options.assign === true) {
+        releasePreparedWeight(target); // packed from the old storage, whose version counter is not the new one's
+        target.setStorage(value.data);
+      } else {
+        target.data.set(value.data);
+        target.markChanged();
+      }
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -26,19 +26,47 @@ interface Entry {
 
 const prepared = new WeakMap<Tensor, Entry>();
 
+/** Weights whose float32 values were discarded (discardFp32Values): the prepared copy is the only one left. */
+const discarded = new WeakMap<Tensor, string>();
+
 /** The prepared copy of `weight` in `form` for the current backend, from `make` when the cached one is stale. */
 export function preparedWeight<P extends Disposable>(weight: Tensor, form: PreparedForm, make: () => P): P {
   const backend = getBackend();
   const e = prepared.get(weight);
   if (e !== undefined && e.backend === backend && e.form === form && e.version === weight.version) return e.value as P;
+  const lost = discarded.get(weight);
+  if (lost !== undefined) throw new Error(lost);
   releasePreparedWeight(weight);
   const value = make();
   prepared.set(weight, { backend, form, version: weight.version, value });
   return value;
 }
 
-/** Frees the prepared copy of `weight` now (training mode does not use it). */
+/**
+ * Frees `weight`'s float32 values, keeping only its prepared copy in `form`
+ * (made now by `make` if needed): the memory-saving end of bf16 inference.
+ * The tensor keeps its shape over fresh zero-filled storage (pages the OS
+ * maps only when written, so it costs no memory). Every later attempt to
+ * prepare the weight for another backend or form, or to free its prepared
+ * copy (train(), setPrecision()), throws `reason`.
+ */
+export function discardFp32Values<P extends Disposable>(weight: Tensor, form: PreparedForm, make: () => P, reason: string): void {
+  preparedWeight(weight, form, make);
+  const entry = prepared.get(weight) as Entry;
+  weight.setStorage(new Float32Array(weight.data.length));
+  entry.version = weight.version;
+  discarded.set(weight, reason);
+}
+
+/** Why `weight`'s float32 values are gone (discardFp32Values), or undefined while it has them. */
+export function fp32ValuesDiscarded(weight: Tensor): string | undefined {
+  return discarded.get(weight);
+}
+
+/** Frees the prepared copy of `weight` now (training mode does not use it); refused where it is the only copy left. */
 export function releasePreparedWeight(weight: Tensor): void {
+  const lost = discarded.get(weight);
+  if (lost !== undefined) throw new Error(lost);
   prepared.get(weight)?.value.dispose();
   prepared.delete(weight);
 }

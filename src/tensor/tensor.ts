@@ -164,6 +164,21 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Makes `data` this tensor's storage, without copying (torch's `set_`):
+   * loadStateDict({ assign: true }) uses it so loaded weights are not held
+   * twice. Views taken earlier keep the old storage. Callers that cache data
+   * derived from the tensor (prepared weights) must drop it: the new storage
+   * has its own version counter.
+   */
+  setStorage(data: Float32Array): this {
+    if (data.length !== this.data.length) {
+      throw new Error(`Tensor.setStorage: ${data.length} values do not fill shape ${shapeToString(this.shape)} (${this.data.length} elements)`);
+    }
+    (this as { data: Float32Array }).data = data;
+    return this.markChanged();
+  }
+
   // ---- views -----------------------------------------------------------
 
   /** Same storage, new shape (one dimension may be -1). */

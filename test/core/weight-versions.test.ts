@@ -43,6 +43,7 @@ const changes: [string, (net: Sequential) => void][] = [
     },
   ],
   ['loadStateDict', (net) => net.loadStateDict(smallNet(7).stateDict())],
+  ['loadStateDict with assign (new storage)', (net) => net.loadStateDict(smallNet(7).stateDict(), { assign: true })],
   ['an init function', (net) => init.normal_(net.at<Conv2d>(0).weight, 0, 0.3, new Generator(3))],
   [
     'a raw write and markChanged()',

@@ -2,7 +2,7 @@
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/registry.js';
 import { linear, linearAsync, type LinearOptions } from '../../ops/linear.js';
-import { preparedWeight } from '../../ops/prepared-weight.js';
+import { discardFp32Values, preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
@@ -51,6 +51,21 @@ export class Linear extends Module {
     }
     const rounded = preparedWeight(this.weight, 'rounded-bf16', () => roundedWeight(this.weight));
     return { x: roundTensorToBf16(x), weight: rounded.tensor, options };
+  }
+
+  /**
+   * setPrecision('bf16', { keepFp32Weights: false }): the weight converted by
+   * the backend now, and its float32 values freed. A backend without bf16
+   * kernels keeps them (it emulates bf16 from them).
+   */
+  protected override discardFp32Weights(): void {
+    const backend = getBackend();
+    const pack = backend.packLinearWeight?.bind(backend);
+    if (!backendRunsBf16(backend) || pack === undefined) return;
+    const reason =
+      `${this.label}: its float32 weight was discarded by setPrecision('bf16', { keepFp32Weights: false }) ` +
+      'and only the bf16 copy for this backend is left; load the weights again to train, save, or change precision or backend';
+    discardFp32Values(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'), reason);
   }
 
   override forward(x: Tensor): Tensor {

@@ -3,13 +3,15 @@
  * the command's action (not by commander) so that a bad value ends in the
  * same one-line error as every other failure.
  */
-import { parsePrecision } from '../../backend/precision.js';
+import { parsePrecision, type Precision } from '../../backend/precision.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { StateDict } from '../../formats/state-dict.js';
 import { findPretrainedWeights } from '../../models/pretrained.js';
 import { getModelEntry, modelNames, type ModelEntry } from '../../models/registry.js';
+import { withoutInitialization } from '../../nn/init.js';
 import type { Module } from '../../nn/module.js';
+import { collectGarbage } from '../memory/collect-garbage.js';
 import { parseBackendName, selectBackendAsync } from '../backend.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { readFileBytes, readStateDictFile } from '../weights/weight-files.js';
@@ -136,16 +138,26 @@ export interface ResolvedModel extends LoadedModel {
  * declared input [N, C, H, W] gives the input size.
  */
 export async function resolveModel(flags: ModelFlags & { model: string }, options: { anyGraph?: boolean } = {}): Promise<ResolvedModel> {
-  parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
+  const precision = parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
+  const { resolved, graph } = await resolveFp32Model(flags, options.anyGraph ?? false);
+  // Set here, where nothing refers to the file's bytes any more: bf16 frees the float32 weights they hold.
+  if (graph) resolved.model.setPrecision(precision);
+  else withPrecision(resolved.model, precision);
+  return resolved;
+}
+
+/** resolveModel in fp32; `graph`: the model is the ONNX graph in --weights. */
+async function resolveFp32Model(flags: ModelFlags & { model: string }, anyGraph: boolean): Promise<{ resolved: ResolvedModel; graph: boolean }> {
   if (flags.weights !== undefined && findPretrainedWeights(flags.weights) === undefined) {
     const { path } = await resolveWeights(flags.weights);
     const bytes = await readFileBytes(path);
-    if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
+    if (detectWeightsFormat(bytes) === 'onnx') return { resolved: await loadOnnxGraph(flags, path, bytes, anyGraph), graph: true };
     const entry = parseModel(flags.model);
-    return builtIn(entry, await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights }));
+    const state = readStateDict(bytes, { source: path });
+    return { resolved: builtIn(entry, await loadFp32Model(entry, flags, { state, source: flags.weights })), graph: false };
   }
   const entry = parseModel(flags.model);
-  return builtIn(entry, await loadModel(entry, flags));
+  return { resolved: builtIn(entry, await loadFp32Model(entry, flags)), graph: false };
 }
 
 /** A registry model: it outputs logits and runs any batch. */
@@ -157,7 +169,7 @@ function builtIn(entry: ModelEntry, loaded: LoadedModel): ResolvedModel {
 async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array, anyGraph: boolean): Promise<ResolvedModel> {
   if (flags.numClasses !== undefined) throw new Error(`--num-classes: the ONNX graph in ${flags.weights} fixes its own classes`);
   const model = await readOnnxModelFile(path, bytes);
-  model.eval().setPrecision(parsePrecision(flags.precision ?? 'fp32', '--precision'));
+  model.eval();
   const [input] = model.inputs;
   const [output] = model.outputs;
   const dims = input?.shape ?? null;
@@ -190,25 +202,48 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
 
 /**
  * The model named by --model with --weights and --num-classes applied, in eval
- * mode. The class count (and input channels) default to what the weights hold.
+ * mode and --precision. The class count (and input channels) default to what the weights hold.
  */
 export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
-  const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
   const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
+  const loaded = await loadFp32Model(entry, flags, weights);
+  withPrecision(loaded.model, precision);
+  return loaded;
+}
+
+/** loadModel in fp32. */
+async function loadFp32Model(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
+  const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
   if (flags.weights === undefined) {
-    const model = entry.create({ numClasses: requestedClasses }).eval().setPrecision(precision);
+    const model = entry.create({ numClasses: requestedClasses }).eval();
     return { model, randomInit: true, numClasses: requestedClasses ?? DEFAULT_CLASSES };
   }
   const { state, source } = weights ?? (await loadWeights(entry, flags.weights));
   const inferred = inferSizes(state);
   const numClasses = requestedClasses ?? inferred.numClasses ?? DEFAULT_CLASSES;
-  const model = entry.create({ numClasses, inChannels: inferred.inChannels });
+  // The weights are held once: the model is built without its random initialization (its zero-filled storage is
+  // never touched) and takes the file's tensors as its own (a strict load: every tensor is replaced).
+  const model = withoutInitialization(() => entry.create({ numClasses, inChannels: inferred.inChannels }));
   try {
-    model.loadStateDict(state);
+    model.loadStateDict(state, { assign: true });
   } catch (error) {
     throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`);
   }
-  return { model: model.eval().setPrecision(precision), randomInit: false, numClasses };
+  return { model: model.eval(), randomInit: false, numClasses };
+}
+
+/**
+ * The commands that take --precision run inference only, so with bf16 the
+ * linear layers' float32 weights are freed once converted, and collected at
+ * once: bf16 then holds about half the memory of fp32 instead of both copies.
+ */
+function withPrecision(model: Module, precision: Precision): void {
+  if (precision === 'fp32') {
+    model.setPrecision('fp32');
+    return;
+  }
+  model.setPrecision(precision, { keepFp32Weights: false });
+  collectGarbage();
 }
 
 /** --weights: torchvision's pretrained weights by name (downloaded once, then cached) or a weights file. */
