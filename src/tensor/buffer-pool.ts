@@ -78,7 +78,7 @@ export function takeZeroedBuffer(length: number): Float32Array {
 }
 
 /** A new zero-filled array: large ones from the backend's allocator. */
-function freshArray(length: number): Float32Array {
+export function freshArray(length: number): Float32Array {
   if (length >= LARGE_ARRAY_LENGTH) {
     const backend = getBackend();
     if (backend.allocateLarge !== undefined) return backend.allocateLarge(length);

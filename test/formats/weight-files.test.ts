@@ -15,6 +15,8 @@ import {
 } from '../../src/node/weights/weight-files.js';
 import { FormatError } from '../../src/formats/errors.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { getBackend, referenceBackend, setBackend } from '../../src/backend/registry.js';
+import { nativeBackend } from '../../src/node/native/load.js';
 import { canonical, FIXTURES } from './helpers.js';
 
 function withTempDir(body: (dir: string) => Promise<void>): () => Promise<void> {
@@ -98,5 +100,39 @@ test(
     await assert.rejects(readStateDictFile(join(dir, 'junk.pth')), /junk\.pth: unrecognized weights file/);
     await assert.rejects(readStateDictFile(join(FIXTURES, 'f4.npy')), /f4\.npy: a \.npy file holds a single array/);
     await assert.rejects(readStateDictFile(join(FIXTURES, 'malicious_os_system.pth')), /refusing to load global 'os\.system' from .*malicious_os_system\.pth/);
+  }),
+);
+
+test(
+  'a large weights file is read whole into one array (on every backend), and its float32 tensors are views of it',
+  withTempDir(async (dir) => {
+    const big = Tensor.from(
+      Float32Array.from({ length: 3 * 1024 * 1024 + 5 }, (_, i) => Math.sin(i)),
+      [3 * 1024 * 1024 + 5],
+    );
+    const small = Tensor.from([1, 2, 3], [3]);
+    const path = join(dir, 'big.pth');
+    await savePthFile(
+      path,
+      new Map([
+        ['big', big],
+        ['small', small],
+      ]),
+    );
+    for (const backend of [referenceBackend(), nativeBackend({ warn: false })]) {
+      if (backend === null) continue;
+      const previous = getBackend();
+      setBackend(backend);
+      let state: Map<string, Tensor>;
+      try {
+        state = await readStateDictFile(path);
+      } finally {
+        setBackend(previous);
+      }
+      const loaded = state.get('big') as Tensor;
+      assert.deepEqual(loaded.data, big.data, `${backend.name}: the values`);
+      assert.equal(loaded.data.buffer, (state.get('small') as Tensor).data.buffer, `${backend.name}: one buffer for the file`);
+      assert.ok(loaded.data.buffer.byteLength >= readFileSync(path).byteLength, `${backend.name}: the whole file`);
+    }
   }),
 );
