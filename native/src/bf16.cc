@@ -110,19 +110,27 @@ void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int6
 
 // ---- linear layer ----
 
-std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, int64_t inFeatures, const float* w) {
+std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, int64_t inFeatures, float* w,
+                                                         bool consume) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
   auto packed = std::make_unique<PackedLinearWeight>();
   packed->outFeatures = outFeatures;
   packed->inFeatures = inFeatures;
   packed->rowLength = 2 * bf16Pairs(inFeatures);
-  packed->weights.resize(outFeatures * packed->rowLength);
+  packed->weights = LargeArray<bf16>(outFeatures * packed->rowLength);  // every element written below
+  // Consuming, each block of rows is released once converted, so that the
+  // process never holds much more than one copy (fp32 shrinking as bf16 grows).
+  const int64_t block = std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(1, inFeatures));
   parallelForStatic(outFeatures, [&](int64_t begin, int64_t end, int) {
-    for (int64_t o = begin; o < end; ++o) {
-      bf16* row = packed->weights.data() + o * packed->rowLength;
-      bk->convert(w + o * inFeatures, row, inFeatures);
-      for (int64_t k = inFeatures; k < packed->rowLength; ++k) row[k] = 0;
+    for (int64_t b0 = begin; b0 < end; b0 += block) {
+      const int64_t b1 = std::min(end, b0 + block);
+      for (int64_t o = b0; o < b1; ++o) {
+        bf16* row = packed->weights.data() + o * packed->rowLength;
+        bk->convert(w + o * inFeatures, row, inFeatures);
+        for (int64_t k = inFeatures; k < packed->rowLength; ++k) row[k] = 0;
+      }
+      if (consume) zeroAndRelease(w + b0 * inFeatures, static_cast<size_t>((b1 - b0) * inFeatures) * sizeof(float));
     }
   });
   return packed;

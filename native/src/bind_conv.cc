@@ -33,16 +33,18 @@ napi_value packConvWeightBinding(napi_env env, napi_callback_info info) {
   });
 }
 
-// packLinearWeight(outFeatures, inFeatures, w, precision) → handle (bf16 only:
-// the fp32 linear kernels read the weight in place).
+// packLinearWeight(outFeatures, inFeatures, w, precision, consume?) → handle
+// (bf16 only: the fp32 linear kernels read the weight in place). consume: w is
+// zeroed and its memory given back to the OS as it is converted.
 napi_value packLinearWeightBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "packLinearWeight", [&] {
     Args args(env, info, "packLinearWeight");
     const int64_t outF = args.integer(0, "outFeatures", 1), inF = args.integer(1, "inFeatures", 1);
     auto w = args.f32(2, "w", outF * inF);
     if (!readBf16(args, 3)) args.fail("packLinearWeight packs for bf16 only (fp32 weights are used in place)");
+    const bool consume = !args.isNullish(4) && args.boolean(4, "consume");
     auto holder = std::make_unique<PackedHolder>();
-    holder->linear = packLinearWeightBf16(outF, inF, w.data);
+    holder->linear = packLinearWeightBf16(outF, inF, w.data, consume);
     holder->bytes = static_cast<int64_t>(holder->linear->bytes());
     return packedHandle(env, std::move(holder));
   });

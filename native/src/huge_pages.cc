@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -53,6 +54,20 @@ void freeLarge(void* p, size_t bytes) noexcept {
   }
 #endif
   std::free(p);
+}
+
+void zeroAndRelease(void* p, size_t bytes) noexcept {
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p), end = begin + bytes;
+#if defined(__linux__)
+  const uintptr_t page = 4096;
+  const uintptr_t first = roundUp(begin, page), last = end / page * page;
+  if (first < last && madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) == 0) {
+    std::memset(p, 0, first - begin);
+    std::memset(reinterpret_cast<void*>(last), 0, end - last);
+    return;
+  }
+#endif
+  std::memset(p, 0, end - begin);
 }
 
 bool largeAllocationIsZeroed(size_t bytes) noexcept {

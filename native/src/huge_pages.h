@@ -22,6 +22,12 @@ void* allocateLarge(size_t bytes);
 void freeLarge(void* p, size_t bytes) noexcept;
 // Whether allocateLarge(bytes) returns zero-filled memory (fresh pages).
 bool largeAllocationIsZeroed(size_t bytes) noexcept;
+// Sets [p, p + bytes) to zero and gives the whole pages inside it back to the
+// OS at once (Linux: MADV_DONTNEED, after which private anonymous memory reads
+// as zero pages that take no memory until written); the partial pages at the
+// ends are zeroed in place. For weights whose values are no longer needed
+// (bf16 packing that consumes its fp32 source).
+void zeroAndRelease(void* p, size_t bytes) noexcept;
 
 template <typename T>
 struct LargeAllocator {
@@ -44,5 +50,40 @@ struct LargeAllocator {
 // A vector for packed weights: large ones on huge pages.
 template <typename T>
 using LargeVector = std::vector<T, LargeAllocator<T>>;
+
+// The same for data its owner writes in full before reading, of a trivial
+// type: never filled by the container (a vector's resize zero-fills, touching
+// every page at once: bf16 packing that consumes its fp32 source would hold a
+// second copy whole).
+template <typename T>
+class LargeArray {
+ public:
+  LargeArray() = default;
+  explicit LargeArray(size_t n) : data_(n == 0 ? nullptr : static_cast<T*>(allocateLarge(n * sizeof(T)))), size_(n) {}
+  LargeArray(const LargeArray&) = delete;
+  LargeArray& operator=(const LargeArray&) = delete;
+  LargeArray(LargeArray&& other) noexcept : data_(other.data_), size_(other.size_) {
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  LargeArray& operator=(LargeArray&& other) noexcept {
+    if (this != &other) {
+      freeLarge(data_, size_ * sizeof(T));
+      data_ = other.data_;
+      size_ = other.size_;
+      other.data_ = nullptr;
+      other.size_ = 0;
+    }
+    return *this;
+  }
+  ~LargeArray() { freeLarge(data_, size_ * sizeof(T)); }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 }  // namespace alexnet

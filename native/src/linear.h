@@ -15,12 +15,15 @@ namespace alexnet {
 // each padded with a zero to an even length (whole k pairs).
 struct PackedLinearWeight {
   int64_t outFeatures = 0, inFeatures = 0;
-  int64_t rowLength = 0;      // bf16 per row: inFeatures rounded up to even
-  LargeVector<bf16> weights;  // [outFeatures][rowLength]
+  int64_t rowLength = 0;     // bf16 per row: inFeatures rounded up to even
+  LargeArray<bf16> weights;  // [outFeatures][rowLength]
   size_t bytes() const { return weights.size() * sizeof(bf16); }
 };
 
-std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, int64_t inFeatures, const float* w);
+// consume: w's memory is zeroed and given back to the OS as its rows are
+// converted (huge_pages.h: zeroAndRelease), for a caller that discards them.
+std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, int64_t inFeatures, float* w,
+                                                         bool consume);
 void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& w, const float* bias, float* out,
                        bool relu);
 

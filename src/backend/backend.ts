@@ -238,8 +238,13 @@ export interface Backend {
    * backend, whose kernels read only their own memory, would otherwise copy a 150 MB weight per call.
    */
   readonly packsFp32LinearWeights?: boolean;
-  /** Optional: the weight prepared once for inference: bf16 (precisionSupport('bf16') must be null), or fp32 where packsFp32LinearWeights. */
-  packLinearWeight?(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight;
+  /**
+   * Optional: the weight prepared once for inference: bf16 (precisionSupport('bf16') must be null), or fp32 where
+   * packsFp32LinearWeights. `consume`: w's values are not needed afterwards, so the backend zeroes w as it packs
+   * and may give its memory back to the OS on the way (the native backend does on Linux), so that packing never
+   * holds both copies whole.
+   */
+  packLinearWeight?(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume?: boolean): PackedLinearWeight;
   linearForwardPacked?(
     batch: number,
     inFeatures: number,

@@ -33,10 +33,13 @@ export interface SetPrecisionOptions {
   /**
    * bf16 only. false: convert the linear layers' weights now and free their
    * float32 values (for AlexNet 58.6 of its 61.1 M parameters: about 235 MB),
-   * where the backend has bf16 kernels. The model then runs bf16 inference on
-   * this backend and nothing else: train(), setPrecision(), stateDict(),
-   * loadStateDict() and another backend throw, and those weights' `data` reads
-   * zeros. Default true (the float32 weights stay, so any of that works).
+   * where the backend has bf16 kernels: the backend zeroes their storage as it
+   * converts it, giving the memory back to the OS (the native backend on
+   * Linux), so that conversion never holds both copies whole. A tensor sharing
+   * that storage (a state dict loaded with assign: true) reads zeros too. The
+   * model then runs bf16 inference on this backend and nothing else: train(),
+   * setPrecision(), stateDict(), loadStateDict() and another backend throw.
+   * Default true (the float32 weights stay, so any of that works).
    */
   keepFp32Weights?: boolean;
 }
@@ -227,23 +230,8 @@ export abstract class Module {
     if (!keep && this.training) throw new Error(`setPrecision('bf16', { keepFp32Weights: false }) is for inference: call eval() first`);
     this.releasePreparedWeights();
     for (const [, m] of this.namedModules()) m.precision = checked;
-    if (!keep) {
-      for (const [, m] of this.namedModules()) m.discardFp32Weights();
-      this.copyOutOfSharedStorage();
-    }
+    if (!keep) for (const [, m] of this.namedModules()) m.discardFp32Weights();
     return this;
-  }
-
-  /**
-   * Gives every tensor that is a view into larger storage a copy of its own.
-   * Weights loaded with assign: true are views into the file's one buffer,
-   * which stays in memory while any of them does: without this, freeing the
-   * linear weights would free nothing.
-   */
-  private copyOutOfSharedStorage(): void {
-    for (const [, t] of this.collectTensors()) {
-      if (fp32ValuesDiscarded(t) === undefined && t.data.byteLength < t.data.buffer.byteLength) t.setStorage(t.data.slice());
-    }
   }
 
   /**
@@ -269,10 +257,6 @@ export abstract class Module {
   /** Parameters and buffers under PyTorch's keys, in PyTorch's order (sharing storage with the module). */
   stateDict(): StateDict {
     this.assertFp32Weights('stateDict()');
-    return this.collectTensors();
-  }
-
-  private collectTensors(): StateDict {
     const out: StateDict = new Map();
     this.collectState('', out);
     return out;

@@ -43,18 +43,17 @@ export function preparedWeight<P extends Disposable>(weight: Tensor, form: Prepa
 }
 
 /**
- * Frees `weight`'s float32 values, keeping only its prepared copy in `form`
- * (made now by `make` if needed): the memory-saving end of bf16 inference.
- * The tensor keeps its shape over fresh zero-filled storage (pages the OS
- * maps only when written, so it costs no memory). Every later attempt to
- * prepare the weight for another backend or form, or to free its prepared
- * copy (train(), setPrecision()), throws `reason`.
+ * Makes `weight`'s prepared copy in `form` its only one: `consume` prepares it
+ * from values it may destroy (a backend's packLinearWeight with consume: it
+ * zeroes the storage, giving its pages back to the OS as it goes). The tensor
+ * keeps its shape and its zeroed storage; every later attempt to prepare it
+ * for another backend or form, or to free its prepared copy (train(),
+ * setPrecision()), throws `reason`.
  */
-export function discardFp32Values<P extends Disposable>(weight: Tensor, form: PreparedForm, make: () => P, reason: string): void {
-  preparedWeight(weight, form, make);
-  const entry = prepared.get(weight) as Entry;
-  weight.setStorage(new Float32Array(weight.data.length));
-  entry.version = weight.version;
+export function discardFp32Values<P extends Disposable>(weight: Tensor, form: PreparedForm, consume: () => P, reason: string): void {
+  releasePreparedWeight(weight);
+  const value = consume();
+  prepared.set(weight, { backend: getBackend(), form, version: weight.version, value });
   discarded.set(weight, reason);
 }
 

@@ -300,6 +300,40 @@ test('packed bf16 linear (dot and tile paths) equals the reference on rounded x 
   t.diagnostic(`worst error ${worst.toExponential(2)} of max |out|`);
 });
 
+test('packing that consumes its source packs the same weight and leaves the source zero', { skip: skipWithoutBf16 }, () => {
+  const a = bf16Addon();
+  const gen = new Generator(75);
+  // 4096 × 600 floats: whole 4 KiB pages inside each block of rows, which go back to the OS; partial ones are zeroed.
+  for (const [inF, outF] of [
+    [600, 4096],
+    [7, 3],
+  ] as const) {
+    const w = randomArray(outF * inF, gen);
+    const copy = w.slice();
+    const kept = a.packLinearWeight(outF, inF, copy, 'bf16');
+    const consumed = a.packLinearWeight(outF, inF, w, 'bf16', true);
+    try {
+      assert.ok(
+        copy.some((v) => v !== 0),
+        'without consume the source stays',
+      );
+      assert.ok(
+        w.every((v) => v === 0),
+        `${outF}×${inF}: the consumed source reads zero`,
+      );
+      const x = randomArray(3 * inF, gen);
+      const expected = new Float32Array(3 * outF);
+      const actual = new Float32Array(3 * outF);
+      a.linearForward(3, inF, outF, x, kept, null, expected, false);
+      a.linearForward(3, inF, outF, x, consumed, null, actual, false);
+      assert.deepEqual(actual, expected, `${outF}×${inF}: the same product`);
+    } finally {
+      a.disposePackedWeight(kept);
+      a.disposePackedWeight(consumed);
+    }
+  }
+});
+
 test('packed bf16 linear rounds x too (not only the weight)', { skip: skipWithoutBf16 }, () => {
   const a = bf16Addon();
   const inF = 16,

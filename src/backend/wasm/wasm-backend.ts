@@ -132,7 +132,7 @@ export class WasmBackend extends JsBackend implements Backend {
     return this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
   }
 
-  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight {
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {
     if (precision !== 'fp32') throw new Error(`wasm backend: packLinearWeight packs fp32 only (got ${precision})`);
     if (w.length !== outFeatures * inFeatures) throw new Error(`wasm backend: linear weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
     // Interleaved for streaming (native/src/interleaved_linear.h), filled a slice of about 4 MB at a time so that
@@ -146,6 +146,7 @@ export class WasmBackend extends JsBackend implements Backend {
         const rows = Math.min(rowsPerSlice, outFeatures - row0);
         const slice = w.subarray(row0 * inFeatures, (row0 + rows) * inFeatures);
         this.arena.run([input(slice)], ([sp]) => this.check(this.module._alx_linear_interleave_rows(packed.handle, row0, rows, sp)));
+        if (consume) slice.fill(0);
       }
     } catch (e) {
       packed.dispose();

@@ -65,7 +65,7 @@ export class Linear extends Module {
     const reason =
       `${this.label}: its float32 weight was discarded by setPrecision('bf16', { keepFp32Weights: false }) ` +
       'and only the bf16 copy for this backend is left; load the weights again to train, save, or change precision or backend';
-    discardFp32Values(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16'), reason);
+    discardFp32Values(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16', true), reason);
   }
 
   override forward(x: Tensor): Tensor {

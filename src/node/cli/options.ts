@@ -11,7 +11,6 @@ import { findPretrainedWeights } from '../../models/pretrained.js';
 import { getModelEntry, modelNames, type ModelEntry } from '../../models/registry.js';
 import { withoutInitialization } from '../../nn/init.js';
 import type { Module } from '../../nn/module.js';
-import { collectGarbage } from '../memory/collect-garbage.js';
 import { parseBackendName, selectBackendAsync } from '../backend.js';
 import { resolveWeights } from '../weights/resolve.js';
 import { readFileBytes, readStateDictFile } from '../weights/weight-files.js';
@@ -140,7 +139,6 @@ export interface ResolvedModel extends LoadedModel {
 export async function resolveModel(flags: ModelFlags & { model: string }, options: { anyGraph?: boolean } = {}): Promise<ResolvedModel> {
   const precision = parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
   const { resolved, graph } = await resolveFp32Model(flags, options.anyGraph ?? false);
-  // Set here, where nothing refers to the file's bytes any more: bf16 frees the float32 weights they hold.
   if (graph) resolved.model.setPrecision(precision);
   else withPrecision(resolved.model, precision);
   return resolved;
@@ -234,16 +232,11 @@ async function loadFp32Model(entry: ModelEntry, flags: ModelFlags, weights?: { s
 
 /**
  * The commands that take --precision run inference only, so with bf16 the
- * linear layers' float32 weights are freed once converted, and collected at
- * once: bf16 then holds about half the memory of fp32 instead of both copies.
+ * linear layers' float32 weights are freed as they are converted: bf16 then
+ * holds about half the memory of fp32 instead of both copies.
  */
 function withPrecision(model: Module, precision: Precision): void {
-  if (precision === 'fp32') {
-    model.setPrecision('fp32');
-    return;
-  }
-  model.setPrecision(precision, { keepFp32Weights: false });
-  collectGarbage();
+  model.setPrecision(precision, { keepFp32Weights: precision === 'fp32' });
 }
 
 /** --weights: torchvision's pretrained weights by name (downloaded once, then cached) or a weights file. */

@@ -95,8 +95,8 @@ export interface NativeAddon extends SharedKernels {
   allocateFloat32(length: number): Float32Array;
 
   packConvWeight(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConvHandle;
-  /** bf16 only: the fp32 linear kernels read the weight in place. */
-  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedConvHandle;
+  /** bf16 only: the fp32 linear kernels read the weight in place. consume: w is zeroed, its pages given back to the OS, as it is packed. */
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume?: boolean): PackedConvHandle;
   /** C[M×N] = bf16(A) · bf16(B) accumulated in fp32 by the bf16 micro-kernels (tests). */
   gemmBf16(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void;
   /** linearForward with a packed (bf16) weight in place of w. */

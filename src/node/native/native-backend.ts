@@ -131,9 +131,9 @@ export class NativeBackend implements Backend {
     return { kind: 'native-packed-conv2d', handle, dispose: () => addon.disposePackedWeight(handle) };
   }
 
-  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision): PackedLinearWeight {
+  packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {
     const addon = this.addon;
-    const handle = addon.packLinearWeight(outFeatures, inFeatures, w, precision);
+    const handle = addon.packLinearWeight(outFeatures, inFeatures, w, precision, consume);
     return { kind: 'native-packed-linear', handle, dispose: () => addon.disposePackedWeight(handle) };
   }
 
