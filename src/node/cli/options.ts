@@ -137,25 +137,16 @@ export interface ResolvedModel extends LoadedModel {
  * declared input [N, C, H, W] gives the input size.
  */
 export async function resolveModel(flags: ModelFlags & { model: string }, options: { anyGraph?: boolean } = {}): Promise<ResolvedModel> {
-  const precision = parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
-  const { resolved, graph } = await resolveFp32Model(flags, options.anyGraph ?? false);
-  if (graph) resolved.model.setPrecision(precision);
-  else withPrecision(resolved.model, precision);
-  return resolved;
-}
-
-/** resolveModel in fp32; `graph`: the model is the ONNX graph in --weights. */
-async function resolveFp32Model(flags: ModelFlags & { model: string }, anyGraph: boolean): Promise<{ resolved: ResolvedModel; graph: boolean }> {
+  parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
   if (flags.weights !== undefined && findPretrainedWeights(flags.weights) === undefined) {
     const { path } = await resolveWeights(flags.weights);
     const bytes = await readFileBytes(path);
-    if (detectWeightsFormat(bytes) === 'onnx') return { resolved: await loadOnnxGraph(flags, path, bytes, anyGraph), graph: true };
+    if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
     const entry = parseModel(flags.model);
-    const state = readStateDict(bytes, { source: path });
-    return { resolved: builtIn(entry, await loadFp32Model(entry, flags, { state, source: flags.weights })), graph: false };
+    return builtIn(entry, await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights }));
   }
   const entry = parseModel(flags.model);
-  return { resolved: builtIn(entry, await loadFp32Model(entry, flags)), graph: false };
+  return builtIn(entry, await loadModel(entry, flags));
 }
 
 /** A registry model: it outputs logits and runs any batch. */
@@ -167,7 +158,7 @@ function builtIn(entry: ModelEntry, loaded: LoadedModel): ResolvedModel {
 async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array, anyGraph: boolean): Promise<ResolvedModel> {
   if (flags.numClasses !== undefined) throw new Error(`--num-classes: the ONNX graph in ${flags.weights} fixes its own classes`);
   const model = await readOnnxModelFile(path, bytes);
-  model.eval();
+  model.eval().setPrecision(parsePrecision(flags.precision ?? 'fp32', '--precision'));
   const [input] = model.inputs;
   const [output] = model.outputs;
   const dims = input?.shape ?? null;
@@ -203,17 +194,11 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
  * mode and --precision. The class count (and input channels) default to what the weights hold.
  */
 export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
-  const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
-  const loaded = await loadFp32Model(entry, flags, weights);
-  withPrecision(loaded.model, precision);
-  return loaded;
-}
-
-/** loadModel in fp32. */
-async function loadFp32Model(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
   const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
+  const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
   if (flags.weights === undefined) {
     const model = entry.create({ numClasses: requestedClasses }).eval();
+    withPrecision(model, precision);
     return { model, randomInit: true, numClasses: requestedClasses ?? DEFAULT_CLASSES };
   }
   const { state, source } = weights ?? (await loadWeights(entry, flags.weights));
@@ -227,7 +212,8 @@ async function loadFp32Model(entry: ModelEntry, flags: ModelFlags, weights?: { s
   } catch (error) {
     throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`);
   }
-  return { model: model.eval(), randomInit: false, numClasses };
+  withPrecision(model.eval(), precision);
+  return { model, randomInit: false, numClasses };
 }
 
 /**
