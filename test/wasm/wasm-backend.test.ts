@@ -123,12 +123,15 @@ test('linearForward, with the weight in place or packed once, matches the refere
 });
 
 // Packed linear weights are interleaved (native/src/interleaved_linear.h): rows in groups of 4, k in chunks of 4; dot
-// products at batch 1-2, register tiles on NR-column panels of xᵀ above; packing in slices of about 2^20 floats.
+// products at batch 1-2 (at batch 1 two groups at once, the last alone when the count is odd), register tiles on
+// NR-column panels of xᵀ above; packing in slices of about 2^20 floats.
 test('packed linear weights match the reference on partial groups, partial chunks, partial panels and sliced packing', () => {
   const gen = new Generator(35);
   for (const [batch, inF, outF] of [
     [1, 1, 1],
     [1, 9, 6],
+    [1, 37, 9],
+    [1, 4099, 16],
     [2, 1030, 7],
     [3, 2051, 13],
     [5, 1024, 4],
