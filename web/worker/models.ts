@@ -5,7 +5,7 @@
  * `alexnet classify` does), so a file of another architecture is refused
  * with one message saying what it holds; an .onnx file is its own model.
  */
-import { createModel, data, detectWeightsFormat, IMAGENET_CLASSES, manualSeed, modelNames, onnx, readStateDict, type nn, type StateDict } from 'alexnet-ts';
+import { createModel, data, detectWeightsFormat, IMAGENET_CLASSES, manualSeed, modelNames, nn, onnx, readStateDict, type StateDict } from 'alexnet-ts';
 import type { ModelInfo, Slot } from '../protocol.js';
 
 export interface PageModel {
@@ -99,12 +99,14 @@ function loadStateDictModel(state: StateDict, fileName: string): PageModel {
   for (const name of candidates) {
     let model: nn.Module;
     try {
-      model = createModel(name, { numClasses, inChannels });
+      // No random draws for weights the file replaces (about a second for AlexNet's 61M in the page), and the
+      // parameters take the file's tensors (assign): the weights are held once, not copied.
+      model = nn.init.withoutInitialization(() => createModel(name, { numClasses, inChannels }));
     } catch {
       continue;
     }
     if (!fits(model, state)) continue;
-    model.loadStateDict(state);
+    model.loadStateDict(state, { assign: true });
     model.eval();
     return describeModel(model, name, fileName, 'main', false, inChannels, numClasses);
   }
