@@ -36,8 +36,6 @@ const common = [
   '-Wall',
   '-Wextra',
   '-Werror',
-  // The Winograd transforms read 4-float vectors through float pointers on purpose (wasm loads need no alignment).
-  '-Wno-align-mismatch',
   // Code the x86 build uses and wasm does not (huge pages, the FMA peak loop).
   '-Wno-unused-const-variable',
   '-Wno-unused-parameter',

@@ -70,11 +70,12 @@ struct PackedConvWeight {
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
   // Packed once for eval-mode inference (packConvWeight): fp32 layers then
-  // take F(4, 3) and F(4, 5). Weights packed per call for training's forward
-  // keep F(2, r): F(4, 3)'s larger rounding error is harmless in the logits
-  // (1.3e-6 of torch's) but flips near-ties of max
-  // pooling's argmax in training, which moved sampled weight gradients of the
-  // parity fixture 2e-3 away from torch's (seen with -O1 builds' rounding).
+  // take F(4, 3) or F(5, 3) (the fewer products) and F(4, 5). Weights packed
+  // per call for training's forward keep F(2, r): F(4, 3)'s larger rounding
+  // error is harmless in the logits (1.3e-6 of torch's) but flips near-ties
+  // of max pooling's argmax in training, which moved sampled weight
+  // gradients of the parity fixture 2e-3 away from torch's (seen with -O1
+  // builds' rounding).
   bool forInference = false;
   LargeVector<bf16> directBf16;
   LargeVector<bf16> winogradBf16;
@@ -110,9 +111,9 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
 // out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU.
 void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu);
-// largeWinogradTiles: 3×3 layers by F(4, 3), as packed inference weights are
-// (the backward-data convolution); false keeps F(2, 3) (a training forward
-// pass, see forInference).
+// largeWinogradTiles: 3×3 layers by F(4, 3) or F(5, 3), as packed inference
+// weights are (the backward-data convolution); false keeps F(2, 3) (a
+// training forward pass, see forInference).
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
                    float* out, bool relu, bool largeWinogradTiles = false);
 

@@ -58,8 +58,8 @@ void backwardDataByConvolution(const KernelSet& ks, const ConvGeom& g, const flo
   t.dilationH = g.dilationH;
   t.dilationW = g.dilationW;
   t.groups = g.groups;
-  // F(4, 3) for 3×3: its rounding error in a gradient (1e-5 relative) moves
-  // no argmax, unlike in the forward pass.
+  // F(4, 3) or F(5, 3) for 3×3: their rounding error in a gradient (about 1e-5
+  // relative) moves no argmax, unlike in the forward pass.
   conv2dForward(ks, t, gradOut, flipped, nullptr, gradIn, false, true);
 }
 

@@ -157,9 +157,10 @@ void dotDispatch(const DotArgs& d) {
 // The Winograd transforms and max pooling are the portable templates,
 // instantiated 4 floats wide: clang turns their vector types into SIMD128.
 // One function per transform kind, through a table, for the reason the tiles
-// have theirs (Kind's order: F2x3, F2x5, F4x3, F4x5).
+// have theirs (Kind's order: F2x3, F2x5, F4x3, F4x5, F5x3).
 static_assert(static_cast<int>(winograd::Kind::F2x3) == 0 && static_cast<int>(winograd::Kind::F2x5) == 1 &&
-                  static_cast<int>(winograd::Kind::F4x3) == 2 && static_cast<int>(winograd::Kind::F4x5) == 3,
+                  static_cast<int>(winograd::Kind::F4x3) == 2 && static_cast<int>(winograd::Kind::F4x5) == 3 &&
+                  static_cast<int>(winograd::Kind::F5x3) == 4,
               "the transform tables below follow Kind's order");
 
 template <class Mx>
@@ -168,8 +169,9 @@ void inputOf(const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int
   winograd::inputTransform<Mx, 4>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
 using InputFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
-constexpr InputFn kInputs[4] = {&inputOf<winograd::Matrices<3>>, &inputOf<winograd::Matrices<5>>,
-                                &inputOf<winograd::MatricesF43>, &inputOf<winograd::MatricesF45>};
+constexpr InputFn kInputs[5] = {&inputOf<winograd::Matrices<3>>, &inputOf<winograd::Matrices<5>>,
+                                &inputOf<winograd::MatricesF43>, &inputOf<winograd::MatricesF45>,
+                                &inputOf<winograd::MatricesF53>};
 
 void winogradInput(winograd::Kind kind, const float* hwc, int64_t rowStride, int64_t C, int64_t tilesW, int64_t t0,
                    int64_t t1, float* V, int64_t xiStride) {
@@ -183,8 +185,9 @@ void outputOf(const float* M, int64_t xiStride, int64_t ldm, int64_t O, const fl
 }
 using OutputFn = void (*)(const float*, int64_t, int64_t, int64_t, const float*, bool, int64_t, int64_t, int64_t,
                           int64_t, int64_t, float*);
-constexpr OutputFn kOutputs[4] = {&outputOf<winograd::Matrices<3>>, &outputOf<winograd::Matrices<5>>,
-                                  &outputOf<winograd::MatricesF43>, &outputOf<winograd::MatricesF45>};
+constexpr OutputFn kOutputs[5] = {&outputOf<winograd::Matrices<3>>, &outputOf<winograd::Matrices<5>>,
+                                  &outputOf<winograd::MatricesF43>, &outputOf<winograd::MatricesF45>,
+                                  &outputOf<winograd::MatricesF53>};
 
 void winogradOutput(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O, const float* bias,
                     bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW, float* out) {

@@ -1,6 +1,6 @@
 // Winograd F(m×m, r×r) for r×r stride-1 convolutions (r = 3 or 5): each m×m
 // output block needs (m+r−1)² products per (input, output channel) pair
-// instead of m²r² (F(2, 3): 2.25× fewer, F(4, 3): 4×, F(2, 5): 2.8×,
+// instead of m²r² (F(2, 3): 2.25× fewer, F(4, 3): 4×, F(5, 3): 4.6×, F(2, 5): 2.8×,
 // F(4, 5): 6.25×). Per chunk of tiles, the input transform writes V[ξ][tile][c]
 // (one matrix per patch position ξ), the products
 // M_ξ = V_ξ · U_ξ run on the micro-kernels (tiles as broadcast rows, output
@@ -136,14 +136,29 @@ void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
 
 }  // namespace
 
+namespace {
+
+// Products per channel pair of a kind on the layer's output: (m+r−1)² per m×m block.
+int64_t winogradProducts(winograd::Kind kind, const ConvGeom& g) {
+  const int64_t m = winograd::outputSide(kind), n = winograd::patchSide(kind);
+  return ceilDiv(g.outH, m) * ceilDiv(g.outW, m) * n * n;
+}
+
+}  // namespace
+
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  // F(4, 3) and F(4, 5) for fp32 inference; training and bf16 keep F(2, r),
+  // F(4, 3), F(5, 3) and F(4, 5) for fp32 inference; training and bf16 keep F(2, r),
   // whose smaller coefficients amplify rounding less (see forInference in conv.h).
+  // Of the 3×3 kinds, F(5, 3) where it needs fewer products (see Kind).
   const bool largeTiles = packed->forInference && !packed->isBf16;
-  if (g.kernelH == 5)
+  if (g.kernelH == 5) {
     packed->winogradKind = largeTiles ? winograd::Kind::F4x5 : winograd::Kind::F2x5;
-  else
-    packed->winogradKind = largeTiles ? winograd::Kind::F4x3 : winograd::Kind::F2x3;
+  } else if (!largeTiles) {
+    packed->winogradKind = winograd::Kind::F2x3;
+  } else {
+    const bool fewer = winogradProducts(winograd::Kind::F5x3, g) < winogradProducts(winograd::Kind::F4x3, g);
+    packed->winogradKind = fewer ? winograd::Kind::F5x3 : winograd::Kind::F4x3;
+  }
   switch (packed->winogradKind) {
     case winograd::Kind::F2x5:
       packFilters<winograd::Matrices<5>>(g, w, packed);
@@ -153,6 +168,9 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
       break;
     case winograd::Kind::F4x3:
       packFilters<winograd::MatricesF43>(g, w, packed);
+      break;
+    case winograd::Kind::F5x3:
+      packFilters<winograd::MatricesF53>(g, w, packed);
       break;
     default:
       packFilters<winograd::Matrices<3>>(g, w, packed);
@@ -174,8 +192,8 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   // When images are fewer than threads (batch 1), the work of an image is
   // split one of two ways, chosen by the kernel set (winogradPanelSplit):
   // - panels: each thread reads only its share of the transformed filters U,
-  //   which at batch 1 come from memory (F(4, 3)'s U is 4× the raw weights)
-  //   and are used by few tiles (16 on a 13×13 layer), while V, cheap to
+  //   which at batch 1 come from memory (F(5, 3)'s U is 5.4× the raw weights)
+  //   and are used by few tiles (9 on a 13×13 layer), while V, cheap to
   //   compute, is computed by every thread that needs it. Pays where the
   //   products outrun memory (AVX-512, AVX2).
   // - tiles: each thread converts, transforms and multiplies only its tiles,
@@ -204,7 +222,7 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
   if (fewImages && !ks.winogradPanelSplit) {
     // Split by tiles: one even range per thread where U outweighs the range's
     // V and M (AlexNet at batch 1: conv2's 49 tiles as 25 + 24, the 13×13
-    // layers' 16 as 8 + 8), else ranges within the L2 budget, as many for
+    // layers' 9 as 5 + 4), else ranges within the L2 budget, as many for
     // each thread.
     const int64_t perThread = ceilDiv(tiles, std::min(share, tiles));
     const int64_t rangeScratchBytes = xis * perThread * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));

@@ -1,4 +1,4 @@
-// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3), F(4, 5)), written once with GCC
+// Winograd F(m×m, r×r) transforms (F(2, 3), F(2, 5), F(4, 3), F(5, 3), F(4, 5)), written once with GCC
 // vector extensions over channels (contiguous in the HWC layouts used here)
 // and instantiated by each kernel set for its own vector width: the per-ISA
 // translation units wrap these inline templates in functions that carry their
@@ -28,9 +28,15 @@ namespace winograd {
 // AlexNet's conv2): on that 27×27 layer its 7×7 blocks of 4 (28×28) did 21%
 // fewer products than F(3, 5)'s exact 9×9 blocks of 3, and conv2 ran 10-14%
 // faster at batch 1 and 12% at batch 32 (Zen 5).
+// F(5, 3) does 49 products per 25 outputs: on a 13×13 layer (AlexNet's
+// conv3-5) its 3×3 blocks of 5 (15×15) need 441 products per channel pair
+// against F(4, 3)'s 4×4 blocks of 4 (16×16), 576: 23% fewer, at a lower
+// float32 error (tools/winograd_matrices.py: 8.7e-6 against 1.1e-5). Where
+// both cover a layer in as many products (27×27, 56×56), F(4, 3) stays, for
+// its smaller transformed filters (36 against 49 values per 3×3 filter).
 // fp32 inference uses the larger tiles; training and bf16 (whose rounding the
 // larger coefficients would amplify) keep F(2, r).
-enum class Kind { F2x3, F2x5, F4x3, F4x5 };
+enum class Kind { F2x3, F2x5, F4x3, F4x5, F5x3 };
 
 template <int R>
 struct Matrices;
@@ -118,20 +124,62 @@ struct MatricesF45 {
                                      {0, 1, -1, 8, -8, 1.f / 8, -1.f / 8, 1}};
 };
 
+// F(5, 3) at the points {0, 1, −1, 2, −2, ½, ∞} (tools/winograd_matrices.py: float32
+// error 8.7e-6 relative).
+struct MatricesF53 {
+  static constexpr int m = 5, r = 3;
+  static constexpr int n = 7;
+  static constexpr float BT[7][7] = {
+      {-2, 4, 5.f / 2, -5, -1.f / 2, 1, 0}, {0, 2, -2, -9.f / 2, 1.f / 2, 1, 0}, {0, -2, 6, -7.f / 2, -3.f / 2, 1, 0},
+      {0, 1, -3.f / 2, -2, 3.f / 2, 1, 0},  {0, -1, 5.f / 2, 0, -5.f / 2, 1, 0}, {0, 4, 0, -5, 0, 1, 0},
+      {0, -2, 4, 5.f / 2, -5, -1.f / 2, 1},
+  };
+  static constexpr float G[7][3] = {
+      {-1.f / 2, 0, 0},
+      {-1.f / 3, -1.f / 3, -1.f / 3},
+      {1.f / 9, -1.f / 9, 1.f / 9},
+      {1.f / 36, 1.f / 18, 1.f / 9},
+      {-1.f / 60, 1.f / 30, -1.f / 15},
+      {32.f / 45, 16.f / 45, 8.f / 45},
+      {0, 0, 1},
+  };
+  static constexpr float AT[5][7] = {{1, 1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 1.f / 2, 0},
+                                     {0, 1, 1, 4, 4, 1.f / 4, 0},
+                                     {0, 1, -1, 8, -8, 1.f / 8, 0},
+                                     {0, 1, 1, 16, 16, 1.f / 16, 1}};
+};
+
 // Output block side m, filter side r and patch side n of a kind.
-constexpr int outputSide(Kind k) { return k == Kind::F4x3 || k == Kind::F4x5 ? 4 : 2; }
+constexpr int outputSide(Kind k) { return k == Kind::F5x3 ? 5 : k == Kind::F4x3 || k == Kind::F4x5 ? 4 : 2; }
 constexpr int filterSide(Kind k) { return k == Kind::F2x5 || k == Kind::F4x5 ? 5 : 3; }
 constexpr int patchSide(Kind k) { return outputSide(k) + filterSide(k) - 1; }
 
-// W floats of a vector register, loadable from any float address.
+// W floats of a vector register, with the vector's natural alignment: locals
+// of this type are values. Memory is reached through loadVec and storeVec,
+// from any float address. (A type declared with float alignment instead let
+// GCC place such locals 16 bytes off a 32-byte boundary under AddressSanitizer
+// and still store to them with vmovaps, which faulted.)
 template <int W>
 struct VecOf {
-  typedef float type __attribute__((vector_size(W * sizeof(float)), aligned(sizeof(float))));
+  typedef float type __attribute__((vector_size(W * sizeof(float))));
 };
 template <>
 struct VecOf<1> {
   typedef float type;
 };
+
+template <typename V>
+__attribute__((always_inline)) inline V loadVec(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+template <typename V>
+__attribute__((always_inline)) inline void storeVec(float* p, const V& v) {
+  std::memcpy(p, &v, sizeof(V));
+}
 
 // Σ_l M[row][l] · x[l] over the nonzero coefficients only (decided at compile time).
 template <typename V, int Rows, int Cols, const float (&M)[Rows][Cols], int Row, std::size_t... L>
@@ -160,14 +208,14 @@ __attribute__((always_inline)) inline void inputChannels(const float* const* row
   V e[n][n];
   for (int j = 0; j < n; ++j) {
     V column[n], t[n];
-    for (int l = 0; l < n; ++l) column[l] = *reinterpret_cast<const V*>(rows[l] + j * C + c);
+    for (int l = 0; l < n; ++l) column[l] = loadVec<V>(rows[l] + j * C + c);
     matTimes<V, n, n, Mx::BT>(column, t, std::make_index_sequence<n>());
     for (int i = 0; i < n; ++i) e[i][j] = t[i];
   }
   for (int i = 0; i < n; ++i) {
     V t[n];
     matTimes<V, n, n, Mx::BT>(e[i], t, std::make_index_sequence<n>());
-    for (int j = 0; j < n; ++j) *reinterpret_cast<V*>(v + (i * n + j) * xiStride + c) = t[j];
+    for (int j = 0; j < n; ++j) storeVec(v + (i * n + j) * xiStride + c, t[j]);
   }
 }
 
@@ -227,7 +275,7 @@ __attribute__((always_inline)) inline void outputChannels(const float* mm, int64
   V a[m][n];
   for (int j = 0; j < n; ++j) {
     V column[n], t[m];
-    for (int l = 0; l < n; ++l) column[l] = *reinterpret_cast<const V*>(mm + (l * n + j) * xiStride + o);
+    for (int l = 0; l < n; ++l) column[l] = loadVec<V>(mm + (l * n + j) * xiStride + o);
     matTimes<V, m, n, Mx::AT>(column, t, std::make_index_sequence<m>());
     for (int i = 0; i < m; ++i) a[i][j] = t[i];
   }
@@ -235,7 +283,7 @@ __attribute__((always_inline)) inline void outputChannels(const float* mm, int64
   for (int i = 0; i < m; ++i) matTimes<V, m, n, Mx::AT>(a[i], y + i * m, std::make_index_sequence<m>());
   const V zero = y[0] - y[0];
   if (bias != nullptr) {
-    const V b = *reinterpret_cast<const V*>(bias + o);
+    const V b = loadVec<V>(bias + o);
     for (auto& v : y) v += b;
   }
   // torch.relu: values below zero become 0, NaN and −0 stay.
@@ -248,7 +296,7 @@ __attribute__((always_inline)) inline void outputChannels(const float* mm, int64
     V rows[W];
     for (int i = 0; i < W; ++i) rows[i] = p0 + i < pixels ? y[p0 + i] : zero;
     transposeRows<W>(rows);
-    for (int c = 0; c < W; ++c) *reinterpret_cast<V*>(channel + c * stride + p0) = rows[c];
+    for (int c = 0; c < W; ++c) storeVec(channel + c * stride + p0, rows[c]);
   }
   for (int c = 0; c < W; ++c) {
     float* p = dst + (o + c) * plane;
@@ -293,8 +341,8 @@ __attribute__((always_inline)) inline void gradOutputChannels(const float* const
   using V = typename VecOf<W>::type;
   constexpr int n = Matrices<R>::n;
   // A = Aᵀᵀ (n×2): Ŷ[i][j] = Σ_a Σ_b Aᵀ[a][i] dY[a][b] Aᵀ[b][j].
-  const V d00 = *reinterpret_cast<const V*>(rows[0] + o), d01 = *reinterpret_cast<const V*>(rows[0] + O + o);
-  const V d10 = *reinterpret_cast<const V*>(rows[1] + o), d11 = *reinterpret_cast<const V*>(rows[1] + O + o);
+  const V d00 = loadVec<V>(rows[0] + o), d01 = loadVec<V>(rows[0] + O + o);
+  const V d10 = loadVec<V>(rows[1] + o), d11 = loadVec<V>(rows[1] + O + o);
   V e[n][2];  // A dY
   for (int i = 0; i < n; ++i) {
     const float a0 = Matrices<R>::AT[0][i], a1 = Matrices<R>::AT[1][i];
@@ -304,7 +352,7 @@ __attribute__((always_inline)) inline void gradOutputChannels(const float* const
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
       const float b0 = Matrices<R>::AT[0][j], b1 = Matrices<R>::AT[1][j];
-      *reinterpret_cast<V*>(yhat + (i * n + j) * xiStride + o) = b0 * e[i][0] + b1 * e[i][1];
+      storeVec(yhat + (i * n + j) * xiStride + o, V(b0 * e[i][0] + b1 * e[i][1]));
     }
 }
 
@@ -333,6 +381,8 @@ __attribute__((always_inline)) inline void inputTransformOf(Kind kind, const flo
     inputTransform<MatricesF45, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else if (kind == Kind::F4x3)
     inputTransform<MatricesF43, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
+  else if (kind == Kind::F5x3)
+    inputTransform<MatricesF53, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
   else
     inputTransform<Matrices<3>, W>(hwc, rowStride, C, tilesW, t0, t1, V, xiStride);
 }
@@ -348,6 +398,8 @@ __attribute__((always_inline)) inline void outputTransformOf(Kind kind, const fl
     outputTransform<MatricesF45, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
   else if (kind == Kind::F4x3)
     outputTransform<MatricesF43, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
+  else if (kind == Kind::F5x3)
+    outputTransform<MatricesF53, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
   else
     outputTransform<Matrices<3>, W>(M, xiStride, ldm, O, bias, relu, tilesW, t0, t1, OH, OW, out);
 }

@@ -128,6 +128,9 @@ export const CONV_TEST_GEOMETRIES: Conv2dGeometry[] = [
   convGeometry({ batch: 1, inChannels: 64, inH: 56, inW: 56, outChannels: 16, kernel: 3, pad: 1 }),
   // Batch 1 with few tiles per thread (9 with packed F(4, 3)): one-vector tiles of every tile as a row (AVX-512).
   convGeometry({ batch: 1, inChannels: 16, inH: 11, inW: 11, outChannels: 100, kernel: 3, pad: 1 }),
+  // Packed 3×3 weights take F(5, 3) where it needs fewer products than F(4, 3): 13×13 above (3×3 blocks of 5,
+  // the last partial), 5×7 unpadded above, and 10×10 here (2×2 whole blocks), with odd channel counts.
+  convGeometry({ batch: 1, inChannels: 9, inH: 10, inW: 10, outChannels: 21, kernel: 3, pad: 1 }),
   // Images enough for every thread (4 threads at most in CI): each takes whole images, an image's tile ranges
   // (this one has several) on the thread that converted it.
   convGeometry({ batch: 8, inChannels: 16, inH: 27, inW: 27, outChannels: 20, kernel: 5, pad: 2 }),
