@@ -31,15 +31,19 @@ export interface LoadStateDictOptions {
 
 export interface SetPrecisionOptions {
   /**
-   * bf16 only. false: convert the linear layers' weights now and free their
-   * float32 values (for AlexNet 58.6 of its 61.1 M parameters: about 235 MB),
-   * where the backend has bf16 kernels: the backend zeroes their storage as it
-   * converts it, giving the memory back to the OS (the native backend on
-   * Linux), so that conversion never holds both copies whole. A tensor sharing
-   * that storage (a state dict loaded with assign: true) reads zeros too. The
-   * model then runs bf16 inference on this backend and nothing else: train(),
-   * setPrecision(), stateDict(), loadStateDict() and another backend throw.
-   * Default true (the float32 weights stay, so any of that works).
+   * false: convert the linear layers' weights now into the form the backend
+   * runs them in and free their float32 values (for AlexNet 58.6 of its
+   * 61.1 M parameters: about 235 MB). That form is bf16 where the backend has
+   * bf16 kernels (native: the backend zeroes the storage as it converts it,
+   * giving the memory back to the OS on Linux, so that conversion never holds
+   * both copies whole), or in fp32 the backend's own packed copy where it
+   * keeps one (packsFp32LinearWeights: wasm, whose copy sits in WebAssembly
+   * memory). Elsewhere the float32 weights are what the kernels read, and
+   * they stay. A tensor sharing the freed storage (a state dict loaded with
+   * assign: true) reads zeros. The model then runs inference in this precision
+   * on this backend and nothing else: train(), setPrecision(), stateDict(),
+   * loadStateDict() and another backend throw. Default true (the float32
+   * weights stay, so any of that works).
    */
   keepFp32Weights?: boolean;
 }
@@ -226,8 +230,7 @@ export abstract class Module {
       if (reason !== null) throw new Error(reason);
     }
     const keep = options.keepFp32Weights ?? true;
-    if (!keep && checked !== 'bf16') throw new Error(`setPrecision('${checked}'): keepFp32Weights: false applies to bf16 only`);
-    if (!keep && this.training) throw new Error(`setPrecision('bf16', { keepFp32Weights: false }) is for inference: call eval() first`);
+    if (!keep && this.training) throw new Error(`setPrecision('${checked}', { keepFp32Weights: false }) is for inference: call eval() first`);
     this.releasePreparedWeights();
     for (const [, m] of this.namedModules()) m.precision = checked;
     if (!keep) for (const [, m] of this.namedModules()) m.discardFp32Weights();
@@ -235,7 +238,7 @@ export abstract class Module {
   }
 
   /**
-   * setPrecision('bf16', { keepFp32Weights: false }): a layer that holds its
+   * setPrecision(p, { keepFp32Weights: false }): a layer that holds its
    * weight converted by the backend frees the float32 values (Linear does).
    */
   protected discardFp32Weights(): void {}

@@ -45,14 +45,18 @@ export function preparedWeight<P extends Disposable>(weight: Tensor, form: Prepa
 /**
  * Makes `weight`'s prepared copy in `form` its only one: `consume` prepares it
  * from values it may destroy (a backend's packLinearWeight with consume: it
- * zeroes the storage, giving its pages back to the OS as it goes). The tensor
- * keeps its shape and its zeroed storage; every later attempt to prepare it
- * for another backend or form, or to free its prepared copy (train(),
- * setPrecision()), throws `reason`.
+ * zeroes the storage as it goes; the native backend gives those pages back to
+ * the OS). The tensor keeps its shape and gets a fresh zero-filled storage
+ * (which the OS maps only when written), so that it no longer holds the
+ * consumed array: where the backend could not give that memory back (wasm
+ * copies the values into its own memory), dropping the array is what frees it.
+ * Every later attempt to prepare the weight for another backend or form, or
+ * to free its prepared copy (train(), setPrecision()), throws `reason`.
  */
 export function discardFp32Values<P extends Disposable>(weight: Tensor, form: PreparedForm, consume: () => P, reason: string): void {
   releasePreparedWeight(weight);
   const value = consume();
+  weight.setStorage(new Float32Array(weight.data.length));
   prepared.set(weight, { backend: getBackend(), form, version: weight.version, value });
   discarded.set(weight, reason);
 }

@@ -1,10 +1,10 @@
 /**
  * Holding weights once: a model built withoutInitialization() and loaded with
  * loadStateDict({ assign: true }) takes the loaded tensors' storage instead
- * of copying it, and setPrecision('bf16', { keepFp32Weights: false }) frees
- * the linear layers' float32 values once the backend converted them, after
- * which everything that would need those values says so instead of using the
- * zeros left behind.
+ * of copying it, and setPrecision(p, { keepFp32Weights: false }) frees the
+ * linear layers' float32 values once the backend converted them (bf16 on the
+ * native backend, its packed fp32 copy on wasm), after which everything that
+ * would need those values says so instead of using the zeros left behind.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,6 +17,7 @@ import { fp32ValuesDiscarded, hasPreparedWeight } from '../../src/ops/prepared-w
 import { defaultGenerator, Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { nativeBackend } from '../../src/node/native/load.js';
+import { loadWasmBackend } from '../../src/node/wasm/load.js';
 
 function smallNet(): Sequential {
   return new Sequential(new Conv2d(3, 8, 3, { padding: 1 }), new ReLU(), new Flatten(), new Linear(8 * 5 * 5, 24), new ReLU(), new Linear(24, 7));
@@ -74,15 +75,20 @@ test('loadStateDict with assign shares storage with the state dict and checks sh
   assert.throws(() => net.at<Linear>(3).weight.setStorage(new Float32Array(3)), /3 values do not fill shape \[24, 200\]/);
 });
 
-test('keepFp32Weights: false needs bf16 and eval mode, and on a backend that emulates bf16 keeps the weights', () => {
+test('keepFp32Weights: false needs eval mode, and on a backend whose kernels read the float32 weights keeps them', () => {
   withBackend(referenceBackend(), () => {
     const net = smallNet();
-    assert.throws(() => net.eval().setPrecision('fp32', { keepFp32Weights: false }), /keepFp32Weights: false applies to bf16 only/);
-    assert.throws(() => net.train().setPrecision('bf16', { keepFp32Weights: false }), /is for inference: call eval\(\) first/);
-    net.eval().setPrecision('bf16', { keepFp32Weights: false });
-    for (const p of net.parameters()) assert.equal(fp32ValuesDiscarded(p), undefined);
-    assert.equal(net.stateDict().size, 6, 'the emulation still reads the float32 weights');
-    net.setPrecision('fp32');
+    assert.throws(
+      () => net.train().setPrecision('bf16', { keepFp32Weights: false }),
+      /setPrecision\('bf16', \{ keepFp32Weights: false \}\) is for inference: call eval\(\) first/,
+    );
+    assert.throws(() => net.train().setPrecision('fp32', { keepFp32Weights: false }), /setPrecision\('fp32', \{ keepFp32Weights: false \}\) is for inference/);
+    for (const precision of ['fp32', 'bf16'] as const) {
+      net.eval().setPrecision(precision, { keepFp32Weights: false });
+      for (const p of net.parameters()) assert.equal(fp32ValuesDiscarded(p), undefined, `${precision}: kept`);
+      assert.equal(net.stateDict().size, 6, `${precision}: the kernels (or the bf16 emulation) still read the float32 weights`);
+      net.setPrecision('fp32');
+    }
   });
 });
 
@@ -106,11 +112,12 @@ test('native bf16 without the float32 weights: the same outputs, and every use o
     for (let run = 0; run < 2; run++) assert.deepEqual([...noGrad(() => lean.call(input())).data], [...expected.data], `run ${run}`);
 
     const fc = lean.at<Linear>(3);
-    assert.equal(fc.weight.data, fcStorage, 'converted in place');
     assert.ok(
-      fc.weight.data.every((v) => v === 0),
+      fcStorage.every((v) => v === 0),
       'the float32 values are gone (zeroed as converted)',
     );
+    assert.notEqual(fc.weight.data, fcStorage, 'the layer no longer holds the consumed array');
+    assert.ok(fc.weight.data.length === 24 * 200 && fc.weight.data.every((v) => v === 0), 'but zeros of its shape');
     assert.ok(
       state.get('3.weight')?.data.every((v) => v === 0),
       'so is the state dict that shares them (assign)',
@@ -147,5 +154,47 @@ test('native bf16 AlexNet without the float32 linear weights matches the one tha
     const linears = [...lean.namedModules()].map(([, m]) => m).filter((m): m is Linear => m instanceof Linear);
     assert.equal(linears.length, 3);
     for (const l of linears) assert.notEqual(fp32ValuesDiscarded(l.weight), undefined, `${l.label} freed`);
+  });
+});
+
+const wasm = await loadWasmBackend().catch(() => null);
+
+test('wasm fp32 without the float32 linear weights: the packed copy alone gives the same outputs, under noGrad only', {
+  skip: wasm === null ? 'wasm backend did not load' : false,
+}, () => {
+  withBackend(wasm as NonNullable<typeof wasm>, () => {
+    const state = randomState(smallNet(), 4);
+    const kept = smallNet();
+    kept.loadStateDict(state);
+    kept.eval();
+    const lean = init.withoutInitialization(() => smallNet());
+    lean.loadStateDict(state, { assign: true });
+    const fcStorage = lean.at<Linear>(3).weight.data;
+    lean.eval().setPrecision('fp32', { keepFp32Weights: false });
+
+    const expected = noGrad(() => kept.call(input()));
+    for (let run = 0; run < 2; run++) assert.deepEqual([...noGrad(() => lean.call(input())).data], [...expected.data], `run ${run}`);
+
+    const fc = lean.at<Linear>(3);
+    assert.ok(
+      fcStorage.every((v) => v === 0),
+      'the consumed values were zeroed (the state dict sharing them reads zeros)',
+    );
+    assert.notEqual(fc.weight.data, fcStorage, 'and the layer no longer holds them, so they can be collected');
+    assert.ok(
+      state.get('0.weight')?.data.some((v) => v !== 0),
+      'convolution weights are kept',
+    );
+    const lost =
+      /Linear\(200→24\): its float32 weight was discarded by setPrecision\('fp32', \{ keepFp32Weights: false \}\) and only the fp32 copy for this backend is left/;
+    assert.throws(
+      () => lean.call(input()),
+      /Linear\(200→24\): its float32 weight was discarded.*; it runs under noGrad\(\) only/,
+      'with grad enabled the zeros would be used',
+    );
+    assert.throws(() => lean.stateDict(), /Sequential\.stateDict\(\): '3\.weight' has no float32 values/);
+    assert.throws(() => lean.train(), lost);
+    assert.throws(() => lean.setPrecision('bf16'), lost);
+    assert.throws(() => withBackend(referenceBackend(), () => noGrad(() => lean.call(input()))), lost, 'another backend has no packed copy');
   });
 });

@@ -5,7 +5,19 @@
  * `alexnet classify` does), so a file of another architecture is refused
  * with one message saying what it holds; an .onnx file is its own model.
  */
-import { createModel, data, detectWeightsFormat, IMAGENET_CLASSES, manualSeed, modelNames, nn, onnx, readStateDict, type StateDict } from 'alexnet-ts';
+import {
+  createModel,
+  data,
+  detectWeightsFormat,
+  getBackend,
+  IMAGENET_CLASSES,
+  manualSeed,
+  modelNames,
+  nn,
+  onnx,
+  readStateDict,
+  type StateDict,
+} from 'alexnet-ts';
 import type { ModelInfo, Slot } from '../protocol.js';
 
 export interface PageModel {
@@ -49,10 +61,24 @@ export function describeModel(
   };
 }
 
+/**
+ * The page's main model is only ever run, never trained or saved (training builds its own), so on a backend that
+ * keeps its own packed copy of the linear weights (wasm) their float32 values are freed: AlexNet's classifier would
+ * otherwise sit in memory twice (234 MB in JavaScript, 234 MB in WebAssembly). Parameters still viewing a loaded
+ * file's bytes (loadStateDict with assign) are then copied out of it (the convolutions' 10 MB), so that the file's
+ * buffer can be collected too.
+ */
+function holdWeightsOnce(model: nn.Module): void {
+  if (getBackend().packsFp32LinearWeights !== true) return;
+  model.eval().setPrecision('fp32', { keepFp32Weights: false });
+  for (const p of model.parameters()) if (p.data.byteLength < p.data.buffer.byteLength) p.setStorage(p.data.slice());
+}
+
 /** torchvision's AlexNet with seeded random weights: inference works before any file is loaded (the classes mean nothing). */
 export function randomImagenetModel(seed = 0): PageModel {
   manualSeed(seed);
   const module = createModel('alexnet').eval();
+  holdWeightsOnce(module);
   return describeModel(module, 'alexnet', `random weights (seed ${seed}): load a weights file for real predictions`, 'main', true, 3, 1000);
 }
 
@@ -108,6 +134,7 @@ function loadStateDictModel(state: StateDict, fileName: string): PageModel {
     if (!fits(model, state)) continue;
     model.loadStateDict(state, { assign: true });
     model.eval();
+    holdWeightsOnce(model);
     return describeModel(model, name, fileName, 'main', false, inChannels, numClasses);
   }
   throw new Error(`${fileName} fits none of the AlexNets here (${candidates.join(', ')}): it holds ${describeState(state)}`);
@@ -125,6 +152,7 @@ function loadOnnxModel(bytes: Uint8Array, fileName: string): PageModel {
   if (c !== 3 && c !== 1) throw new Error(`${fileName}: the graph takes ${c} input channels; the page feeds RGB (3) or gray (1) images`);
   const classes = output.shape?.at(-1);
   const numClasses = typeof classes === 'number' ? classes : 1000;
+  holdWeightsOnce(model);
   const described = describeModel(model, `ONNX graph ${model.graphName || fileName}`, fileName, 'main', false, c, numClasses);
   described.info.inputShape = [c, h, h];
   described.outputsProbabilities = model.outputsProbabilities;

@@ -2,7 +2,7 @@
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/registry.js';
 import { linear, linearAsync, type LinearOptions } from '../../ops/linear.js';
-import { discardFp32Values, preparedWeight } from '../../ops/prepared-weight.js';
+import { discardFp32Values, fp32ValuesDiscarded, preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
@@ -40,6 +40,11 @@ export class Linear extends Module {
     const backend = getBackend();
     const pack = backend.packLinearWeight?.bind(backend);
     if (this.precision !== 'bf16') {
+      // Without its float32 values (discardFp32Weights) the layer has only this backend's packed copy, which no
+      // gradient and no other backend can use.
+      const lost = fp32ValuesDiscarded(this.weight);
+      if (lost !== undefined && isGradEnabled()) throw new Error(`${lost}; it runs under noGrad() only`);
+      if (lost !== undefined && backend.packsFp32LinearWeights !== true) throw new Error(lost);
       if (backend.packsFp32LinearWeights === true && pack !== undefined && !this.training && !isGradEnabled())
         options.packed = preparedWeight(this.weight, 'packed-fp32', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'fp32'));
       return { x, weight: this.weight, options };
@@ -54,18 +59,27 @@ export class Linear extends Module {
   }
 
   /**
-   * setPrecision('bf16', { keepFp32Weights: false }): the weight converted by
-   * the backend now, and its float32 values freed. A backend without bf16
-   * kernels keeps them (it emulates bf16 from them).
+   * setPrecision(p, { keepFp32Weights: false }): the weight converted by the
+   * backend now, and its float32 values freed: into bf16 where the backend has
+   * bf16 kernels, into the backend's packed fp32 copy where it keeps one
+   * (packsFp32LinearWeights). Other backends keep them (their kernels, or the
+   * bf16 emulation, read them).
    */
   protected override discardFp32Weights(): void {
     const backend = getBackend();
     const pack = backend.packLinearWeight?.bind(backend);
-    if (!backendRunsBf16(backend) || pack === undefined) return;
+    if (pack === undefined) return;
+    const bf16 = this.precision === 'bf16';
+    if (bf16 ? !backendRunsBf16(backend) : backend.packsFp32LinearWeights !== true) return;
     const reason =
-      `${this.label}: its float32 weight was discarded by setPrecision('bf16', { keepFp32Weights: false }) ` +
-      'and only the bf16 copy for this backend is left; load the weights again to train, save, or change precision or backend';
-    discardFp32Values(this.weight, 'packed-bf16', () => pack(this.outFeatures, this.inFeatures, this.weight.data, 'bf16', true), reason);
+      `${this.label}: its float32 weight was discarded by setPrecision('${this.precision}', { keepFp32Weights: false }) ` +
+      `and only the ${this.precision} copy for this backend is left; load the weights again to train, save, or change precision or backend`;
+    discardFp32Values(
+      this.weight,
+      bf16 ? 'packed-bf16' : 'packed-fp32',
+      () => pack(this.outFeatures, this.inFeatures, this.weight.data, this.precision, true),
+      reason,
+    );
   }
 
   override forward(x: Tensor): Tensor {
