@@ -32,6 +32,43 @@ function randomState(net: Module, seed: number): Map<string, Tensor> {
 
 const input = (): Tensor => init.normal_(Tensor.zeros([2, 3, 5, 5]), 0, 1, new Generator(5));
 
+/**
+ * The same weights twice in `precision` on the current backend: `kept` copied in, `lean` loaded by assignment and
+ * then without its float32 linear weights. Checks that both give the same outputs, twice (the packed copy is
+ * reused), and that the lean net's float32 linear values are gone while its convolution weights stay; returns
+ * the state and the lean net.
+ */
+function keptAndLean(seed: number, precision: 'fp32' | 'bf16'): { state: Map<string, Tensor>; lean: Sequential } {
+  const state = randomState(smallNet(), seed);
+  const kept = smallNet();
+  kept.loadStateDict(state);
+  kept.eval().setPrecision(precision);
+  const lean = init.withoutInitialization(() => smallNet());
+  lean.loadStateDict(state, { assign: true });
+  const fcStorage = lean.at<Linear>(3).weight.data;
+  lean.eval().setPrecision(precision, { keepFp32Weights: false });
+  const expected = noGrad(() => kept.call(input()));
+  for (let run = 0; run < 2; run++) assert.deepEqual([...noGrad(() => lean.call(input())).data], [...expected.data], `run ${run}`);
+  const fc = lean.at<Linear>(3);
+  assert.ok(
+    fcStorage.every((v) => v === 0),
+    'the consumed values were zeroed',
+  );
+  assert.ok(
+    state.get('3.weight')?.data.every((v) => v === 0),
+    'so reads the state dict that shares them (assign)',
+  );
+  assert.notEqual(fc.weight.data, fcStorage, 'the layer no longer holds the consumed array, so it can be collected');
+  assert.ok(fc.weight.data.length === 24 * 200 && fc.weight.data.every((v) => v === 0), 'but zeros of its shape');
+  assert.ok(
+    state.get('0.weight')?.data.some((v) => v !== 0),
+    'convolution weights are kept',
+  );
+  assert.ok(hasPreparedWeight(fc.weight));
+  assert.match(fp32ValuesDiscarded(fc.weight) ?? '', /Linear\(200→24\): its float32 weight was discarded/);
+  return { state, lean };
+}
+
 test('withoutInitialization leaves parameters zero and the default generator where it was, and ends on a throw', () => {
   const before = new Generator(0);
   defaultGenerator.manualSeed(11);
@@ -99,35 +136,8 @@ test('native bf16 without the float32 weights: the same outputs, and every use o
   const previous = getBackend();
   setBackend(native as NonNullable<typeof native>);
   try {
-    const state = randomState(smallNet(), 3);
-    const kept = smallNet();
-    kept.loadStateDict(state);
-    kept.eval().setPrecision('bf16');
-    const lean = init.withoutInitialization(() => smallNet());
-    lean.loadStateDict(state, { assign: true });
-    const fcStorage = lean.at<Linear>(3).weight.data;
-    lean.eval().setPrecision('bf16', { keepFp32Weights: false });
-
-    const expected = noGrad(() => kept.call(input()));
-    for (let run = 0; run < 2; run++) assert.deepEqual([...noGrad(() => lean.call(input())).data], [...expected.data], `run ${run}`);
-
+    const { state, lean } = keptAndLean(3, 'bf16');
     const fc = lean.at<Linear>(3);
-    assert.ok(
-      fcStorage.every((v) => v === 0),
-      'the float32 values are gone (zeroed as converted)',
-    );
-    assert.notEqual(fc.weight.data, fcStorage, 'the layer no longer holds the consumed array');
-    assert.ok(fc.weight.data.length === 24 * 200 && fc.weight.data.every((v) => v === 0), 'but zeros of its shape');
-    assert.ok(
-      state.get('3.weight')?.data.every((v) => v === 0),
-      'so is the state dict that shares them (assign)',
-    );
-    assert.ok(
-      state.get('0.weight')?.data.some((v) => v !== 0),
-      'convolution weights are kept',
-    );
-    assert.ok(hasPreparedWeight(fc.weight));
-    assert.match(fp32ValuesDiscarded(fc.weight) ?? '', /Linear\(200→24\): its float32 weight was discarded/);
 
     const lost = /Linear\(200→24\): its float32 weight was discarded by setPrecision\('bf16', \{ keepFp32Weights: false \}\)/;
     assert.throws(() => lean.stateDict(), /Sequential\.stateDict\(\): '3\.weight' has no float32 values/);
@@ -163,28 +173,7 @@ test('wasm fp32 without the float32 linear weights: the packed copy alone gives 
   skip: wasm === null ? 'wasm backend did not load' : false,
 }, () => {
   withBackend(wasm as NonNullable<typeof wasm>, () => {
-    const state = randomState(smallNet(), 4);
-    const kept = smallNet();
-    kept.loadStateDict(state);
-    kept.eval();
-    const lean = init.withoutInitialization(() => smallNet());
-    lean.loadStateDict(state, { assign: true });
-    const fcStorage = lean.at<Linear>(3).weight.data;
-    lean.eval().setPrecision('fp32', { keepFp32Weights: false });
-
-    const expected = noGrad(() => kept.call(input()));
-    for (let run = 0; run < 2; run++) assert.deepEqual([...noGrad(() => lean.call(input())).data], [...expected.data], `run ${run}`);
-
-    const fc = lean.at<Linear>(3);
-    assert.ok(
-      fcStorage.every((v) => v === 0),
-      'the consumed values were zeroed (the state dict sharing them reads zeros)',
-    );
-    assert.notEqual(fc.weight.data, fcStorage, 'and the layer no longer holds them, so they can be collected');
-    assert.ok(
-      state.get('0.weight')?.data.some((v) => v !== 0),
-      'convolution weights are kept',
-    );
+    const { lean } = keptAndLean(4, 'fp32');
     const lost =
       /Linear\(200→24\): its float32 weight was discarded by setPrecision\('fp32', \{ keepFp32Weights: false \}\) and only the fp32 copy for this backend is left/;
     assert.throws(
