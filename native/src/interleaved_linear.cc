@@ -20,9 +20,9 @@ using Vec4 = winograd::VecOf<4>::type;
 // groups' first `rows[g]` rows, w[g] at group g's start. The G groups are
 // walked side by side, so the weight is read as G streams: in Chromium 150 on
 // Zen 5, one thread took fc6 from two far-apart groups at once about 10%
-// faster than from one (the memory system runs two sequential streams ahead
-// where it runs one behind). Full chunks are vectors; the last partial one
-// (kLen % 4 values) is scalar, so x is never read past kLen.
+// faster than from one (two sequential streams keep more reads in flight
+// than one, and wasm has no prefetch). Full chunks are vectors; the last
+// partial one (kLen % 4 values) is scalar, so x is never read past kLen.
 struct GroupDot {
   const float* w[2];
   int64_t kLen;
