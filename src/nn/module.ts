@@ -42,8 +42,8 @@ export interface SetPrecisionOptions {
    * they stay. A tensor sharing the freed storage (a state dict loaded with
    * assign: true) reads zeros. The model then runs inference in this precision
    * on this backend and nothing else: train(), setPrecision(), stateDict(),
-   * loadStateDict() and another backend throw. Default true (the float32
-   * weights stay, so any of that works).
+   * loadStateDict(), another backend and (fp32) a call with gradients enabled
+   * throw. Default true (the float32 weights stay, so any of that works).
    */
   keepFp32Weights?: boolean;
 }
