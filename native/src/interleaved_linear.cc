@@ -69,7 +69,8 @@ void groupDot(const GroupDot& d) {
 
 // One function per (batch rows, groups), through a table: called directly,
 // the wasm build's optimiser (Binaryen) may inline them into their caller,
-// which V8 then compiles to slower code (see tile_kernel_wasm.cc).
+// which V8 then compiles to slower code (see tile_kernel_wasm.cc). Batch 2
+// walks one group at a time (forwardByDots), so it has no two-group entry.
 using GroupDotFn = void (*)(const GroupDot&);
 constexpr GroupDotFn kGroupDots[2][2] = {{&groupDot<1, 1>, &groupDot<1, 2>}, {&groupDot<2, 1>, nullptr}};
 
