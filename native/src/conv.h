@@ -6,7 +6,9 @@
 // tap k = (c, kh, kw)), and output channels are the vector columns, read from
 // the weights packed into NR-wide k-major panels. Tiles are then transposed
 // into the NCHW output with the bias and optional ReLU. 3×3 and 5×5 stride-1
-// layers use Winograd instead (winograd.cc, winograd_transforms.h).
+// layers use Winograd instead (winograd.cc, winograd_transforms.h), and so do
+// packed inference layers whose stride turns them into such a layer over the
+// input's phase planes (space_to_depth.cc: AlexNet's conv1).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,21 @@ std::string validateConvGeom(const ConvGeom& g);
 // True when the Winograd F(2×2, r×r) path applies to this layer.
 bool winogradApplies(const ConvGeom& g);
 
+// Space-to-depth (space_to_depth.cc): a stride-s layer as a stride-1 one over
+// the input's s² phase planes, which Winograd then computes. The factor s
+// where packed inference weights take that path (a large enough output of a
+// kernel that becomes 3×3 or 5×5), else 1.
+int64_t spaceToDepthFactor(const ConvGeom& g);
+// The stride-1 layer: C·s² channels, ⌈k/s⌉² kernel, no padding, same output.
+ConvGeom spaceToDepthGeom(const ConvGeom& g, int64_t s);
+// Its filters w'[O][C·s²][R][R] from w[O][C/groups][k][k].
+void spaceToDepthWeight(const ConvGeom& g, int64_t s, const float* w, float* dst);
+// C planes H×W of one image·group → the phase planes in HWC, Hp × Wp pixels of
+// C·s² channels: dst[Y][X][(c·s + p)·s + q] = src[c][s·Y + p − padH][s·X + q − padW],
+// 0 outside the source.
+void toSpaceToDepthHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t s,
+                       int64_t Hp, int64_t Wp, float* dst);
+
 // Weights prepared for the forward pass: NR-wide panels for the direct path
 // and, for 3×3 and 5×5 stride-1 layers, the Winograd-transformed filters. Tied to the
 // kernel set they were packed for.
@@ -69,6 +86,9 @@ struct PackedConvWeight {
   bool isBf16 = false;
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
+  // s > 1: the Winograd panels are those of the layer's space-to-depth
+  // rewriting (spaceToDepthFactor), over cg·s² channels; fp32 inference only.
+  int64_t spaceToDepth = 1;
   // Packed once for eval-mode inference (packConvWeight): fp32 layers then
   // take F(4, 3) or F(5, 3) (the fewer products) and F(4, 5). Weights packed
   // per call for training's forward keep F(2, r): F(4, 3)'s larger rounding
@@ -82,9 +102,11 @@ struct PackedConvWeight {
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }
+  // Input channels of the Winograd panels (the phase planes' with space-to-depth).
+  int64_t winogradChannels() const { return cg * spaceToDepth * spaceToDepth; }
   // Offset of (input channel c, column j) in a Winograd panel.
   int64_t winogradOffset(int64_t c, int64_t j) const {
-    return (j / winogradSlice) * cg * winogradSlice + c * winogradSlice + j % winogradSlice;
+    return (j / winogradSlice) * winogradChannels() * winogradSlice + c * winogradSlice + j % winogradSlice;
   }
   const float* directPanel(int64_t group, int64_t panel) const {
     return direct.data() + (group * panelsPerGroup + panel) * kdim() * nr;

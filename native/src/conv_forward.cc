@@ -55,6 +55,17 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   const int64_t K = g.kdim();
   const int64_t nr = shape.nr;
   packed->panelsPerGroup = ceilDiv(og, nr);
+  // Strided layers Winograd can take after space-to-depth (AlexNet's conv1):
+  // fp32 inference only, like F(4, 3) and F(5, 3) (see forInference).
+  packed->spaceToDepth = packed->forInference ? spaceToDepthFactor(g) : 1;
+  if (packed->spaceToDepth > 1) {
+    const ConvGeom rewritten = spaceToDepthGeom(g, packed->spaceToDepth);
+    std::vector<float> filters(rewritten.weightSize());
+    spaceToDepthWeight(g, packed->spaceToDepth, w, filters.data());
+    packed->direct.clear();
+    packWinogradWeight(rewritten, filters.data(), packed);
+    return;
+  }
   if (winogradApplies(g)) {
     // Only the Winograd filters are used for this layer shape.
     packed->direct.clear();

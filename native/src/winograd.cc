@@ -178,9 +178,13 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
   }
 }
 
-void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
-                           bool relu) {
+void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedConvWeight& w, const float* bias,
+                           float* out, bool relu) {
   const KernelSet& ks = *w.ks;
+  // With space-to-depth the products run on the rewritten stride-1 layer; the
+  // input conversion below reads the layer's own planes.
+  const int64_t s = w.spaceToDepth;
+  const ConvGeom g = s > 1 ? spaceToDepthGeom(layer, s) : layer;
   const winograd::Kind kind = w.winogradKind;
   const int64_t r = g.kernelH, m = winograd::outputSide(kind), n = winograd::patchSide(kind), xis = n * n;
   const int64_t MR = w.mr, NR = w.nr;
@@ -284,8 +288,12 @@ void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWe
       if (q0 >= q1) continue;
       if (transformedFor != tileTask) {
         if (convertedFor != ig) {
-          toPaddedHwc(ks, x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
-                      hwc);
+          const int64_t layerCg = layer.cg();
+          const float* planes = x + (img * layer.inChannels + grp * layerCg) * layer.inPlane();
+          if (s > 1)
+            toSpaceToDepthHwc(planes, layerCg, layer.inH, layer.inW, layer.padH, layer.padW, s, Hp, Wp, hwc);
+          else
+            toPaddedHwc(ks, planes, cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
           convertedFor = ig;
         }
         ks.winogradInput(kind, hwc, Wp * cg, cg, tilesW, t0, t1, V, vStride);

@@ -131,6 +131,14 @@ export const CONV_TEST_GEOMETRIES: Conv2dGeometry[] = [
   // Packed 3×3 weights take F(5, 3) where it needs fewer products than F(4, 3): 13×13 above (3×3 blocks of 5,
   // the last partial), 5×7 unpadded above, and 10×10 here (2×2 whole blocks), with odd channel counts.
   convGeometry({ batch: 1, inChannels: 9, inH: 10, inW: 10, outChannels: 21, kernel: 3, pad: 1 }),
+  // Packed strided layers that space-to-depth turns into Winograd ones: conv1's 11×11 stride 4 as a 3×3 layer over
+  // 48 phase channels (padded; unpadded with a last phase row and column past the input, as alexnet-original's 227;
+  // grouped), 5×5 stride 2 as 3×3 over 4 channels each, and 10×10 stride 2 as 5×5 (F(4, 5)).
+  convGeometry({ batch: 2, inChannels: 3, inH: 47, inW: 43, outChannels: 20, kernel: 11, stride: 4, pad: 2 }),
+  convGeometry({ batch: 1, inChannels: 3, inH: 47, inW: 47, outChannels: 17, kernel: 11, stride: 4 }),
+  convGeometry({ batch: 1, inChannels: 6, inH: 43, inW: 43, outChannels: 32, kernel: 11, stride: 4, pad: 2, groups: 2 }),
+  convGeometry({ batch: 1, inChannels: 4, inH: 29, inW: 30, outChannels: 16, kernel: 5, stride: 2, pad: 2 }),
+  convGeometry({ batch: 1, inChannels: 4, inH: 40, inW: 38, outChannels: 16, kernel: 10, stride: 2, pad: 1 }),
   // Images enough for every thread (4 threads at most in CI): each takes whole images, an image's tile ranges
   // (this one has several) on the thread that converted it.
   convGeometry({ batch: 8, inChannels: 16, inH: 27, inW: 27, outChannels: 20, kernel: 5, pad: 2 }),
