@@ -105,6 +105,11 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   // direct bf16 against 13.1 ms in fp32 F(3, 5) at batch 32, 0.92 against
   // 0.45-0.8 ms at batch 1 (Zen 5).
   if (winogradApplies(g) && g.kernelH == 5) return packConvWeight(ks, g, w);
+  // Likewise strided layers that space-to-depth turns into Winograd ones
+  // (AlexNet's conv1): fp32 F(5, 3) over the phase planes does 3.9× fewer
+  // products than the direct 11×11, which bf16's 2× rate does not repay
+  // (batch 32 on Zen 5: 7.6 ms against 11.3 direct bf16), and rounds nothing.
+  if (spaceToDepthFactor(g) > 1) return packConvWeight(ks, g, w);
   const TileShape shape = pickBf16TileShape(*bk, g.og());
   auto packed = std::make_unique<PackedConvWeight>();
   PackedConvWeight* p = packed.get();

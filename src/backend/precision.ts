@@ -14,7 +14,8 @@
  *   tiles and filters, so those are what it rounds (about twice the error of
  *   rounding the input itself); and it keeps 5×5 layers in fp32 Winograd, which
  *   is about twice as fast as their direct bf16 product and has no rounding
- *   error (a 5×5 transform in bf16 would amplify it ~7×). See
+ *   error (a 5×5 transform in bf16 would amplify it ~7×), as it does strided
+ *   layers that it computes by Winograd after space-to-depth (conv1). See
  *   bench/BF16-ACCURACY.md for the model-level effect.
  */
 export type Precision = 'fp32' | 'bf16';
