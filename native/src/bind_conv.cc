@@ -64,6 +64,14 @@ napi_value disposePackedBinding(napi_env env, napi_callback_info info) {
   });
 }
 
+// packedConvAlgorithm(packed) → what the packed layer runs, in words (describeConvAlgorithm).
+napi_value packedConvAlgorithmBinding(napi_env env, napi_callback_info info) {
+  return guarded(env, "packedConvAlgorithm", [&] {
+    Args args(env, info, "packedConvAlgorithm");
+    return stringValue(env, describeConvAlgorithm(*packedConvArg(args, 0, "packed")));
+  });
+}
+
 // conv2dForward(geometry, x, w, bias, out, fuseRelu)
 napi_value conv2dForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "conv2dForward", [&] {
@@ -126,13 +134,10 @@ napi_value conv2dBackwardWeightBinding(napi_env env, napi_callback_info info) {
 
 void registerConv(napi_env env, napi_value exports) {
   static const Export functions[] = {
-      {"packConvWeight", packConvWeightBinding},
-      {"packLinearWeight", packLinearWeightBinding},
-      {"disposePackedWeight", disposePackedBinding},
-      {"conv2dForward", conv2dForwardBinding},
-      {"conv2dForwardPacked", conv2dForwardPackedBinding},
-      {"conv2dBackwardData", conv2dBackwardDataBinding},
-      {"conv2dBackwardWeight", conv2dBackwardWeightBinding},
+      {"packConvWeight", packConvWeightBinding},         {"packLinearWeight", packLinearWeightBinding},
+      {"disposePackedWeight", disposePackedBinding},     {"packedConvAlgorithm", packedConvAlgorithmBinding},
+      {"conv2dForward", conv2dForwardBinding},           {"conv2dForwardPacked", conv2dForwardPackedBinding},
+      {"conv2dBackwardData", conv2dBackwardDataBinding}, {"conv2dBackwardWeight", conv2dBackwardWeightBinding},
   };
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }

@@ -125,6 +125,10 @@ struct PackedConvWeight {
 };
 
 std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w);
+// The algorithm a packing runs, in words: "direct (implicit im2col)",
+// "Winograd F(5×5, 3×3)", "Winograd F(5×5, 3×3) after 4×4 space-to-depth",
+// with ", bf16" where the products take bf16 (for per-layer reports and tests).
+std::string describeConvAlgorithm(const PackedConvWeight& packed);
 // The bf16 packing (throws the reason when the CPU has no bf16 kernels).
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w);
 // Packs into `packed`, reusing its buffers' capacity (no fresh pages to fault in).

@@ -93,6 +93,22 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   });
 }
 
+std::string describeConvAlgorithm(const PackedConvWeight& packed) {
+  std::string what;
+  if (packed.usesWinograd()) {
+    const int m = winograd::outputSide(packed.winogradKind), r = winograd::filterSide(packed.winogradKind);
+    what = "Winograd F(" + std::to_string(m) + "×" + std::to_string(m) + ", " + std::to_string(r) + "×" +
+           std::to_string(r) + ")";
+    if (packed.spaceToDepth > 1) {
+      const std::string s = std::to_string(packed.spaceToDepth);
+      what += " after " + s + "×" + s + " space-to-depth";
+    }
+  } else {
+    what = "direct (implicit im2col)";
+  }
+  return packed.isBf16 ? what + ", bf16" : what;
+}
+
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());

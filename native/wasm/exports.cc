@@ -186,6 +186,14 @@ EMSCRIPTEN_KEEPALIVE int alx_conv_pack(const int32_t* geom, const float* w, Pack
 
 EMSCRIPTEN_KEEPALIVE void alx_packed_free(PackedConvWeight* handle) { delete handle; }
 
+// What a packed layer runs, in words (describeConvAlgorithm), as a C string
+// valid until the next call (JavaScript reads it at once).
+EMSCRIPTEN_KEEPALIVE const char* alx_packed_conv_algorithm(const PackedConvWeight* handle) {
+  static std::string text;
+  text = describeConvAlgorithm(*handle);
+  return text.c_str();
+}
+
 EMSCRIPTEN_KEEPALIVE int alx_conv_forward_packed(const int32_t* geom, const PackedConvWeight* packed, const float* x,
                                                  const float* bias, float* out, int32_t relu) {
   return guarded("conv2dForwardPacked", [&] {

@@ -103,6 +103,8 @@ export interface SgdHyper {
  */
 export interface PackedConv2dWeight {
   readonly kind: string;
+  /** What the packed kernel runs, where the backend says: "direct (implicit im2col)", "Winograd F(5×5, 3×3)", "Winograd F(5×5, 3×3) after 4×4 space-to-depth", with ", bf16" for bf16 products. */
+  readonly algorithm?: string;
   /** Frees the packed copy now rather than when it is garbage-collected. */
   dispose(): void;
 }

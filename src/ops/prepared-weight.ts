@@ -74,6 +74,12 @@ export function releasePreparedWeight(weight: Tensor): void {
   prepared.delete(weight);
 }
 
+/** `weight`'s prepared copy for the current backend while it is current, without making one. */
+export function currentPreparedWeight(weight: Tensor): Disposable | undefined {
+  const e = prepared.get(weight);
+  return e !== undefined && e.backend === getBackend() && e.version === weight.version ? e.value : undefined;
+}
+
 /** Whether `weight` has a prepared copy (for tests). */
 export function hasPreparedWeight(weight: Tensor): boolean {
   return prepared.has(weight);

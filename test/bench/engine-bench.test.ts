@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { referenceBackend } from '../../src/backend/registry.js';
+import { referenceBackend, withBackend } from '../../src/backend/registry.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/index.js';
 import { runEngineBench } from '../../src/node/bench/engine-bench.js';
+import { formatLayers } from '../../src/node/cli/commands/bench.js';
+import { nativeBackend } from '../../src/node/native/load.js';
 import { median } from '../../src/node/bench/stats.js';
 import { manualSeed } from '../../src/tensor/random.js';
 
@@ -44,6 +46,21 @@ test('inference bench: record fields, per-layer times with the ReLU fused, model
   assert.ok(layers[0].ms > 0 && layers[4].ms > 0);
   for (const [, m] of model.namedModules()) assert.equal(Object.hasOwn(m, 'forward'), false, 'timing wrappers removed');
   assert.equal(model.training, false);
+});
+
+test('per-layer times name the packed kernel of each convolution where the backend says, and the table shows it', () => {
+  const js = runEngineBench({ ...base, model: tinyNet(), warmup: 0, iters: 1, train: false, layers: true }).result;
+  assert.equal(js.layers![0].algorithm, undefined, 'the js backend packs nothing');
+  assert.doesNotMatch(formatLayers(js.layers!, js.ms_per_batch), /kernel/);
+  const native = nativeBackend({ warn: false });
+  if (native === null) return; // without the addon, the js half above is what can be checked
+  const { result } = withBackend(native, () => runEngineBench({ ...base, backend: native, model: tinyNet(), warmup: 0, iters: 1, train: false, layers: true }));
+  const layers = result.layers!;
+  assert.equal(layers[0].algorithm, 'direct (implicit im2col)', 'a 3-channel 3×3 layer is too small for Winograd');
+  assert.equal(layers[4].algorithm, undefined, 'Linear layers do not say');
+  const table = formatLayers(layers, result.ms_per_batch).split('\n');
+  assert.match(table[0], /share {2}kernel$/);
+  assert.match(table.find((line) => line.includes('Conv2d'))!, /% {2}direct \(implicit im2col\)$/);
 });
 
 test('training bench: one SGD step per run changes the weights', () => {

@@ -56,6 +56,20 @@ test('conv2dForward, packed and unpacked, matches the reference on every geometr
   }
 });
 
+test("packed convolutions name their algorithm: conv1's space-to-depth Winograd, a small layer's direct product", () => {
+  const gen = new Generator(31);
+  const conv1 = convGeometry({ batch: 1, inChannels: 3, inH: 224, inW: 224, outChannels: 64, kernel: 11, stride: 4, pad: 2 });
+  const small = convGeometry({ batch: 1, inChannels: 3, inH: 9, inW: 9, outChannels: 8, kernel: 3, pad: 1 });
+  for (const [g, expected] of [
+    [conv1, 'Winograd F(5×5, 3×3) after 4×4 space-to-depth'],
+    [small, 'direct (implicit im2col)'],
+  ] as const) {
+    const packed = wasm.packConv2dWeight(g, randomArray(convSizes(g).w, gen));
+    assert.equal(packed.algorithm, expected, describeConv(g));
+    packed.dispose();
+  }
+});
+
 test('conv2d gradients (data, weight, bias) match the reference on every geometry', () => {
   const gen = new Generator(31);
   for (const g of CONV_TEST_GEOMETRIES) {

@@ -70,6 +70,8 @@ interface WasmPacked {
   readonly kind: 'wasm-packed-conv2d' | 'wasm-packed-linear';
   /** Address in wasm memory; 0 once disposed. */
   handle: number;
+  /** A convolution's algorithm (PackedConv2dWeight). */
+  algorithm?: string;
   dispose(): void;
 }
 
@@ -129,7 +131,9 @@ export class WasmBackend extends JsBackend implements Backend {
     // Addresses are unsigned (the module may grow past 2 GiB).
     const handleOut = new Uint32Array(1);
     this.arena.run([input(convGeometryFields(g)), input(w), output(handleOut)], ([geom, wp, hp]) => this.check(this.module._alx_conv_pack(geom, wp, hp)));
-    return this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
+    const packed = this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
+    packed.algorithm = readCString(this.memory, this.module._alx_packed_conv_algorithm(packed.handle) >>> 0);
+    return packed;
   }
 
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {

@@ -23,6 +23,8 @@ export interface WasmExports {
   _alx_conv_forward(geom: number, x: number, w: number, bias: number, out: number, relu: number): number;
   _alx_conv_pack(geom: number, w: number, handleOut: number): number;
   _alx_packed_free(handle: number): void;
+  /** A C string, valid until the next call. */
+  _alx_packed_conv_algorithm(handle: number): number;
   _alx_conv_forward_packed(geom: number, packed: number, x: number, bias: number, out: number, relu: number): number;
   _alx_conv_backward_data(geom: number, gradOut: number, w: number, gradIn: number): number;
   _alx_conv_backward_weight(geom: number, x: number, gradOut: number, gradW: number, gradBias: number): number;
@@ -117,12 +119,13 @@ export function memoryOf(module: WasmModule): WasmMemory {
   throw new Error('the wasm module exports no memory: was it built by scripts/build-wasm.mjs?');
 }
 
-/** Reads a NUL-terminated ASCII string (error messages, kernel names) out of wasm memory. */
+const utf8 = new TextDecoder();
+
+/** Reads a NUL-terminated UTF-8 string (error messages, kernel and algorithm names: "F(5×5, 3×3)") out of wasm memory. */
 export function readCString(memory: WasmMemory, ptr: number): string {
   const bytes = new Uint8Array(memory.buffer);
   let end = ptr;
   while (end < bytes.length && bytes[end] !== 0) end++;
-  let text = '';
-  for (let i = ptr; i < end; i++) text += String.fromCharCode(bytes[i]);
-  return text;
+  // A copy: TextDecoder refuses views of the threaded build's SharedArrayBuffer.
+  return utf8.decode(bytes.slice(ptr, end));
 }

@@ -3,7 +3,7 @@ import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/registry.js';
 import { conv2d, conv2dAsync, conv2dGeometry, type Conv2dOptions } from '../../ops/conv2d.js';
 import { pair, type Pair } from '../../ops/pair.js';
-import { preparedWeight } from '../../ops/prepared-weight.js';
+import { currentPreparedWeight, preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
 import { assertBf16Inference, backendRunsBf16, roundedWeight, roundTensorToBf16 } from '../bf16-inference.js';
@@ -55,6 +55,17 @@ export class Conv2d extends Module {
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, d=${one(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     return `${s})`;
+  }
+
+  /**
+   * What the backend's packed kernel for this layer runs ("Winograd F(5×5, 3×3)
+   * after 4×4 space-to-depth" for AlexNet's conv1 on the native and wasm
+   * backends), once an inference call has packed the weight; null before that,
+   * in training, or where the backend does not say.
+   */
+  get packedAlgorithm(): string | null {
+    const packed = currentPreparedWeight(this.weight) as { algorithm?: string } | undefined;
+    return packed?.algorithm ?? null;
   }
 
   /**

@@ -18,6 +18,8 @@ export interface LayerTime {
   ms: number;
   /** True when the following ReLU ran inside this layer's kernel. */
   fusedRelu: boolean;
+  /** The packed kernel's algorithm, for convolutions on backends that say (Conv2d.packedAlgorithm). */
+  algorithm?: string;
 }
 
 type Forward = (x: Tensor) => Tensor;
@@ -80,12 +82,16 @@ export class LayerTimer {
 
   /** Median time per layer over the recorded runs, in model order. */
   results(): LayerTime[] {
-    return this.slots.map((s) => ({
-      name: s.name,
-      type: s.module.typeName,
-      ms: s.runs.length > 0 ? median(s.runs) : 0,
-      fusedRelu: s.fused,
-    }));
+    return this.slots.map((s) => {
+      const algorithm = (s.module as { packedAlgorithm?: string | null }).packedAlgorithm ?? undefined;
+      return {
+        name: s.name,
+        type: s.module.typeName,
+        ms: s.runs.length > 0 ? median(s.runs) : 0,
+        fusedRelu: s.fused,
+        ...(algorithm === undefined ? {} : { algorithm }),
+      };
+    });
   }
 
   /** Removes the wrappers: the modules' prototype methods apply again. */

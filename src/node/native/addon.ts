@@ -111,6 +111,8 @@ export interface NativeAddon extends SharedKernels {
     fuseRelu: boolean,
   ): void;
   disposePackedWeight(handle: PackedConvHandle): void;
+  /** What a packed convolution runs, in words ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
+  packedConvAlgorithm(handle: PackedConvHandle): string;
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
 
   conv2dForwardAsync(

@@ -10,14 +10,16 @@ import type { NativeAddon, NativeAddonInfo, PackedConvHandle, ResampleSource, Si
 
 /**
  * Convolution weights prepared once for inference (e.g. after loading a
- * model in eval mode): the addon keeps them in its micro-kernel layout, plus
- * Winograd-transformed filters for 3×3 stride-1 layers. Valid for any batch
- * and spatial size; only the weight shape must match. Stale once the
- * original weights change.
+ * model in eval mode): the addon keeps them in its micro-kernel layout, or as
+ * Winograd-transformed filters (3×3 and 5×5 stride-1 layers, and strided ones
+ * after space-to-depth). Valid for any batch and spatial size; only the
+ * weight shape must match. Stale once the original weights change.
  */
 export interface PackedConv2dWeight {
   readonly kind: 'native-packed-conv2d';
   readonly handle: PackedConvHandle;
+  /** What the packed kernel runs ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
+  readonly algorithm: string;
   /** Frees the packed copy now rather than when it is garbage-collected. */
   dispose(): void;
 }
@@ -128,7 +130,7 @@ export class NativeBackend implements Backend {
   packConv2dWeight(g: Conv2dGeometry, w: Float32Array, precision: Precision = 'fp32'): PackedConv2dWeight {
     const addon = this.addon;
     const handle = addon.packConvWeight(g, w, precision);
-    return { kind: 'native-packed-conv2d', handle, dispose: () => addon.disposePackedWeight(handle) };
+    return { kind: 'native-packed-conv2d', handle, algorithm: addon.packedConvAlgorithm(handle), dispose: () => addon.disposePackedWeight(handle) };
   }
 
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {

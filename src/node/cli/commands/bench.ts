@@ -136,10 +136,15 @@ export function formatLayers(layers: readonly LayerTime[], totalMs: number): str
   const rows = layers.filter((l) => l.ms >= 0.05);
   const nameWidth = Math.max(5, ...rows.map((l) => l.name.length));
   const typeWidth = Math.max(4, ...rows.map((l) => l.type.length + (l.fusedRelu ? 6 : 0)));
-  const out = [`  ${'layer'.padEnd(nameWidth)}  ${'type'.padEnd(typeWidth)}  ${'ms'.padStart(8)}  share`];
+  // The kernel column (what a packed convolution runs) only when some layer says.
+  const kernels = rows.some((l) => l.algorithm !== undefined);
+  const out = [`  ${'layer'.padEnd(nameWidth)}  ${'type'.padEnd(typeWidth)}  ${'ms'.padStart(8)}  share${kernels ? '  kernel' : ''}`];
   for (const l of rows) {
     const type = l.fusedRelu ? `${l.type}+ReLU` : l.type;
-    out.push(`  ${l.name.padEnd(nameWidth)}  ${type.padEnd(typeWidth)}  ${l.ms.toFixed(2).padStart(8)}  ${((100 * l.ms) / totalMs).toFixed(1).padStart(4)}%`);
+    const kernel = kernels && l.algorithm !== undefined ? `  ${l.algorithm}` : '';
+    out.push(
+      `  ${l.name.padEnd(nameWidth)}  ${type.padEnd(typeWidth)}  ${l.ms.toFixed(2).padStart(8)}  ${((100 * l.ms) / totalMs).toFixed(1).padStart(4)}%${kernel}`,
+    );
   }
   return out.join('\n');
 }
