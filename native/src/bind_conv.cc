@@ -133,12 +133,19 @@ napi_value conv2dBackwardWeightBinding(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerConv(napi_env env, napi_value exports) {
+  // One binding per line, as in the other tables.
+  // clang-format off
   static const Export functions[] = {
-      {"packConvWeight", packConvWeightBinding},         {"packLinearWeight", packLinearWeightBinding},
-      {"disposePackedWeight", disposePackedBinding},     {"packedConvAlgorithm", packedConvAlgorithmBinding},
-      {"conv2dForward", conv2dForwardBinding},           {"conv2dForwardPacked", conv2dForwardPackedBinding},
-      {"conv2dBackwardData", conv2dBackwardDataBinding}, {"conv2dBackwardWeight", conv2dBackwardWeightBinding},
+      {"packConvWeight", packConvWeightBinding},
+      {"packLinearWeight", packLinearWeightBinding},
+      {"disposePackedWeight", disposePackedBinding},
+      {"packedConvAlgorithm", packedConvAlgorithmBinding},
+      {"conv2dForward", conv2dForwardBinding},
+      {"conv2dForwardPacked", conv2dForwardPackedBinding},
+      {"conv2dBackwardData", conv2dBackwardDataBinding},
+      {"conv2dBackwardWeight", conv2dBackwardWeightBinding},
   };
+  // clang-format on
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

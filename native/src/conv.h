@@ -62,8 +62,8 @@ void toSpaceToDepthHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_
                        int64_t Hp, int64_t Wp, float* dst);
 
 // Weights prepared for the forward pass: NR-wide panels for the direct path
-// and, for 3×3 and 5×5 stride-1 layers, the Winograd-transformed filters. Tied to the
-// kernel set they were packed for.
+// or, for 3×3 and 5×5 stride-1 layers (and strided ones after space-to-depth),
+// the Winograd-transformed filters. Tied to the kernel set they were packed for.
 struct PackedConvWeight {
   const KernelSet* ks = nullptr;
   int mr = 0, nr = 0;  // the tile shape the panels were packed for
