@@ -2,6 +2,8 @@
 #include "bf16.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
@@ -19,14 +21,68 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
+// The most capable bf16 kernel set allowed: 0 = AVX512-BF16, 1 = AMX.
+enum : int { kCapAvx512Bf16 = 0, kCapAmx = 1 };
+
+bool parseBf16Cap(const std::string& name, int* cap) {
+  if (name == "avx512_bf16")
+    *cap = kCapAvx512Bf16;
+  else if (name == "amx")
+    *cap = kCapAmx;
+  else
+    return false;
+  return true;
+}
+
+std::atomic<int>& bf16Cap() {
+  static std::atomic<int> cap{[] {
+    int c = kCapAmx;
+    const char* forced = std::getenv("ALEXNET_BF16");
+    if (forced != nullptr) parseBf16Cap(forced, &c);
+    return c;
+  }()};
+  return cap;
+}
+
+#if ALEXNET_X86
+bool hasAmxBf16() {
+  const CpuInfo& cpu = cpuInfo();
+  return cpu.amxTile && cpu.amxBf16 && amxPermitted();
+}
+#endif
+
 }  // namespace
 
 const Bf16Kernels* bf16Kernels() {
 #if ALEXNET_X86
-  // The bf16 kernels are AVX-512 code: a lowered SIMD level (ALEXNET_SIMD) turns them off too.
-  if (cpuInfo().avx512bf16 && currentSimd() == SimdLevel::Avx512) return &avx512Bf16Kernels();
-#endif
+  // The bf16 kernels are AVX-512 code (AMX's epilogue and conversions too):
+  // a lowered SIMD level (ALEXNET_SIMD) turns them off.
+  if (!cpuInfo().avx512bf16 || currentSimd() != SimdLevel::Avx512) return nullptr;
+  if (bf16Cap().load() >= kCapAmx && hasAmxBf16()) return &amxBf16Kernels();
+  return &avx512Bf16Kernels();
+#else
   return nullptr;
+#endif
+}
+
+std::vector<std::string> availableBf16Levels() {
+  std::vector<std::string> names;
+#if ALEXNET_X86
+  if (cpuInfo().avx512bf16 && bestSupportedSimd() == SimdLevel::Avx512) {
+    names.emplace_back(avx512Bf16Kernels().name);
+    if (hasAmxBf16()) names.emplace_back(amxBf16Kernels().name);
+  }
+#endif
+  return names;
+}
+
+bool setBf16Level(const std::string& name, std::string* inEffect) {
+  int cap;
+  if (!parseBf16Cap(name, &cap)) return false;
+  bf16Cap().store(cap);
+  const Bf16Kernels* bk = bf16Kernels();
+  *inEffect = bk == nullptr ? "" : bk->name;
+  return true;
 }
 
 std::string bf16Unsupported() {
@@ -52,8 +108,8 @@ TileShape pickBf16TileShape(const Bf16Kernels& k, int64_t columns) {
   return best;
 }
 
-void packBf16Panels(bool transB, const float* B, int64_t ldb, int64_t K, int64_t j0, int64_t cols, int nr, bf16* dst) {
-  const int64_t kp = bf16Pairs(K);
+void packBf16Panels(bool transB, const float* B, int64_t ldb, int64_t K, int64_t kp, int64_t j0, int64_t cols, int nr,
+                    bf16* dst) {
   for (int64_t p = 0; p < cols; p += nr) {
     const int64_t w = std::min<int64_t>(nr, cols - p);
     bf16* panel = dst + (p / nr) * kp * nr * 2;
@@ -82,17 +138,16 @@ void bf16Gemm(const Bf16Kernels& bk, TileShape shape, int64_t M, int64_t N, int6
   const int64_t rowBlock = std::max<int64_t>(MR, roundUp(std::min<int64_t>(ceilDiv(M, 4 * threads), 16 * MR), MR));
   const int64_t rowBlocks = ceilDiv(M, rowBlock);
   parallelForDynamic(rowBlocks * panelCount, 1, [&](int64_t begin, int64_t end, int) {
-    const uint32_t* rowPtrs[16];
     for (int64_t task = begin; task < end; ++task) {
       const int64_t i0 = (task / panelCount) * rowBlock, i1 = std::min(M, i0 + rowBlock);
       const int64_t q = task % panelCount;
       const int64_t j = q * NR;
       for (int64_t i = i0; i < i1; i += MR) {
         const int mr = static_cast<int>(std::min<int64_t>(MR, i1 - i));
-        for (int r = 0; r < mr; ++r) rowPtrs[r] = A + (i + r) * lda;
         Bf16TileArgs t;
         t.kp = kp;
-        t.rows = rowPtrs;
+        t.a = A + i * lda;
+        t.lda = lda;
         t.b = panels + q * kp * NR * 2;
         t.ldb = NR;
         t.c = C + i * ldc + j;
@@ -115,9 +170,10 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, in
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
   auto packed = std::make_unique<PackedLinearWeight>();
+  packed->bf16Set = bk;
   packed->outFeatures = outFeatures;
   packed->inFeatures = inFeatures;
-  packed->rowLength = 2 * bf16Pairs(inFeatures);
+  packed->rowLength = 2 * bf16Pairs(*bk, inFeatures);
   packed->weights = LargeArray<bf16>(outFeatures * packed->rowLength);  // every element written below
   // Consuming, each block of rows is released once converted, so that the
   // process never holds much more than one copy (fp32 shrinking as bf16 grows).
@@ -138,8 +194,10 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, in
 
 void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& w, const float* bias, float* out,
                        bool relu) {
-  const Bf16Kernels* bk = bf16Kernels();
-  if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  // The kernels the weight was packed for (its row padding is theirs), as
+  // long as the SIMD level still allows bf16 at all.
+  if (bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+  const Bf16Kernels* bk = w.bf16Set;
   if (batch <= 0) return;
   const int64_t O = w.outFeatures, K = w.inFeatures, L = w.rowLength, kp = L / 2;
 
@@ -185,7 +243,7 @@ void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& 
   const TileShape shape = pickBf16TileShape(*bk, batch);
   const int64_t panels = ceilDiv(batch, shape.nr);
   bf16* xPanels = threadScratch<bf16>(ScratchSlot::Bf16Panels, panels * kp * shape.nr * 2);
-  packBf16Panels(true, x, K, K, 0, batch, shape.nr, xPanels);
+  packBf16Panels(true, x, K, K, kp, 0, batch, shape.nr, xPanels);
   float* ct = threadScratch<float>(ScratchSlot::Partial, O * batch);
   bf16Gemm(*bk, shape, O, batch, kp, reinterpret_cast<const uint32_t*>(w.weights.data()), kp, xPanels, ct, batch, bias,
            nullptr, relu);

@@ -24,7 +24,7 @@ ALEXNET_BF16 void tile(const Bf16TileArgs& t) {
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   const uint32_t* rows[R];
 #pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) rows[r] = t.rows[r];
+  for (int r = 0; r < R; ++r) rows[r] = t.a + r * t.lda;
 
   const bf16* b = t.b;
   const int64_t step = t.ldb * 2;
@@ -184,12 +184,36 @@ ALEXNET_BF16 void gatherRuns(const float* const* pixels, int count, const int64_
   }
 }
 
+ALEXNET_BF16 void interleavePairs(const float* a, const float* b, int64_t n, bf16* dst) {
+  // cvtne2ps2bf16 gives b's 16 values above a's; the permutation interleaves them.
+  alignas(64) static const uint16_t order[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+                                                 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+  const __m512i index = _mm512_load_si512(order);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t left = n - i < 16 ? n - i : 16;
+    const __mmask16 m = static_cast<__mmask16>(left == 16 ? 0xFFFF : (1u << left) - 1);
+    const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m, b + i), _mm512_maskz_loadu_ps(m, a + i));
+    const __m512i pairs = _mm512_permutexvar_epi16(index, (__m512i)v);
+    const __mmask32 m2 = left == 16 ? 0xFFFFFFFFu : static_cast<__mmask32>((1ull << (2 * left)) - 1);
+    _mm512_mask_storeu_epi16(dst + 2 * i, m2, pairs);
+  }
+}
+
 }  // namespace
 
 const Bf16Kernels& avx512Bf16Kernels() {
-  static const Bf16Kernels set{"avx512_bf16", 3,        {{8, 48}, {6, 64}, {12, 32}},
-                               kDotMb,        kDotNb,   &tileDispatch,
-                               &dotDispatch,  &convert, &gatherRuns};
+  static const Bf16Kernels set{"avx512_bf16",
+                               1,
+                               3,
+                               {{8, 48}, {6, 64}, {12, 32}},
+                               kDotMb,
+                               kDotNb,
+                               &tileDispatch,
+                               &dotDispatch,
+                               &convert,
+                               &gatherRuns,
+                               &interleavePairs,
+                               nullptr};
   return set;
 }
 

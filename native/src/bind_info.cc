@@ -1,4 +1,4 @@
-// info(), setSimd(), setThreads(), setSpin(): what the addon runs on, and switches for tests and benchmarks.
+// info(), setSimd(), setBf16(), setThreads(), setSpin(): what the addon runs on, and switches for tests and benchmarks.
 #include "bind_common.h"
 
 #include <cstring>
@@ -55,6 +55,12 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "bf16", bf16Name), "set");
     check(env, napi_set_named_property(env, result, "bf16Unsupported", stringValue(env, bf16Unsupported().c_str())),
           "set");
+    const std::vector<std::string> bf16Levels = availableBf16Levels();
+    napi_value levels;
+    check(env, napi_create_array_with_length(env, bf16Levels.size(), &levels), "napi_create_array");
+    for (size_t i = 0; i < bf16Levels.size(); ++i)
+      check(env, napi_set_element(env, levels, static_cast<uint32_t>(i), stringValue(env, bf16Levels[i])), "set");
+    check(env, napi_set_named_property(env, result, "bf16Levels", levels), "set");
     std::vector<std::string> features = cpuFeatures();
     napi_value list;
     check(env, napi_create_array_with_length(env, features.size(), &list), "napi_create_array");
@@ -73,6 +79,22 @@ napi_value setSimd(napi_env env, napi_callback_info cbinfo) {
     SimdLevel level;
     if (!parseSimdName(name, &level)) args.fail("level must be 'generic', 'avx2' or 'avx512', got '" + name + "'");
     return stringValue(env, simdName(setSimdLevel(level)));
+  });
+}
+
+// setBf16(name): caps the bf16 kernels at "avx512_bf16" or "amx"; returns the set in effect, or null.
+napi_value setBf16(napi_env env, napi_callback_info cbinfo) {
+  return guarded(env, "setBf16", [&] {
+    Args args(env, cbinfo, "setBf16");
+    const std::string name = args.string(0, "level");
+    std::string inEffect;
+    if (!setBf16Level(name, &inEffect)) args.fail("level must be 'avx512_bf16' or 'amx', got '" + name + "'");
+    if (inEffect.empty()) {
+      napi_value none;
+      check(env, napi_get_null(env, &none), "napi_get_null");
+      return none;
+    }
+    return stringValue(env, inEffect.c_str());
   });
 }
 
@@ -144,9 +166,13 @@ napi_value allocateFloat32(napi_env env, napi_callback_info cbinfo) {
 }  // namespace
 
 void registerInfo(napi_env env, napi_value exports) {
-  static const Export functions[] = {
-      {"info", info},       {"setSimd", setSimd},       {"setThreads", setThreads},
-      {"setSpin", setSpin}, {"peakGflops", peakGflops}, {"allocateFloat32", allocateFloat32}};
+  static const Export functions[] = {{"info", info},
+                                     {"setSimd", setSimd},
+                                     {"setBf16", setBf16},
+                                     {"setThreads", setThreads},
+                                     {"setSpin", setSpin},
+                                     {"peakGflops", peakGflops},
+                                     {"allocateFloat32", allocateFloat32}};
   defineFunctions(env, exports, functions, sizeof(functions) / sizeof(functions[0]));
 }
 

@@ -49,12 +49,12 @@ napi_value gemmBf16Binding(napi_env env, napi_callback_info info) {
     auto C = args.f32(5, "C", M * N);
     const Bf16Kernels* bk = bf16Kernels();
     if (bk == nullptr) args.fail(bf16Unsupported());
-    const int64_t kp = bf16Pairs(K);
+    const int64_t kp = bf16Pairs(*bk, K);
     std::vector<bf16> rows(M * 2 * kp, 0);
     for (int64_t i = 0; i < M; ++i) bk->convert(A.data + i * K, rows.data() + i * 2 * kp, K);
     const TileShape shape = pickBf16TileShape(*bk, N);
     std::vector<bf16> panels(((N + shape.nr - 1) / shape.nr) * kp * shape.nr * 2);
-    packBf16Panels(false, B.data, N, K, 0, N, shape.nr, panels.data());
+    packBf16Panels(false, B.data, N, K, kp, 0, N, shape.nr, panels.data());
     bf16Gemm(*bk, shape, M, N, kp, reinterpret_cast<const uint32_t*>(rows.data()), kp, panels.data(), C.data, N,
              nullptr, nullptr, false);
     return undefinedValue(env);

@@ -81,9 +81,10 @@ struct PackedConvWeight {
   int64_t winogradSlice = 0;
   // bf16 inference (bf16.h): the same two layouts in pair panels, and the
   // fp32 vectors above left empty.
-  //   directBf16:   [groups][panels][kp = ceil(K/2)][NR][2]
-  //   winogradBf16: [groups][(r+1)²][panels][ceil(cg/2)][NR][2]
+  //   directBf16:   [groups][panels][kp = bf16Pairs(K)][NR][2]
+  //   winogradBf16: [groups][(r+1)²][panels][bf16Pairs(cg)][NR][2]
   bool isBf16 = false;
+  const Bf16Kernels* bf16Set = nullptr;  // the bf16 kernel set the panels were packed for
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
   // s > 1: the Winograd panels are those of the layer's space-to-depth
@@ -99,6 +100,11 @@ struct PackedConvWeight {
   bool forInference = false;
   LargeVector<bf16> directBf16;
   LargeVector<bf16> winogradBf16;
+  // bf16 from pair planes (conv_pair_planes.cc; kernel sets with planeConv):
+  // [groups][ceil(og / 32)][32][taps][planeChannels] of the stride-1 layer
+  // (after space-to-depth where spaceToDepth > 1), zero-padded.
+  LargeVector<bf16> pairPlaneBf16;
+  int64_t planeChannels = 0, planeKernelH = 0, planeKernelW = 0;
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }
@@ -112,7 +118,8 @@ struct PackedConvWeight {
     return direct.data() + (group * panelsPerGroup + panel) * kdim() * nr;
   }
   size_t bytes() const {
-    return (direct.size() + winograd.size()) * sizeof(float) + (directBf16.size() + winogradBf16.size()) * sizeof(bf16);
+    return (direct.size() + winograd.size()) * sizeof(float) +
+           (directBf16.size() + winogradBf16.size() + pairPlaneBf16.size()) * sizeof(bf16);
   }
   bool usesWinograd() const { return !winograd.empty() || !winogradBf16.empty(); }
   // Whether this packing serves geometry g: same weight shape and the same
@@ -127,7 +134,8 @@ struct PackedConvWeight {
 std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const ConvGeom& g, const float* w);
 // The algorithm a packing runs, in words: "direct (implicit im2col)",
 // "Winograd F(5×5, 3×3)", "Winograd F(5×5, 3×3) after 4×4 space-to-depth",
-// with ", bf16" where the products take bf16 (for per-layer reports and tests).
+// "direct (AMX tiles on pair planes)", with ", bf16" where the products take
+// bf16 (for per-layer reports and tests).
 std::string describeConvAlgorithm(const PackedConvWeight& packed);
 // The bf16 packing (throws the reason when the CPU has no bf16 kernels).
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w);
@@ -149,6 +157,13 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
 void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                            bool relu);
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
+// bf16 from pair planes (conv_pair_planes.cc): whether kernels bk take g
+// that way (they have planeConv; undilated, square strides), the packing,
+// and the forward pass.
+bool pairPlanesApply(const Bf16Kernels& bk, const ConvGeom& g);
+void packPairPlaneWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
+void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
+                             float* out, bool relu);
 // The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies().
 void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
                                   float* gradW);

@@ -103,6 +103,12 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
       const std::string s = std::to_string(packed.spaceToDepth);
       what += " after " + s + "×" + s + " space-to-depth";
     }
+  } else if (!packed.pairPlaneBf16.empty()) {
+    what = "direct (AMX tiles on pair planes)";
+    if (packed.spaceToDepth > 1) {
+      const std::string s = std::to_string(packed.spaceToDepth);
+      what += " after " + s + "×" + s + " space-to-depth";
+    }
   } else {
     what = "direct (implicit im2col)";
   }
@@ -120,6 +126,18 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   // now), which bf16's 2× rate does not repay: AlexNet's conv2 took 28.1 ms in
   // direct bf16 against 13.1 ms in fp32 F(3, 5) at batch 32, 0.92 against
   // 0.45-0.8 ms at batch 1 (Zen 5).
+  // Kernel sets with AMX tiles: every undilated layer as a direct product
+  // from pair planes. At 16× the fp32 rate per instruction, the direct
+  // product outruns Winograd's fewer products (whose transforms stay fp32
+  // vector work) and rounds nothing but the inputs.
+  if (pairPlanesApply(*bk, g)) {
+    auto packed = std::make_unique<PackedConvWeight>();
+    packed->isBf16 = true;
+    packed->bf16Set = bk;
+    describeLayer(ks, g, pickBf16TileShape(*bk, g.og()), packed.get());
+    packPairPlaneWeight(g, w, packed.get());
+    return packed;
+  }
   if (winogradApplies(g) && g.kernelH == 5) return packConvWeight(ks, g, w);
   // Likewise strided layers that space-to-depth turns into Winograd ones
   // (AlexNet's conv1): fp32 F(5, 3) over the phase planes does 3.9× fewer
@@ -130,6 +148,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   auto packed = std::make_unique<PackedConvWeight>();
   PackedConvWeight* p = packed.get();
   p->isBf16 = true;
+  p->bf16Set = bk;
   describeLayer(ks, g, shape, p);
   const int64_t og = g.og(), nr = shape.nr;
   p->panelsPerGroup = ceilDiv(og, nr);
@@ -139,7 +158,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
     // each ξ panel to bf16 pairs along the input channels.
     packWinogradWeight(g, w, p);
     const int64_t xis = winograd::patchSide(p->winogradKind) * winograd::patchSide(p->winogradKind);
-    const int64_t cg = g.cg(), cp = bf16Pairs(cg);
+    const int64_t cg = g.cg(), cp = bf16Pairs(*bk, cg);
     const int64_t xiStride = winogradPaddedStride(p->panelsPerGroup * cg * nr);
     p->winogradBf16.assign(g.groups * xis * p->panelsPerGroup * cp * nr * 2, 0);
     parallelForDynamic(g.groups * xis * p->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {
@@ -154,13 +173,13 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
     LargeVector<float>().swap(p->winograd);
     return packed;
   }
-  const int64_t K = g.kdim(), kp = bf16Pairs(K);
+  const int64_t K = g.kdim(), kp = bf16Pairs(*bk, K);
   p->directBf16.resize(g.groups * p->panelsPerGroup * kp * nr * 2);
   parallelForDynamic(g.groups * p->panelsPerGroup, 1, [&](int64_t begin, int64_t end, int) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t grp = task / p->panelsPerGroup, q = task % p->panelsPerGroup;
       const int64_t cols = std::min<int64_t>(nr, og - q * nr);
-      packBf16Panels(true, w + (grp * og + q * nr) * K, K, K, 0, cols, static_cast<int>(nr),
+      packBf16Panels(true, w + (grp * og + q * nr) * K, K, K, kp, 0, cols, static_cast<int>(nr),
                      p->directBf16.data() + task * kp * nr * 2);
     }
   });
@@ -170,10 +189,14 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
 void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu) {
   if (g.batch == 0) return;
-  if (w.usesWinograd())
+  if (!w.pairPlaneBf16.empty()) {
+    if (bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+    conv2dForwardPairPlanes(g, x, w, bias, out, relu);
+  } else if (w.usesWinograd()) {
     conv2dForwardWinograd(g, x, w, bias, out, relu);
-  else
+  } else {
     conv2dForwardDirect(g, x, w, bias, out, relu);
+  }
 }
 
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
@@ -215,9 +238,11 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
   // bf16: the chunk's im2col rows are rounded into a pair-row buffer
   // (vdpbf16ps needs taps k and k+1 side by side), gathered in runs of
   // kernelW consecutive floats (one per (c, kh)) when the row is undilated.
-  const Bf16Kernels* bk = w.isBf16 ? bf16Kernels() : nullptr;
-  if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
-  const int64_t kp = bf16Pairs(K), ldd = 2 * kp;
+  // The kernels the weight was packed for (its pair padding is theirs), as
+  // long as the SIMD level still allows bf16 at all.
+  if (w.isBf16 && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+  const Bf16Kernels* bk = w.isBf16 ? w.bf16Set : nullptr;
+  const int64_t kp = bk != nullptr ? bf16Pairs(*bk, K) : 0, ldd = 2 * kp;
   std::vector<int64_t> runStart(cg * g.kernelH);
   for (int64_t c = 0; c < cg; ++c)
     for (int64_t i = 0; i < g.kernelH; ++i) runStart[c * g.kernelH + i] = c * Hp * Wp + i * g.dilationH * Wp;
@@ -280,13 +305,12 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
         const int nr = static_cast<int>(std::min<int64_t>(NR, og - o0));
         if (bk != nullptr) {
           const bf16* panel = w.directBf16.data() + (grp * w.panelsPerGroup + q) * kp * NR * 2;
-          const uint32_t* pairRows[16];
           for (int64_t p = p0; p < p1; p += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, p1 - p));
-            for (int r = 0; r < mr; ++r) pairRows[r] = reinterpret_cast<const uint32_t*>(rowsBf16 + (p - p0 + r) * ldd);
             Bf16TileArgs t;
             t.kp = kp;
-            t.rows = pairRows;
+            t.a = reinterpret_cast<const uint32_t*>(rowsBf16 + (p - p0) * ldd);
+            t.lda = kp;
             t.b = panel;
             t.ldb = NR;
             t.c = tileBuf + (p - p0) * NR;

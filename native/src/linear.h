@@ -12,10 +12,11 @@
 namespace alexnet {
 
 // A linear layer's weight prepared once for bf16 inference: the rows in bf16,
-// each padded with a zero to an even length (whole k pairs).
+// each padded with zeros to whole k pairs (and the kernels' pairAlign).
 struct PackedLinearWeight {
+  const Bf16Kernels* bf16Set = nullptr;  // the kernel set it was packed for
   int64_t outFeatures = 0, inFeatures = 0;
-  int64_t rowLength = 0;     // bf16 per row: inFeatures rounded up to even
+  int64_t rowLength = 0;     // bf16 per row: 2 · bf16Pairs(*bf16Set, inFeatures)
   LargeArray<bf16> weights;  // [outFeatures][rowLength]
   size_t bytes() const { return weights.size() * sizeof(bf16); }
 };

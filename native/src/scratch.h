@@ -26,6 +26,7 @@ enum class ScratchSlot : int {
   WinogradGradU,
   Bf16Activations,
   Bf16Panels,
+  Bf16PairPlanes,
   Count
 };
 

@@ -261,9 +261,9 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
 
   // bf16: V is rounded to pair rows along the channels after the (fp32)
   // input transform; the products then run on the bf16 tiles.
-  const Bf16Kernels* bk = w.isBf16 ? bf16Kernels() : nullptr;
-  if (w.isBf16 && bk == nullptr) throw std::runtime_error(bf16Unsupported());
-  const int64_t cp = bf16Pairs(cg);
+  if (w.isBf16 && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+  const Bf16Kernels* bk = w.isBf16 ? w.bf16Set : nullptr;
+  const int64_t cp = bk != nullptr ? bf16Pairs(*bk, cg) : 0;
 
   // With images enough for every thread, a hand-out is a whole image, so that
   // each image is converted to padded HWC once: one tile range at a time, the
@@ -302,15 +302,14 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
 
       if (bk != nullptr) {
         bf16* Vb = threadScratch<bf16>(ScratchSlot::Bf16Activations, count * 2 * cp);
-        const uint32_t* pairRows[16];
         for (int64_t xi = 0; xi < xis; ++xi) {
           const float* Vxi = V + xi * vStride;
-          if (cg % 2 == 0) {
+          if (cg == 2 * cp) {
             bk->convert(Vxi, Vb, count * cg);
           } else {
             for (int64_t row = 0; row < count; ++row) {
               bk->convert(Vxi + row * cg, Vb + row * 2 * cp, cg);
-              Vb[row * 2 * cp + cg] = 0;
+              std::fill(Vb + row * 2 * cp + cg, Vb + (row + 1) * 2 * cp, bf16{0});
             }
           }
           float* Mxi = M + xi * mStride;
@@ -319,10 +318,10 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
             const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
             for (int64_t r0 = 0; r0 < count; r0 += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, count - r0));
-              for (int i = 0; i < mr; ++i) pairRows[i] = reinterpret_cast<const uint32_t*>(Vb + (r0 + i) * 2 * cp);
               Bf16TileArgs t;
               t.kp = cp;
-              t.rows = pairRows;
+              t.a = reinterpret_cast<const uint32_t*>(Vb + r0 * 2 * cp);
+              t.lda = cp;
               t.b = panel;
               t.ldb = NR;
               t.c = Mxi + r0 * og + q * NR;
