@@ -149,10 +149,14 @@ ALEXNET_AMX void multiplyPlanes(const Bf16PlaneConvArgs& p) {
   if constexpr (RowHalves == 2 && ColumnHalves == 2) _tile_zero(3);
   const long aStride = static_cast<long>(p.ldw) * 2, bStride = static_cast<long>(p.planePairs) * 4;
   const int64_t stepPairs = kPairsPerStep * p.planePairs * 2;  // bf16 from one 32-channel step to the next
-  for (int tap = 0; tap < p.taps; ++tap) {
-    const bf16* a = p.weights + tap * p.channels;
-    const bf16* b = p.planes + p.tapOffsets[tap] * 2;
-    for (int64_t c = 0; c < p.channels; c += 2 * kPairsPerStep, a += 2 * kPairsPerStep, b += stepPairs) {
+  // Channel steps outside, taps inside: the taps of one step read 16 planes'
+  // rows around the block (a few KB, in L1 across the taps, which overlap but
+  // for a shift of one pixel); taps outside read every plane once per tap,
+  // more than L1 holds on AlexNet's conv3-5 (192 planes), so from L2.
+  for (int64_t c = 0; c < p.channels; c += 2 * kPairsPerStep) {
+    for (int tap = 0; tap < p.taps; ++tap) {
+      const bf16* a = p.weights + tap * p.channels + c;
+      const bf16* b = p.planes + (c / (2 * kPairsPerStep)) * stepPairs + p.tapOffsets[tap] * 2;
       _tile_loadd(6, b, bStride);
       if constexpr (ColumnHalves == 2) _tile_loadd(7, b + 2 * kTileRows, bStride);
       _tile_loadd(4, a, aStride);

@@ -87,35 +87,6 @@ void planeRow(const ConvGeom& g, const PlaneLayer& L, const float* src, int64_t 
   }
 }
 
-// Pair row Y of pair plane pp for an even space-to-depth factor: channels
-// 2pp and 2pp + 1 are phases (p, q) and (p, q + 1) of one source channel
-// (q even), whose values at X are the neighbours s·X + q and s·X + q + 1 of
-// one source row. So the row is converted to bf16 once and its 32-bit pairs
-// picked every s/2-th. padded/converted: scratch of s·Wp + 2 elements.
-void phasePairRow(const Bf16Kernels& bk, const ConvGeom& g, const PlaneLayer& L, const float* src, int64_t pp,
-                  int64_t Y, float* padded, bf16* converted, uint32_t* dst) {
-  const int64_t s = L.s, c = 2 * pp;
-  const int64_t sc = c / (s * s), p = (c / s) % s, q = c % s;
-  const int64_t sy = s * Y + p - g.padH;
-  if (c >= L.channels || sy < 0 || sy >= g.inH) {
-    std::fill(dst, dst + L.Wp, 0u);
-    return;
-  }
-  // padded[i] = source column i − padW (0 outside), for the columns the phases read.
-  const int64_t width = s * L.Wp + 2;
-  const float* row = src + (sc * g.inH + sy) * g.inW;
-  const int64_t from = std::min(width, g.padW), to = std::min(width, g.padW + g.inW);
-  std::fill(padded, padded + from, 0.0f);
-  std::copy(row, row + (to - from), padded + from);
-  std::fill(padded + to, padded + width, 0.0f);
-  bk.convert(padded, converted, width);
-  uint32_t pairs[1];
-  for (int64_t X = 0; X < L.Wp; ++X) {
-    std::memcpy(pairs, converted + s * X + q, sizeof(pairs));
-    dst[X] = pairs[0];
-  }
-}
-
 }  // namespace
 
 bool pairPlanesApply(const Bf16Kernels& bk, const ConvGeom& g) {
@@ -160,23 +131,81 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
   const int64_t taps = L.kernelH * L.kernelW, K = taps * L.paddedChannels;
   const int64_t ocBlocks = ceilDiv(og, kBlock);
 
-  // Pair plane pp of (image, group) ig into dst (rows: scratch of
-  // max(2·Wp, s·Wp + 2) floats; converted: s·Wp + 2 bf16).
-  const bool evenPhases = L.s > 1 && L.s % 2 == 0;
-  const int64_t rowScratch = std::max(2 * L.Wp, L.s * L.Wp + 2);
-  const auto convertPlane = [&](int64_t ig, int64_t pp, bf16* dst, float* rows, bf16* converted) {
+  // The input as pair planes, in units a thread converts alone:
+  //  - stride 1: one pair plane per unit, its rows interleaved straight from
+  //    the two source channels' rows (padding written as zeros);
+  //  - even space-to-depth factors: one source row phase (channel c, row
+  //    phase p) per unit, which feeds s/2 pair planes: channels (p, q) and
+  //    (p, q + 1) for even q are the neighbours s·X + q and s·X + q + 1 of one
+  //    source row, so each source row is converted to bf16 once and its 32-bit
+  //    pairs picked every s/2-th (the padded pair planes past the real
+  //    channels are units of their own, zero-filled);
+  //  - odd factors (pairs straddle phase rows): one pair plane per unit,
+  //    gathered value by value (planeRow).
+  const int64_t s = L.s;
+  const bool evenPhases = s > 1 && s % 2 == 0;
+  const int64_t realPairPlanes = L.channels / 2;  // whole pairs of real channels (even: s even or L.channels even)
+  const int64_t units = evenPhases ? g.cg() * s + (pairPlanes - realPairPlanes) : pairPlanes;
+  const int64_t rowScratch = std::max(2 * L.Wp, std::max(g.inW, s * L.Wp + 2));
+  const auto convertUnit = [&](int64_t ig, int64_t unit, bf16* imagePlanes, float* rows, bf16* converted) {
     const int64_t n = ig / g.groups, grp = ig % g.groups;
     const float* src = x + (n * g.inChannels + grp * g.cg()) * g.inPlane();
-    for (int64_t Y = 0; Y < L.Hp; ++Y) {
-      if (evenPhases) {
-        phasePairRow(bk, g, L, src, pp, Y, rows, converted, reinterpret_cast<uint32_t*>(dst + Y * L.Wp * 2));
-        continue;
+    const auto plane = [&](int64_t pp) { return imagePlanes + pp * planePairs * 2; };
+    const auto zeroPlane = [&](int64_t pp) { std::fill(plane(pp), plane(pp) + planePairs * 2, bf16{0}); };
+    if (evenPhases) {
+      if (unit >= g.cg() * s) return zeroPlane(realPairPlanes + unit - g.cg() * s);
+      const int64_t c = unit / s, p = unit % s, half = s / 2;
+      const int64_t firstPlane = (c * s + p) * half;
+      const int64_t width = s * L.Wp + 2;  // source columns the phases read, from −padW
+      for (int64_t Y = 0; Y < L.Hp; ++Y) {
+        const int64_t sy = s * Y + p - g.padH;
+        if (sy < 0 || sy >= g.inH) {
+          for (int64_t j = 0; j < half; ++j)
+            std::fill(plane(firstPlane + j) + Y * L.Wp * 2, plane(firstPlane + j) + (Y + 1) * L.Wp * 2, bf16{0});
+          continue;
+        }
+        const float* row = src + (c * g.inH + sy) * g.inW;
+        const int64_t from = std::min(width, g.padW), to = std::min(width, g.padW + g.inW);
+        std::fill(rows, rows + from, 0.0f);
+        std::copy(row, row + (to - from), rows + from);
+        std::fill(rows + to, rows + width, 0.0f);
+        bk.convert(rows, converted, width);
+        for (int64_t j = 0; j < half; ++j) {
+          uint32_t* dst = reinterpret_cast<uint32_t*>(plane(firstPlane + j) + Y * L.Wp * 2);
+          for (int64_t X = 0; X < L.Wp; ++X) std::memcpy(dst + X, converted + s * X + 2 * j, sizeof(uint32_t));
+        }
       }
+      return;
+    }
+    const int64_t pp = unit;
+    if (2 * pp >= L.channels) return zeroPlane(pp);
+    bf16* dst = plane(pp);
+    if (s == 1) {
+      const float* a = src + 2 * pp * g.inPlane();
+      const float* b = 2 * pp + 1 < L.channels ? a + g.inPlane() : nullptr;
+      std::fill(rows, rows + g.inW, 0.0f);  // the missing odd channel
+      for (int64_t Y = 0; Y < L.Hp; ++Y) {
+        bf16* d = dst + Y * L.Wp * 2;
+        const int64_t sy = Y - g.padH;
+        if (sy < 0 || sy >= g.inH) {
+          std::fill(d, d + L.Wp * 2, bf16{0});
+          continue;
+        }
+        std::fill(d, d + g.padW * 2, bf16{0});
+        bk.interleavePairs(a + sy * g.inW, b != nullptr ? b + sy * g.inW : rows, g.inW, d + g.padW * 2);
+        std::fill(d + (g.padW + g.inW) * 2, d + L.Wp * 2, bf16{0});
+      }
+      return;
+    }
+    for (int64_t Y = 0; Y < L.Hp; ++Y) {
       planeRow(g, L, src, 2 * pp, Y, rows);
       planeRow(g, L, src, 2 * pp + 1, Y, rows + L.Wp);
       bk.interleavePairs(rows, rows + L.Wp, L.Wp, dst + Y * L.Wp * 2);
     }
-    if (pp == pairPlanes - 1) std::fill(dst + planePairs * 2, dst + (planePairs + kSlackPairs) * 2, bf16{0});
+  };
+  // The last plane's slack (read by the last blocks' unused positions).
+  const auto zeroSlack = [&](bf16* imagePlanes) {
+    std::fill(imagePlanes + pairPlanes * planePairs * 2, imagePlanes + imageStride, bf16{0});
   };
 
   // Blocks of 32 output channels × 32 positions: positions [blk0, blk1) of
@@ -236,8 +265,8 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
       std::vector<float> rows(static_cast<size_t>(rowScratch));
       std::vector<bf16> converted(static_cast<size_t>(rowScratch));
       for (int64_t ig = begin; ig < end; ++ig) {
-        for (int64_t pp = 0; pp < pairPlanes; ++pp)
-          convertPlane(ig, pp, planes + pp * planePairs * 2, rows.data(), converted.data());
+        for (int64_t unit = 0; unit < units; ++unit) convertUnit(ig, unit, planes, rows.data(), converted.data());
+        zeroSlack(planes);
         for (int64_t ob = 0; ob < ocBlocks; ++ob) runBlocks(ig, ob, 0, positionBlocks, planes);
       }
     });
@@ -249,12 +278,13 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
   // ranges small enough to feed every thread; a task runs its positions
   // against one block of weights, so each thread streams only its share.
   bf16* planes = threadScratch<bf16>(ScratchSlot::Bf16PairPlanes, imagesGroups * imageStride);
-  parallelForDynamic(imagesGroups * pairPlanes, 1, [&](int64_t begin, int64_t end, int) {
+  parallelForDynamic(imagesGroups * units, 1, [&](int64_t begin, int64_t end, int) {
     std::vector<float> rows(static_cast<size_t>(rowScratch));
     std::vector<bf16> converted(static_cast<size_t>(rowScratch));
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t ig = task / pairPlanes, pp = task % pairPlanes;
-      convertPlane(ig, pp, planes + ig * imageStride + pp * planePairs * 2, rows.data(), converted.data());
+      const int64_t ig = task / units, unit = task % units;
+      convertUnit(ig, unit, planes + ig * imageStride, rows.data(), converted.data());
+      if (unit == 0) zeroSlack(planes + ig * imageStride);
     }
   });
   const int64_t baseTasks = imagesGroups * ocBlocks;

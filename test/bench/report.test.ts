@@ -175,6 +175,7 @@ const AMD_INFO = {
   tuning: 'zen4',
   bf16: 'avx512_bf16',
   bf16Unsupported: '',
+  bf16Levels: ['avx512_bf16'],
   cpuFeatures: ['avx2', 'fma', 'avx512f', 'avx512_bf16'],
 } as const;
 

@@ -61,7 +61,7 @@ export function weightsOption(): Option {
 export function precisionOption(): Option {
   return new Option(
     '--precision <p>',
-    'inference precision: fp32, or bf16 (weights and matrix-product inputs in bfloat16, fp32 accumulation; needs AVX512-BF16 on the native backend)',
+    'inference precision: fp32, or bf16 (weights and matrix-product inputs in bfloat16, fp32 accumulation; needs AVX512-BF16 on the native backend, and uses AMX where present)',
   ).default('fp32');
 }
 

@@ -7,6 +7,8 @@ import type { Backend, Conv2dGeometry, Pool2dGeometry } from '../../backend/back
 import type { Precision } from '../../backend/precision.js';
 
 export type SimdLevel = 'avx512' | 'avx2' | 'generic';
+/** The bf16 kernel sets: AVX512-BF16's vdpbf16ps, or AMX tiles (Sapphire Rapids and later). */
+export type Bf16Level = 'avx512_bf16' | 'amx';
 
 export interface NativeAddonInfo {
   /** The kernel set in use. */
@@ -23,10 +25,12 @@ export interface NativeAddonInfo {
   cpu: { vendor: string; brand: string; family: number; model: number; l1d: number; l2: number; l3: number; description: string };
   /** The row of the per-CPU tuning table in use (native/src/cpu_tuning.cc), e.g. "zen4". */
   tuning: string;
-  /** The bf16 kernel set ("avx512_bf16"), or null when bf16 cannot run here (see bf16Unsupported). */
+  /** The bf16 kernel set in use ("amx" or "avx512_bf16"), or null when bf16 cannot run here (see bf16Unsupported). */
   bf16: string | null;
   /** Why bf16 cannot run here; empty when it can. */
   bf16Unsupported: string;
+  /** The bf16 kernel sets this CPU can run, lowest first (setBf16 chooses among them). */
+  bf16Levels: readonly Bf16Level[];
   cpuFeatures: string[];
 }
 
@@ -82,6 +86,8 @@ export interface NativeAddon extends SharedKernels {
   info(): NativeAddonInfo;
   /** Switches the kernel set (clamped to what the CPU supports); returns the one in effect. */
   setSimd(level: SimdLevel): SimdLevel;
+  /** Caps the bf16 kernels at `level` (AMX CPUs can be kept on AVX512-BF16); returns the set in effect, or null. */
+  setBf16(level: Bf16Level): Bf16Level | null;
   setThreads(threads: number): number;
   /** Pillow's two-pass bilinear resampling with the given taps (Backend.resampleBilinear). */
   resampleBilinear(...args: [...ResampleSource, out: Uint8Array]): void;

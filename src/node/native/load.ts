@@ -27,7 +27,7 @@ export interface NativeInfo {
   /** The row of the per-CPU tuning table in use (native/src/cpu_tuning.cc). */
   tuning: string;
   simd: SimdLevel;
-  /** bf16 kernels available ("avx512_bf16"), or why not. */
+  /** bf16 kernels in use ("amx" or "avx512_bf16"; ALEXNET_BF16 keeps an AMX CPU on avx512_bf16), or why none. */
   bf16: string;
   threads: number;
   cpuFeatures: string[];
