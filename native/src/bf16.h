@@ -70,8 +70,10 @@ struct Bf16DotArgs {
 // up to 32 output channels × 32 consecutive pixel positions, with the
 // products over every tap and input channel, then bias, ReLU and the stores.
 struct Bf16PlaneConvArgs {
-  const bf16* weights = nullptr;  // 32 rows (output channels) of taps · channels bf16, ldw apart
-  int64_t ldw = 0;
+  // The block's weights in steps of k (32 channels of one tap; the channel
+  // steps outside, the taps inside): [channels / 32][taps][32 output
+  // channels][32], so that each A tile is 1 KiB read in sequence.
+  const bf16* weights = nullptr;
   const bf16* planes = nullptr;  // pair planes [channels / 2][planePairs][2], at the block's first position
   int64_t planePairs = 0;
   const int64_t* tapOffsets = nullptr;  // positions from a window's corner to each tap

@@ -147,7 +147,8 @@ ALEXNET_AMX void multiplyPlanes(const Bf16PlaneConvArgs& p) {
   if constexpr (ColumnHalves == 2) _tile_zero(1);
   if constexpr (RowHalves == 2) _tile_zero(2);
   if constexpr (RowHalves == 2 && ColumnHalves == 2) _tile_zero(3);
-  const long aStride = static_cast<long>(p.ldw) * 2, bStride = static_cast<long>(p.planePairs) * 4;
+  constexpr long aStride = 2 * kPairsPerStep * sizeof(bf16);  // A tiles are 16 rows of 32 contiguous bf16
+  const long bStride = static_cast<long>(p.planePairs) * 4;
   const int64_t stepPairs = kPairsPerStep * p.planePairs * 2;  // bf16 from one 32-channel step to the next
   // Channel steps outside, taps inside: the taps of one step read 16 planes'
   // rows around the block (a few KB, in L1 across the taps, which overlap but
@@ -155,7 +156,7 @@ ALEXNET_AMX void multiplyPlanes(const Bf16PlaneConvArgs& p) {
   // more than L1 holds on AlexNet's conv3-5 (192 planes), so from L2.
   for (int64_t c = 0; c < p.channels; c += 2 * kPairsPerStep) {
     for (int tap = 0; tap < p.taps; ++tap) {
-      const bf16* a = p.weights + tap * p.channels + c;
+      const bf16* a = p.weights + ((c / (2 * kPairsPerStep)) * p.taps + tap) * kMaxRows * 2 * kPairsPerStep;
       const bf16* b = p.planes + (c / (2 * kPairsPerStep)) * stepPairs + p.tapOffsets[tap] * 2;
       _tile_loadd(6, b, bStride);
       if constexpr (ColumnHalves == 2) _tile_loadd(7, b + 2 * kTileRows, bStride);
@@ -163,7 +164,7 @@ ALEXNET_AMX void multiplyPlanes(const Bf16PlaneConvArgs& p) {
       _tile_dpbf16ps(0, 4, 6);
       if constexpr (ColumnHalves == 2) _tile_dpbf16ps(1, 4, 7);
       if constexpr (RowHalves == 2) {
-        _tile_loadd(5, a + kTileRows * p.ldw, aStride);
+        _tile_loadd(5, a + kTileRows * 2 * kPairsPerStep, aStride);
         _tile_dpbf16ps(2, 5, 6);
         if constexpr (ColumnHalves == 2) _tile_dpbf16ps(3, 5, 7);
       }

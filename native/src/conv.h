@@ -101,8 +101,8 @@ struct PackedConvWeight {
   LargeVector<bf16> directBf16;
   LargeVector<bf16> winogradBf16;
   // bf16 from pair planes (conv_pair_planes.cc; kernel sets with planeConv):
-  // [groups][ceil(og / 32)][32][taps][planeChannels] of the stride-1 layer
-  // (after space-to-depth where spaceToDepth > 1), zero-padded.
+  // [groups][ceil(og / 32)][planeChannels / 32][taps][32][32] of the stride-1
+  // layer (after space-to-depth where spaceToDepth > 1), zero-padded.
   LargeVector<bf16> pairPlaneBf16;
   int64_t planeChannels = 0, planeKernelH = 0, planeKernelW = 0;
 

@@ -113,10 +113,14 @@ void packPairPlaneWeight(const ConvGeom& g, const float* w, PackedConvWeight* pa
   parallelForStatic(g.outChannels, [&](int64_t begin, int64_t end, int) {
     for (int64_t o = begin; o < end; ++o) {
       const int64_t grp = o / og, oo = o % og;
-      bf16* row = packed->pairPlaneBf16.data() + ((grp * blocks + oo / kBlock) * kBlock + oo % kBlock) * K;
+      // Bf16PlaneConvArgs::weights: [channel step][tap][32 outputs][32 channels] per block.
+      bf16* block = packed->pairPlaneBf16.data() + (grp * blocks + oo / kBlock) * kBlock * K;
       const float* src = w + o * L.channels * taps;
       for (int64_t c = 0; c < L.channels; ++c)
-        for (int64_t t = 0; t < taps; ++t) row[t * L.paddedChannels + c] = toBf16(src[c * taps + t]);
+        for (int64_t t = 0; t < taps; ++t) {
+          const int64_t step = (c / kChannelStep) * taps + t;
+          block[(step * kBlock + oo % kBlock) * kChannelStep + c % kChannelStep] = toBf16(src[c * taps + t]);
+        }
     }
   });
 }
@@ -219,7 +223,6 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
     const int64_t n = ig / g.groups, grp = ig % g.groups;
     const int64_t o0 = grp * og + ob * kBlock;
     Bf16PlaneConvArgs a;
-    a.ldw = K;
     a.planePairs = planePairs;
     a.tapOffsets = tapOffsets.data();
     a.taps = static_cast<int>(taps);
