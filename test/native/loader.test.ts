@@ -1,6 +1,6 @@
 /**
  * The loader: falls back with exactly one warning line when the addon cannot
- * load, honours ALEXNET_SIMD / ALEXNET_NUM_THREADS, and reports CPU info.
+ * load, honours ALEXNET_SIMD / ALEXNET_NUM_THREADS / ALEXNET_BF16, and reports CPU info.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,11 +15,11 @@ import { addon, skipWithoutAddon, supportedSimdLevels } from './native-helpers.j
 const CHILD = fileURLToPath(new URL('./child-info.ts', import.meta.url));
 
 function runChild(env: Record<string, string>): {
-  out: { backend: string | null; again: string | null; info: { simd: string; threads: number; cpuFeatures: string[] } | null };
+  out: { backend: string | null; again: string | null; info: { simd: string; bf16: string; threads: number; cpuFeatures: string[] } | null };
   stderr: string;
 } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ALEXNET_SIMD: '', ALEXNET_NUM_THREADS: '', ...env },
+    env: { ...process.env, ALEXNET_SIMD: '', ALEXNET_NUM_THREADS: '', ALEXNET_BF16: '', ...env },
     encoding: 'utf8',
   });
   assert.equal(result.status, 0, `child failed: ${result.stderr}`);
@@ -71,6 +71,20 @@ test('ALEXNET_SIMD lowers the kernel set and ALEXNET_NUM_THREADS sizes the pool'
   const { out } = runChild({ ALEXNET_SIMD: 'avx512', ALEXNET_NUM_THREADS: '3' });
   assert.equal(out.info?.simd, best);
   assert.equal(out.info?.threads, 3);
+});
+
+test('ALEXNET_BF16 keeps a CPU with AMX on AVX512-BF16; other values leave the best set', { skip: skipWithoutAddon }, (t) => {
+  const info = addon().info();
+  if (info.bf16Levels.length === 0) {
+    t.skip(`no bf16 kernels on this machine: ${info.bf16Unsupported}`);
+    return;
+  }
+  const best = info.bf16Levels[info.bf16Levels.length - 1];
+  assert.equal(runChild({}).out.info?.bf16, best);
+  assert.equal(runChild({ ALEXNET_BF16: 'avx512_bf16' }).out.info?.bf16, 'avx512_bf16');
+  assert.equal(runChild({ ALEXNET_BF16: 'amx' }).out.info?.bf16, best, 'amx where the CPU has it, else avx512_bf16');
+  assert.equal(runChild({ ALEXNET_BF16: 'fp8' }).out.info?.bf16, best, 'an unknown name changes nothing');
+  t.diagnostic(`bf16 kernel sets here: ${info.bf16Levels.join(', ')}`);
 });
 
 test('setSimd switches at run time and rejects unknown names', { skip: skipWithoutAddon }, () => {

@@ -6,7 +6,7 @@
 import type { AsyncKernels, AvgPool2dGeometry, Backend, Conv2dGeometry, LrnGeometry, Pool2dGeometry, ResampleTaps, SgdHyper } from '../../backend/backend.js';
 import { avgPool2dBackward, avgPool2dForward } from '../../backend/js/avg-pool2d.js';
 import type { Precision } from '../../backend/precision.js';
-import type { NativeAddon, NativeAddonInfo, PackedConvHandle, ResampleSource, SimdLevel } from './addon.js';
+import type { Bf16Level, NativeAddon, NativeAddonInfo, PackedConvHandle, ResampleSource, SimdLevel } from './addon.js';
 
 /**
  * Convolution weights prepared once for inference (e.g. after loading a
@@ -81,6 +81,11 @@ export class NativeBackend implements Backend {
   /** Selects a kernel set (for tests and benchmarks); returns the one in effect, clamped to the CPU. */
   setSimd(level: SimdLevel): SimdLevel {
     return this.addon.setSimd(level);
+  }
+
+  /** Caps the bf16 kernels (an AMX CPU kept on AVX512-BF16, for comparisons and tests); the set in effect, or null. */
+  setBf16(level: Bf16Level): Bf16Level | null {
+    return this.addon.setBf16(level);
   }
 
   resampleBilinear(src: Uint8Array, width: number, height: number, channels: number, cols: ResampleTaps, rows: ResampleTaps, out: Uint8Array): void {
