@@ -1,5 +1,6 @@
 // bf16 inference: weights converted once, activations rounded at the GEMM
-// inputs, products accumulated in fp32 (vdpbf16ps), fp32 everywhere else.
+// inputs, products accumulated in fp32 (vdpbf16ps, or AMX tiles where the
+// CPU has them), fp32 everywhere else.
 //
 // Layouts. A bf16 matrix row that the micro-kernel broadcasts from holds its
 // K values contiguously (K padded with zeros to whole pairs, and to the

@@ -118,18 +118,12 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
-  // 5×5 layers Winograd applies to stay fp32 Winograd: in bf16, a 5×5
-  // Winograd transform would amplify the rounding of its input tiles about 7×
-  // (max error 1.6e-2 of the largest output on conv2's shape, against 2.2e-3
-  // direct), and the direct bf16 product does 4.6× the multiplications of
-  // fp32's F(3, 5) then (225 per 9 outputs against 49; 6.25× those of F(4, 5)
-  // now), which bf16's 2× rate does not repay: AlexNet's conv2 took 28.1 ms in
-  // direct bf16 against 13.1 ms in fp32 F(3, 5) at batch 32, 0.92 against
-  // 0.45-0.8 ms at batch 1 (Zen 5).
   // Kernel sets with AMX tiles: every undilated layer as a direct product
   // from pair planes. At 16× the fp32 rate per instruction, the direct
   // product outruns Winograd's fewer products (whose transforms stay fp32
-  // vector work) and rounds nothing but the inputs.
+  // vector work) and rounds nothing but the inputs (Sapphire Rapids, batch
+  // 32: conv1-5 in 7.6, 8.5, 4.8, 5.6, 4.4 ms against 12.5, 21.7, 22.5, 29.0,
+  // 19.3 on the same CPU's AVX512-BF16 paths below).
   if (pairPlanesApply(*bk, g)) {
     auto packed = std::make_unique<PackedConvWeight>();
     packed->isBf16 = true;
@@ -138,6 +132,14 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
     packPairPlaneWeight(g, w, packed.get());
     return packed;
   }
+  // Otherwise (AVX512-BF16), 5×5 layers Winograd applies to stay fp32
+  // Winograd: in bf16, a 5×5 Winograd transform would amplify the rounding of
+  // its input tiles about 7× (max error 1.6e-2 of the largest output on
+  // conv2's shape, against 2.2e-3 direct), and the direct bf16 product does
+  // 4.6× the multiplications of fp32's F(3, 5) then (225 per 9 outputs
+  // against 49; 6.25× those of F(4, 5) now), which bf16's 2× rate does not
+  // repay: AlexNet's conv2 took 28.1 ms in direct bf16 against 13.1 ms in
+  // fp32 F(3, 5) at batch 32, 0.92 against 0.45-0.8 ms at batch 1 (Zen 5).
   if (winogradApplies(g) && g.kernelH == 5) return packConvWeight(ks, g, w);
   // Likewise strided layers that space-to-depth turns into Winograd ones
   // (AlexNet's conv1): fp32 F(5, 3) over the phase planes does 3.9× fewer
