@@ -63,13 +63,19 @@ ALEXNET_AMX void configure(int rows0, int rows1) {
   configured = key;
 }
 
-// C tiles (RowHalves × ColumnHalves) = Σ over t.kp pairs of A · B.
+// The C tiles in use set to zero.
 template <int RowHalves, int ColumnHalves>
-ALEXNET_AMX void multiply(const Bf16TileArgs& t) {
+ALEXNET_AMX void zeroTiles() {
   _tile_zero(0);
   if constexpr (ColumnHalves == 2) _tile_zero(1);
   if constexpr (RowHalves == 2) _tile_zero(2);
   if constexpr (RowHalves == 2 && ColumnHalves == 2) _tile_zero(3);
+}
+
+// C tiles (RowHalves × ColumnHalves) = Σ over t.kp pairs of A · B.
+template <int RowHalves, int ColumnHalves>
+ALEXNET_AMX void multiply(const Bf16TileArgs& t) {
+  zeroTiles<RowHalves, ColumnHalves>();
   const long aStride = static_cast<long>(t.lda) * 4, bStride = static_cast<long>(t.ldb) * 4;
   const uint32_t* aLower = t.a + kTileRows * t.lda;
   for (int64_t k = 0; k < t.kp; k += kPairsPerStep) {
@@ -143,10 +149,7 @@ void tileDispatch(const Bf16TileArgs& t) {
 // the tap's offset), so the input is read in place, with no im2col.
 template <int RowHalves, int ColumnHalves>
 ALEXNET_AMX void multiplyPlanes(const Bf16PlaneConvArgs& p) {
-  _tile_zero(0);
-  if constexpr (ColumnHalves == 2) _tile_zero(1);
-  if constexpr (RowHalves == 2) _tile_zero(2);
-  if constexpr (RowHalves == 2 && ColumnHalves == 2) _tile_zero(3);
+  zeroTiles<RowHalves, ColumnHalves>();
   constexpr long aStride = 2 * kPairsPerStep * sizeof(bf16);  // A tiles are 16 rows of 32 contiguous bf16
   const long bStride = static_cast<long>(p.planePairs) * 4;
   const int64_t stepPairs = kPairsPerStep * p.planePairs * 2;  // bf16 from one 32-channel step to the next

@@ -425,6 +425,39 @@ function jsConv(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float
   return out;
 }
 
+/**
+ * A conv without bias, with bias, and with bias and fused ReLU: `run(b, relu)`
+ * against `expected(b, relu)` within tol of its max, no negatives after ReLU,
+ * and `also(out, relu, what)` for a test's own checks; the worst error.
+ */
+function checkBiasAndRelu(
+  label: string,
+  bias: Float32Array,
+  tol: number,
+  run: (b: Float32Array | null, relu: boolean) => Float32Array,
+  expected: (b: Float32Array | null, relu: boolean) => Float32Array,
+  also?: (out: Float32Array, expected: Float32Array, relu: boolean, what: string) => void,
+): number {
+  let worst = 0;
+  for (const [b, relu] of [
+    [null, false],
+    [bias, false],
+    [bias, true],
+  ] as const) {
+    const out = run(b, relu);
+    const want = expected(b, relu);
+    const what = `${label} bias${+(b !== null)} relu${+relu}`;
+    worst = Math.max(worst, assertCloseToMax(out, want, tol, what));
+    if (relu)
+      assert.ok(
+        out.every((v) => v >= 0),
+        `${what}: fused ReLU leaves no negatives`,
+      );
+    also?.(out, want, relu, what);
+  }
+  return worst;
+}
+
 const DIRECT: Conv2dGeometry[] = [
   // conv1-like: 11×11 stride 4 pad 2 (K = 363, odd), on an output too small for space-to-depth Winograd.
   convGeometry({ batch: 2, inChannels: 3, inH: 19, inW: 15, outChannels: 64, kernel: 11, stride: 4, pad: 2 }),
@@ -483,21 +516,12 @@ test('packed bf16 conv on the direct path equals the js conv on rounded x and w'
       const { x, w, bias } = randomConv(g, gen);
       const xr = roundArrayToBf16(x),
         wr = roundArrayToBf16(w);
-      for (const [b, relu] of [
-        [null, false],
-        [bias, false],
-        [bias, true],
-      ] as const) {
-        const actual = packedConv(g, x, w, b, relu);
-        const expected = jsConv(g, xr, wr, b, relu);
-        const what = `bf16 direct conv ${describeConv(g)} bias${+(b !== null)} relu${+relu}`;
-        worst = Math.max(worst, assertCloseToMax(actual, expected, TOL, what));
-        if (relu)
-          assert.ok(
-            actual.every((v) => v >= 0),
-            `${what}: fused ReLU leaves no negatives`,
-          );
-      }
+      const run = (b: Float32Array | null, relu: boolean): Float32Array => packedConv(g, x, w, b, relu);
+      const label = `bf16 direct conv ${describeConv(g)}`;
+      worst = Math.max(
+        worst,
+        checkBiasAndRelu(label, bias, TOL, run, (b, relu) => jsConv(g, xr, wr, b, relu)),
+      );
       // And it is bf16, not fp32: the unrounded conv is a visible distance away (K > 1 only).
       if (g.kernelH * g.kernelW * (g.inChannels / g.groups) > 1) {
         const fp32 = jsConv(g, x, w, bias, false);
@@ -531,25 +555,17 @@ test('on AVX512-BF16, packed bf16 conv on the Winograd path is within bf16 error
     for (const g of WINOGRAD) {
       const tol = WINOGRAD_TOL[g.kernelH];
       const { x, w, bias } = randomConv(g, gen);
-      for (const [b, relu] of [
-        [null, false],
-        [bias, false],
-        [bias, true],
-      ] as const) {
-        const actual = packedConv(g, x, w, b, relu);
-        const expected = jsConv(g, x, w, b, relu);
-        const what = `bf16 Winograd conv ${describeConv(g)} bias${+(b !== null)} relu${+relu}`;
-        worst = Math.max(worst, assertCloseToMax(actual, expected, tol, what));
-        if (relu)
-          assert.ok(
-            actual.every((v) => v >= 0),
-            `${what}: fused ReLU leaves no negatives`,
-          );
-        if (!relu) {
-          const d = errorRelativeToMax(actual, expected);
-          assert.ok(d > 1e-5, `${what}: ${d.toExponential(2)} from fp32 (bf16 rounding expected)`);
-        }
-      }
+      const run = (b: Float32Array | null, relu: boolean): Float32Array => packedConv(g, x, w, b, relu);
+      const roundedAway = (out: Float32Array, expected: Float32Array, relu: boolean, what: string): void => {
+        if (relu) return;
+        const d = errorRelativeToMax(out, expected);
+        assert.ok(d > 1e-5, `${what}: ${d.toExponential(2)} from fp32 (bf16 rounding expected)`);
+      };
+      const label = `bf16 Winograd conv ${describeConv(g)}`;
+      worst = Math.max(
+        worst,
+        checkBiasAndRelu(label, bias, tol, run, (b, relu) => jsConv(g, x, w, b, relu), roundedAway),
+      );
     }
     t.diagnostic(`worst error ${worst.toExponential(2)} of max |out|`);
   });
@@ -599,21 +615,15 @@ test('on AMX, undilated convs with equal strides run from pair planes and equal 
         const s = g.strideH;
         const expectedAlgorithm = `direct (AMX tiles on pair planes)${s > 1 ? ` after ${s}×${s} space-to-depth` : ''}, bf16`;
         assert.equal(algorithm, expectedAlgorithm, describeConv(g));
-        for (const [b, relu] of [
-          [null, false],
-          [bias, false],
-          [bias, true],
-        ] as const) {
+        const run = (b: Float32Array | null, relu: boolean): Float32Array => {
           const out = new Float32Array(convSizes(g).out).fill(Number.NaN); // every element must be written
           a.conv2dForwardPacked(g, handle, x, b, out, relu);
-          const what = `AMX conv ${describeConv(g)} bias${+(b !== null)} relu${+relu}`;
-          worst = Math.max(worst, assertCloseToMax(out, jsConv(g, xr, wr, b, relu), TOL, what));
-          if (relu)
-            assert.ok(
-              out.every((v) => v >= 0),
-              `${what}: fused ReLU leaves no negatives`,
-            );
-        }
+          return out;
+        };
+        worst = Math.max(
+          worst,
+          checkBiasAndRelu(`AMX conv ${describeConv(g)}`, bias, TOL, run, (b, relu) => jsConv(g, xr, wr, b, relu)),
+        );
       } finally {
         a.disposePackedWeight(handle);
       }
