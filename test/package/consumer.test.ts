@@ -63,8 +63,9 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   );
   const unwanted = files.filter((f) => /^package\/(test|tools|bench|\.ci|build)\//.test(f));
   assert.deepEqual(unwanted, [], 'no tests, tools, benchmarks or build outputs');
-  // A bound that catches a stray folder, not a budget: each source module ships as .js and .d.ts.
-  assert.ok(files.length < 600, `${files.length} files`);
+  // A bound that catches a stray folder (test/ alone is ~200 files), not a budget: each source
+  // module ships as .js and .d.ts, each native source as itself (600 files on 2026-12-03).
+  assert.ok(files.length < 750, `${files.length} files`);
 
   // A consumer project, installing with every install script disabled.
   const consumer = join(work, 'consumer');
