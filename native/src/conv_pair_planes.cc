@@ -148,7 +148,7 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
   //    gathered value by value (planeRow).
   const int64_t s = L.s;
   const bool evenPhases = s > 1 && s % 2 == 0;
-  const int64_t realPairPlanes = L.channels / 2;  // whole pairs of real channels (even: s even or L.channels even)
+  const int64_t realPairPlanes = L.channels / 2;  // with an even s, cg·s² real channels make whole pairs
   const int64_t units = evenPhases ? g.cg() * s + (pairPlanes - realPairPlanes) : pairPlanes;
   const int64_t rowScratch = std::max(2 * L.Wp, std::max(g.inW, s * L.Wp + 2));
   const auto convertUnit = [&](int64_t ig, int64_t unit, bf16* imagePlanes, float* rows, bf16* converted) {
@@ -265,10 +265,10 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
     // back: conv1 at batch 32 is 13 MB of planes).
     parallelForDynamic(imagesGroups, 1, [&](int64_t begin, int64_t end, int) {
       bf16* planes = threadScratch<bf16>(ScratchSlot::Bf16PairPlanes, imageStride);
-      std::vector<float> rows(static_cast<size_t>(rowScratch));
-      std::vector<bf16> converted(static_cast<size_t>(rowScratch));
+      float* rows = threadScratch<float>(ScratchSlot::PaddedInput, rowScratch);
+      bf16* converted = threadScratch<bf16>(ScratchSlot::Bf16Activations, rowScratch);
       for (int64_t ig = begin; ig < end; ++ig) {
-        for (int64_t unit = 0; unit < units; ++unit) convertUnit(ig, unit, planes, rows.data(), converted.data());
+        for (int64_t unit = 0; unit < units; ++unit) convertUnit(ig, unit, planes, rows, converted);
         zeroSlack(planes);
         for (int64_t ob = 0; ob < ocBlocks; ++ob) runBlocks(ig, ob, 0, positionBlocks, planes);
       }
@@ -282,11 +282,12 @@ void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConv
   // against one block of weights, so each thread streams only its share.
   bf16* planes = threadScratch<bf16>(ScratchSlot::Bf16PairPlanes, imagesGroups * imageStride);
   parallelForDynamic(imagesGroups * units, 1, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> rows(static_cast<size_t>(rowScratch));
-    std::vector<bf16> converted(static_cast<size_t>(rowScratch));
+    // (Other slots than the shared planes': the calling thread converts too.)
+    float* rows = threadScratch<float>(ScratchSlot::PaddedInput, rowScratch);
+    bf16* converted = threadScratch<bf16>(ScratchSlot::Bf16Activations, rowScratch);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t ig = task / units, unit = task % units;
-      convertUnit(ig, unit, planes + ig * imageStride, rows.data(), converted.data());
+      convertUnit(ig, unit, planes + ig * imageStride, rows, converted);
       if (unit == 0) zeroSlack(planes + ig * imageStride);
     }
   });
