@@ -83,12 +83,11 @@ struct PackedConvWeight {
   // fp32 vectors above left empty.
   //   directBf16:   [groups][panels][kp = bf16Pairs(K)][NR][2]
   //   winogradBf16: [groups][(r+1)²][panels][bf16Pairs(cg)][NR][2]
-  bool isBf16 = false;
-  const Bf16Kernels* bf16Set = nullptr;  // the bf16 kernel set the panels were packed for
+  const Bf16Kernels* bf16Set = nullptr;  // the bf16 kernel set the panels were packed for, or null (fp32)
   // The Winograd transform the `winograd*` panels hold (winograd_transforms.h).
   winograd::Kind winogradKind = winograd::Kind::F2x3;
-  // s > 1: the Winograd panels are those of the layer's space-to-depth
-  // rewriting (spaceToDepthFactor), over cg·s² channels; fp32 inference only.
+  // s > 1: the Winograd panels (fp32 inference) or the pair-plane weights
+  // (AMX) are those of the layer's space-to-depth rewriting, over cg·s² channels.
   int64_t spaceToDepth = 1;
   // Packed once for eval-mode inference (packConvWeight): fp32 layers then
   // take F(4, 3) or F(5, 3) (the fewer products) and F(4, 5). Weights packed
@@ -101,10 +100,9 @@ struct PackedConvWeight {
   LargeVector<bf16> directBf16;
   LargeVector<bf16> winogradBf16;
   // bf16 from pair planes (conv_pair_planes.cc; kernel sets with planeConv):
-  // [groups][ceil(og / 32)][planeChannels / 32][taps][32][32] of the stride-1
+  // [groups][ceil(og / 32)][channels / 32][taps][32][32] of the stride-1
   // layer (after space-to-depth where spaceToDepth > 1), zero-padded.
   LargeVector<bf16> pairPlaneBf16;
-  int64_t planeChannels = 0, planeKernelH = 0, planeKernelW = 0;
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }
@@ -121,6 +119,7 @@ struct PackedConvWeight {
     return (direct.size() + winograd.size()) * sizeof(float) +
            (directBf16.size() + winogradBf16.size() + pairPlaneBf16.size()) * sizeof(bf16);
   }
+  bool isBf16() const { return bf16Set != nullptr; }
   bool usesWinograd() const { return !winograd.empty() || !winogradBf16.empty(); }
   // Whether this packing serves geometry g: same weight shape and the same
   // stride and dilation (which decide the algorithm); any batch and size.

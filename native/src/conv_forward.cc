@@ -99,20 +99,16 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
     const int m = winograd::outputSide(packed.winogradKind), r = winograd::filterSide(packed.winogradKind);
     what = "Winograd F(" + std::to_string(m) + "×" + std::to_string(m) + ", " + std::to_string(r) + "×" +
            std::to_string(r) + ")";
-    if (packed.spaceToDepth > 1) {
-      const std::string s = std::to_string(packed.spaceToDepth);
-      what += " after " + s + "×" + s + " space-to-depth";
-    }
   } else if (!packed.pairPlaneBf16.empty()) {
     what = "direct (AMX tiles on pair planes)";
-    if (packed.spaceToDepth > 1) {
-      const std::string s = std::to_string(packed.spaceToDepth);
-      what += " after " + s + "×" + s + " space-to-depth";
-    }
   } else {
     what = "direct (implicit im2col)";
   }
-  return packed.isBf16 ? what + ", bf16" : what;
+  if (packed.spaceToDepth > 1) {
+    const std::string s = std::to_string(packed.spaceToDepth);
+    what += " after " + s + "×" + s + " space-to-depth";
+  }
+  return packed.isBf16() ? what + ", bf16" : what;
 }
 
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
@@ -126,7 +122,6 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   // 19.3 on the same CPU's AVX512-BF16 paths below).
   if (pairPlanesApply(*bk, g)) {
     auto packed = std::make_unique<PackedConvWeight>();
-    packed->isBf16 = true;
     packed->bf16Set = bk;
     describeLayer(ks, g, pickBf16TileShape(*bk, g.og()), packed.get());
     packPairPlaneWeight(g, w, packed.get());
@@ -149,7 +144,6 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   const TileShape shape = pickBf16TileShape(*bk, g.og());
   auto packed = std::make_unique<PackedConvWeight>();
   PackedConvWeight* p = packed.get();
-  p->isBf16 = true;
   p->bf16Set = bk;
   describeLayer(ks, g, shape, p);
   const int64_t og = g.og(), nr = shape.nr;
@@ -242,8 +236,8 @@ void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeig
   // kernelW consecutive floats (one per (c, kh)) when the row is undilated.
   // The kernels the weight was packed for (its pair padding is theirs), as
   // long as the SIMD level still allows bf16 at all.
-  if (w.isBf16 && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
-  const Bf16Kernels* bk = w.isBf16 ? w.bf16Set : nullptr;
+  if (w.isBf16() && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+  const Bf16Kernels* bk = w.bf16Set;
   const int64_t kp = bk != nullptr ? bf16Pairs(*bk, K) : 0, ldd = 2 * kp;
   std::vector<int64_t> runStart(cg * g.kernelH);
   for (int64_t c = 0; c < cg; ++c)

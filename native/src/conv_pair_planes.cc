@@ -105,10 +105,7 @@ void packPairPlaneWeight(const ConvGeom& g, const float* w, PackedConvWeight* pa
   }
   const int64_t og = g.og(), taps = L.kernelH * L.kernelW, K = taps * L.paddedChannels;
   const int64_t blocks = ceilDiv(og, kBlock);
-  packed->spaceToDepth = L.s;
-  packed->planeChannels = L.paddedChannels;
-  packed->planeKernelH = L.kernelH;
-  packed->planeKernelW = L.kernelW;
+  packed->spaceToDepth = L.s;  // the rest of the plane geometry follows from the layer's (planeLayer)
   packed->pairPlaneBf16.assign(g.groups * blocks * kBlock * K, 0);
   parallelForStatic(g.outChannels, [&](int64_t begin, int64_t end, int) {
     for (int64_t o = begin; o < end; ++o) {

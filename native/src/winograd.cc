@@ -150,7 +150,7 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
   // F(4, 3), F(5, 3) and F(4, 5) for fp32 inference; training and bf16 keep F(2, r),
   // whose smaller coefficients amplify rounding less (see forInference in conv.h).
   // Of the 3×3 kinds, F(5, 3) where it needs fewer products (see Kind).
-  const bool largeTiles = packed->forInference && !packed->isBf16;
+  const bool largeTiles = packed->forInference && !packed->isBf16();
   if (g.kernelH == 5) {
     packed->winogradKind = largeTiles ? winograd::Kind::F4x5 : winograd::Kind::F2x5;
   } else if (!largeTiles) {
@@ -261,8 +261,8 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
 
   // bf16: V is rounded to pair rows along the channels after the (fp32)
   // input transform; the products then run on the bf16 tiles.
-  if (w.isBf16 && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
-  const Bf16Kernels* bk = w.isBf16 ? w.bf16Set : nullptr;
+  if (w.isBf16() && bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
+  const Bf16Kernels* bk = w.bf16Set;
   const int64_t cp = bk != nullptr ? bf16Pairs(*bk, cg) : 0;
 
   // With images enough for every thread, a hand-out is a whole image, so that
