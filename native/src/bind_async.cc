@@ -100,12 +100,14 @@ napi_value conv2dForwardAsync(napi_env env, napi_callback_info info) {
   });
 }
 
-// linearForwardAsync(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu) → Promise<void>
+// linearForwardAsync(batch, inFeatures, outFeatures, x, w, bias, out, fuseRelu, w?) → Promise<void>
+// (w: the weight itself where argument 4 is an fp32 packed handle).
 napi_value linearForwardAsync(napi_env env, napi_callback_info info) {
   return guarded(env, "linearForwardAsync", [&] {
     const LinearArgs a = readLinearArgs(Args(env, info, "linearForwardAsync"));
     const KernelSet* ks = &currentKernels();
-    return AsyncJob::queue(env, "linearForwardAsync", {a.x.value, a.weightValue, a.bias.value, a.out.value},
+    return AsyncJob::queue(env, "linearForwardAsync",
+                           {a.x.value, a.weightValue, a.bias.value, a.out.value, a.fp32Value},
                            [=] { runLinear(*ks, a); });
   });
 }

@@ -39,11 +39,17 @@ LinearArgs readLinearArgs(const Args& args) {
                args.f32(6, "out", batch * outF),
                args.boolean(7, "fuseRelu"),
                nullptr,
-               args[4]};
+               args[4],
+               nullptr};
   if (isPackedHandle(args, 4)) {
     a.packed = packedLinearArg(args, 4, "packed");
     if (a.packed->outFeatures != outF || a.packed->inFeatures != inF)
       args.fail("the packed weight was made for another layer shape");
+    if (a.packed->bf16Set == nullptr) {
+      if (args.isNullish(8)) args.fail("an fp32 packed weight needs the weight itself (argument 9, w)");
+      a.w = args.f32(8, "w", outF * inF);
+      a.fp32Value = a.w.value;
+    }
   } else {
     a.w = args.f32(4, "w", outF * inF);
   }
@@ -51,8 +57,10 @@ LinearArgs readLinearArgs(const Args& args) {
 }
 
 void runLinear(const KernelSet& ks, const LinearArgs& a) {
-  if (a.packed)
+  if (a.packed && a.packed->bf16Set != nullptr)
     linearForwardBf16(a.batch, a.x.data, *a.packed, a.bias.data, a.out.data, a.relu);
+  else if (a.packed)
+    linearForwardFp32(ks, a.batch, a.x.data, *a.packed, a.w.data, a.bias.data, a.out.data, a.relu);
   else
     linearForward(ks, a.batch, a.inFeatures, a.outFeatures, a.x.data, a.w.data, a.bias.data, a.out.data, a.relu);
 }

@@ -31,8 +31,12 @@ struct LinearArgs {
   int64_t batch, inFeatures, outFeatures;
   ArrayView<float> x, w, bias, out;
   bool relu;
-  std::shared_ptr<const PackedLinearWeight> packed;  // set when w is a packed handle (w then empty)
-  napi_value weightValue;                            // w or the handle, kept alive by async jobs
+  // Set when argument 4 is a packed handle. w is then empty for bf16, and
+  // for fp32 the weight itself, from argument 8 (kept alive by async jobs in
+  // fp32Value).
+  std::shared_ptr<const PackedLinearWeight> packed;
+  napi_value weightValue;  // w or the handle, kept alive by async jobs
+  napi_value fp32Value;    // an fp32 packing's w, or null
 };
 // Runs the linear layer the arguments describe (packed bf16 or fp32 weights).
 void runLinear(const KernelSet& ks, const LinearArgs& a);

@@ -33,18 +33,21 @@ napi_value packConvWeightBinding(napi_env env, napi_callback_info info) {
   });
 }
 
-// packLinearWeight(outFeatures, inFeatures, w, precision, consume?) → handle
-// (bf16 only: the fp32 linear kernels read the weight in place). consume: w is
-// zeroed and its memory given back to the OS as it is converted.
+// packLinearWeight(outFeatures, inFeatures, w, precision, consume?) → handle.
+// bf16: the rows converted; consume: w is zeroed and its memory given back to
+// the OS as it is converted. fp32: a handle that the calls pass with w itself
+// (linear.h: the transposed copy for skipping zero inputs is made on first
+// use); consume does not apply (w stays the weight).
 napi_value packLinearWeightBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "packLinearWeight", [&] {
     Args args(env, info, "packLinearWeight");
     const int64_t outF = args.integer(0, "outFeatures", 1), inF = args.integer(1, "inFeatures", 1);
     auto w = args.f32(2, "w", outF * inF);
-    if (!readBf16(args, 3)) args.fail("packLinearWeight packs for bf16 only (fp32 weights are used in place)");
+    const bool bf16 = readBf16(args, 3);
     const bool consume = !args.isNullish(4) && args.boolean(4, "consume");
+    if (!bf16 && consume) args.fail("packLinearWeight: consume applies to bf16 (an fp32 packing uses w in place)");
     auto holder = std::make_unique<PackedHolder>();
-    holder->linear = packLinearWeightBf16(outF, inF, w.data, consume);
+    holder->linear = bf16 ? packLinearWeightBf16(outF, inF, w.data, consume) : packLinearWeightFp32(outF, inF);
     holder->bytes = static_cast<int64_t>(holder->linear->bytes());
     return packedHandle(env, std::move(holder));
   });
@@ -69,6 +72,18 @@ napi_value packedConvAlgorithmBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "packedConvAlgorithm", [&] {
     Args args(env, info, "packedConvAlgorithm");
     return stringValue(env, describeConvAlgorithm(*packedConvArg(args, 0, "packed")));
+  });
+}
+
+// packedWeightBytes(handle) → the bytes the packed weight holds now (a linear
+// layer's fp32 packing grows by its transposed copy at its first skipping call).
+napi_value packedWeightBytesBinding(napi_env env, napi_callback_info info) {
+  return guarded(env, "packedWeightBytes", [&] {
+    Args args(env, info, "packedWeightBytes");
+    auto* holder = static_cast<PackedHolder*>(args.external(0, "handle", kPackedConvTag));
+    if (holder->empty()) args.fail("the packed weight was disposed");
+    const size_t bytes = holder->packed ? holder->packed->bytes() : holder->linear->bytes();
+    return numberValue(env, static_cast<double>(bytes));
   });
 }
 
@@ -140,6 +155,7 @@ void registerConv(napi_env env, napi_value exports) {
       {"packLinearWeight", packLinearWeightBinding},
       {"disposePackedWeight", disposePackedBinding},
       {"packedConvAlgorithm", packedConvAlgorithmBinding},
+      {"packedWeightBytes", packedWeightBytesBinding},
       {"conv2dForward", conv2dForwardBinding},
       {"conv2dForwardPacked", conv2dForwardPackedBinding},
       {"conv2dBackwardData", conv2dBackwardDataBinding},

@@ -1,8 +1,10 @@
 // Fully connected layers: out[B, outF] = x[B, inF] · wᵀ + bias (ReLU).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "bf16.h"
@@ -11,14 +13,34 @@
 
 namespace alexnet {
 
-// A linear layer's weight prepared once for bf16 inference: the rows in bf16,
-// each padded with zeros to whole k pairs (and the kernels' pairAlign).
+// A linear layer's weight prepared once for inference.
+// bf16 (bf16Set set): the rows in bf16, each padded with zeros to whole k
+// pairs (and the kernels' pairAlign).
+// fp32 (bf16Set null): the weight stays the caller's (torch's [out][in],
+// passed with every call); batch-1 calls whose input has zeros to skip run
+// on a transposed copy (sparse_rows.h), made at the first such call, so that
+// a caller who never runs one never holds it.
 struct PackedLinearWeight {
   const Bf16Kernels* bf16Set = nullptr;  // the kernel set it was packed for
   int64_t outFeatures = 0, inFeatures = 0;
   int64_t rowLength = 0;     // bf16 per row: 2 · bf16Pairs(*bf16Set, inFeatures)
   LargeArray<bf16> weights;  // [outFeatures][rowLength]
-  size_t bytes() const { return weights.size() * sizeof(bf16); }
+
+  // fp32: [inFeatures][transposedStride], zero past outFeatures; see transposedFrom.
+  struct Transposed {
+    LargeArray<float> weights;
+    int64_t stride = 0;      // outFeatures rounded up to whole 64-byte lines
+    bool allFinite = false;  // false: no row may be skipped (0·∞ is NaN)
+  };
+  // The transposed copy of w (the caller's weight), made on the first call.
+  const Transposed& transposedFrom(const float* w) const;
+
+  size_t bytes() const;
+
+ private:
+  mutable std::once_flag transposeOnce_;
+  mutable Transposed transposed_;
+  mutable std::atomic<size_t> transposedBytes_{0};
 };
 
 // consume: w's memory is zeroed and given back to the OS as its rows are
@@ -27,6 +49,10 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightBf16(int64_t outFeatures, in
                                                          bool consume);
 void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& w, const float* bias, float* out,
                        bool relu);
+// An fp32 packing (weights empty): the layer's torch-layout weight w, and the transposed copy where a call skips rows.
+std::unique_ptr<PackedLinearWeight> packLinearWeightFp32(int64_t outFeatures, int64_t inFeatures);
+void linearForwardFp32(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& packed,
+                       const float* w, const float* bias, float* out, bool relu);
 
 // C[M×N] (ldc) = A·B over kp pairs of k: A as M rows of pairs (lda pairs
 // apart), B as ceil(N / shape.nr) pre-packed pair panels of kp × shape.nr.

@@ -24,6 +24,7 @@
 #include "cpu_dispatch.h"
 #include "hwc_block.h"
 #include "max_pool_plane.h"
+#include "sparse_rows.h"
 #include "winograd_transforms.h"
 
 namespace alexnet {
@@ -117,6 +118,8 @@ struct KernelSet {
   void (*winogradOutput)(winograd::Kind kind, const float* M, int64_t xiStride, int64_t ldm, int64_t O,
                          const float* bias, bool relu, int64_t tilesW, int64_t t0, int64_t t1, int64_t OH, int64_t OW,
                          float* out);
+  // A linear layer at batch 1-4 over the rows of its transposed weight its input needs (sparse_rows.h).
+  void (*sparseRows)(const SparseRowsArgs& args);
   // The output-gradient transform of the Winograd weight gradient (r = 3 or 5).
   void (*winogradGradOutput)(int r, const float* hwc, int64_t rowStride, int64_t O, int64_t tilesW, int64_t t0,
                              int64_t t1, float* yhat, int64_t xiStride);

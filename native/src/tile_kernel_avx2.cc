@@ -194,6 +194,8 @@ ALEXNET_AVX2 void winogradGradOutput(int r, const float* hwc, int64_t rowStride,
   winograd::gradOutputTransformOf<8>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
+ALEXNET_AVX2 void sparseRows(const SparseRowsArgs& args) { sparse::sparseRowsOf<8>(args); }
+
 }  // namespace
 
 const KernelSet& avx2Kernels() {
@@ -211,6 +213,7 @@ const KernelSet& avx2Kernels() {
                              &dotDispatch,
                              &winogradInput,
                              &winogradOutput,
+                             &sparseRows,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,

@@ -291,6 +291,8 @@ ALEXNET_AVX512 void winogradGradOutput(int r, const float* hwc, int64_t rowStrid
   winograd::gradOutputTransformOf<16>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
+ALEXNET_AVX512 void sparseRows(const SparseRowsArgs& args) { sparse::sparseRowsOf<16>(args); }
+
 }  // namespace
 
 const KernelSet& avx512Kernels() {
@@ -308,6 +310,7 @@ const KernelSet& avx512Kernels() {
                              &dotDispatch,
                              &winogradInput,
                              &winogradOutput,
+                             &sparseRows,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlock,

@@ -111,6 +111,8 @@ void winogradGradOutput(int r, const float* hwc, int64_t rowStride, int64_t O, i
   winograd::gradOutputTransformOf<4>(r, hwc, rowStride, O, tilesW, t0, t1, yhat, xiStride);
 }
 
+void sparseRows(const SparseRowsArgs& args) { sparse::sparseRowsOf<4>(args); }
+
 }  // namespace
 
 const KernelSet& genericKernels() {
@@ -128,6 +130,7 @@ const KernelSet& genericKernels() {
                              &dotDispatch,
                              &winogradInput,
                              &winogradOutput,
+                             &sparseRows,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,

@@ -203,6 +203,8 @@ void maxPoolPlaneKernel(const PoolPlaneGeom& g, const float* x, float* out, int3
   maxPoolPlane(g, x, out, argmax, scratch);
 }
 
+void sparseRows(const SparseRowsArgs& args) { sparse::sparseRowsOf<4>(args); }
+
 }  // namespace
 
 const KernelSet& wasmSimdKernels() {
@@ -220,6 +222,7 @@ const KernelSet& wasmSimdKernels() {
                              &dotDispatch,
                              &winogradInput,
                              &winogradOutput,
+                             &sparseRows,
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,

@@ -237,7 +237,8 @@ export interface Backend {
   ): void;
   /**
    * true when fp32 inference should pack linear weights once too (packLinearWeight with 'fp32'): the wasm
-   * backend, whose kernels read only their own memory, would otherwise copy a 150 MB weight per call.
+   * backend, whose kernels read only their own memory, would otherwise copy a 150 MB weight per call; the native
+   * one, to keep the transposed copy with which batch 1 skips the weights of zero inputs.
    */
   readonly packsFp32LinearWeights?: boolean;
   /**

@@ -101,11 +101,15 @@ export interface NativeAddon extends SharedKernels {
   allocateFloat32(length: number): Float32Array;
 
   packConvWeight(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConvHandle;
-  /** bf16 only: the fp32 linear kernels read the weight in place. consume: w is zeroed, its pages given back to the OS, as it is packed. */
+  /**
+   * bf16: the rows converted (consume: w is zeroed, its pages given back to the OS, as it is packed). fp32: a handle
+   * that calls pass together with w itself (argument 9 of linearForward): batch-1 calls whose input has zeros to skip
+   * run on a transposed copy the addon makes at the first such call (native/src/sparse_rows.h); consume must be false.
+   */
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume?: boolean): PackedConvHandle;
   /** C[M×N] = bf16(A) · bf16(B) accumulated in fp32 by the bf16 micro-kernels (tests). */
   gemmBf16(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void;
-  /** linearForward with a packed (bf16) weight in place of w. */
+  /** linearForward with a packed weight in place of w (an fp32 packing: with w as `weight`). */
   linearForward(
     batch: number,
     inFeatures: number,
@@ -115,8 +119,11 @@ export interface NativeAddon extends SharedKernels {
     bias: Float32Array | null,
     out: Float32Array,
     fuseRelu: boolean,
+    weight?: Float32Array,
   ): void;
   disposePackedWeight(handle: PackedConvHandle): void;
+  /** The bytes a packed weight holds now (an fp32 linear packing grows by its transposed copy on first use). */
+  packedWeightBytes(handle: PackedConvHandle): number;
   /** What a packed convolution runs, in words ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
   packedConvAlgorithm(handle: PackedConvHandle): string;
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
@@ -138,6 +145,7 @@ export interface NativeAddon extends SharedKernels {
     bias: Float32Array | null,
     out: Float32Array,
     fuseRelu: boolean,
+    weight?: Float32Array,
   ): Promise<void>;
   maxPool2dForwardAsync(g: Pool2dGeometry, x: Float32Array, out: Float32Array): Promise<void>;
 }

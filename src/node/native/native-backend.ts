@@ -24,10 +24,16 @@ export interface PackedConv2dWeight {
   dispose(): void;
 }
 
-/** A linear layer's weight converted once to bf16 by the addon. */
+/**
+ * A linear layer's weight prepared once by the addon: converted to bf16, or
+ * for fp32 the weight itself (`fp32`, kept alive here) with a handle under
+ * which the addon makes a transposed copy at the first batch-1 call whose
+ * input has zeros to skip (native/src/sparse_rows.h).
+ */
 export interface PackedLinearWeight {
   readonly kind: 'native-packed-linear';
   readonly handle: PackedConvHandle;
+  readonly fp32?: Float32Array;
   dispose(): void;
 }
 
@@ -56,6 +62,12 @@ export interface NativeAsyncKernels extends AsyncKernels {
 
 export class NativeBackend implements Backend {
   readonly name = 'native';
+  /**
+   * fp32 inference packs linear weights too (Backend.packsFp32LinearWeights): the packing keeps the weight in place
+   * and lets the addon make, on the first batch-1 call whose input has zeros to skip, the transposed copy that skips
+   * them (AlexNet's classifier: a third to a half of its 234 MB at batch 1, for a second copy of it in memory).
+   */
+  readonly packsFp32LinearWeights = true;
   readonly async: NativeAsyncKernels;
 
   constructor(private readonly addon: NativeAddon) {
@@ -64,7 +76,7 @@ export class NativeBackend implements Backend {
       linearForward: (batch, inF, outF, x, w, bias, out, fuseRelu) => addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
       conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
       linearForwardPacked: (batch, inF, outF, x, packed, bias, out, fuseRelu) =>
-        addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu),
+        addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu, packed.fp32),
       maxPool2dForward: (g, x, out) => addon.maxPool2dForwardAsync(g, x, out),
     };
   }
@@ -138,10 +150,23 @@ export class NativeBackend implements Backend {
     return { kind: 'native-packed-conv2d', handle, algorithm: addon.packedConvAlgorithm(handle), dispose: () => addon.disposePackedWeight(handle) };
   }
 
+  /**
+   * bf16: the rows converted (consume: w's memory is given back as they are). fp32: w stays the weight, held by the
+   * packing; consume (setPrecision's keepFp32Weights: false) then only hands w over to it, which the layer drops.
+   */
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {
     const addon = this.addon;
+    if (precision === 'fp32') {
+      const handle = addon.packLinearWeight(outFeatures, inFeatures, w, 'fp32');
+      return { kind: 'native-packed-linear', handle, fp32: w, dispose: () => addon.disposePackedWeight(handle) };
+    }
     const handle = addon.packLinearWeight(outFeatures, inFeatures, w, precision, consume);
     return { kind: 'native-packed-linear', handle, dispose: () => addon.disposePackedWeight(handle) };
+  }
+
+  /** The bytes of memory a packed weight holds now (an fp32 linear packing: none until its transposed copy). */
+  packedBytes(packed: PackedLinearWeight | PackedConv2dWeight): number {
+    return this.addon.packedWeightBytes(packed.handle);
   }
 
   linearForwardPacked(
@@ -154,7 +179,7 @@ export class NativeBackend implements Backend {
     out: Float32Array,
     fuseRelu: boolean,
   ): void {
-    this.addon.linearForward(batch, inFeatures, outFeatures, x, packed.handle, bias, out, fuseRelu);
+    this.addon.linearForward(batch, inFeatures, outFeatures, x, packed.handle, bias, out, fuseRelu, packed.fp32);
   }
 
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
