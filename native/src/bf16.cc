@@ -201,6 +201,14 @@ void linearForwardBf16(int64_t batch, const float* x, const PackedLinearWeight& 
   if (batch <= 0) return;
   const int64_t O = w.outFeatures, K = w.inFeatures, L = w.rowLength, kp = L / 2;
 
+  if (batch <= kSparseRowsMaxBatch) {
+    // Few rows: the input rounded as the products take it, then the rows of
+    // the transposed weight its nonzero values need (linear.h), where that pays.
+    float* rounded = threadScratch<float>(ScratchSlot::Partial, batch * K);
+    for (int64_t i = 0; i < batch * K; ++i) rounded[i] = fromBf16(toBf16(x[i]));
+    if (linearSkippingZeros(currentKernels(), batch, rounded, w, nullptr, bias, out, relu)) return;
+  }
+
   if (batch <= bk->dotMb) {
     // A few rows: dot products along k read each weight row once, in place.
     bf16* xb = threadScratch<bf16>(ScratchSlot::Bf16Activations, batch * L);

@@ -50,38 +50,61 @@ bool skippingEnabled() {
 
 }  // namespace
 
-const PackedLinearWeight::Transposed& PackedLinearWeight::transposedFrom(const float* w) const {
-  std::call_once(transposeOnce_, [&] {
-    const int64_t stride = roundUp(outFeatures, kLine), in = inFeatures, out = outFeatures;
-    LargeArray<float> t(static_cast<size_t>(in * stride));
-    // Blocks of 64 outputs × 64 inputs: each reads 64 runs of w's rows and
-    // writes 64 runs of t's; blocks of inputs in parallel (each thread writes
-    // whole rows of t, including their zero padding).
-    constexpr int64_t kBlock = 64;
-    std::vector<char> finite(static_cast<size_t>(poolThreads()), 1);
-    float* dst = t.data();
-    parallelForDynamic((in + kBlock - 1) / kBlock, 1, [&](int64_t begin, int64_t end, int worker) {
-      bool ok = true;
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t j0 = b * kBlock, j1 = std::min(in, j0 + kBlock);
-        for (int64_t o0 = 0; o0 < out; o0 += kBlock) {
-          const int64_t o1 = std::min(out, o0 + kBlock);
-          for (int64_t o = o0; o < o1; ++o) {
-            const float* row = w + o * in;
-            for (int64_t j = j0; j < j1; ++j) {
-              dst[j * stride + o] = row[j];
+namespace {
+
+// The transposed copy of a [out][in] weight (rows `ld` apart) into [in][stride]:
+// blocks of 64 outputs × 64 inputs, each reading 64 runs of the rows and
+// writing 64 runs of the copy; blocks of inputs in parallel (each thread
+// writes whole rows of the copy, their zero padding included). Returns
+// whether every value is finite.
+template <typename T>
+bool transposeInto(const T* w, int64_t out, int64_t in, int64_t ld, int64_t stride, T* dst) {
+  constexpr int64_t kBlock = 64;
+  std::vector<char> finite(static_cast<size_t>(poolThreads()), 1);
+  parallelForDynamic((in + kBlock - 1) / kBlock, 1, [&](int64_t begin, int64_t end, int worker) {
+    bool ok = true;
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t j0 = b * kBlock, j1 = std::min(in, j0 + kBlock);
+      for (int64_t o0 = 0; o0 < out; o0 += kBlock) {
+        const int64_t o1 = std::min(out, o0 + kBlock);
+        for (int64_t o = o0; o < o1; ++o) {
+          const T* row = w + o * ld;
+          for (int64_t j = j0; j < j1; ++j) {
+            dst[j * stride + o] = row[j];
+            if constexpr (sizeof(T) == sizeof(float))
               ok = ok && std::isfinite(row[j]);
-            }
+            else
+              ok = ok && (row[j] & 0x7F80u) != 0x7F80u;  // bf16: not ∞ or NaN
           }
         }
-        for (int64_t j = j0; j < j1; ++j) std::fill(dst + j * stride + out, dst + (j + 1) * stride, 0.0f);
       }
-      if (!ok) finite[static_cast<size_t>(worker)] = 0;
-    });
-    transposed_.weights = std::move(t);
-    transposed_.stride = stride;
-    transposed_.allFinite = std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
-    transposedBytes_.store(static_cast<size_t>(in * stride) * sizeof(float));
+      for (int64_t j = j0; j < j1; ++j) std::fill(dst + j * stride + out, dst + (j + 1) * stride, T{0});
+    }
+    if (!ok) finite[static_cast<size_t>(worker)] = 0;
+  });
+  return std::all_of(finite.begin(), finite.end(), [](char f) { return f != 0; });
+}
+
+}  // namespace
+
+const PackedLinearWeight::Transposed& PackedLinearWeight::transposed(const float* w) const {
+  std::call_once(transposeOnce_, [&] {
+    const int64_t in = inFeatures, out = outFeatures;
+    if (bf16Set != nullptr) {
+      const int64_t stride = roundUp(out, 64 / static_cast<int64_t>(sizeof(bf16)));
+      LargeArray<bf16> t(static_cast<size_t>(in * stride));
+      transposed_.allFinite = transposeInto(weights.data(), out, in, rowLength, stride, t.data());
+      transposed_.half = std::move(t);
+      transposed_.stride = stride;
+      transposedBytes_.store(static_cast<size_t>(in * stride) * sizeof(bf16));
+    } else {
+      const int64_t stride = roundUp(out, kLine);
+      LargeArray<float> t(static_cast<size_t>(in * stride));
+      transposed_.allFinite = transposeInto(w, out, in, in, stride, t.data());
+      transposed_.fp32 = std::move(t);
+      transposed_.stride = stride;
+      transposedBytes_.store(static_cast<size_t>(in * stride) * sizeof(float));
+    }
   });
   return transposed_;
 }
@@ -95,42 +118,41 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightFp32(int64_t outFeatures, in
   return packed;
 }
 
-void linearForwardFp32(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& packed,
-                       const float* w, const float* bias, float* out, bool relu) {
-  const int64_t in = packed.inFeatures, outF = packed.outFeatures;
-  // The rows an input of few rows needs: those where some batch row is not 0.
+bool linearSkippingZeros(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& p,
+                         const float* w, const float* bias, float* out, bool relu) {
+  if (batch > kSparseRowsMaxBatch || ks.sparseRows == nullptr || !skippingEnabled()) return false;
+  const int64_t in = p.inFeatures, outF = p.outFeatures;
+  // The rows the input needs: those where some batch row is not 0.
   std::vector<int32_t> rows;
-  const bool candidate = batch <= kSparseRowsMaxBatch && ks.sparseRows != nullptr && skippingEnabled();
-  if (candidate) {
-    rows.reserve(static_cast<size_t>(in));
-    for (int64_t j = 0; j < in; ++j) {
-      bool needed = false;
-      for (int64_t n = 0; n < batch; ++n) needed = needed || x[n * in + j] != 0.0f;
-      if (needed) rows.push_back(static_cast<int32_t>(j));
-    }
+  rows.reserve(static_cast<size_t>(in));
+  for (int64_t j = 0; j < in; ++j) {
+    bool needed = false;
+    for (int64_t n = 0; n < batch; ++n) needed = needed || x[n * in + j] != 0.0f;
+    if (needed) rows.push_back(static_cast<int32_t>(j));
   }
-  const bool skip = candidate && skippingPays(batch, static_cast<int64_t>(rows.size()), in);
-  const PackedLinearWeight::Transposed* t = skip ? &packed.transposedFrom(w) : nullptr;
-  if (t == nullptr || !t->allFinite) {
-    linearForward(ks, batch, in, outF, x, w, bias, out, relu);
-    return;
-  }
+  if (!skippingPays(batch, static_cast<int64_t>(rows.size()), in)) return false;
+  const PackedLinearWeight::Transposed& t = p.transposed(w);
+  if (!t.allFinite) return false;
 
-  // Each thread sums all the rows over its own columns (whole lines), into a
-  // padded buffer: the sums, and so the results, do not depend on the thread count.
-  const int64_t stride = t->stride;
+  // Each thread sums all the rows over its own columns (whole 64-byte lines of
+  // the copy), into a padded buffer: the sums, and so the results, do not
+  // depend on the thread count.
+  const int64_t stride = t.stride, grain = t.half.size() > 0 ? 32 : 16;
   float* y = threadScratch<float>(ScratchSlot::Accumulator, static_cast<size_t>(batch * stride));
-  const int64_t lines = stride / kLine, threads = poolThreads();
+  const int64_t lines = stride / grain, threads = poolThreads();
   const int64_t linesPerPart = (lines + threads - 1) / threads;
   parallelForStatic(threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t part = begin; part < end; ++part) {
-      const int64_t o0 = part * linesPerPart * kLine, o1 = std::min(stride, o0 + linesPerPart * kLine);
+      const int64_t o0 = part * linesPerPart * grain, o1 = std::min(stride, o0 + linesPerPart * grain);
       if (o0 >= o1) continue;
       SparseRowsArgs a;
       a.batch = static_cast<int>(batch);
       a.x = x;
       a.ldx = in;
-      a.wt = t->weights.data() + o0;
+      if (t.half.size() > 0)
+        a.wtBf16 = t.half.data() + o0;
+      else
+        a.wt = t.fp32.data() + o0;
       a.ldw = stride;
       a.rows = rows.data();
       a.rowCount = static_cast<int64_t>(rows.size());
@@ -147,6 +169,13 @@ void linearForwardFp32(const KernelSet& ks, int64_t batch, const float* x, const
         }
     }
   });
+  return true;
+}
+
+void linearForwardFp32(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& packed,
+                       const float* w, const float* bias, float* out, bool relu) {
+  if (!linearSkippingZeros(ks, batch, x, packed, w, bias, out, relu))
+    linearForward(ks, batch, packed.inFeatures, packed.outFeatures, x, w, bias, out, relu);
 }
 
 }  // namespace alexnet

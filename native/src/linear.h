@@ -17,23 +17,27 @@ namespace alexnet {
 // bf16 (bf16Set set): the rows in bf16, each padded with zeros to whole k
 // pairs (and the kernels' pairAlign).
 // fp32 (bf16Set null): the weight stays the caller's (torch's [out][in],
-// passed with every call); batch-1 calls whose input has zeros to skip run
-// on a transposed copy (sparse_rows.h), made at the first such call, so that
-// a caller who never runs one never holds it.
+// passed with every call).
+// Either way, batch-1 calls whose input has zeros to skip run on a transposed
+// copy (sparse_rows.h), made at the first such call, so that a caller who
+// never runs one never holds it.
 struct PackedLinearWeight {
   const Bf16Kernels* bf16Set = nullptr;  // the kernel set it was packed for
   int64_t outFeatures = 0, inFeatures = 0;
   int64_t rowLength = 0;     // bf16 per row: 2 · bf16Pairs(*bf16Set, inFeatures)
   LargeArray<bf16> weights;  // [outFeatures][rowLength]
 
-  // fp32: [inFeatures][transposedStride], zero past outFeatures; see transposedFrom.
+  // [inFeatures][stride] in the packing's precision (fp32 or bf16: the other
+  // array empty), zero past outFeatures.
   struct Transposed {
-    LargeArray<float> weights;
+    LargeArray<float> fp32;
+    LargeArray<bf16> half;  // bf16
     int64_t stride = 0;      // outFeatures rounded up to whole 64-byte lines
     bool allFinite = false;  // false: no row may be skipped (0·∞ is NaN)
   };
-  // The transposed copy of w (the caller's weight), made on the first call.
-  const Transposed& transposedFrom(const float* w) const;
+  // The transposed copy, made on the first call: of w (the caller's fp32
+  // weight) for an fp32 packing, of `weights` for a bf16 one (w unused).
+  const Transposed& transposed(const float* w) const;
 
   size_t bytes() const;
 
@@ -42,6 +46,14 @@ struct PackedLinearWeight {
   mutable Transposed transposed_;
   mutable std::atomic<size_t> transposedBytes_{0};
 };
+
+// Batch 1-4 over the rows of p's transposed weight that x needs (those where
+// some batch row of x is not zero; x as the products take it: for bf16,
+// already rounded), with bias and ReLU, when that pays and the weight is
+// finite; false (nothing written) when the caller should run its dense
+// product instead. w: as for PackedLinearWeight::transposed.
+bool linearSkippingZeros(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& p,
+                         const float* w, const float* bias, float* out, bool relu);
 
 // consume: w's memory is zeroed and given back to the OS as its rows are
 // converted (huge_pages.h: zeroAndRelease), for a caller that discards them.

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
 import { noGrad } from '../../src/autograd/grad-mode.js';
+import { roundArrayToBf16 } from '../../src/backend/js/bf16.js';
 import { withBackend } from '../../src/backend/registry.js';
 import { nn } from '../../src/index.js';
 import { Generator } from '../../src/tensor/random.js';
@@ -212,4 +213,33 @@ test("setPrecision('fp32', { keepFp32Weights: false }) hands a Linear's weight t
     "the layer's tensor no longer holds the values",
   );
   assert.throws(() => layer.stateDict(), /float32/, 'stateDict refuses, as with bf16');
+});
+
+/** Why bf16 cannot be tested here, or false. */
+const skipWithoutBf16: string | false = skipWithoutAddon !== false ? skipWithoutAddon : (addon().precisionSupport('bf16') ?? false);
+
+test('bf16 packed linear layers skip zero inputs too, matching the reference on bf16-rounded values', { skip: skipWithoutBf16 }, () => {
+  const gen = new Generator(29);
+  for (const [outF, inF] of [
+    [70, 500],
+    [1000, 256],
+  ] as [number, number][]) {
+    const w = sparseArray(outF * inF, 0, gen);
+    const bias = sparseArray(outF, 0, gen);
+    const packed = addon().packLinearWeight(outF, inF, w, 'bf16');
+    assert.equal(addon().packedBytes(packed) > 0, true);
+    const before = addon().packedBytes(packed);
+    for (const batch of [1, 2, 4]) {
+      for (const zeros of [0, 0.5, 1]) {
+        const x = sparseArray(batch * inF, zeros, gen);
+        const actual = new Float32Array(batch * outF);
+        addon().linearForwardPacked(batch, inF, outF, x, packed, bias, actual, true);
+        const expected = expectedLinear(batch, inF, outF, roundArrayToBf16(x), roundArrayToBf16(w), bias, true);
+        assertClose(actual, expected, 1e-4, `bf16 ${outF}×${inF} batch ${batch} zeros ${zeros}`);
+      }
+    }
+    // The bf16 copy: rows padded to 32 values (64 bytes).
+    assert.equal(addon().packedBytes(packed) - before, inF * Math.ceil(outF / 32) * 32 * 2, 'the transposed bf16 copy was made');
+    packed.dispose();
+  }
 });
