@@ -31,7 +31,7 @@ struct PackedLinearWeight {
   // array empty), zero past outFeatures.
   struct Transposed {
     LargeArray<float> fp32;
-    LargeArray<bf16> half;  // bf16
+    LargeArray<bf16> half;   // bf16
     int64_t stride = 0;      // outFeatures rounded up to whole 64-byte lines
     bool allFinite = false;  // false: no row may be skipped (0·∞ is NaN)
   };
