@@ -14,6 +14,7 @@ import { roundArrayToBf16 } from '../../src/backend/js/bf16.js';
 import { withBackend } from '../../src/backend/registry.js';
 import { nn } from '../../src/index.js';
 import { Generator } from '../../src/tensor/random.js';
+import type { PackedLinearWeight } from '../../src/node/native/native-backend.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { addon, forEachSimd, reference, skipWithoutAddon } from './native-helpers.js';
@@ -25,6 +26,12 @@ function sparseArray(n: number, zeros: number, gen: Generator): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = gen.uniformRange(0, 1) < zeros ? 0 : gen.uniformRange(-1, 1);
   return a;
+}
+
+/** A random [outF, inF] weight and its fp32 packing. */
+function randomPacking(outF: number, inF: number, gen: Generator): { w: Float32Array; packed: PackedLinearWeight } {
+  const w = sparseArray(outF * inF, 0, gen);
+  return { w, packed: addon().packLinearWeight(outF, inF, w, 'fp32') };
 }
 
 function expectedLinear(batch: number, inF: number, outF: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, relu: boolean): Float32Array {
@@ -68,8 +75,7 @@ test('fp32 packed linear layers match the reference at every batch and zero frac
 test('the transposed copy is made at the first call that skips rows, and only then', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(22);
   const [outF, inF] = [300, 400];
-  const w = sparseArray(outF * inF, 0, gen);
-  const packed = addon().packLinearWeight(outF, inF, w, 'fp32');
+  const { w, packed } = randomPacking(outF, inF, gen);
   const run = (batch: number, zeros: number): void => {
     const x = sparseArray(batch * inF, zeros, gen);
     const out = new Float32Array(batch * outF);
@@ -110,9 +116,8 @@ test('zero inputs are never skipped where a weight is not finite (0·∞ is NaN,
 test('a NaN input is summed, an all-zero input gives the bias, through ReLU as torch does', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(24);
   const [outF, inF] = [33, 90];
-  const w = sparseArray(outF * inF, 0, gen);
+  const { packed } = randomPacking(outF, inF, gen);
   const bias = sparseArray(outF, 0, gen);
-  const packed = addon().packLinearWeight(outF, inF, w, 'fp32');
   const zero = new Float32Array(inF);
   const out = new Float32Array(outF);
   addon().linearForwardPacked(1, inF, outF, zero, packed, bias, out, true);
@@ -133,9 +138,8 @@ test('a NaN input is summed, an all-zero input gives the bias, through ReLU as t
 test('the skipping path gives the same bits on one thread as on all', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(25);
   const [outF, inF] = [1000, 700];
-  const w = sparseArray(outF * inF, 0, gen);
+  const { packed } = randomPacking(outF, inF, gen);
   const x = sparseArray(inF, 0.5, gen);
-  const packed = addon().packLinearWeight(outF, inF, w, 'fp32');
   const threads = addon().info().threads;
   const all = new Float32Array(outF),
     one = new Float32Array(outF);
@@ -154,8 +158,7 @@ test('the skipping path gives the same bits on one thread as on all', { skip: sk
 test('async calls with an fp32 packing match the synchronous ones', { skip: skipWithoutAddon }, async () => {
   const gen = new Generator(26);
   const [outF, inF] = [130, 260];
-  const w = sparseArray(outF * inF, 0, gen);
-  const packed = addon().packLinearWeight(outF, inF, w, 'fp32');
+  const { packed } = randomPacking(outF, inF, gen);
   for (const batch of [1, 6]) {
     const x = sparseArray(batch * inF, 0.5, gen);
     const sync = new Float32Array(batch * outF),
