@@ -26,8 +26,9 @@ namespace {
 
 int64_t roundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
-// Floats per 64-byte line: the transposed rows' padding, and the columns' grain among threads.
-constexpr int64_t kLine = 16;
+// The transposed rows are padded to whole 64-byte lines, and the threads split
+// the columns in whole lines.
+constexpr int64_t kLineBytes = 64;
 
 // Whether summing `rows` of the transposed weight beats the dot products over
 // all of w at this batch. Each skipped-path row costs more than a row of the
@@ -47,10 +48,6 @@ bool skippingEnabled() {
   }();
   return enabled;
 }
-
-}  // namespace
-
-namespace {
 
 // The transposed copy of a [out][in] weight (rows `ld` apart) into [in][stride]:
 // blocks of 64 outputs × 64 inputs, each reading 64 runs of the rows and
@@ -91,14 +88,14 @@ const PackedLinearWeight::Transposed& PackedLinearWeight::transposed(const float
   std::call_once(transposeOnce_, [&] {
     const int64_t in = inFeatures, out = outFeatures;
     if (bf16Set != nullptr) {
-      const int64_t stride = roundUp(out, 64 / static_cast<int64_t>(sizeof(bf16)));
+      const int64_t stride = roundUp(out, kLineBytes / static_cast<int64_t>(sizeof(bf16)));
       LargeArray<bf16> t(static_cast<size_t>(in * stride));
       transposed_.allFinite = transposeInto(weights.data(), out, in, rowLength, stride, t.data());
       transposed_.half = std::move(t);
       transposed_.stride = stride;
       transposedBytes_.store(static_cast<size_t>(in * stride) * sizeof(bf16));
     } else {
-      const int64_t stride = roundUp(out, kLine);
+      const int64_t stride = roundUp(out, kLineBytes / static_cast<int64_t>(sizeof(float)));
       LargeArray<float> t(static_cast<size_t>(in * stride));
       transposed_.allFinite = transposeInto(w, out, in, in, stride, t.data());
       transposed_.fp32 = std::move(t);
@@ -137,7 +134,8 @@ bool linearSkippingZeros(const KernelSet& ks, int64_t batch, const float* x, con
   // Each thread sums all the rows over its own columns (whole 64-byte lines of
   // the copy), into a padded buffer: the sums, and so the results, do not
   // depend on the thread count.
-  const int64_t stride = t.stride, grain = t.half.size() > 0 ? 32 : 16;
+  const int64_t stride = t.stride;
+  const int64_t grain = kLineBytes / static_cast<int64_t>(t.half.size() > 0 ? sizeof(bf16) : sizeof(float));
   float* y = threadScratch<float>(ScratchSlot::Accumulator, static_cast<size_t>(batch * stride));
   const int64_t lines = stride / grain, threads = poolThreads();
   const int64_t linesPerPart = (lines + threads - 1) / threads;
