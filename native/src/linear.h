@@ -18,7 +18,7 @@ namespace alexnet {
 // pairs (and the kernels' pairAlign).
 // fp32 (bf16Set null): the weight stays the caller's (torch's [out][in],
 // passed with every call).
-// Either way, batch-1 calls whose input has zeros to skip run on a transposed
+// Either way, batch 1-4 calls whose input has enough zeros run on a transposed
 // copy (sparse_rows.h), made at the first such call, so that a caller who
 // never runs one never holds it.
 struct PackedLinearWeight {

@@ -103,7 +103,7 @@ export interface NativeAddon extends SharedKernels {
   packConvWeight(g: Conv2dGeometry, w: Float32Array, precision?: Precision): PackedConvHandle;
   /**
    * bf16: the rows converted (consume: w is zeroed, its pages given back to the OS, as it is packed). fp32: a handle
-   * that calls pass together with w itself (argument 9 of linearForward): batch-1 calls whose input has zeros to skip
+   * that calls pass together with w itself (argument 9 of linearForward): batch 1-4 calls whose input has enough zeros
    * run on a transposed copy the addon makes at the first such call (native/src/sparse_rows.h); consume must be false.
    */
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume?: boolean): PackedConvHandle;

@@ -27,8 +27,8 @@ export interface PackedConv2dWeight {
 /**
  * A linear layer's weight prepared once by the addon: converted to bf16, or
  * for fp32 the weight itself (`fp32`, kept alive here) with a handle under
- * which the addon makes a transposed copy at the first batch-1 call whose
- * input has zeros to skip (native/src/sparse_rows.h).
+ * which the addon makes a transposed copy at the first batch-1-to-4 call whose
+ * input has enough zeros to skip (native/src/sparse_rows.h).
  */
 export interface PackedLinearWeight {
   readonly kind: 'native-packed-linear';
@@ -64,7 +64,7 @@ export class NativeBackend implements Backend {
   readonly name = 'native';
   /**
    * fp32 inference packs linear weights too (Backend.packsFp32LinearWeights): the packing keeps the weight in place
-   * and lets the addon make, on the first batch-1 call whose input has zeros to skip, the transposed copy that skips
+   * and lets the addon make, on the first batch-1-to-4 call whose input has enough zeros, the transposed copy that skips
    * them (AlexNet's classifier: a third to a half of its 234 MB at batch 1, for a second copy of it in memory).
    */
   readonly packsFp32LinearWeights = true;
