@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "ops.h"
@@ -96,23 +98,61 @@ void reluForward(const float* x, float* out, int64_t n) {
 
 void reluBackward(const float* gradOut, const float* y, float* gradIn, int64_t n) {
   forChunks(n, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) gradIn[i] = y[i] > 0.0f ? gradOut[i] : 0.0f;
+    // gradOut is read for every element, not only where y > 0: a load made
+    // conditional by the ternary kept the loop scalar with a branch per
+    // element, which half-zero ReLU outputs mispredict (7x slower).
+    for (int64_t i = s; i < e; ++i) {
+      const float g = gradOut[i];
+      gradIn[i] = y[i] > 0.0f ? g : 0.0f;
+    }
   });
 }
 
-void sgdStep(const SgdParams& h, float* param, const float* grad, float* buf, int64_t n) {
-  forChunks(n, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) {
-      float d = grad[i];
-      if (h.weightDecay != 0.0f) d = d + h.weightDecay * param[i];
-      if (h.momentum != 0.0f) {
-        const float b = h.firstStep ? d : buf[i] * h.momentum + (1.0f - h.dampening) * d;
-        buf[i] = b;
-        d = h.nesterov ? d + h.momentum * b : b;
-      }
-      param[i] = param[i] - h.lr * d;
+namespace {
+
+struct SgdScalars {
+  float lr, momentum, keep, decay;
+};
+
+// One element range of torch.optim.SGD's update, its options fixed at
+// compile time so that each of the 16 versions is a branch-free loop the
+// compiler vectorizes (with the options tested per element it stays scalar,
+// at 3/4 of the memory bandwidth).
+template <bool kDecay, bool kMomentum, bool kFirstStep, bool kNesterov>
+void sgdRange(SgdScalars k, float* param, const float* grad, float* buf, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; ++i) {
+    float d = grad[i];
+    if constexpr (kDecay) d = d + k.decay * param[i];
+    if constexpr (kMomentum) {
+      const float b = kFirstStep ? d : buf[i] * k.momentum + k.keep * d;
+      buf[i] = b;
+      d = kNesterov ? d + k.momentum * b : b;
     }
-  });
+    param[i] = param[i] - k.lr * d;
+  }
+}
+
+using SgdRange = void (*)(SgdScalars, float*, const float*, float*, int64_t, int64_t);
+
+template <int kIndex>
+constexpr SgdRange sgdRangeFor() {
+  return sgdRange<(kIndex & 1) != 0, (kIndex & 2) != 0, (kIndex & 4) != 0, (kIndex & 8) != 0>;
+}
+
+template <int... kIndex>
+constexpr std::array<SgdRange, sizeof...(kIndex)> sgdRanges(std::integer_sequence<int, kIndex...>) {
+  return {sgdRangeFor<kIndex>()...};
+}
+
+}  // namespace
+
+void sgdStep(const SgdParams& h, float* param, const float* grad, float* buf, int64_t n) {
+  static constexpr auto kRanges = sgdRanges(std::make_integer_sequence<int, 16>());
+  const int index =
+      (h.weightDecay != 0.0f ? 1 : 0) | (h.momentum != 0.0f ? 2 : 0) | (h.firstStep ? 4 : 0) | (h.nesterov ? 8 : 0);
+  const SgdRange range = kRanges[index];
+  const SgdScalars k{h.lr, h.momentum, 1.0f - h.dampening, h.weightDecay};
+  forChunks(n, [=](int64_t s, int64_t e) { range(k, param, grad, buf, s, e); });
 }
 
 }  // namespace alexnet

@@ -70,7 +70,11 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
   const int64_t Gh = 2 * tilesH, Gw = 2 * tilesW;                  // output gradient, zero past the edge
 
   const int64_t perImage = xis * tiles * (cg + og) * static_cast<int64_t>(sizeof(float));
-  const int64_t chunkImages = std::max<int64_t>(1, std::min(g.batch, kChunkBudget / std::max<int64_t>(perImage, 1)));
+  // At least an image per thread: the transforms run one image per task, and
+  // AlexNet's conv2 (7 MB per image) with one image per chunk left a thread
+  // idle through them (its weight gradient 1.3× slower at batch 32).
+  const int64_t fitting = kChunkBudget / std::max<int64_t>(perImage, 1);
+  const int64_t chunkImages = std::min(g.batch, std::max<int64_t>({1, fitting, poolThreads()}));
   const int64_t chunkTiles = chunkImages * tiles;
   const int64_t vStride = winogradPaddedStride(chunkTiles * cg), yStride = winogradPaddedStride(chunkTiles * og);
   const int64_t uStride = winogradPaddedStride(og * cg);

@@ -8,7 +8,7 @@ import { addon, forEachSimd, randomArray, reference, skipWithoutAddon } from './
 
 const TOL = 1e-5;
 
-// [M, N, K]: tile-size multiples and not, single rows/columns, K = 1, a deep K.
+// [M, N, K]: tile-size multiples and not, single rows/columns, K = 1, a deep K, thin K over a wide C.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 5],
@@ -24,6 +24,9 @@ const SHAPES: [number, number, number][] = [
   [2, 19, 9216],
   [33, 20, 40],
   [6, 16, 513],
+  // Thin products over wide C (a weight gradient, K = batch): column chunks as wide as the packing budget allows.
+  [40, 3001, 24],
+  [70, 2500, 3],
 ];
 
 test('gemm matches the reference for every transpose, accumulate and shape', { skip: skipWithoutAddon }, () => {

@@ -193,26 +193,35 @@ test('log-softmax forward and backward match the reference', { skip: skipWithout
   }
 });
 
-test('SGD steps match the reference (momentum, dampening, Nesterov, weight decay)', { skip: skipWithoutAddon }, () => {
+test('SGD steps match the reference (every combination of momentum, first step, Nesterov, weight decay)', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(27);
-  const hypers: SgdHyper[] = [
-    { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: true },
-    { lr: 0.01, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: false, firstStep: true },
-    { lr: 0.01, momentum: 0.9, dampening: 0.1, weightDecay: 5e-4, nesterov: false, firstStep: false },
-    { lr: 0.05, momentum: 0.8, dampening: 0, weightDecay: 1e-3, nesterov: true, firstStep: false },
-  ];
+  // The kernel compiles one loop per combination of the four options: each is run.
+  const hypers: SgdHyper[] = [];
+  for (const weightDecay of [0, 5e-4])
+    for (const momentum of [0, 0.9])
+      for (const firstStep of [false, true])
+        for (const nesterov of [false, true])
+          hypers.push({ lr: 0.05, momentum, dampening: momentum === 0 || nesterov ? 0 : 0.1, weightDecay, nesterov, firstStep });
   for (const n of [5, 300_001]) {
     for (const h of hypers) {
       const param = randomArray(n, gen),
         grad = randomArray(n, gen),
         buffer = randomArray(n, gen);
+      // Without weight decay an infinite weight stays infinite (no 0 · ∞ = NaN term).
+      param[n - 1] = Number.POSITIVE_INFINITY;
       const p = [param.slice(), param.slice()],
         b = [buffer.slice(), buffer.slice()];
       reference.sgdStep(h, p[0], grad, h.momentum === 0 ? null : b[0]);
       addon().sgdStep(h, p[1], grad, h.momentum === 0 ? null : b[1]);
-      assertClose(p[1], p[0], TOL, `sgd param ${JSON.stringify(h)}`);
-      assertClose(b[1], b[0], TOL, `sgd momentum buffer ${JSON.stringify(h)}`);
+      const label = JSON.stringify(h);
+      assertClose(p[1].subarray(0, n - 1), p[0].subarray(0, n - 1), TOL, `sgd param ${label}`);
+      assertClose(b[1].subarray(0, n - 1), b[0].subarray(0, n - 1), TOL, `sgd momentum buffer ${label}`);
+      assert.equal(p[1][n - 1], p[0][n - 1], `sgd infinite weight ${label}`);
+      if (h.weightDecay === 0) assert.equal(p[1][n - 1], Number.POSITIVE_INFINITY, `sgd infinite weight ${label}`);
     }
   }
-  assert.throws(() => addon().sgdStep(hypers[1], new Float32Array(2), new Float32Array(2), null), /momentumBuffer is required/);
+  assert.throws(
+    () => addon().sgdStep(hypers.find((h) => h.momentum !== 0) as SgdHyper, new Float32Array(2), new Float32Array(2), null),
+    /momentumBuffer is required/,
+  );
 });
