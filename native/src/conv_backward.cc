@@ -179,14 +179,17 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
       const float* go = gradOut + (n * g.outChannels + grp * og) * P;
       for (int64_t p0 = 0; p0 < P; p0 += kcMax) {
         const int64_t kc = std::min(kcMax, P - p0);
-        // gradOutᵀ block [kc pixels][og] as NR-wide panels.
+        // gradOutᵀ block [kc pixels][og] as NR-wide panels, transposed in
+        // 16 × 16 blocks (element by element, each store of a column went to
+        // a different line of a panel larger than L1: a quarter of conv1's
+        // weight gradient).
         for (int64_t q = 0; q < panels; ++q) {
           float* panel = packed + q * kc * NR;
           const int64_t cols = std::min<int64_t>(NR, og - q * NR);
-          for (int64_t j = 0; j < cols; ++j) {
-            const float* src = go + (q * NR + j) * P + p0;
-            for (int64_t k = 0; k < kc; ++k) panel[k * NR + j] = src[k];
-          }
+          for (int64_t k0 = 0; k0 < kc; k0 += 16)
+            for (int64_t j0 = 0; j0 < cols; j0 += 16)
+              ks.toHwcBlock(go + (q * NR + j0) * P + p0 + k0, P, std::min<int64_t>(16, cols - j0),
+                            std::min<int64_t>(16, kc - k0), panel + k0 * NR + j0, NR);
         }
         for (int64_t r = r0; r < r1; r += MR) {
           const int mr = static_cast<int>(std::min<int64_t>(MR, r1 - r));

@@ -156,6 +156,9 @@ export const CONV_TEST_GEOMETRIES: Conv2dGeometry[] = [
   convGeometry({ batch: 1, inChannels: 6, inH: 9, inW: 8, outChannels: 6, kernel: 5, stride: 2, pad: 2, groups: 3 }),
   // 64 and 100 output channels: the 6×64 AVX-512 tiles (64-wide panels, one partial).
   convGeometry({ batch: 1, inChannels: 3, inH: 19, inW: 19, outChannels: 64, kernel: 5, stride: 2, pad: 2 }),
+  // More output pixels than the direct weight gradient's pixel block (512: 24 × 24 = 576), 20 channels (a 16-wide
+  // transposed block and a partial one).
+  convGeometry({ batch: 2, inChannels: 3, inH: 99, inW: 99, outChannels: 20, kernel: 11, stride: 4, pad: 2 }),
   // More output channels than a tile has columns, few pixels.
   convGeometry({ batch: 1, inChannels: 3, inH: 3, inW: 3, outChannels: 100, kernel: 2 }),
 ];
