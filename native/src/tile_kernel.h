@@ -47,6 +47,13 @@ struct TileArgs {
   const float* biasRow = nullptr;  // mr values, added to each row
   const float* biasCol = nullptr;  // nr values, added to each column
   bool relu = false;
+  // Write C with non-temporal (streaming) stores where a whole vector is
+  // stored: for a large C written once and not read again soon (a fully
+  // connected layer's weight gradient), which then skips reading every line
+  // of C from memory before writing it. The caller guarantees that C and ldc
+  // keep every whole-vector store 64-byte aligned, and fences after the
+  // product (gemm.cc). Kernel sets without streaming stores ignore it.
+  bool stream = false;
   // 0, or the distance in floats from b to the B of the next product: the
   // kernel then prefetches the matching rows of that B as it walks k, so that
   // a panel streamed from memory (Winograd filters at batch 1) arrives while

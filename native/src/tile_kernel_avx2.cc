@@ -77,6 +77,8 @@ ALEXNET_AVX2 void tile(const TileArgs& t) {
       if (t.relu) x = _mm256_max_ps(zero, x);
       if (edge)
         _mm256_maskstore_ps(c + v * 8, lastMask, x);
+      else if (t.stream)
+        _mm256_stream_ps(c + v * 8, x);
       else
         _mm256_storeu_ps(c + v * 8, x);
     }

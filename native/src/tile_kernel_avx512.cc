@@ -76,6 +76,8 @@ ALEXNET_AVX512 void tile(const TileArgs& t) {
       if (t.relu) x = _mm512_max_ps(zero, x);
       if (edge)
         _mm512_mask_storeu_ps(c + v * 16, m, x);
+      else if (t.stream)
+        _mm512_stream_ps(c + v * 16, x);
       else
         _mm512_storeu_ps(c + v * 16, x);
     }

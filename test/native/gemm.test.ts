@@ -73,6 +73,38 @@ test('gemm reads subarray views at their offset and writes only C', { skip: skip
   assert.deepEqual(buffer, before, 'inputs unchanged');
 });
 
+test('large products (streaming stores from the first 64-byte line of C on) match the reference at any offset of C', { skip: skipWithoutAddon }, () => {
+  const gen = new Generator(4);
+  // C of 4 M floats (16 MB, where the stores stream), at offsets that start its rows at different points of a line.
+  const M = 1024,
+    N = 4096,
+    K = 3;
+  const A = randomArray(M * K, gen),
+    B = randomArray(K * N, gen);
+  const expected = new Float32Array(M * N);
+  reference.gemm(false, false, M, N, K, A, B, expected, false);
+  const x = randomArray(M * 5, gen),
+    w = randomArray(N * 5, gen),
+    bias = randomArray(N, gen);
+  const expectedLinear = new Float32Array(M * N);
+  reference.linearForward(M, 5, N, x, w, bias, expectedLinear, true);
+  forEachSimd((level) => {
+    for (const offset of [0, 1, 4, 12]) {
+      const buffer = new Float32Array(M * N + 16).fill(7);
+      const C = buffer.subarray(offset, offset + M * N);
+      addon().gemm(false, false, M, N, K, A, B, C, false);
+      assertClose(C, expected, TOL, `${level} gemm M${M} N${N} K${K} at offset ${offset}`);
+      assert.ok(
+        buffer.subarray(0, offset).every((v) => v === 7) && buffer.subarray(offset + M * N).every((v) => v === 7),
+        `${level} gemm at offset ${offset} writes only C`,
+      );
+      // A linear layer's product (B transposed) with its bias per column and ReLU: the bias follows the columns.
+      addon().linearForward(M, 5, N, x, w, bias, C, true);
+      assertClose(C, expectedLinear, TOL, `${level} linear B${M} in5 out${N} at offset ${offset}`);
+    }
+  });
+});
+
 test('linearForward matches the reference with bias and fused ReLU', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(3);
   // [batch, in, out]: batch 1 (dot path), small batches (transposed-output path), wide and narrow layers.
