@@ -22,7 +22,7 @@
 #include "../src/conv.h"
 #include "../src/cpu_dispatch.h"
 #include "../src/gemm.h"
-#include "../src/interleaved_linear.h"
+#include "../src/linear.h"
 #include "../src/ops.h"
 #include "../src/resample.h"
 #include "../src/thread_pool.h"
@@ -138,30 +138,31 @@ EMSCRIPTEN_KEEPALIVE int alx_linear_forward(int32_t batch, int32_t inF, int32_t 
                  [&] { linearForward(currentKernels(), batch, inF, outF, x, w, bias, out, relu != 0); });
 }
 
-// A linear layer's weight packed for inference (interleaved_linear.h): made
-// empty, filled a slice of rows at a time (so that packing a 151 MB weight
-// needs no second full copy in this memory), freed with
-// alx_linear_interleaved_free. Writes the handle to *handle.
-EMSCRIPTEN_KEEPALIVE int alx_linear_interleaved_new(int32_t outF, int32_t inF, InterleavedLinearWeight** handle) {
-  return guarded("packLinearWeight", [&] { *handle = makeInterleavedLinearWeight(outF, inF).release(); });
+// A linear layer's weight packed for inference: transposed (linear.h), so
+// that batch 1-4 skip the weights of zero inputs. Made zero, filled a slice
+// of rows at a time (so that packing a 151 MB weight needs no second full
+// copy in this memory), freed with alx_linear_transposed_free. Writes the
+// handle to *handle.
+EMSCRIPTEN_KEEPALIVE int alx_linear_transposed_new(int32_t outF, int32_t inF, TransposedLinearWeight** handle) {
+  return guarded("packLinearWeight", [&] { *handle = makeTransposedLinearWeight(outF, inF).release(); });
 }
 
-EMSCRIPTEN_KEEPALIVE int alx_linear_interleave_rows(InterleavedLinearWeight* handle, int32_t row0, int32_t rows,
-                                                    const float* src) {
-  return guarded("packLinearWeight", [&] { interleaveLinearRows(*handle, row0, rows, src); });
+EMSCRIPTEN_KEEPALIVE int alx_linear_transpose_rows(TransposedLinearWeight* handle, int32_t row0, int32_t rows,
+                                                   const float* src) {
+  return guarded("packLinearWeight", [&] { transposeLinearRows(*handle, row0, rows, src); });
 }
 
-EMSCRIPTEN_KEEPALIVE void alx_linear_interleaved_free(InterleavedLinearWeight* handle) { delete handle; }
+EMSCRIPTEN_KEEPALIVE void alx_linear_transposed_free(TransposedLinearWeight* handle) { delete handle; }
 
-EMSCRIPTEN_KEEPALIVE int alx_linear_forward_interleaved(int32_t batch, int32_t inF, int32_t outF, const float* x,
-                                                        const InterleavedLinearWeight* packed, const float* bias,
-                                                        float* out, int32_t relu) {
+EMSCRIPTEN_KEEPALIVE int alx_linear_forward_transposed(int32_t batch, int32_t inF, int32_t outF, const float* x,
+                                                       const TransposedLinearWeight* packed, const float* bias,
+                                                       float* out, int32_t relu) {
   return guarded("linearForwardPacked", [&] {
     if (packed->inFeatures != inF || packed->outFeatures != outF)
       throw Failure("the packed weight is " + std::to_string(packed->outFeatures) + "x" +
                     std::to_string(packed->inFeatures) + ", the call expects " + std::to_string(outF) + "x" +
                     std::to_string(inF));
-    linearForwardInterleaved(currentKernels(), batch, x, *packed, bias, out, relu != 0);
+    linearForwardTransposed(currentKernels(), batch, x, *packed, bias, out, relu != 0);
   });
 }
 

@@ -136,10 +136,18 @@ test('linearForward, with the weight in place or packed once, matches the refere
   }
 });
 
-// Packed linear weights are interleaved (native/src/interleaved_linear.h): rows in groups of 4, k in chunks of 4; dot
-// products at batch 1-2 (at batch 1 two groups at once, the last alone when the count is odd), register tiles on
-// NR-column panels of xᵀ above; packing in slices of about 2^20 floats.
-test('packed linear weights match the reference on partial groups, partial chunks, partial panels and sliced packing', () => {
+// Packed linear weights are transposed (native/src/linear.h): [in][out rounded up to 16 floats], filled from slices of
+// about 2^20 floats of the torch layout; a call runs passes of up to 4 rows of x, each summing the rows of the copy
+// that those rows' nonzero inputs need (sparse_rows.h: 4 rows of the copy per step over the columns, then one at a
+// time), unless a weight is not finite.
+/** Uniform values in [−1, 1), each zero with probability `zeros`. */
+function sparseArray(n: number, zeros: number, gen: Generator): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen.uniformRange(0, 1) < zeros ? 0 : gen.uniformRange(-1, 1);
+  return a;
+}
+
+test('packed linear weights match the reference at every batch, zero fraction and edge of the passes and slices', () => {
   const gen = new Generator(35);
   for (const [batch, inF, outF] of [
     [1, 1, 1],
@@ -148,28 +156,73 @@ test('packed linear weights match the reference on partial groups, partial chunk
     [1, 4099, 16],
     [2, 1030, 7],
     [3, 2051, 13],
+    [4, 70, 17],
     [5, 1024, 4],
     [8, 64, 9],
     [9, 33, 21],
     [1, 70001, 17],
   ] as const) {
-    const x = randomArray(batch * inF, gen),
-      w = randomArray(outF * inF, gen),
+    const w = randomArray(outF * inF, gen),
       bias = randomArray(outF, gen);
-    if (batch > 1) x[0] = Number.NaN; // row 0 all NaN: a NaN stays NaN through the ReLU (torch)
     const packed = wasm.packLinearWeight(outF, inF, w, 'fp32');
-    for (const [b, relu] of [
-      [null, false],
-      [bias, true],
-    ] as const) {
-      const expected = new Float32Array(batch * outF),
-        actual = new Float32Array(batch * outF).fill(12345);
-      reference.linearForward(batch, inF, outF, x, w, b, expected, relu);
-      wasm.linearForwardPacked(batch, inF, outF, x, packed, b, actual, relu);
-      assertClose(actual, expected, TOL, `packed linear ${batch}×${inF}→${outF} bias${+(b !== null)} relu${+relu}`);
+    for (const zeros of [0, 0.5, 1]) {
+      const x = sparseArray(batch * inF, zeros, gen);
+      if (batch > 1) x[0] = Number.NaN; // row 0 has a NaN: it stays NaN through the ReLU (torch)
+      for (const [b, relu] of [
+        [null, false],
+        [bias, true],
+      ] as const) {
+        const expected = new Float32Array(batch * outF),
+          actual = new Float32Array(batch * outF).fill(12345);
+        reference.linearForward(batch, inF, outF, x, w, b, expected, relu);
+        wasm.linearForwardPacked(batch, inF, outF, x, packed, b, actual, relu);
+        const what = `packed linear ${batch}×${inF}→${outF} zeros ${zeros} bias${+(b !== null)} relu${+relu}`;
+        assertClose(actual, expected, TOL, what);
+      }
     }
     packed.dispose();
   }
+});
+
+test('packed linear layers never skip a zero input whose weights are not finite (0·∞ is NaN, as in torch)', () => {
+  const gen = new Generator(36);
+  // 300 rows of 4000 inputs pack in slices of 262 rows: the ∞ and the NaN sit in the second slice.
+  const [outF, inF] = [300, 4000];
+  const w = randomArray(outF * inF, gen);
+  w[290 * inF + 7] = Number.POSITIVE_INFINITY;
+  w[295 * inF + 8] = Number.NaN;
+  const packed = wasm.packLinearWeight(outF, inF, w, 'fp32');
+  for (const batch of [1, 6]) {
+    const x = sparseArray(batch * inF, 0.6, gen);
+    for (let n = 0; n < batch; n++) x[n * inF + 7] = x[n * inF + 8] = 0;
+    const actual = new Float32Array(batch * outF);
+    wasm.linearForwardPacked(batch, inF, outF, x, packed, null, actual, false);
+    const expected = new Float32Array(batch * outF);
+    reference.linearForward(batch, inF, outF, x, w, null, expected, false);
+    for (let n = 0; n < batch; n++) {
+      assert.ok(Number.isNaN(actual[n * outF + 290]) && Number.isNaN(actual[n * outF + 295]), `batch ${batch} row ${n}: 0·∞ and 0·NaN give NaN`);
+      expected[n * outF + 290] = expected[n * outF + 295] = actual[n * outF + 290] = actual[n * outF + 295] = 0;
+    }
+    assertClose(actual, expected, TOL, `batch ${batch}, the other outputs`);
+  }
+  packed.dispose();
+});
+
+test('a packed linear layer over an all-zero input gives its bias (through ReLU)', () => {
+  const gen = new Generator(37);
+  const [outF, inF] = [70, 50];
+  const bias = randomArray(outF, gen);
+  const packed = wasm.packLinearWeight(outF, inF, randomArray(outF * inF, gen), 'fp32');
+  for (const relu of [false, true]) {
+    const actual = new Float32Array(2 * outF).fill(12345);
+    wasm.linearForwardPacked(2, inF, outF, new Float32Array(2 * inF), packed, bias, actual, relu);
+    for (let i = 0; i < 2 * outF; i++) assert.equal(actual[i], relu ? Math.max(0, bias[i % outF]) : bias[i % outF], `output ${i} relu ${relu}`);
+  }
+  packed.dispose();
+});
+
+test('a packed linear weight refuses a call of another shape', () => {
+  const gen = new Generator(38);
   const packed = wasm.packLinearWeight(6, 9, randomArray(54, gen), 'fp32');
   assert.throws(
     () => wasm.linearForwardPacked(1, 9, 5, new Float32Array(9), packed, null, new Float32Array(5), false),

@@ -139,17 +139,17 @@ export class WasmBackend extends JsBackend implements Backend {
   packLinearWeight(outFeatures: number, inFeatures: number, w: Float32Array, precision: Precision, consume = false): PackedLinearWeight {
     if (precision !== 'fp32') throw new Error(`wasm backend: packLinearWeight packs fp32 only (got ${precision})`);
     if (w.length !== outFeatures * inFeatures) throw new Error(`wasm backend: linear weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
-    // Interleaved for streaming (native/src/interleaved_linear.h), filled a slice of about 4 MB at a time so that
-    // memory never holds a second full copy.
+    // Transposed (native/src/linear.h: batch 1-4 skip the weights of zero inputs), filled a slice of about 4 MB
+    // at a time so that memory never holds a second full copy.
     const handleOut = new Uint32Array(1);
-    this.arena.run([output(handleOut)], ([hp]) => this.check(this.module._alx_linear_interleaved_new(outFeatures, inFeatures, hp)));
-    const packed = this.packed('wasm-packed-linear', handleOut[0], (h) => this.module._alx_linear_interleaved_free(h));
+    this.arena.run([output(handleOut)], ([hp]) => this.check(this.module._alx_linear_transposed_new(outFeatures, inFeatures, hp)));
+    const packed = this.packed('wasm-packed-linear', handleOut[0], (h) => this.module._alx_linear_transposed_free(h));
     const rowsPerSlice = Math.max(1, Math.floor((1 << 20) / inFeatures));
     try {
       for (let row0 = 0; row0 < outFeatures; row0 += rowsPerSlice) {
         const rows = Math.min(rowsPerSlice, outFeatures - row0);
         const slice = w.subarray(row0 * inFeatures, (row0 + rows) * inFeatures);
-        this.arena.run([input(slice)], ([sp]) => this.check(this.module._alx_linear_interleave_rows(packed.handle, row0, rows, sp)));
+        this.arena.run([input(slice)], ([sp]) => this.check(this.module._alx_linear_transpose_rows(packed.handle, row0, rows, sp)));
         if (consume) slice.fill(0);
       }
     } catch (e) {
@@ -207,7 +207,7 @@ export class WasmBackend extends JsBackend implements Backend {
     expectLength('linearForwardPacked', 'bias', bias, outFeatures);
     expectLength('linearForwardPacked', 'out', out, batch * outFeatures);
     this.arena.run([input(x), input(bias), output(out)], ([xp, bp, op]) =>
-      this.check(this.module._alx_linear_forward_interleaved(batch, inFeatures, outFeatures, xp, handle, bp, op, fuseRelu ? 1 : 0)),
+      this.check(this.module._alx_linear_forward_transposed(batch, inFeatures, outFeatures, xp, handle, bp, op, fuseRelu ? 1 : 0)),
     );
   }
 

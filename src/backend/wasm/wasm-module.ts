@@ -16,10 +16,10 @@ export interface WasmExports {
   _alx_tile_columns(): number;
   _alx_gemm(transA: number, transB: number, M: number, N: number, K: number, A: number, B: number, C: number, accumulate: number): number;
   _alx_linear_forward(batch: number, inF: number, outF: number, x: number, w: number, bias: number, out: number, relu: number): number;
-  _alx_linear_interleaved_new(outF: number, inF: number, handleOut: number): number;
-  _alx_linear_interleave_rows(handle: number, row0: number, rows: number, src: number): number;
-  _alx_linear_interleaved_free(handle: number): void;
-  _alx_linear_forward_interleaved(batch: number, inF: number, outF: number, x: number, packed: number, bias: number, out: number, relu: number): number;
+  _alx_linear_transposed_new(outF: number, inF: number, handleOut: number): number;
+  _alx_linear_transpose_rows(handle: number, row0: number, rows: number, src: number): number;
+  _alx_linear_transposed_free(handle: number): void;
+  _alx_linear_forward_transposed(batch: number, inF: number, outF: number, x: number, packed: number, bias: number, out: number, relu: number): number;
   _alx_conv_forward(geom: number, x: number, w: number, bias: number, out: number, relu: number): number;
   _alx_conv_pack(geom: number, w: number, handleOut: number): number;
   _alx_packed_free(handle: number): void;
