@@ -103,6 +103,9 @@ struct PackedConvWeight {
   // [groups][ceil(og / 32)][channels / 32][taps][32][32] of the stride-1
   // layer (after space-to-depth where spaceToDepth > 1), zero-padded.
   LargeVector<bf16> pairPlaneBf16;
+  // The batch-1 thread split of a packing for inference on a kernel set that
+  // measures it (WinogradSplit::Measured); per-call packings take the tiles.
+  std::shared_ptr<SplitTrials> splitTrials = std::make_shared<SplitTrials>();
 
   int64_t og() const { return outChannels / groups; }
   int64_t kdim() const { return cg * kernelH * kernelW; }

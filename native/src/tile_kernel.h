@@ -25,6 +25,7 @@
 #include "hwc_block.h"
 #include "max_pool_plane.h"
 #include "sparse_rows.h"
+#include "winograd_split.h"
 #include "winograd_transforms.h"
 
 namespace alexnet {
@@ -135,10 +136,9 @@ struct KernelSet {
   // A block (≤ 16 channels × ≤ 16 pixels) of the NCHW → HWC conversion (see hwc_block.h).
   void (*toHwcBlock)(const float* src, int64_t planeStride, int64_t channels, int64_t pixels, float* dst,
                      int64_t dstStride);
-  // With fewer images than threads, whether a Winograd convolution splits an
-  // image's output-channel panels among the threads (true) or its tiles
-  // (false); see conv2dForwardWinograd.
-  bool winogradPanelSplit;
+  // With fewer images than threads, how a Winograd convolution shares an
+  // image among the threads (winograd_split.h; see conv2dForwardWinograd).
+  WinogradSplit winogradSplit;
 };
 
 const KernelSet& genericKernels();

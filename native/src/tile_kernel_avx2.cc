@@ -219,7 +219,7 @@ const KernelSet& avx2Kernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             true};
+                             WinogradSplit::Panels};
   return set;
 }
 

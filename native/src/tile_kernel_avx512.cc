@@ -316,7 +316,7 @@ const KernelSet& avx512Kernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlock,
-                             true};
+                             WinogradSplit::Panels};
   return set;
 }
 

@@ -134,7 +134,7 @@ const KernelSet& genericKernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             false};
+                             WinogradSplit::Tiles};
   return set;
 }
 

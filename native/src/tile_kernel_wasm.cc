@@ -226,7 +226,7 @@ const KernelSet& wasmSimdKernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             false};
+                             WinogradSplit::Measured};
   return set;
 }
 

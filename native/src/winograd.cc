@@ -8,6 +8,7 @@
 // panels), and the output transform turns M[ξ][tile][o] into the NCHW output
 // with bias and ReLU.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -200,7 +201,8 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
 
   // Tasks are (image·group, range of tiles, range of output-channel panels).
   // When images are fewer than threads (batch 1), the work of an image is
-  // split one of two ways, chosen by the kernel set (winogradPanelSplit):
+  // split one of two ways, chosen by the kernel set (winogradSplit), or
+  // measured per layer where it cannot know the CPU (winograd_split.h):
   // - panels: each thread reads only its share of the transformed filters U,
   //   which at batch 1 come from memory (F(5, 3)'s U is 5.4× the raw weights)
   //   and are used by few tiles (9 on a 13×13 layer), while V, cheap to
@@ -215,7 +217,10 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   const int64_t imagesGroups = g.batch * g.groups;
   const bool fewImages = imagesGroups < threads;
   const int64_t share = fewImages ? ceilDiv(threads, imagesGroups) : 1;  // threads per image·group
-  const int64_t panelParts = fewImages && ks.winogradPanelSplit ? std::min(panels, share) : 1;
+  const bool measured = fewImages && ks.winogradSplit == WinogradSplit::Measured && w.forInference;
+  const bool panelSplit =
+      measured ? w.splitTrials->panelsForNextCall(threads) : ks.winogradSplit == WinogradSplit::Panels;
+  const int64_t panelParts = fewImages && panelSplit ? std::min(panels, share) : 1;
   const int64_t panelsPerPart = ceilDiv(panels, panelParts);
   // Tiles per task: V and the task's columns of M near the L2 budget, a
   // multiple of MR.
@@ -229,7 +234,7 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   // costs far less.
   const int64_t taskUBytes = xis * cg * taskColumns * static_cast<int64_t>(sizeof(float));
   int64_t parts = 0;
-  if (fewImages && !ks.winogradPanelSplit) {
+  if (fewImages && !panelSplit) {
     // Split by tiles: one even range per thread where U outweighs the range's
     // V and M (AlexNet at batch 1: conv2's 49 tiles as 25 + 24, the 13×13
     // layers' 9 as 5 + 4), else ranges within the L2 budget, as many for
@@ -277,6 +282,7 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   // batch 32, toPaddedHwc fell from 5.6% to 1.8% of the forward's time), as
   // conv2dForwardDirect hands out whole images to pad each once.
   const int64_t grain = imagesGroups >= 2 * threads ? parts * panelParts : 1;
+  const auto start = std::chrono::steady_clock::now();
   parallelForDynamic(imagesGroups * parts * panelParts, grain, [&](int64_t begin, int64_t end, int) {
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
@@ -407,6 +413,9 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
                         tilesW, t0, t1, g.outH, g.outW, out + (img * g.outChannels + grp * og + o0) * g.pixels());
     }
   });
+  if (measured)
+    w.splitTrials->record(panelSplit, threads,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace alexnet
