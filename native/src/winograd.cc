@@ -210,9 +210,10 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   //   products outrun memory (AVX-512, AVX2).
   // - tiles: each thread converts, transforms and multiplies only its tiles,
   //   reading all of U. Pays where the products are slow next to memory
-  //   (WebAssembly: with panels, both threads converted the whole input, from
-  //   lines the other core had just written, at 5× the one-thread cost; in
-  //   Chromium on Zen 5 the split by tiles took conv2-5 from 7.6 to 6.9 ms).
+  //   (WebAssembly on Zen 5: with panels, both threads converted the whole
+  //   input, from lines the other core had just written, at 5× the one-thread
+  //   cost; in Chromium the split by tiles took conv2-5 from 7.6 to 6.9 ms;
+  //   on Sapphire Rapids the panels won on the 13×13 layers, hence measured).
   const int threads = poolThreads();
   const int64_t imagesGroups = g.batch * g.groups;
   const bool fewImages = imagesGroups < threads;

@@ -22,7 +22,7 @@ enum class WinogradSplit {
 // with the same operations in the same order, so the outputs do not depend
 // on the choice. Why measure: in Chromium on Sapphire Rapids the panels
 // took AlexNet's 13×13 layers 10% faster than the tiles at batch 1 on 2
-// threads and conv2 8% slower, while on Zen 5 the tiles were faster over
+// threads and conv2 about 10% slower, while on Zen 5 the tiles were faster over
 // conv2-5 (6.9 against 7.6 ms); a WebAssembly module cannot read the CPU.
 class SplitTrials {
  public:
