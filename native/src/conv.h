@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,19 @@ void spaceToDepthWeight(const ConvGeom& g, int64_t s, const float* w, float* dst
 void toSpaceToDepthHwc(const float* src, int64_t C, int64_t H, int64_t W, int64_t padH, int64_t padW, int64_t s,
                        int64_t Hp, int64_t Wp, float* dst);
 
+// The transformed Winograd filters of a packing that keeps its filters as
+// they are (winogradSource), made at its first call with more images than
+// threads and kept.
+struct WinogradFilters {
+  std::once_flag once;
+  LargeVector<float> u;
+};
+
+// Transformed filters at least this large are not kept by kernel sets with
+// winogradFiltersPerCall (AlexNet's conv3-5: 13-19 MB in F(5, 3), 5.4× their
+// raw size; conv1 and conv2: 0.6 and 3.1 MB).
+constexpr int64_t kFiltersPerCallBytes = int64_t{8} << 20;
+
 // Weights prepared for the forward pass: NR-wide panels for the direct path
 // or, for 3×3 and 5×5 stride-1 layers (and strided ones after space-to-depth),
 // the Winograd-transformed filters. Tied to the kernel set they were packed for.
@@ -79,6 +93,13 @@ struct PackedConvWeight {
   // slice = NR (row-major panels).
   LargeVector<float> winograd;
   int64_t winogradSlice = 0;
+  // Or, where the kernel set transforms large filters per call
+  // (winogradFiltersPerCall), the layer's weights as torch holds them
+  // ([og·groups][cg][r][r]) and `winograd` empty; the transformed filters are
+  // then made per call at batch ≤ threads, and once, into winogradOnce, for
+  // larger batches.
+  LargeVector<float> winogradSource;
+  std::shared_ptr<WinogradFilters> winogradOnce = std::make_shared<WinogradFilters>();
   // bf16 inference (bf16.h): the same two layouts in pair panels, and the
   // fp32 vectors above left empty.
   //   directBf16:   [groups][panels][kp = bf16Pairs(K)][NR][2]
@@ -119,11 +140,11 @@ struct PackedConvWeight {
     return direct.data() + (group * panelsPerGroup + panel) * kdim() * nr;
   }
   size_t bytes() const {
-    return (direct.size() + winograd.size()) * sizeof(float) +
+    return (direct.size() + winograd.size() + winogradSource.size() + winogradOnce->u.size()) * sizeof(float) +
            (directBf16.size() + winogradBf16.size() + pairPlaneBf16.size()) * sizeof(bf16);
   }
   bool isBf16() const { return bf16Set != nullptr; }
-  bool usesWinograd() const { return !winograd.empty() || !winogradBf16.empty(); }
+  bool usesWinograd() const { return !winograd.empty() || !winogradSource.empty() || !winogradBf16.empty(); }
   // Whether this packing serves geometry g: same weight shape and the same
   // stride and dilation (which decide the algorithm); any batch and size.
   bool matches(const ConvGeom& g) const {

@@ -108,6 +108,7 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
     const std::string s = std::to_string(packed.spaceToDepth);
     what += " after " + s + "×" + s + " space-to-depth";
   }
+  if (!packed.winogradSource.empty()) what += ", filters transformed per call";
   return packed.isBf16() ? what + ", bf16" : what;
 }
 

@@ -27,6 +27,8 @@ enum class ScratchSlot : int {
   Bf16Activations,
   Bf16Panels,
   Bf16PairPlanes,
+  WinogradFilters,
+  WinogradFilterGather,
   Count
 };
 

@@ -139,6 +139,13 @@ struct KernelSet {
   // With fewer images than threads, how a Winograd convolution shares an
   // image among the threads (winograd_split.h; see conv2dForwardWinograd).
   WinogradSplit winogradSplit;
+  // Whether large Winograd filters (kFiltersPerCallBytes) of a layer packed
+  // for inference are kept as they are and transformed per call when images
+  // are no more than threads: the transformed filters, 5.4× the raw ones in
+  // F(5, 3), are read once per call, from memory at batch 1 (WebAssembly, no
+  // prefetch instructions: AlexNet's conv3-5 took 14.5 ms of a 31 ms forward
+  // on one thread in Node on Sapphire Rapids, 5.8 with the filters in cache).
+  bool winogradFiltersPerCall;
 };
 
 const KernelSet& genericKernels();

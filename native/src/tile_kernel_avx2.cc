@@ -219,7 +219,8 @@ const KernelSet& avx2Kernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             WinogradSplit::Panels};
+                             WinogradSplit::Panels,
+                             false};
   return set;
 }
 

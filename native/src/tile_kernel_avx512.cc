@@ -316,7 +316,8 @@ const KernelSet& avx512Kernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlock,
-                             WinogradSplit::Panels};
+                             WinogradSplit::Panels,
+                             false};
   return set;
 }
 

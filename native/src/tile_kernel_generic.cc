@@ -134,7 +134,8 @@ const KernelSet& genericKernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             WinogradSplit::Tiles};
+                             WinogradSplit::Tiles,
+                             false};
   return set;
 }
 

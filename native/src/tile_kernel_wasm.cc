@@ -226,7 +226,8 @@ const KernelSet& wasmSimdKernels() {
                              &winogradGradOutput,
                              &maxPoolPlaneKernel,
                              &toHwcBlockScalar,
-                             WinogradSplit::Measured};
+                             WinogradSplit::Measured,
+                             true};
   return set;
 }
 

@@ -62,81 +62,102 @@ namespace {
 
 int64_t paddedStride(int64_t floats) { return winogradPaddedStride(floats); }
 
+// Filters per block of gathered input channels (see transformPanel).
+constexpr int64_t kChannelBlock = 8;
+constexpr int64_t kMaxNr = 64;  // the widest tile of any kernel set
+
+// Floats of scratch transformPanel needs.
+constexpr int64_t kPanelScratchFloats = kChannelBlock * 5 * 5 * kMaxNr;
+
+// U = G g Gᵀ for the output channels of panel q of group grp: written at
+// U (ξ = 0; ξ apart by xiStride) in the panel layout of winogradOffset,
+// zero past the group's last channel. scratch: kPanelScratchFloats.
+// Vectorised over 4 output channels at a time, with G's coefficients known
+// at compile time (zero terms dropped): per call at batch 1 this transform
+// runs on every forward (winogradFiltersPerCall). Each value is summed as
+// 0 + G[i][k]·g[k][l] + … in k order, then l order, skipping zero
+// coefficients, whatever the vector width, so every packing of a layer
+// holds the same filters to the bit.
 template <class Mx>
-void packFilters(const ConvGeom& g, const float* w, PackedConvWeight* packed) {
-  constexpr int R = Mx::r, n = Mx::n, xis = n * n;
-  const int64_t nr = packed->nr;
-  const int64_t cg = g.cg(), og = g.og(), panels = packed->panelsPerGroup;
-  const int64_t xiStride = paddedStride(panels * cg * nr);
-  packed->winograd.resize(g.groups * xis * xiStride);
-  packed->winogradSlice = packed->ks->narrowTile != nullptr ? packed->ks->vector : nr;
-  const int64_t slice = packed->winogradSlice;
-  // Tasks: (group, panel of output channels), in parallel.
-  constexpr int64_t kMaxNr = 64;  // the widest tile of any kernel set
-  constexpr int64_t kChannelBlock = 8;
-  if (nr > kMaxNr) throw std::logic_error("winograd: tile wider than 64 columns");
+void transformPanel(const ConvGeom& g, const float* w, const PackedConvWeight& packed, int64_t grp, int64_t q,
+                    float* U, int64_t xiStride, float* scratch) {
+  constexpr int R = Mx::r, n = Mx::n;
+  using V4 = winograd::VecOf<4>::type;
+  const int64_t nr = packed.nr;
+  const int64_t cg = g.cg(), og = g.og();
+  if (nr > kMaxNr || nr % 4 != 0) throw std::logic_error("winograd: panels must be 4 to 64 columns, whole vectors");
+  float* block = scratch;  // [kChannelBlock][R·R][kMaxNr]: the block's filters, columns zero past the group
+  const int64_t o0 = q * nr, cols = std::min(og, o0 + nr) - o0;
+  for (int64_t c = 0; c < cg; ++c) {
+    if (c % kChannelBlock == 0) {
+      // Gather a block of input channels at once: each filter row reads
+      // kChannelBlock·R² contiguous floats.
+      const int64_t cb = std::min(kChannelBlock, cg - c);
+      for (int64_t j = 0; j < cols; ++j) {
+        const float* src = w + ((grp * og + o0 + j) * cg + c) * R * R;
+        for (int64_t cc = 0; cc < cb; ++cc)
+          for (int k = 0; k < R * R; ++k) block[(cc * R * R + k) * kMaxNr + j] = src[cc * R * R + k];
+      }
+      for (int64_t cc = 0; cc < cb; ++cc)
+        for (int k = 0; k < R * R; ++k)
+          for (int64_t j = cols; j < nr; ++j) block[(cc * R * R + k) * kMaxNr + j] = 0.0f;
+    }
+    const float* gathered = block + (c % kChannelBlock) * R * R * kMaxNr;
+    for (int64_t j0 = 0; j0 < nr; j0 += 4) {
+      V4 gv[R][R];
+      for (int k = 0; k < R; ++k)
+        for (int l = 0; l < R; ++l) gv[k][l] = winograd::loadVec<V4>(gathered + (k * R + l) * kMaxNr + j0);
+      // t[i][l] = Σ_k G[i][k] g[k][l]
+      V4 t[n][R];
+      for (int i = 0; i < n; ++i)
+        for (int l = 0; l < R; ++l) {
+          V4 acc = {};
+          for (int k = 0; k < R; ++k)
+            if (Mx::G[i][k] != 0.0f) acc += Mx::G[i][k] * gv[k][l];
+          t[i][l] = acc;
+        }
+      // u[i][jj] = Σ_l t[i][l] G[jj][l], into the ξ = (i, jj) panel.
+      float* dst = U + packed.winogradOffset(c, j0);
+      for (int i = 0; i < n; ++i)
+        for (int jj = 0; jj < n; ++jj) {
+          V4 acc = {};
+          for (int l = 0; l < R; ++l)
+            if (Mx::G[jj][l] != 0.0f) acc += Mx::G[jj][l] * t[i][l];
+          winograd::storeVec(dst + (i * n + jj) * xiStride, acc);
+        }
+    }
+  }
+}
+
+void transformPanelOf(winograd::Kind kind, const ConvGeom& g, const float* w, const PackedConvWeight& packed,
+                      int64_t grp, int64_t q, float* U, int64_t xiStride, float* scratch) {
+  switch (kind) {
+    case winograd::Kind::F2x5:
+      return transformPanel<winograd::Matrices<5>>(g, w, packed, grp, q, U, xiStride, scratch);
+    case winograd::Kind::F4x5:
+      return transformPanel<winograd::MatricesF45>(g, w, packed, grp, q, U, xiStride, scratch);
+    case winograd::Kind::F4x3:
+      return transformPanel<winograd::MatricesF43>(g, w, packed, grp, q, U, xiStride, scratch);
+    case winograd::Kind::F5x3:
+      return transformPanel<winograd::MatricesF53>(g, w, packed, grp, q, U, xiStride, scratch);
+    default:
+      return transformPanel<winograd::Matrices<3>>(g, w, packed, grp, q, U, xiStride, scratch);
+  }
+}
+
+// Every panel of the filters into U ([groups][ξ][panels][cg][NR], ξ apart
+// by paddedStride(panels·cg·NR)), in parallel over (group, panel).
+void packFilters(const ConvGeom& g, const float* w, const PackedConvWeight& packed, LargeVector<float>& U) {
+  const int64_t xis = winograd::patchSide(packed.winogradKind) * winograd::patchSide(packed.winogradKind);
+  const int64_t cg = g.cg(), panels = packed.panelsPerGroup;
+  const int64_t xiStride = paddedStride(panels * cg * packed.nr);
+  U.resize(g.groups * xis * xiStride);
   parallelForDynamic(g.groups * panels, 1, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> blockStorage(kChannelBlock * R * R * kMaxNr);
-    float* block = blockStorage.data();
-    float t[n * R * kMaxNr];
+    std::vector<float> scratch(kPanelScratchFloats);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t grp = task / panels, q = task % panels;
-      float* U = packed->winograd.data() + grp * xis * xiStride + q * cg * nr;
-      const int64_t o0 = q * nr, o1 = std::min(og, o0 + nr);
-      if (o1 - o0 < nr) {
-        // Zero the unused columns of a partial panel.
-        for (int xi = 0; xi < xis; ++xi)
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t j = o1 - o0; j < nr; ++j) U[xi * xiStride + packed->winogradOffset(c, j)] = 0.0f;
-      }
-      // Per input channel: gather the filters of the panel's output channels
-      // into columns, then U = G g Gᵀ for all columns at once (vectorised
-      // along the output channels, which are contiguous in the panel rows).
-      const int64_t cols = o1 - o0;
-      for (int64_t c = 0; c < cg; ++c) {
-        if (c % kChannelBlock == 0) {
-          // Gather a block of input channels at once: each filter row reads
-          // kChannelBlock·R² contiguous floats.
-          const int64_t cb = std::min(kChannelBlock, cg - c);
-          for (int64_t j = 0; j < cols; ++j) {
-            const float* src = w + ((grp * og + o0 + j) * cg + c) * R * R;
-            for (int64_t cc = 0; cc < cb; ++cc)
-              for (int k = 0; k < R * R; ++k) block[(cc * R * R + k) * kMaxNr + j] = src[cc * R * R + k];
-          }
-        }
-        const float* gathered = block + (c % kChannelBlock) * R * R * kMaxNr;
-        // t[i][l] = Σ_k G[i][k] g[k][l]
-        for (int i = 0; i < n; ++i)
-          for (int l = 0; l < R; ++l) {
-            float* tr = t + (i * R + l) * kMaxNr;
-            for (int64_t j = 0; j < cols; ++j) tr[j] = 0.0f;
-            for (int k = 0; k < R; ++k) {
-              const float coef = Mx::G[i][k];
-              if (coef == 0.0f) continue;
-              const float* gr = gathered + (k * R + l) * kMaxNr;
-              for (int64_t j = 0; j < cols; ++j) tr[j] += coef * gr[j];
-            }
-          }
-        // u[i][j'] = Σ_l t[i][l] G[j'][l], summed straight into the ξ panels'
-        // slices, a whole slice at a time (winogradOffset per element costs a
-        // 64-bit division each, which made packing a third of a training
-        // step's backward-data convolution).
-        for (int i = 0; i < n; ++i)
-          for (int jj = 0; jj < n; ++jj) {
-            float* dst = U + (i * n + jj) * xiStride;
-            for (int64_t j0 = 0; j0 < cols; j0 += slice) {
-              float* run = dst + packed->winogradOffset(c, j0);
-              const int64_t len = std::min(slice, cols - j0);
-              for (int64_t j = 0; j < len; ++j) run[j] = 0.0f;
-              for (int l = 0; l < R; ++l) {
-                const float coef = Mx::G[jj][l];
-                if (coef == 0.0f) continue;
-                const float* tr = t + (i * R + l) * kMaxNr + j0;
-                for (int64_t j = 0; j < len; ++j) run[j] += coef * tr[j];
-              }
-            }
-          }
-      }
+      transformPanelOf(packed.winogradKind, g, w, packed, grp, q, U.data() + grp * xis * xiStride + q * cg * packed.nr,
+                       xiStride, scratch.data());
     }
   });
 }
@@ -166,23 +187,20 @@ void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* pac
     const bool fewer = winogradProducts(winograd::Kind::F5x3, g) < winogradProducts(winograd::Kind::F4x3, g);
     packed->winogradKind = fewer ? winograd::Kind::F5x3 : winograd::Kind::F4x3;
   }
-  switch (packed->winogradKind) {
-    case winograd::Kind::F2x5:
-      packFilters<winograd::Matrices<5>>(g, w, packed);
-      break;
-    case winograd::Kind::F4x5:
-      packFilters<winograd::MatricesF45>(g, w, packed);
-      break;
-    case winograd::Kind::F4x3:
-      packFilters<winograd::MatricesF43>(g, w, packed);
-      break;
-    case winograd::Kind::F5x3:
-      packFilters<winograd::MatricesF53>(g, w, packed);
-      break;
-    default:
-      packFilters<winograd::Matrices<3>>(g, w, packed);
-      break;
+  packed->winogradSlice = packed->ks->narrowTile != nullptr ? packed->ks->vector : packed->nr;
+  packed->winogradSource.clear();
+  packed->winogradOnce = std::make_shared<WinogradFilters>();
+  // Filters kept as they are, transformed per call (see winogradFiltersPerCall).
+  const int64_t n = winograd::patchSide(packed->winogradKind);
+  const int64_t transformedBytes =
+      g.groups * n * n * packed->panelsPerGroup * g.cg() * packed->nr * static_cast<int64_t>(sizeof(float));
+  if (largeTiles && packed->ks->winogradFiltersPerCall && packed->spaceToDepth == 1 &&
+      transformedBytes >= kFiltersPerCallBytes) {
+    packed->winograd.clear();
+    packed->winogradSource.assign(w, w + g.weightSize());
+    return;
   }
+  packFilters(g, w, *packed, packed->winograd);
 }
 
 void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedConvWeight& w, const float* bias,
@@ -218,9 +236,14 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   const int64_t imagesGroups = g.batch * g.groups;
   const bool fewImages = imagesGroups < threads;
   const int64_t share = fewImages ? ceilDiv(threads, imagesGroups) : 1;  // threads per image·group
-  const bool measured = fewImages && ks.winogradSplit == WinogradSplit::Measured && w.forInference;
+  // Filters kept as they are (winogradSource): at images ≤ threads each task
+  // transforms its own panels, a chunk at a time, and multiplies all its tiles
+  // by each chunk; with more images, the transform of all the filters is
+  // made once and kept.
+  const bool perCall = !w.winogradSource.empty() && imagesGroups <= threads;
+  const bool measured = fewImages && !perCall && ks.winogradSplit == WinogradSplit::Measured && w.forInference;
   const bool panelSplit =
-      measured ? w.splitTrials->panelsForNextCall(threads) : ks.winogradSplit == WinogradSplit::Panels;
+      perCall || (measured ? w.splitTrials->panelsForNextCall(threads) : ks.winogradSplit == WinogradSplit::Panels);
   const int64_t panelParts = fewImages && panelSplit ? std::min(panels, share) : 1;
   const int64_t panelsPerPart = ceilDiv(panels, panelParts);
   // Tiles per task: V and the task's columns of M near the L2 budget, a
@@ -250,7 +273,7 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
     parts = ceilDiv(tiles, T);
   } else {
     const int64_t allTilesScratchBytes = xis * tiles * (cg + taskColumns) * static_cast<int64_t>(sizeof(float));
-    if (taskUBytes >= allTilesScratchBytes) T = std::max(T, roundUp(tiles, MR));
+    if (taskUBytes >= allTilesScratchBytes || perCall) T = std::max(T, roundUp(tiles, MR));
     parts = std::min(ceilDiv(tiles, T), tiles);
     // Whole register tiles per task: only an image's last task has a partial
     // one (e.g. 49 tiles in 4 tasks as 16+16+16+1 rather than 13 = 8+5 each,
@@ -261,11 +284,28 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
 
   const int64_t uStride = paddedStride(panels * cg * NR);
   const int64_t vStride = paddedStride(T * cg), mStride = paddedStride(T * og);
+  const float* transformed = w.winograd.data();
+  if (!w.winogradSource.empty() && !perCall) {
+    std::call_once(w.winogradOnce->once, [&] { packFilters(g, w.winogradSource.data(), w, w.winogradOnce->u); });
+    transformed = w.winogradOnce->u.data();
+  }
+  // Per call: panels per chunk, the chunk's transformed filters within half the L2 budget.
+  const int64_t panelBytes = xis * cg * NR * static_cast<int64_t>(sizeof(float));
+  const int64_t chunkPanels = std::max<int64_t>(1, winogradScratchBudgetBytes() / (2 * panelBytes));
+  const int64_t chunkStride = paddedStride(chunkPanels * cg * NR);
 
-  // From U panel (ξ, q) to the next one a task over panels [q0, q1) multiplies, in floats (0: none).
-  auto nextPanelDistance = [&](int64_t xi, int64_t q, int64_t q0, int64_t q1) -> int64_t {
-    if (q + 1 < q1) return cg * NR;
-    return xi + 1 < xis ? uStride - (q - q0) * cg * NR : 0;
+  // Filters (ξ, q) of a set of panels [qa, qb): `base` holds panel qFirst at ξ = 0, ξ apart by xiStride.
+  struct PanelSet {
+    const float* base;
+    int64_t xiStride, qFirst, qa, qb;
+    const float* at(int64_t xi, int64_t q, int64_t panelFloats) const {
+      return base + xi * xiStride + (q - qFirst) * panelFloats;
+    }
+  };
+  // From panel (ξ, q) to the next one multiplied, in floats (0: none).
+  auto nextPanelDistance = [&](const PanelSet& u, int64_t xi, int64_t q) -> int64_t {
+    if (q + 1 < u.qb) return cg * NR;
+    return xi + 1 < xis ? u.xiStride - (q - u.qa) * cg * NR : 0;
   };
 
   std::vector<int64_t> koff(cg);
@@ -345,66 +385,84 @@ void conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
             }
           }
         }
-      } else if (count > MR && count <= ks.narrowRows) {
-        // Few tiles (batch 1): one pass per column slice of each panel with
-        // every tile as a row, so U, streamed from memory, is read once and
-        // used by all tiles (MR-row blocks read it from memory for the first
-        // block only and then ran from L2 with nothing to overlap).
-        const int64_t vec = ks.vector;
-        for (int64_t xi = 0; xi < xis; ++xi) {
-          for (int64_t q = q0; q < q1; ++q) {
-            const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
-            const int64_t nr = std::min<int64_t>(NR, og - q * NR);
-            const int64_t toNextPanel = nextPanelDistance(xi, q, q0, q1);
-            for (int64_t s0 = 0; s0 < nr; s0 += vec) {
-              NarrowTileArgs t;
-              t.kc = cg;
-              t.a = V + xi * vStride;
-              t.lda = cg;
-              t.b = panel + w.winogradOffset(0, s0);
-              t.ldb = w.winogradSlice;
-              t.c = M + xi * mStride + q * NR + s0;
-              t.ldc = og;
-              t.mr = static_cast<int>(count);
-              t.nr = static_cast<int>(std::min(vec, nr - s0));
-              // Prefetch the next slice, after the last one the next panel's first.
-              const int64_t sliceStart = w.winogradOffset(0, s0);
-              t.prefetchDistance = s0 + vec < nr ? w.winogradOffset(0, s0 + vec) - sliceStart
-                                                 : (toNextPanel == 0 ? 0 : toNextPanel - sliceStart);
-              ks.narrowTile(t);
+      } else {
+        // fp32: the products of the task's tiles with a set of panels.
+        auto multiply = [&](const PanelSet& u) {
+          if (count > MR && count <= ks.narrowRows) {
+            // Few tiles (batch 1): one pass per column slice of each panel with
+            // every tile as a row, so U, streamed from memory, is read once and
+            // used by all tiles (MR-row blocks read it from memory for the first
+            // block only and then ran from L2 with nothing to overlap).
+            const int64_t vec = ks.vector;
+            for (int64_t xi = 0; xi < xis; ++xi) {
+              for (int64_t q = u.qa; q < u.qb; ++q) {
+                const float* panel = u.at(xi, q, cg * NR);
+                const int64_t nr = std::min<int64_t>(NR, og - q * NR);
+                const int64_t toNextPanel = nextPanelDistance(u, xi, q);
+                for (int64_t s0 = 0; s0 < nr; s0 += vec) {
+                  NarrowTileArgs t;
+                  t.kc = cg;
+                  t.a = V + xi * vStride;
+                  t.lda = cg;
+                  t.b = panel + w.winogradOffset(0, s0);
+                  t.ldb = w.winogradSlice;
+                  t.c = M + xi * mStride + q * NR + s0;
+                  t.ldc = og;
+                  t.mr = static_cast<int>(count);
+                  t.nr = static_cast<int>(std::min(vec, nr - s0));
+                  // Prefetch the next slice, after the last one the next panel's first.
+                  const int64_t sliceStart = w.winogradOffset(0, s0);
+                  t.prefetchDistance = s0 + vec < nr ? w.winogradOffset(0, s0 + vec) - sliceStart
+                                                     : (toNextPanel == 0 ? 0 : toNextPanel - sliceStart);
+                  ks.narrowTile(t);
+                }
+              }
+            }
+          } else {
+            for (int64_t xi = 0; xi < xis; ++xi) {
+              const float* Vxi = V + xi * vStride;
+              float* Mxi = M + xi * mStride;
+              for (int64_t q = u.qa; q < u.qb; ++q) {
+                const float* panel = u.at(xi, q, cg * NR);
+                const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
+                // Row blocks as even as MR allows (16 tiles as 4+4+4+4, not
+                // 5+5+5+1: a one-row tile waits on its two accumulators' adds).
+                const int64_t blocks = ceilDiv(count, MR);
+                for (int64_t blk = 0, r0 = 0, mr = 0; blk < blocks; ++blk, r0 += mr) {
+                  mr = ceilDiv(count - r0, blocks - blk);
+                  for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
+                  TileArgs t;
+                  t.kc = cg;
+                  t.rows = rowPtrs;
+                  t.koff = koff.data();
+                  t.unitK = true;
+                  t.b = panel;
+                  t.ldb = w.winogradSlice;
+                  t.bVec = w.winogradSlice == NR ? 0 : cg * w.winogradSlice;
+                  t.c = Mxi + r0 * og + q * NR;
+                  t.ldc = og;
+                  t.mr = static_cast<int>(mr);
+                  t.nr = nr;
+                  // The first row block of a panel pulls in the next panel
+                  // (batch 1 reads each panel for only one or two blocks).
+                  if (r0 == 0) t.prefetchDistance = nextPanelDistance(u, xi, q);
+                  ks.tile(t);
+                }
+              }
             }
           }
-        }
-      } else {
-        for (int64_t xi = 0; xi < xis; ++xi) {
-          const float* Vxi = V + xi * vStride;
-          float* Mxi = M + xi * mStride;
-          for (int64_t q = q0; q < q1; ++q) {
-            const float* panel = w.winograd.data() + (grp * xis + xi) * uStride + q * cg * NR;
-            const int nr = static_cast<int>(std::min<int64_t>(NR, og - q * NR));
-            // Row blocks as even as MR allows (16 tiles as 4+4+4+4, not
-            // 5+5+5+1: a one-row tile waits on its two accumulators' adds).
-            const int64_t blocks = ceilDiv(count, MR);
-            for (int64_t blk = 0, r0 = 0, mr = 0; blk < blocks; ++blk, r0 += mr) {
-              mr = ceilDiv(count - r0, blocks - blk);
-              for (int i = 0; i < mr; ++i) rowPtrs[i] = Vxi + (r0 + i) * cg;
-              TileArgs t;
-              t.kc = cg;
-              t.rows = rowPtrs;
-              t.koff = koff.data();
-              t.unitK = true;
-              t.b = panel;
-              t.ldb = w.winogradSlice;
-              t.bVec = w.winogradSlice == NR ? 0 : cg * w.winogradSlice;
-              t.c = Mxi + r0 * og + q * NR;
-              t.ldc = og;
-              t.mr = static_cast<int>(mr);
-              t.nr = nr;
-              // The first row block of a panel pulls in the next panel
-              // (batch 1 reads each panel for only one or two blocks).
-              if (r0 == 0) t.prefetchDistance = nextPanelDistance(xi, q, q0, q1);
-              ks.tile(t);
-            }
+        };
+        if (!perCall) {
+          multiply(PanelSet{transformed + grp * xis * uStride, uStride, 0, q0, q1});
+        } else {
+          float* chunk = threadScratch<float>(ScratchSlot::WinogradFilters, xis * chunkStride);
+          float* panelScratch = threadScratch<float>(ScratchSlot::WinogradFilterGather, kPanelScratchFloats);
+          for (int64_t c0 = q0; c0 < q1; c0 += chunkPanels) {
+            const int64_t c1 = std::min(q1, c0 + chunkPanels);
+            for (int64_t q = c0; q < c1; ++q)
+              transformPanelOf(kind, g, w.winogradSource.data(), w, grp, q, chunk + (q - c0) * cg * NR, chunkStride,
+                               panelScratch);
+            multiply(PanelSet{chunk, chunkStride, c0, c0, c1});
           }
         }
       }

@@ -70,6 +70,37 @@ test("packed convolutions name their algorithm: conv1's space-to-depth Winograd,
   }
 });
 
+// A layer whose F(5, 3) filters would take 8 MB or more (here 49 × 64 × 1032 floats: 13 MB) keeps its weights as they
+// are and transforms them per call when images are no more than threads (Node: batch 1), a chunk of panels at a time
+// (here 3 panels of 8 channels, the last one partial), and once, kept, for larger batches (native/src/winograd.cc).
+// Both transforms give the same filters to the bit.
+test('large Winograd filters transformed per call at batch 1 match the reference and the batch of 3 to the bit', () => {
+  const gen = new Generator(39);
+  const layer = (batch: number) => convGeometry({ batch, inChannels: 64, inH: 13, inW: 13, outChannels: 1028, kernel: 3, pad: 1 });
+  const w = randomArray(convSizes(layer(1)).w, gen),
+    bias = randomArray(1028, gen);
+  const packed = wasm.packConv2dWeight(layer(1), w);
+  assert.equal(packed.algorithm, 'Winograd F(5×5, 3×3), filters transformed per call');
+  const x3 = randomArray(convSizes(layer(3)).x, gen);
+  const run = (batch: number, x: Float32Array): Float32Array => {
+    const g = layer(batch);
+    const out = new Float32Array(convSizes(g).out);
+    wasm.conv2dForwardPacked(g, packed, x, bias, out, true);
+    const expected = new Float32Array(convSizes(g).out);
+    reference.conv2dForward(g, x, w, bias, expected, true);
+    assertClose(out, expected, TOL, `batch ${batch}`);
+    return out;
+  };
+  const image = 64 * 169,
+    outImage = 1028 * 169;
+  const single = run(1, x3.subarray(image, 2 * image));
+  const batch = run(3, x3);
+  const again = run(1, x3.subarray(image, 2 * image));
+  assert.deepEqual(again, single, 'the same image twice at batch 1');
+  assert.deepEqual(batch.subarray(outImage, 2 * outImage), single, "batch 3's second image as at batch 1");
+  packed.dispose();
+});
+
 test('conv2d gradients (data, weight, bias) match the reference on every geometry', () => {
   const gen = new Generator(31);
   for (const g of CONV_TEST_GEOMETRIES) {
