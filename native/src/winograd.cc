@@ -79,8 +79,8 @@ constexpr int64_t kPanelScratchFloats = kChannelBlock * 5 * 5 * kMaxNr;
 // coefficients, whatever the vector width, so every packing of a layer
 // holds the same filters to the bit.
 template <class Mx>
-void transformPanel(const ConvGeom& g, const float* w, const PackedConvWeight& packed, int64_t grp, int64_t q,
-                    float* U, int64_t xiStride, float* scratch) {
+void transformPanel(const ConvGeom& g, const float* w, const PackedConvWeight& packed, int64_t grp, int64_t q, float* U,
+                    int64_t xiStride, float* scratch) {
   constexpr int R = Mx::r, n = Mx::n;
   using V4 = winograd::VecOf<4>::type;
   const int64_t nr = packed.nr;
