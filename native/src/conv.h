@@ -125,7 +125,8 @@ struct PackedConvWeight {
   // layer (after space-to-depth where spaceToDepth > 1), zero-padded.
   LargeVector<bf16> pairPlaneBf16;
   // The batch-1 thread split of a packing for inference on a kernel set that
-  // measures it (WinogradSplit::Measured); per-call packings take the tiles.
+  // measures it (WinogradSplit::Measured); weights packed on every call
+  // (training) take the tiles.
   std::shared_ptr<SplitTrials> splitTrials = std::make_shared<SplitTrials>();
 
   int64_t og() const { return outChannels / groups; }

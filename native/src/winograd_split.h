@@ -24,6 +24,8 @@ enum class WinogradSplit {
 // took AlexNet's 13×13 layers 10% faster than the tiles at batch 1 on 2
 // threads and conv2 about 10% slower, while on Zen 5 the tiles were faster over
 // conv2-5 (6.9 against 7.6 ms); a WebAssembly module cannot read the CPU.
+// (Since then the 13×13 layers transform their filters per call, which
+// always splits by panels: conv.h, winogradSource.)
 class SplitTrials {
  public:
   static constexpr int kTrialsPerSplit = 2;
