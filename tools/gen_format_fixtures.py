@@ -47,7 +47,8 @@ def canonical(v):
     {"bytes": [...]}.
     """
     if isinstance(v, torch.Tensor):
-        values = v.detach().to(torch.float64).contiguous().reshape(-1).tolist()
+        # Straight to float32, as .float() rounds (once): through float64, int64 beyond 2^53 would round twice.
+        values = v.detach().to(torch.float32).to(torch.float64).contiguous().reshape(-1).tolist()
         return {'tensor': {'shape': list(v.shape), 'values': [float_value(x) for x in values]}}
     if isinstance(v, np.ndarray):
         return {'tensor': {'shape': list(v.shape), 'values': [float_value(x) for x in v.astype(np.float64).reshape(-1).tolist()]}}
@@ -65,9 +66,9 @@ def canonical(v):
     return v
 
 
-def save_pth(name, obj, legacy=False):
+def save_pth(name, obj, legacy=False, protocol=2):
     path = os.path.join(OUT, name)
-    torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
+    torch.save(obj, path, _use_new_zipfile_serialization=not legacy, pickle_protocol=protocol)
     return path
 
 
@@ -127,6 +128,10 @@ def main():
     save_pth('legacy_state_dict.pth', sd, legacy=True)
     expected['zip_state_dict.pth'] = {'value': canonical(sd)}
     expected['legacy_state_dict.pth'] = {'value': canonical(sd)}
+    # Protocols 4 and 5 put a FRAME opcode before the legacy format's magic number.
+    for protocol in (4, 5):
+        save_pth('legacy_protocol%d.pth' % protocol, sd, legacy=True, protocol=protocol)
+        expected['legacy_protocol%d.pth' % protocol] = {'value': canonical(sd)}
 
     # ---- a training checkpoint with a nested state dict --------------------------------
     torch.manual_seed(1)
@@ -173,7 +178,8 @@ def main():
         ('float16', torch.tensor(special, dtype=torch.float16)),
         ('bfloat16', torch.tensor([1.0, -3.5, 1e-3, 3.0e38, float('inf')], dtype=torch.bfloat16)),
         ('float64', torch.tensor([[0.1, 1 / 3], [1e-50, 1e300]], dtype=torch.float64)),
-        ('int64', torch.tensor([-(2 ** 40), -1, 0, 7, 2 ** 24 + 1], dtype=torch.int64)),
+        # 2^60 + 2^36 + 1 rounds to the float32 above 2^60 in one step, to 2^60 through float64.
+        ('int64', torch.tensor([-(2 ** 40), -1, 0, 7, 2 ** 24 + 1, 2 ** 60 + 2 ** 36 + 1, -(2 ** 60 + 2 ** 36 + 1)], dtype=torch.int64)),
         ('int32', torch.tensor([-(2 ** 31), 5, 2 ** 31 - 1], dtype=torch.int32)),
         ('int16', torch.tensor([-32768, 12, 32767], dtype=torch.int16)),
         ('int8', torch.tensor([-128, 0, 127], dtype=torch.int8)),
@@ -214,6 +220,13 @@ def main():
              b'\x8c\x0b__import__()\x85R.')
     write_zip('malicious_stack_global.pth', [('data.pkl', evil4), ('version', b'3\n')])
     expected['malicious_stack_global.pth'] = {'error': "refusing to load global 'builtins.eval' from "}
+
+    # A storage class named after a property every JavaScript object inherits ('constructor').
+    proto = (b'\x80\x02}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage'
+             b'ctorch\nconstructor\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x04\x85K\x01\x85\x89'
+             b'ccollections\nOrderedDict\n)RtRs.')
+    write_zip('malicious_prototype_name.pth', [('data.pkl', proto), ('data/0', b'\x00' * 16), ('version', b'3\n')])
+    expected['malicious_prototype_name.pth'] = {'error': "refusing to load global 'torch.constructor' from "}
 
     # torch.save of an object whose __reduce__ calls os.system (pickled as posix.system), legacy format.
     class Evil:

@@ -5,7 +5,9 @@
  *
  * Conversions follow C casts as torch does: float64 and integers round to the
  * nearest float32 (ties to even); float16/bfloat16 widen exactly; bool is 0/1.
- * int64/uint64 go through float64 first, which only matters beyond 2^53.
+ * int64/uint64 round once, as torch's .float() and numpy's astype do: beyond
+ * 2^53 a detour through float64 would round twice (2^60 + 2^36 + 1 would
+ * land on 2^60 instead of the float32 above it).
  */
 
 export type DType = 'float64' | 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool';
@@ -101,14 +103,15 @@ export function toFloat32(
     }
     case 'int64':
     case 'uint64': {
-      // Two 32-bit halves: exact up to 2^53, like the double a C cast would see.
+      // Two 32-bit halves; their double is exact below 2^53, where storing it rounds once.
       const words = new Uint32Array(buffer, at, count * 2);
       const out = new Float32Array(count);
       const signed = dtype === 'int64';
       for (let i = 0; i < count; i++) {
         const lo = words[2 * i];
-        const hi = words[2 * i + 1];
-        out[i] = (signed ? hi | 0 : hi) * 4294967296 + lo;
+        const hi = signed ? words[2 * i + 1] | 0 : words[2 * i + 1];
+        const value = hi * 4294967296 + lo;
+        out[i] = Math.abs(value) < 2 ** 53 ? value : roundBigIntToFloat32((BigInt(hi) << 32n) + BigInt(lo));
       }
       return out;
     }
@@ -141,4 +144,21 @@ function swapBytes(src: Uint8Array, size: number): Uint8Array {
 /** The bytes of a float32 array, without copying (little-endian host). */
 export function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** An integer rounded to float32 once: to 24 significant bits, ties to even (the result is exact as a double). */
+export function roundBigIntToFloat32(value: bigint): number {
+  const negative = value < 0n;
+  let magnitude = negative ? -value : value;
+  const bits = magnitude.toString(2).length;
+  if (bits > 24) {
+    const shift = BigInt(bits - 24);
+    const kept = magnitude >> shift;
+    const rest = magnitude - (kept << shift);
+    const half = 1n << (shift - 1n);
+    const roundUp = rest > half || (rest === half && (kept & 1n) === 1n);
+    magnitude = (roundUp ? kept + 1n : kept) << shift;
+  }
+  const rounded = Number(magnitude);
+  return negative ? -rounded : rounded;
 }

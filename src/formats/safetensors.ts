@@ -16,21 +16,22 @@ import { assertLittleEndianHost, DTYPE_SIZE, float32Bytes, toFloat32, type DType
 import { fail, withFormatContext } from './errors.js';
 import { isPlainObject, type StateDict } from './state-dict.js';
 
-const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
-  F64: 'float64',
-  F32: 'float32',
-  F16: 'float16',
-  BF16: 'bfloat16',
-  I64: 'int64',
-  I32: 'int32',
-  I16: 'int16',
-  I8: 'int8',
-  U64: 'uint64',
-  U32: 'uint32',
-  U16: 'uint16',
-  U8: 'uint8',
-  BOOL: 'bool',
-};
+// A Map, not an object literal: a dtype from the file such as "constructor" must not find an inherited property.
+const SAFETENSORS_DTYPES: ReadonlyMap<string, DType> = new Map([
+  ['F64', 'float64'],
+  ['F32', 'float32'],
+  ['F16', 'float16'],
+  ['BF16', 'bfloat16'],
+  ['I64', 'int64'],
+  ['I32', 'int32'],
+  ['I16', 'int16'],
+  ['I8', 'int8'],
+  ['U64', 'uint64'],
+  ['U32', 'uint32'],
+  ['U16', 'uint16'],
+  ['U8', 'uint8'],
+  ['BOOL', 'bool'],
+]);
 
 /** The reference implementation refuses headers over 100 MB; so do we, before decoding. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -56,17 +57,47 @@ export function loadSafetensors(bytes: Uint8Array, options: { source?: string } 
     }
     if (!isPlainObject(header)) fail(source, 'safetensors header must be a JSON object');
     const data = bytes.subarray(r.pos);
-    const tensors: StateDict = new Map();
+    const entries: TensorEntry[] = [];
     let metadata: Record<string, string> = {};
     for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
       if (name === '__metadata__') {
         metadata = readMetadata(source, info);
         continue;
       }
-      tensors.set(name, readTensor(source, name, info, data));
+      entries.push(readEntry(source, name, info, data.length));
     }
+    checkLayout(source, entries, data.length);
+    const tensors: StateDict = new Map();
+    for (const e of entries) tensors.set(e.name, new Tensor(toFloat32(data, e.begin, e.numel, e.dtype), e.shape));
     return { tensors, metadata };
   });
+}
+
+/** One tensor's header entry, checked on its own. */
+interface TensorEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  numel: number;
+  begin: number;
+  end: number;
+}
+
+/**
+ * The tensors' byte ranges, in offset order, must tile the data exactly, as the reference implementation
+ * requires: no overlap (two tensors sharing bytes), no gap, nothing after the last one.
+ */
+function checkLayout(source: string, entries: readonly TensorEntry[], dataLength: number): void {
+  const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  for (const e of byOffset) {
+    if (e.begin !== expected) {
+      const what = e.begin < expected ? 'overlaps the tensor before it' : 'leaves a gap after the tensor before it';
+      fail(source, `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] ${what} (expected it to start at byte ${expected})`);
+    }
+    expected = e.end;
+  }
+  if (expected !== dataLength) fail(source, `the tensors' data ends at byte ${expected} but the file has ${dataLength} bytes of data after its header`);
 }
 
 function readMetadata(source: string, info: unknown): Record<string, string> {
@@ -79,12 +110,12 @@ function readMetadata(source: string, info: unknown): Record<string, string> {
   return out;
 }
 
-function readTensor(source: string, name: string, info: unknown, data: Uint8Array): Tensor {
+function readEntry(source: string, name: string, info: unknown, dataLength: number): TensorEntry {
   const bad = (problem: string): never => fail(source, `tensor '${name}': ${problem}`);
   if (!isPlainObject(info)) return bad('header entry must be an object with dtype, shape and data_offsets');
   const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES[code] : undefined;
-  if (dtype === undefined) return bad(`unsupported dtype ${JSON.stringify(code)} (supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
+  const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES.get(code) : undefined;
+  if (dtype === undefined) return bad(`unsupported dtype ${JSON.stringify(code)} (supported: ${[...SAFETENSORS_DTYPES.keys()].join(', ')})`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return bad(`invalid shape ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
     return bad(`invalid data_offsets ${JSON.stringify(offsets)}`);
@@ -96,8 +127,8 @@ function readTensor(source: string, name: string, info: unknown, data: Uint8Arra
   if (!Number.isSafeInteger(byteLength) || end - begin !== byteLength) {
     return bad(`shape [${shape.join(', ')}] of ${code} needs ${byteLength} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
-  if (end > data.length) return bad(`data_offsets [${begin}, ${end}] run past the end of the data (${data.length} bytes): truncated file?`);
-  return new Tensor(toFloat32(data, begin, numel, dtype), shape as number[]);
+  if (end > dataLength) return bad(`data_offsets [${begin}, ${end}] run past the end of the data (${dataLength} bytes): truncated file?`);
+  return { name, dtype, shape: shape as number[], numel, begin, end };
 }
 
 /** The file as chunks (header plus views of tensor memory). Tensors are written as F32 in the map's order. */

@@ -22,6 +22,11 @@ export interface ImageHeader {
   channels: number | null;
   /** Bits per sample: a JPEG frame's precision, a PNG's bit depth; null where this parser does not read it. */
   bitDepth: number | null;
+  /**
+   * A JPEG frame coded with arithmetic coding (SOF9 to SOF15) rather than Huffman codes: it can spend less
+   * than a bit on a block, so its size bounds its pixels no better than WebP's or AVIF's. False otherwise.
+   */
+  arithmeticCoding: boolean;
 }
 
 interface Layout {
@@ -29,6 +34,7 @@ interface Layout {
   height: number;
   channels?: number;
   bitDepth?: number;
+  arithmeticCoding?: boolean;
 }
 
 function ascii(bytes: Uint8Array, at: number, length: number): string {
@@ -51,7 +57,9 @@ function jpegLayout(bytes: Uint8Array, view: DataView): Layout | null {
       continue;
     }
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return { bitDepth: bytes[i + 4], height: view.getUint16(i + 5), width: view.getUint16(i + 7), channels: bytes[i + 9] };
+    if (isSof) {
+      return { bitDepth: bytes[i + 4], height: view.getUint16(i + 5), width: view.getUint16(i + 7), channels: bytes[i + 9], arithmeticCoding: marker >= 0xc9 };
+    }
     i += 2 + view.getUint16(i + 2);
   }
   return null;
@@ -100,6 +108,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
     height: layout?.height ?? null,
     channels: layout?.channels ?? null,
     bitDepth: layout?.bitDepth ?? null,
+    arithmeticCoding: layout?.arithmeticCoding ?? false,
   });
   if (bytes.length >= 26 && bytes[0] === 0x89 && ascii(bytes, 1, 3) === 'PNG') return header('PNG', pngLayout(bytes, view));
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return header('JPEG', jpegLayout(bytes, view));

@@ -54,6 +54,21 @@ test('sizes beyond the bytes present are refused before allocating', () => {
     ],
     [withHeader({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }), /tensor 'w': unsupported dtype "C64"/],
     [withHeader({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }), /tensor 'w': invalid shape \[-1\]/],
+    // Names of inherited object properties are not dtypes.
+    [withHeader({ w: { dtype: 'constructor', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w': unsupported dtype "constructor"/],
+    // The ranges must tile the data as the reference implementation requires: no shared bytes, no gaps, no tail.
+    [
+      withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+      /tensor 'b': data_offsets \[4, 8\] overlaps the tensor before it \(expected it to start at byte 8\)/,
+    ],
+    [
+      withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, new Uint8Array(12)),
+      /tensor 'b': data_offsets \[8, 12\] leaves a gap after the tensor before it \(expected it to start at byte 4\)/,
+    ],
+    [
+      withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)),
+      /the tensors' data ends at byte 4 but the file has 8 bytes of data after its header/,
+    ],
     [withHeader({ __metadata__: { n: 1 } }), /"__metadata__" must map strings to strings/],
     [new ByteWriter().u64(1e12).toBytes(), /header claims 1000000000000 bytes, more than the 100 MB limit/],
     [new ByteWriter().u64(64).text('{"a":').toBytes(), /truncated: safetensors JSON header needs 64 bytes at offset 8, only 5 left/],

@@ -131,3 +131,32 @@ test('decompression bombs are refused from the header, before any pixel is decod
     return true;
   });
 });
+
+test('formats whose size does not bound their pixels decode up to the pixel limit: lossless WebP, AVIF, arithmetic JPEG', async () => {
+  const sharp = (await import('sharp')).default;
+  const white = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#ffffff' } });
+  // A few hundred bytes for 9 and 16 million pixels: far above any bytes-to-pixels ratio a size check could use.
+  const encoded: [string, Buffer, number, number][] = [['lossless WebP', await white(3000, 3000).webp({ lossless: true }).toBuffer(), 3000, 3000]];
+  try {
+    encoded.push(['AVIF', await white(4000, 4000).avif().toBuffer(), 4000, 4000]);
+  } catch {
+    // this sharp build writes no AVIF
+  }
+  for (const [what, bytes, width, height] of encoded) {
+    assert.ok(bytes.length < 2000, `${what}: ${bytes.length} bytes`);
+    const image = await decodeImage(new Uint8Array(bytes), what);
+    assert.deepEqual([image.width, image.height], [width, height], what);
+    assert.equal(image.data[image.data.length - 1], 255, what);
+  }
+  // An arithmetic-coded frame (SOF9) declaring 12000×12000: refused as corrupt data, not by its size.
+  const sof9 = new Uint8Array([0xff, 0xd8, 0xff, 0xc9, 0, 17, 8, 0x2e, 0xe0, 0x2e, 0xe0, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+  await assert.rejects(decodeImage(sof9, 'arith.jpg'), (error: Error) => {
+    assert.doesNotMatch(error.message, /can hold/);
+    assert.match(error.message, /^arith\.jpg is not a decodable image .*: corrupt or unsupported jpeg data/);
+    return true;
+  });
+  // The same frame Huffman-coded (SOF0) is refused by its size.
+  const sof0 = sof9.slice();
+  sof0[3] = 0xc0;
+  await assert.rejects(decodeImage(sof0, 'huffman.jpg'), /its header declares 12000×12000 pixels, more than 23 bytes of jpeg data can hold/);
+});

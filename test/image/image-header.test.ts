@@ -53,7 +53,14 @@ test('width and height from the headers of JPEG, PNG, GIF, WebP (lossy and lossl
 test('a real photo, a declared size far beyond the limit, and bytes that are no picture', () => {
   const photo = '/usr/lib/python3/dist-packages/skimage/data/chelsea.png';
   try {
-    assert.deepEqual(readImageHeader(new Uint8Array(readFileSync(photo))), { format: 'PNG', width: 451, height: 300, channels: 3, bitDepth: 8 });
+    assert.deepEqual(readImageHeader(new Uint8Array(readFileSync(photo))), {
+      format: 'PNG',
+      width: 451,
+      height: 300,
+      channels: 3,
+      bitDepth: 8,
+      arithmeticCoding: false,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -61,7 +68,7 @@ test('a real photo, a declared size far beyond the limit, and bytes that are no 
   png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
   new DataView(png.buffer).setUint32(16, 30000);
   new DataView(png.buffer).setUint32(20, 40000);
-  assert.deepEqual(readImageHeader(png), { format: 'PNG', width: 30000, height: 40000, channels: 1, bitDepth: 0 });
+  assert.deepEqual(readImageHeader(png), { format: 'PNG', width: 30000, height: 40000, channels: 1, bitDepth: 0, arithmeticCoding: false });
   assert.equal(readImageHeader(new TextEncoder().encode('{"not": "a picture"}')), null);
   assert.equal(readImageHeader(new Uint8Array(0)), null);
   // A JPEG cut before its frame header: the format without a size (checked after decoding).
@@ -71,7 +78,13 @@ test('a real photo, a declared size far beyond the limit, and bytes that are no 
     height: null,
     channels: null,
     bitDepth: null,
+    arithmeticCoding: false,
   });
+  // A frame header of arithmetic coding (SOF9) says so; a Huffman one (SOF0) does not.
+  const frame = (marker: number) => new Uint8Array([0xff, 0xd8, 0xff, marker, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0, 0xff, 0xd9]);
+  assert.equal(readImageHeader(frame(0xc9))?.arithmeticCoding, true);
+  assert.equal(readImageHeader(frame(0xc0))?.arithmeticCoding, false);
+  assert.deepEqual([readImageHeader(frame(0xc9))?.width, readImageHeader(frame(0xc9))?.height], [32, 16]);
 });
 
 test('the sample layout: JPEG components and precision, PNG colour type and bit depth', async () => {

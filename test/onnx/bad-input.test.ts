@@ -492,6 +492,19 @@ describe('external data', () => {
     );
   });
 
+  test('a location naming a folder is refused with its name', async () => {
+    mkdirSync(join(folder, 'tensors'), { recursive: true });
+    await refusedLoad('folder.onnx', { location: 'tensors' }, /external data 'tensors' is not a file/);
+  });
+
+  test('an offset past the end of the file is refused', async () => {
+    await refusedLoad(
+      'far.onnx',
+      { location: 'weights.bin', offset: '4000' },
+      /external data 'weights\.bin' holds 40 bytes; the tensor (starts at byte 4000|needs bytes 4000 to)/,
+    );
+  });
+
   test('a missing file is refused with its name', async () => {
     await refusedLoad('missing.onnx', { location: 'nowhere.bin' }, /external data 'nowhere\.bin' does not exist/);
   });

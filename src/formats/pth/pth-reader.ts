@@ -47,8 +47,12 @@ const LEGACY_PROTOCOL = 1001;
 /** Which torch.save format the bytes look like, or null. */
 export function detectPthContainer(bytes: Uint8Array): PthContainer | null {
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5)) return 'zip';
-  // Legacy files begin with the pickled magic number: PROTO n, LONG1 10 bytes.
-  if (bytes.length >= 4 && bytes[0] === 0x80 && bytes[2] === 0x8a && bytes[3] === 0x0a) return 'legacy';
+  // Legacy files begin with the pickled magic number: PROTO n, LONG1 10 bytes; from protocol 4
+  // (torch.save(..., pickle_protocol=4)) a FRAME opcode and its 8-byte length come between.
+  if (bytes.length >= 4 && bytes[0] === 0x80) {
+    const long1 = bytes[2] === 0x95 ? 11 : 2;
+    if (bytes.length >= long1 + 2 && bytes[long1] === 0x8a && bytes[long1 + 1] === 0x0a) return 'legacy';
+  }
   return null;
 }
 

@@ -10,19 +10,20 @@ import { fail, UnsafePickleError } from '../errors.js';
 import { type PyCallable, PyDict, PySet, PyTuple, describePy, isPyCallable } from '../pickle/py-values.js';
 import { StorageType, TensorRecipe, StorageSlice } from './torch-objects.js';
 
-const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
-  FloatStorage: 'float32',
-  DoubleStorage: 'float64',
-  HalfStorage: 'float16',
-  BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64',
-  IntStorage: 'int32',
-  ShortStorage: 'int16',
-  CharStorage: 'int8',
-  ByteStorage: 'uint8',
-  BoolStorage: 'bool',
-  UntypedStorage: 'uint8',
-};
+// A Map, not an object literal: a name from the file such as 'constructor' must not find an inherited property.
+const STORAGE_DTYPES: ReadonlyMap<string, DType> = new Map([
+  ['FloatStorage', 'float32'],
+  ['DoubleStorage', 'float64'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
+  ['UntypedStorage', 'uint8'],
+]);
 
 const TORCH_DTYPES = new Set([
   'float32',
@@ -66,7 +67,8 @@ export function resolveTorchGlobal(source: string, module: string, name: string)
   const unsupported = UNSUPPORTED_TORCH[qualifiedName];
   if (unsupported !== undefined) fail(source, `${unsupported} are not supported ('${qualifiedName}'); save dense float tensors instead`);
 
-  if (module === 'torch' && STORAGE_DTYPES[name] !== undefined) return new StorageType(qualifiedName, STORAGE_DTYPES[name]);
+  const storageDtype = module === 'torch' ? STORAGE_DTYPES.get(name) : undefined;
+  if (storageDtype !== undefined) return new StorageType(qualifiedName, storageDtype);
   if (module === 'torch' && TORCH_DTYPES.has(name)) return name; // a dtype used as a value, e.g. in metadata
   const callable = (call: (args: readonly unknown[]) => unknown, build?: (obj: unknown, state: unknown) => unknown): PyCallable => ({
     qualifiedName,

@@ -28,21 +28,28 @@ export const MAX_IMAGE_PIXELS = 178_956_970;
 const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS };
 
 /**
- * The most pixels a file of each format can encode per byte: JPEG spends at
- * least one bit on each 8×8 block's DC term (512 gray pixels a byte, less in
- * color); PNG's deflate expands at most 1,032 times, at most 8 pixels a byte
- * at 1 bit per pixel; WebP lossless copies at most 4,096 pixels per
- * back-reference. A header declaring more than this (plus 1 M pixels of slack
- * for tiny files) is corrupt or a decompression bomb, and is refused before
- * anything is decoded: an 841-byte JPEG with a mutated header otherwise
- * decoded into 669 MB of pixels.
+ * The most pixels a file can encode per byte, where its coding bounds that:
+ * a Huffman-coded JPEG spends at least one bit on each 8×8 block's DC term
+ * (512 gray pixels a byte, less in color); PNG's deflate expands at most
+ * 1,032 times, at most 8 pixels a byte at 1 bit per pixel. A header
+ * declaring more than this (plus 1 M pixels of slack for tiny files) is
+ * corrupt or a decompression bomb, and is refused before anything is
+ * decoded: an 841-byte JPEG with a mutated header otherwise decoded into
+ * 669 MB of pixels. Arithmetic coders (WebP's, AVIF's, arithmetic-coded
+ * JPEG's) and WebP lossless's one-symbol codes spend next to nothing on a
+ * uniform area (a 3000×3000 white lossless WebP is 422 bytes, a 4000×4000
+ * white AVIF 437): those formats, and any other, are bounded by the pixel
+ * limit alone (MAX_IMAGE_PIXELS, or a server's lower one).
  */
-const PIXELS_PER_BYTE: Readonly<Record<string, number>> = { jpeg: 600, png: 8300, webp: 16_384 };
-const OTHER_FORMATS_PIXELS_PER_BYTE = 16_384;
+const PIXELS_PER_BYTE: ReadonlyMap<string, number> = new Map([
+  ['jpeg', 600],
+  ['png', 8300],
+]);
 
 /** The largest width × height decodeImage accepts from `byteLength` bytes of `format` data. */
-export function maxDecodablePixels(format: string | undefined, byteLength: number): number {
-  const perByte = (format === undefined ? undefined : PIXELS_PER_BYTE[format]) ?? OTHER_FORMATS_PIXELS_PER_BYTE;
+export function maxDecodablePixels(format: string | undefined, byteLength: number, arithmeticCoding = false): number {
+  const perByte = format === undefined || arithmeticCoding ? undefined : PIXELS_PER_BYTE.get(format);
+  if (perByte === undefined) return MAX_IMAGE_PIXELS;
   return Math.min(MAX_IMAGE_PIXELS, perByte * byteLength + 1024 * 1024);
 }
 
@@ -72,6 +79,8 @@ interface Layout {
   width: number;
   height: number;
   path: PixelPath;
+  /** A JPEG with arithmetic coding, whose size does not bound its pixels (see PIXELS_PER_BYTE). */
+  arithmeticCoding?: boolean;
 }
 
 /**
@@ -84,7 +93,8 @@ function layoutFromHeader(bytes: Uint8Array): Layout | null {
   const header = readImageHeader(bytes);
   if (header === null || header.width === null || header.height === null) return null;
   const { width, height } = header;
-  if (header.format === 'JPEG' && header.channels !== null) return { format: 'jpeg', width, height, path: header.channels === 4 ? 'cmyk' : 'rgb' };
+  if (header.format === 'JPEG' && header.channels !== null)
+    return { format: 'jpeg', width, height, path: header.channels === 4 ? 'cmyk' : 'rgb', arithmeticCoding: header.arithmeticCoding };
   if (header.format === 'PNG' && header.channels !== null && !(header.channels === 1 && header.bitDepth === 16))
     return { format: 'png', width, height, path: 'rgb' };
   if (header.format === 'WebP') return { format: 'webp', width, height, path: 'rgb' };
@@ -153,7 +163,7 @@ export async function decodeImageForModel(bytes: Uint8Array, name = 'image data'
     const why = limit === MAX_IMAGE_PIXELS ? "PIL's decompression-bomb limit" : 'the limit set for this reader';
     throw notDecodable(name, `${width}×${height} is ${pixels} pixels, above the limit of ${limit} (${why})`);
   }
-  const decodable = maxDecodablePixels(format, bytes.length);
+  const decodable = maxDecodablePixels(format, bytes.length, layout.arithmeticCoding);
   if (pixels > decodable) {
     throw notDecodable(
       name,

@@ -40,9 +40,17 @@ export function readExternalData(modelPath: string, ref: ExternalDataRef): Uint8
     return fail('does not exist');
   }
   if (escapes(realpathSync(folder), real)) fail("leaves the model's folder (through a symbolic link)");
-  const fd = openSync(real, 'r');
+  let fd: number;
   try {
-    const size = fstatSync(fd).size;
+    fd = openSync(real, 'r');
+  } catch (error) {
+    return fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) fail('is not a file');
+    const size = stat.size;
+    if (ref.offset > size) fail(`holds ${size} bytes; the tensor starts at byte ${ref.offset}`);
     const length = ref.length ?? size - ref.offset;
     if (ref.offset + length > size) fail(`holds ${size} bytes; the tensor needs bytes ${ref.offset} to ${ref.offset + length}`);
     const out = new Uint8Array(length);
