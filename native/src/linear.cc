@@ -106,6 +106,7 @@ std::vector<int32_t> neededRows(int64_t batch, const float* x, int64_t in) {
 // depend on the thread count.
 void linearOverRows(const KernelSet& ks, int64_t batch, const float* x, const TransposedLinearWeight& t,
                     const std::vector<int32_t>& rows, const float* bias, float* out, bool relu) {
+  if (batch < 1) return;  // the kernels take 1-4 rows
   const int64_t in = t.inFeatures, outF = t.outFeatures, stride = t.stride;
   const int64_t grain = kLineBytes / static_cast<int64_t>(t.half.size() > 0 ? sizeof(bf16) : sizeof(float));
   float* y = threadScratch<float>(ScratchSlot::Accumulator, static_cast<size_t>(batch * stride));
@@ -180,7 +181,8 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightFp32(int64_t outFeatures, in
 
 bool linearSkippingZeros(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& p,
                          const float* w, const float* bias, float* out, bool relu) {
-  if (batch > kSparseRowsMaxBatch || ks.sparseRows == nullptr || !skippingEnabled()) return false;
+  // An empty batch has nothing to skip (and the kernels take 1-4 rows): the GEMM path returns at once.
+  if (batch < 1 || batch > kSparseRowsMaxBatch || ks.sparseRows == nullptr || !skippingEnabled()) return false;
   const std::vector<int32_t> rows = neededRows(batch, x, p.inFeatures);
   if (!skippingPays(batch, static_cast<int64_t>(rows.size()), p.inFeatures)) return false;
   const TransposedLinearWeight& t = p.transposed(w);

@@ -167,25 +167,42 @@ export abstract class Module {
     return [...this.childSlots.values()];
   }
 
-  /** This module and every descendant, depth first, with dotted names ('' for this one). */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  /**
+   * This module and every descendant, depth first, with dotted names ('' for this one). A module registered
+   * under two names comes once, under the first, as PyTorch's named_modules does.
+   */
+  *namedModules(prefix = '', seen = new Set<Module>()): Generator<[string, Module]> {
+    if (seen.has(this)) return;
+    seen.add(this);
     yield [prefix, this];
-    for (const [name, child] of this.childSlots) yield* child.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+    for (const [name, child] of this.childSlots) yield* child.namedModules(prefix === '' ? name : `${prefix}.${name}`, seen);
   }
 
-  /** Own parameters first, then the children's, in registration order: PyTorch's order. */
+  /**
+   * Own parameters first, then the children's, in registration order: PyTorch's order. A parameter shared by
+   * two layers (tied weights) comes once, under its first name, as in PyTorch: an optimizer must update it
+   * once. stateDict() still lists it under every name.
+   */
   *namedParameters(prefix = ''): Generator<[string, Parameter]> {
-    for (const [name, p] of this.parameterSlots) if (p !== null) yield [prefix + name, p];
-    for (const [name, child] of this.childSlots) yield* child.namedParameters(`${prefix}${name}.`);
+    yield* this.namedTensors(prefix, (m) => m.parameterSlots, new Set());
   }
 
   parameters(): Parameter[] {
     return [...this.namedParameters()].map(([, p]) => p);
   }
 
+  /** Buffers in the same order, each once (see namedParameters). */
   *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
-    for (const [name, b] of this.bufferSlots) yield [prefix + name, b];
-    for (const [name, child] of this.childSlots) yield* child.namedBuffers(`${prefix}${name}.`);
+    yield* this.namedTensors(prefix, (m) => m.bufferSlots, new Set());
+  }
+
+  private *namedTensors<T extends Tensor>(prefix: string, slots: (m: Module) => Map<string, T | null>, seen: Set<Tensor>): Generator<[string, T]> {
+    for (const [name, t] of slots(this)) {
+      if (t === null || seen.has(t)) continue;
+      seen.add(t);
+      yield [prefix + name, t];
+    }
+    for (const [name, child] of this.childSlots) yield* child.namedTensors(`${prefix}${name}.`, slots, seen);
   }
 
   /** Number of parameter elements (trainable only when asked). */

@@ -41,6 +41,13 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
     assert.match(verbose.stderr, /\n\s+at /);
   });
 
+  test("commander's usage errors are one line too, saying where the options are listed", async () => {
+    const [option, required, command] = await Promise.all([cli('summary', '--foo'), cli('train', '--dataset', 'fashion-mnist-subset'), cli('frobnicate')]);
+    assertOneLineError(option, /error: unknown option '--foo' \(alexnet summary --help lists its options\)$/);
+    assertOneLineError(required, /error: required option '--out <dir>' not specified \(alexnet train --help lists its options\)$/);
+    assertOneLineError(command, /error: unknown command 'frobnicate' \(alexnet --help lists the commands\)$/);
+  });
+
   test('run writes the eval-mode output of the .npy tensor', async () => {
     const x = Tensor.rand([2, 3, 63, 70], 0, 1, new Generator(7));
     writeFileSync(join(work, 'x.npy'), saveNpy(x));

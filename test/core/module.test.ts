@@ -66,3 +66,30 @@ test('callAsync gives the same logits as call', async () => {
   assert.deepEqual(asyncOut.shape, [1, 10]);
   assert.deepEqual(asyncOut.data, sync.data);
 });
+
+test('a layer registered twice (tied weights) is one set of parameters, as in PyTorch', async () => {
+  const { SGD } = await import('../../src/optim/sgd.js');
+  const { sum } = await import('../../src/ops/arithmetic.js');
+  const shared = new Linear(4, 4);
+  const net = new Sequential(shared, new ReLU(), shared);
+  // torch: named_parameters() and parameters() give each tensor once; state_dict() keeps every key.
+  assert.deepEqual(
+    [...net.namedParameters()].map(([name]) => name),
+    ['0.weight', '0.bias'],
+  );
+  assert.equal(net.numParameters(), 20);
+  assert.deepEqual([...net.stateDict().keys()], ['0.weight', '0.bias', '2.weight', '2.bias']);
+  assert.deepEqual(
+    [...net.namedModules()].map(([name]) => name),
+    ['', '0', '1'],
+  );
+  // One group, each parameter once: the optimizer builds and steps the shared weight once per step.
+  const optimizer = new SGD(net.parameters(), { lr: 0.5 });
+  const before = shared.weight.data.slice();
+  const out = net.call(Tensor.ones([1, 4]));
+  sum(out).backward();
+  const grad = shared.weight.grad!.data.slice();
+  assert.ok(grad.some((g) => g !== 0));
+  optimizer.step();
+  shared.weight.data.forEach((w, i) => assert.ok(Math.abs(w - (before[i] - 0.5 * grad[i])) < 1e-6, `weight ${i} stepped once`));
+});

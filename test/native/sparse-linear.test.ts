@@ -182,6 +182,22 @@ test('an eval-mode Linear on the native backend packs its fp32 weight and matche
   }
 });
 
+test('an empty batch gives an empty output on every path, at every SIMD level', { skip: skipWithoutAddon }, () => {
+  // Batch 0 once went to the batch 1-4 kernel as if it were 4, writing past a zero-sized buffer (a crash).
+  const gen = new Generator(28);
+  const { w, packed } = randomPacking(70, 500, gen);
+  const bias = sparseArray(70, 0, gen);
+  forEachSimd((level) => {
+    const out = new Float32Array(0);
+    addon().linearForwardPacked(0, 500, 70, new Float32Array(0), packed, bias, out, true);
+    addon().linearForward(0, 500, 70, new Float32Array(0), w, bias, out, false);
+    const layer = new nn.Linear(500, 70).eval();
+    const y = withBackend(addon(), () => noGrad(() => layer.forward(Tensor.zeros([0, 500]))));
+    assert.deepEqual([...y.shape], [0, 70], level);
+  });
+  packed.dispose();
+});
+
 test('ALEXNET_SPARSE_LINEAR=0 keeps batch 1 on the dense product (no transposed copy)', { skip: skipWithoutAddon }, () => {
   const script = `
     import { installNativeBackend } from './src/node/index.js';

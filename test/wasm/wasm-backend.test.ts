@@ -252,6 +252,16 @@ test('a packed linear layer over an all-zero input gives its bias (through ReLU)
   packed.dispose();
 });
 
+test('an empty batch through a linear layer, packed or not, computes nothing and does not trap', () => {
+  const gen = new Generator(39);
+  const [outF, inF] = [70, 50];
+  const w = randomArray(outF * inF, gen);
+  const packed = wasm.packLinearWeight(outF, inF, w, 'fp32');
+  wasm.linearForwardPacked(0, inF, outF, new Float32Array(0), packed, randomArray(outF, gen), new Float32Array(0), true);
+  wasm.linearForward(0, inF, outF, new Float32Array(0), w, null, new Float32Array(0), false);
+  packed.dispose();
+});
+
 test('a packed linear weight refuses a call of another shape', () => {
   const gen = new Generator(38);
   const packed = wasm.packLinearWeight(6, 9, randomArray(54, gen), 'fp32');

@@ -3,16 +3,23 @@
  * exports `register(program)`; this file only assembles them.
  */
 import { Command } from 'commander';
+import { commandName } from './command-name.js';
 import { registerCommands } from './commands/index.js';
 import { reportError } from './run-action.js';
 
 export async function runCli(argv: readonly string[]): Promise<void> {
   const program = new Command();
+  const named = commandName(argv.slice(2));
+  const help = (): string => {
+    const known = program.commands.some((c) => c.name() === named);
+    return known ? `alexnet ${named} --help lists its options` : 'alexnet --help lists the commands';
+  };
   program
     .name('alexnet')
     .description('AlexNet in TypeScript: summary, inference, training and evaluation, identical to PyTorch')
     .option('--verbose', 'show stack traces on errors')
-    .showHelpAfterError();
+    // A usage error (unknown option, missing argument) is one line like every other error, with where to look.
+    .configureOutput({ outputError: (text, write) => write(`alexnet: ${text.trim()} (${help()})\n`) });
   registerCommands(program);
   try {
     await program.parseAsync([...argv]);
