@@ -63,6 +63,8 @@ test('bad serve flags fail in one line before anything loads', async () => {
     [['--port', '70000'], /--port '70000': expected 0 to 65535/],
     [['--max-body-mb', 'lots'], /--max-body-mb 'lots': expected a number of MiB/],
     [['--model-name', 'a/b'], /--model-name 'a\/b': expected letters, digits/],
+    // Node's timers fire after 1 ms beyond 2^31 − 1 ms: every request would have been a 504.
+    [['--timeout-ms', '2147483648'], /--timeout-ms '2147483648': expected at most 2147483647 ms/],
   ] as const) {
     assertOneLineError(await cli('serve', ...flags), message);
   }

@@ -262,6 +262,20 @@ test('bad input gets one clear 4xx each, and the server keeps serving', async ()
     ['truncated JPEG', () => postImage(jpeg.subarray(0, jpeg.length >> 1)), 400, /body is not a decodable image/],
     ['text', () => postImage(Buffer.from('hello, this is not an image'), 'text/plain'), 415, /Content-Type 'text\/plain' is not accepted/],
     ['text sent as a JPEG', () => postImage(Buffer.from('hello, this is not an image')), 400, /not a decodable image/],
+    // An SVG is code for a renderer: refused before any decoder sees it, as is any format but JPEG, PNG and WebP.
+    [
+      'an SVG',
+      () => postImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), 'image/svg+xml'),
+      400,
+      /body is not a decodable image \(JPEG, PNG or WebP expected\)/,
+    ],
+    [
+      'a GIF',
+      () => postImage(Buffer.from('GIF89a\x08\x00\x08\x00\x00\x00\x00;', 'latin1'), 'image/gif'),
+      415,
+      /body is a GIF image: this server takes JPEG, PNG or WebP/,
+    ],
+    ['a path that looks like a host', () => fetch(`${server.url}//evil.example/v2/health/live`), 404, /no route \/\/evil\.example\/v2\/health\/live/],
     ['a PNG declaring 100,000×100,000 pixels', () => postImage(pngDeclaring(png, 100_000, 100_000), 'image/png'), 400, /100000×100000 is 10000000000 pixels/],
     ['topk out of range', () => postImage(jpeg, 'image/jpeg', '?topk=0'), 400, /topk=0: expected an integer from 1 to 10/],
     ['unknown route', () => fetch(`${server.url}/v1/clasify`), 404, /no route \/v1\/clasify/],
@@ -306,6 +320,16 @@ test('bad input gets one clear 4xx each, and the server keeps serving', async ()
       /inputs\[0\]\.shape is \[1, 3, 32, 32\], expected \[N, 3, 224, 224\]/,
     ],
     [
+      'infer: a value beyond FP32',
+      () =>
+        fetch(`${server.url}/v2/models/tiny/infer`, {
+          method: 'POST',
+          body: `{"inputs": [{"name": "input", "shape": [1, 3, 224, 224], "datatype": "FP32", "data": [1e39${', 0'.repeat(3 * 224 * 224 - 1)}]}]}`,
+        }),
+      400,
+      /inputs\[0\]\.data\[0\] is 1e\+39, outside FP32's finite range/,
+    ],
+    [
       'infer: binary data',
       () =>
         fetch(`${server.url}/v2/models/tiny/infer`, {
@@ -347,5 +371,71 @@ test('a body over the limit gets 413 before it is read; a slow client is cut off
     assert.equal((await fetch(`${strict.url}/v2/health/live`)).status, 200);
   } finally {
     await strict.close();
+  }
+});
+
+test('HEAD is GET without a body; a client that leaves is counted as 499, not 200', async () => {
+  const head = await fetch(`${server.url}/v2/health/live`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  const wrong = await fetch(`${server.url}/v2/health/live`, { method: 'DELETE' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'GET, HEAD');
+
+  const left = 'alexnet_requests_total{route="/v1/classify",status="499"}';
+  const before = await metric(left).catch(() => 0);
+  // A whole image sent, then the connection closed before the answer.
+  const port = Number(new URL(server.url).port);
+  await new Promise<void>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+      socket.end(jpeg, () => setTimeout(() => socket.destroy(), 20));
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', () => undefined);
+  });
+  let after = before;
+  for (let i = 0; i < 100 && after === before; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    after = await metric(left).catch(() => 0);
+  }
+  assert.equal(after, before + 1);
+  await assertRowsReturned(server, 'client that left');
+});
+
+test('shutdown ends within --timeout-ms even when a client stops reading its answers', async () => {
+  const s = await startInProcess(modelPath, { timeoutMs: 1000 });
+  const port = Number(new URL(s.url).port);
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  // Thousands of pipelined requests whose answers are never read: the server's writes back up.
+  socket.pause();
+  socket.write('GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100_000));
+  await new Promise((r) => setTimeout(r, 3000));
+  // Before, the drain waited for this client for ever: a hang, caught here after 30 s (it takes about 2).
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 30_000);
+  });
+  const outcome = await Promise.race([s.close().then(() => 'closed' as const), hung]);
+  clearTimeout(timer);
+  socket.destroy();
+  assert.equal(outcome, 'closed');
+});
+
+test('a request of more images than --max-queue admits at once gets 413, not a 503 that retrying cannot cure', async () => {
+  const small = await startInProcess(modelPath, { maxQueue: 2, maxImagesPerRequest: 8 });
+  try {
+    const form = new FormData();
+    for (let i = 0; i < 3; i++) form.append(`f${i}`, new Blob([jpeg], { type: 'image/jpeg' }), `${i}.jpg`);
+    const response = await fetch(`${small.url}/v1/classify`, { method: 'POST', body: form });
+    assert.equal(response.status, 413);
+    assert.match(((await response.json()) as { error: string }).error, /more than 2 images in one request/);
+    const two = new FormData();
+    for (let i = 0; i < 2; i++) two.append(`f${i}`, new Blob([jpeg], { type: 'image/jpeg' }), `${i}.jpg`);
+    assert.equal((await fetch(`${small.url}/v1/classify`, { method: 'POST', body: two })).status, 200);
+  } finally {
+    await small.close();
   }
 });

@@ -85,6 +85,8 @@ function fillData(value: unknown, shape: readonly number[], out: Float32Array, f
 
 function toFloat(value: unknown, index: number): number {
   if (typeof value !== 'number') throw bad(`inputs[0].data[${index}] is ${shown(value)}, expected a number`);
+  // JSON's 1e999 parses to Infinity, and 1e39 becomes one as FP32: the logits would be NaN (null in the answer).
+  if (!Number.isFinite(Math.fround(value))) throw bad(`inputs[0].data[${index}] is ${value}, outside FP32's finite range (±3.4028235e38)`);
   return value;
 }
 

@@ -34,6 +34,16 @@ export interface ServeOptions {
 
 export type ServerLog = (line: string) => void;
 
+/**
+ * The request target as a URL. The target is a path (origin-form), so it is read as one: given to URL as a
+ * reference, '//host/path' would be taken for a host and a path ('//evil.example/v2/health/live' was live).
+ */
+function requestUrl(target: string | undefined): URL {
+  const path = target ?? '/';
+  if (!path.startsWith('/')) return new URL(path); // absolute-form (a proxy's); anything else is malformed (400)
+  return new URL(`http://localhost${path}`);
+}
+
 /** What the server tells its host about its work, as it changes. */
 export interface ServerHooks {
   /**
@@ -132,7 +142,8 @@ export class InferenceServer {
       metrics: this.metrics,
       signature,
       maxBodyBytes: options.maxBodyBytes,
-      maxImagesPerRequest: options.maxImagesPerRequest,
+      // A request of more images than the queue admits at once could never be admitted: its limit is the queue's.
+      maxImagesPerRequest: Math.min(options.maxImagesPerRequest, options.maxQueue),
       isReady: () => this.warmedUp && !this.draining,
       version: packageVersion(),
       admit: (images) => this.admit(images),
@@ -195,7 +206,11 @@ export class InferenceServer {
       const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
       this.http.closeIdleConnections();
       this.batcher.flush();
+      // Every request ends within --timeout-ms (504), except the writing of an answer to a client that stopped
+      // reading: past that time (and a second's grace) its connection is closed, so the drain cannot hang.
+      const stalled = setTimeout(() => this.http.closeAllConnections(), this.options.timeoutMs + 1000);
       await this.requestsDone();
+      clearTimeout(stalled);
       await this.batcher.idle();
       this.http.closeAllConnections();
       await closed;
@@ -262,12 +277,35 @@ export class InferenceServer {
     return rows.map((_, i) => output.subarray(i * classes, (i + 1) * classes));
   }
 
+  /**
+   * Node 20 emits no 'close' on a pipelined response still queued behind another when the socket closes
+   * (nodejs/node#62534): the socket's close closes them. One listener per connection, however many
+   * requests it pipelines (a listener each would pass Node's limit of 10).
+   */
+  private readonly socketResponses = new WeakMap<Socket, Set<ServerResponse>>();
+
+  private closeWithSocket(socket: Socket, res: ServerResponse): void {
+    let open = this.socketResponses.get(socket);
+    if (open === undefined) {
+      const responses = new Set<ServerResponse>();
+      open = responses;
+      this.socketResponses.set(socket, responses);
+      socket.once('close', () => {
+        for (const r of responses) setImmediate(() => r.closed || r.emit('close'));
+      });
+    }
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  }
+
   private findRoute(method: string | undefined, path: string): { route: Route; params: (string | undefined)[] } | HttpError {
     const matching = ROUTES.filter((route) => route.pattern.test(path));
     if (matching.length === 0) return new HttpError(404, `no route ${path}: see GET /v2 and the README's "Serving" section`);
-    const route = matching.find((r) => r.method === method);
+    // HEAD is GET without the body (RFC 9110), which Node's response leaves out by itself.
+    const route = matching.find((r) => r.method === method || (method === 'HEAD' && r.method === 'GET'));
     if (route === undefined) {
-      const allowed = matching.map((r) => r.method).join(', ');
+      const methods = matching.map((r) => r.method);
+      const allowed = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
       return new HttpError(405, `${method} is not allowed on ${path}: use ${allowed}`, { Allow: allowed });
     }
     return { route, params: (route.pattern.exec(path) ?? []).slice(1) };
@@ -278,7 +316,8 @@ export class InferenceServer {
     this.inflight++;
     let routeName = 'unmatched';
     res.once('close', () => {
-      this.metrics.request(routeName, res.statusCode, (performance.now() - started) / 1000);
+      // An answer not sent to the end went to a client that left: 499, as nginx logs it, not Node's default 200.
+      this.metrics.request(routeName, res.writableFinished ? res.statusCode : 499, (performance.now() - started) / 1000);
       if (--this.inflight === 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
@@ -295,13 +334,9 @@ export class InferenceServer {
       clearTimeout(deadline);
       if (!res.writableFinished) controller.abort(new HttpError(499, 'the client closed the connection'));
     });
-    // Node 20 emits no 'close' on a pipelined response still queued behind another when the socket closes (nodejs/node#62534).
-    const socket = req.socket;
-    const onSocketClose = (): void => void setImmediate(() => res.closed || res.emit('close'));
-    socket.once('close', onSocketClose);
-    res.once('close', () => socket.off('close', onSocketClose));
+    this.closeWithSocket(req.socket, res);
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
       const found = this.findRoute(req.method, url.pathname);
       if (found instanceof HttpError) throw found;
       routeName = found.route.name;

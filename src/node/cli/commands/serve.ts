@@ -60,13 +60,21 @@ function parseServeOptions(flags: ServeFlags, modelName: string): ServeOptions {
     host: flags.host,
     port,
     maxBatch: parsePositiveInt(flags.maxBatch, '--max-batch'),
-    maxDelayMs: parseNonNegativeInt(flags.maxDelayMs, '--max-delay-ms'),
+    maxDelayMs: timerMs(parseNonNegativeInt(flags.maxDelayMs, '--max-delay-ms'), '--max-delay-ms'),
     maxQueue: parsePositiveInt(flags.maxQueue, '--max-queue'),
-    timeoutMs: parsePositiveInt(flags.timeoutMs, '--timeout-ms'),
+    timeoutMs: timerMs(parsePositiveInt(flags.timeoutMs, '--timeout-ms'), '--timeout-ms'),
     maxBodyBytes: Math.floor(maxBodyMb * 1024 * 1024),
     maxImagesPerRequest: parsePositiveInt(flags.maxImages, '--max-images'),
     modelName,
   };
+}
+
+/** Node's timers take at most 2^31 − 1 ms (about 24.8 days); a longer delay would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timerMs(ms: number, flag: string): number {
+  if (ms > MAX_TIMER_MS) throw new Error(`${flag} '${ms}': expected at most ${MAX_TIMER_MS} ms (about 24.8 days)`);
+  return ms;
 }
 
 export function register(program: Command): void {
