@@ -91,5 +91,5 @@ test('a layer registered twice (tied weights) is one set of parameters, as in Py
   const grad = shared.weight.grad!.data.slice();
   assert.ok(grad.some((g) => g !== 0));
   optimizer.step();
-  shared.weight.data.forEach((w, i) => assert.ok(Math.abs(w - (before[i] - 0.5 * grad[i])) < 1e-6, `weight ${i} stepped once`));
+  for (const [i, w] of shared.weight.data.entries()) assert.ok(Math.abs(w - (before[i] - 0.5 * grad[i])) < 1e-6, `weight ${i} stepped once`);
 });
