@@ -5,6 +5,7 @@
 import { fail, withFormatContext } from './errors.js';
 import { detectPthContainer, loadPth, type LoadPthOptions } from './pth/pth-reader.js';
 import { loadSafetensors } from './safetensors.js';
+import type { PyValue } from './pickle/py-values.js';
 import { extractStateDict, type StateDict } from './state-dict.js';
 import { importOnnx, looksLikeOnnx } from '../onnx/index.js';
 
@@ -24,6 +25,8 @@ export function detectWeightsFormat(bytes: Uint8Array): WeightsFormat | null {
 export interface ReadStateDictOptions extends LoadPthOptions {
   /** For checkpoints that nest several state dicts: the entry to take (e.g. 'model_ema'). */
   key?: string;
+  /** Called with a .pth file's whole object tree (a training checkpoint's settings sit beside its weights). */
+  onCheckpoint?: (tree: PyValue) => void;
 }
 
 /** @deprecated Renamed ReadStateDictOptions (nn.LoadStateDictOptions is Module.loadStateDict's). */
@@ -39,7 +42,11 @@ export function readStateDict(bytes: Uint8Array, options: ReadStateDictOptions =
   switch (format) {
     case 'pth-zip':
     case 'pth-legacy':
-      return withFormatContext(source, 'the state dict', () => extractStateDict(loadPth(bytes, { ...options, source }), { source, key: options.key }));
+      return withFormatContext(source, 'the state dict', () => {
+        const tree = loadPth(bytes, { ...options, source });
+        options.onCheckpoint?.(tree);
+        return extractStateDict(tree, { source, key: options.key });
+      });
     case 'safetensors':
       return loadSafetensors(bytes, { source }).tensors;
     case 'npy':

@@ -67,6 +67,9 @@ function paddingSides(padding: AvgPool2dPadding, kernelH: number, kernelW: numbe
   return [top, left, bottom, right];
 }
 
+/** The most elements one typed array holds here (2^31 − 1). */
+const MAX_OUTPUT_ELEMENTS = 2 ** 31 - 1;
+
 export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: AvgPool2dOptions = {}): AvgPool2dGeometry {
   const label = options.label ?? 'avg_pool2d';
   if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W], got ${shapeToString(xShape)}`);
@@ -86,6 +89,11 @@ export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
   const outW = avgPoolOutputSize(inW, kernelW, strideW, padLeft, padRight, ceilMode);
   if (outH < 1 || outW < 1) {
     throw new Error(`${label}: input ${inH}×${inW} is too small for a ${kernelH}×${kernelW} window (output would be ${outH}×${outW})`);
+  }
+  // Checked before allocating: large pads with a larger kernel are valid, and a few bytes of ONNX graph can ask for this.
+  const outputElements = batch * channels * outH * outW;
+  if (outputElements > MAX_OUTPUT_ELEMENTS) {
+    throw new Error(`${label}: the output [${batch}, ${channels}, ${outH}, ${outW}] would hold ${outputElements} elements (at most ${MAX_OUTPUT_ELEMENTS})`);
   }
   return {
     batch,

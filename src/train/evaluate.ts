@@ -18,6 +18,19 @@ export interface LabelledBatch {
 export interface EvaluateOptions {
   /** Called after every batch with the number of samples done so far. */
   onBatch?: (samplesDone: number) => void;
+  /**
+   * The model ends in Softmax (an ONNX graph such as the BVLC AlexNet): its outputs are probabilities, whose
+   * loss is the mean of −log p[label]; cross-entropy would apply a second softmax.
+   */
+  outputsProbabilities?: boolean;
+}
+
+/** Mean −log p[label] over a batch of probabilities [B, classes] (NLLLoss on their log). */
+function probabilitiesLoss(probabilities: Tensor, labels: Int32Array): number {
+  const classes = probabilities.shape[1];
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum -= Math.log(probabilities.data[i * classes + labels[i]]);
+  return sum / labels.length;
 }
 
 /** Logits [B, classes] of one batch without recording a graph (the model's mode is left as it is). */
@@ -39,7 +52,7 @@ export async function evaluate(
     // Grad mode is switched off around each forward only, never across an await.
     for await (const batch of batches) {
       const logits = logitsNoGrad(model, batch.images);
-      const loss = noGrad(() => crossEntropy(logits, batch.labels).item());
+      const loss = options.outputsProbabilities ? probabilitiesLoss(logits, batch.labels) : noGrad(() => crossEntropy(logits, batch.labels).item());
       meter.add(loss, logits.data, logits.shape[0], logits.shape[1], batch.labels);
       options.onBatch?.(meter.samples);
     }

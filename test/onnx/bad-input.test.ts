@@ -249,6 +249,21 @@ describe('sizes and values that only show at run time are refused by node, befor
     refusal(() => convWithPads([70000, 70000, 70000, 70000]).run({ x }), /^bad\.onnx: node 'conv' \(Conv\): .*gives a 140002×140002 output, too large/);
   });
 
+  test('AveragePool pads that would make an output of billions of elements (valid: the kernel is larger)', () => {
+    const spec: GraphSpec = {
+      nodes: [
+        node('AveragePool', ['x'], ['y'], 'avg', { kernel_shape: ints([200001, 200001]), pads: ints([200000, 200000, 200000, 200000]), strides: ints([1, 1]) }),
+      ],
+      initializers: [],
+      inputs: [valueInfo('x', [1, 1, 4, 4])],
+      outputs: [valueInfo('y', null)],
+    };
+    refusal(
+      () => importOnnx(graphBytes(spec), { source: SOURCE }).run({ x }),
+      /^bad\.onnx: node 'avg' \(AveragePool\): .*the output \[1, 1, 200004, 200004\] would hold 40001600016 elements \(at most 2147483647\)/,
+    );
+  });
+
   test('the same Conv with small pads runs', () => {
     assert.deepEqual(convWithPads([1, 1, 1, 1]).run({ x }).get('y')!.shape, [1, 2, 4, 4]);
     assert.deepEqual(convWithPads([0, 0, 1, 1]).run({ x }).get('y')!.shape, [1, 2, 3, 3]);

@@ -42,3 +42,27 @@ test('alexnet train and eval reject bad options with one line', () => {
   assert.equal(noWeights.status, 1);
   assert.match(noWeights.stderr, /missing\.pth/);
 });
+
+test('alexnet eval takes the image size a training checkpoint was trained at, unless --image-size says otherwise', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { savePthChunks } = await import('../../src/formats/pth/pth-writer.js');
+  const { createModel } = await import('../../src/models/registry.js');
+  const { withoutInitialization } = await import('../../src/nn/init.js');
+  // A checkpoint as `alexnet train` writes it: the weights under 'model', the run's settings under 'config'.
+  const model = withoutInitialization(() => createModel('alexnet', { inChannels: 1, numClasses: 10 }));
+  const path = join(root, 'sized.pth');
+  await writeFile(path, savePthChunks({ model: model.stateDict(), config: { imageSize: 72, dataset: 'fashion-mnist-subset' } }));
+  const evalAt = (...extra: string[]) => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', main, '--backend', 'native', 'eval', '--weights', path, '--dataset', 'fashion-mnist-subset', '--json', ...extra],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { image_size: number }).image_size;
+  };
+  assert.equal(evalAt(), 72);
+  assert.equal(evalAt('--image-size', '64'), 64);
+});

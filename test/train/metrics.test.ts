@@ -101,3 +101,33 @@ test("the eval table has the article's columns", () => {
     ].join('\n'),
   );
 });
+
+test('evaluate on a model that outputs probabilities (an ONNX graph ending in Softmax) reports the logits model loss', async () => {
+  const { softmax } = await import('../../src/ops/softmax.js');
+  const { Module } = await import('../../src/nn/module.js');
+  const logitsModel = new Linear(2, 3);
+  logitsModel.weight.data.set([1, 0, 0, 1, -1, -1]);
+  logitsModel.bias!.data.set([0.5, 0, -0.5]);
+  class ProbabilitiesModel extends Module {
+    override forward(x: Tensor): Tensor {
+      return softmax(logitsModel.forward(x), 1);
+    }
+  }
+  const batches = () => [
+    {
+      images: Tensor.from([
+        [2, 1],
+        [0, 3],
+        [-5, -5],
+      ]),
+      labels: Int32Array.of(0, 1, 2),
+    },
+  ];
+  const expected = await evaluate(logitsModel, batches());
+  const probabilities = await evaluate(new ProbabilitiesModel(), batches(), { outputsProbabilities: true });
+  assert.ok(Math.abs(probabilities.loss - expected.loss) < 1e-6, `${probabilities.loss} vs ${expected.loss}`);
+  assert.equal(probabilities.top1Error, expected.top1Error);
+  // Without the option the softmax would be applied twice: a different, wrong loss.
+  const twice = await evaluate(new ProbabilitiesModel(), batches());
+  assert.ok(Math.abs(twice.loss - expected.loss) > 0.1);
+});

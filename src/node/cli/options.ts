@@ -129,6 +129,19 @@ export interface ResolvedModel extends LoadedModel {
   outputsProbabilities: boolean;
   /** The batch size an ONNX graph fixes (the BVLC graph reshapes to [1, 9216]), or null when any batch runs. */
   fixedBatch: number | null;
+  /** The image size a training checkpoint of `alexnet train` was trained at (its config), or null. */
+  trainedImageSize: number | null;
+}
+
+/** config.imageSize of an `alexnet train` checkpoint's tree, or null for any other file. */
+function trainedImageSizeOf(tree: unknown): number | null {
+  const config = isRecord(tree) ? tree.config : undefined;
+  const size = isRecord(config) ? config.imageSize : undefined;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
 }
 
 /**
@@ -143,15 +156,17 @@ export async function resolveModel(flags: ModelFlags & { model: string }, option
     const bytes = await readFileBytes(path);
     if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
     const entry = parseModel(flags.model);
-    return builtIn(entry, await loadModel(entry, flags, { state: readStateDict(bytes, { source: path }), source: flags.weights }));
+    let trainedImageSize: number | null = null;
+    const state = readStateDict(bytes, { source: path, onCheckpoint: (tree) => void (trainedImageSize = trainedImageSizeOf(tree)) });
+    return builtIn(entry, await loadModel(entry, flags, { state, source: flags.weights }), trainedImageSize);
   }
   const entry = parseModel(flags.model);
   return builtIn(entry, await loadModel(entry, flags));
 }
 
 /** A registry model: it outputs logits and runs any batch. */
-function builtIn(entry: ModelEntry, loaded: LoadedModel): ResolvedModel {
-  return { entry, outputsProbabilities: false, fixedBatch: null, ...loaded };
+function builtIn(entry: ModelEntry, loaded: LoadedModel, trainedImageSize: number | null = null): ResolvedModel {
+  return { entry, outputsProbabilities: false, fixedBatch: null, trainedImageSize, ...loaded };
 }
 
 /** `anyGraph`: any graph is returned (`alexnet run` feeds each input by name); otherwise it must be an image model. */
@@ -186,6 +201,7 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
     numClasses: typeof classes === 'number' ? classes : DEFAULT_CLASSES,
     outputsProbabilities: model.outputsProbabilities,
     fixedBatch: imageModel && typeof dims[0] === 'number' ? dims[0] : null,
+    trainedImageSize: null,
   };
 }
 

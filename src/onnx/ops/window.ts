@@ -70,7 +70,10 @@ export function resolveWindow(spec: WindowSpec, inH: number, inW: number, label:
     const begin = spec.pads[axis];
     const end = spec.pads[axis + 2];
     const span = (size + begin + end - k) / s;
-    return { begin, end, out: (spec.ceilMode ? Math.ceil(span) : Math.floor(span)) + 1 };
+    let out = (spec.ceilMode ? Math.ceil(span) : Math.floor(span)) + 1;
+    // ceil_mode never starts a window in the end padding (torch's and onnxruntime's rule): it would see no input.
+    if (spec.ceilMode && (out - 1) * s >= size + begin) out--;
+    return { begin, end, out };
   });
   const [h, w] = axes;
   if (h.out < 1 || w.out < 1) {

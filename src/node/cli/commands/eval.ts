@@ -13,6 +13,7 @@ import { defaultImageSize } from './train.js';
 import { runAction } from '../run-action.js';
 import { modelOption, numClassesOption, parseNonNegativeInt, parsePositiveInt, precisionOption, resolveModel } from '../options.js';
 import { resolve } from 'node:path';
+import { OnnxModel } from '../../../onnx/index.js';
 
 interface EvalFlags {
   model: string;
@@ -71,14 +72,18 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       runAction(async (flags: EvalFlags) => {
-        const { entry, model, numClasses } = await resolveModel({
+        const { entry, model, numClasses, outputsProbabilities, trainedImageSize } = await resolveModel({
           model: flags.model,
           weights: flags.weights,
           numClasses: flags.numClasses,
           precision: flags.precision,
         });
         const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
-        const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
+        // As in training: the size a checkpoint of `alexnet train` records, an ONNX graph's fixed input, else the default.
+        const imageSize =
+          flags.imageSize !== undefined
+            ? parsePositiveInt(flags.imageSize, '--image-size')
+            : (trainedImageSize ?? (model instanceof OnnxModel ? entry.inputSize : defaultImageSize(entry, dataset)));
         if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
         const inChannels = firstConvWeight(model).shape[1];
         const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
@@ -92,6 +97,7 @@ export function register(program: Command): void {
         progress.start('eval', data.val.length, 0, false);
         const t0 = performance.now();
         const result = await evaluate(model, loader, {
+          outputsProbabilities,
           onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
         });
         progress.stop();
