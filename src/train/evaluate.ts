@@ -59,5 +59,7 @@ export async function evaluate(
   } finally {
     model.train(wasTraining);
   }
+  // Every sample skipped (unreadable, or a format the decoder does not read) is a failure, not a NaN% error.
+  if (meter.samples === 0) throw new Error('evaluation saw no sample: every image was empty or skipped as unreadable (see the warnings above)');
   return meter.result();
 }

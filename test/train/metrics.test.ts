@@ -131,3 +131,7 @@ test('evaluate on a model that outputs probabilities (an ONNX graph ending in So
   const twice = await evaluate(new ProbabilitiesModel(), batches());
   assert.ok(Math.abs(twice.loss - expected.loss) > 0.1);
 });
+
+test('evaluate refuses to report on no sample at all (every image skipped), rather than NaN', async () => {
+  await assert.rejects(evaluate(new Linear(2, 3), []), /evaluation saw no sample: every image was empty or skipped as unreadable/);
+});

@@ -257,3 +257,60 @@ test('batches whose samples were all skipped keep the positions right across a r
   assert.deepEqual(resumed.position, { epoch: 2, batch: 0, step: 78 });
   for (const [key, tensor] of straight.model.stateDict()) assert.deepEqual(resumed.model.stateDict().get(key)!.data, tensor.data, key);
 });
+
+test('an epoch in which every sample was skipped stops the run instead of reporting NaN', async () => {
+  const data = tinyData();
+  const unreadable = {
+    ...data,
+    train: {
+      length: data.train.length,
+      get: (): never => {
+        throw new SkippableSampleError('a format the decoder does not read');
+      },
+    },
+  };
+  const dir = join(root, 'all-skipped');
+  await assert.rejects(
+    runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks({ data: unreadable, createModel: tinyModel })),
+    /training stopped: epoch 1 trained on no image: every sample was skipped as unreadable/,
+  );
+  await assert.rejects(stat(join(dir, 'checkpoint.pth')), { code: 'ENOENT' });
+});
+
+test('weights whose validation loss is not finite never replace the last good checkpoint', async () => {
+  const dir = join(root, 'val-nan');
+  await runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks());
+  const good = await readFile(join(dir, 'checkpoint.pth'));
+  // The training images are fine; one validation image is NaN, so the loss of epoch 2's evaluation is.
+  const data = tinyData();
+  await assert.rejects(runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks({ data: { ...data, val: poisoned(data.val, 3) } })), (error: Error) => {
+    assert.match(
+      error.message,
+      /the validation loss is NaN at step 10 \(epoch 2\); the weights diverged\. The last good checkpoint, .*\(after epoch 1, step 5\), was kept/,
+    );
+    return true;
+  });
+  assert.deepEqual(await readFile(join(dir, 'checkpoint.pth')), good);
+});
+
+test('Ctrl-C on the --max-steps step: --resume runs the evaluation the run owed', async () => {
+  const controller = new AbortController();
+  const dir = join(root, 'max-steps-interrupt');
+  const stopped = await runTraining(
+    tinyConfig({ maxSteps: 7 }),
+    dir,
+    false,
+    hooks({ signal: controller.signal, onStep: (s) => void (s === 7 && controller.abort()) }),
+  );
+  assert.equal(stopped.status, 'interrupted');
+  const resumed = await runTraining(tinyConfig({ maxSteps: 7 }), dir, true, hooks());
+  assert.equal(resumed.status, 'max-steps');
+  const straight = join(root, 'max-steps-straight');
+  await runTraining(tinyConfig({ maxSteps: 7 }), straight, false, hooks());
+  assert.deepEqual(
+    (await metricsLines(dir)).map((l) => [l.epoch, l.partial, l.step, l.val_loss]),
+    (await metricsLines(straight)).map((l) => [l.epoch, l.partial, l.step, l.val_loss]),
+  );
+  const again = await runTraining(tinyConfig({ maxSteps: 7 }), dir, true, hooks());
+  assert.equal(again.status, 'already-complete');
+});

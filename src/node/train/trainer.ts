@@ -175,9 +175,16 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     const t0 = performance.now();
     progress.start(label, data.val.length, 0, false);
     const batches = untilAborted<LabelledBatch>(valLoader, hooks.signal);
-    const result = await evaluate(model, batches, {
-      onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
-    });
+    let result: ClassificationResult;
+    try {
+      result = await evaluate(model, batches, {
+        onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
+      });
+    } catch (error) {
+      progress.stop();
+      if (hooks.signal?.aborted) return null; // stopped before its first batch: nothing evaluated, nothing wrong
+      throw error;
+    }
     progress.stop();
     if (hooks.signal?.aborted) return null;
     return { result, seconds: (performance.now() - t0) / 1000 };
@@ -192,7 +199,10 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
   };
 
   const reachedMaxSteps = (): boolean => config.maxSteps !== null && position.step >= config.maxSteps;
-  if (position.epoch >= config.epochs || reachedMaxSteps()) {
+  // A Ctrl-C on the last step (or during the evaluation after it) saved an interrupt checkpoint before that
+  // evaluation: resuming runs it, as the run would have.
+  const evaluationPending = checkpoint?.reason === 'interrupt';
+  if (position.epoch >= config.epochs || (reachedMaxSteps() && !evaluationPending)) {
     log(
       `${paths.dir}: the run already reached ${reachedMaxSteps() ? `step ${position.step} (--max-steps ${config.maxSteps})` : `epoch ${position.epoch} of ${config.epochs}`}; nothing to do (raise --epochs or --max-steps to continue)`,
     );
@@ -260,6 +270,13 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
       return finish('interrupted');
     }
 
+    if (sums.samples === 0) {
+      await trainLoader.close();
+      await valLoader.close();
+      throw new Error(
+        `training stopped: epoch ${position.epoch + 1} trained on no image: every sample was skipped as unreadable (see the warnings above); the epoch was not saved`,
+      );
+    }
     const partial = position.batch < batchesPerEpoch;
     const evaluation = await evaluateVal(partial ? `eval (step ${position.step})` : `eval ${position.epoch + 1}/${config.epochs}`);
     if (evaluation === null) {
@@ -268,6 +285,16 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
       return finish('interrupted');
     }
     const { result, seconds } = evaluation;
+    if (!Number.isFinite(result.loss)) {
+      // Weights that give a non-finite validation loss have diverged: they must not replace the last good checkpoint.
+      await trainLoader.close();
+      await valLoader.close();
+      throw new Error(
+        `training stopped: the validation loss is ${result.loss} at step ${position.step} (epoch ${position.epoch + 1}); the weights diverged. ` +
+          (lastSaved === null ? 'No checkpoint had been written yet. ' : `The last good checkpoint, ${paths.checkpoint} (${lastSaved}), was kept. `) +
+          'A diverging loss usually needs a smaller --lr.',
+      );
+    }
     const epochNumber = position.epoch + 1;
     if (!partial) scheduler?.step(result.top1Error);
     lastMetrics = {
