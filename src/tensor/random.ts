@@ -53,9 +53,25 @@ export class Generator {
     return low + (high - low) * this.uniform();
   }
 
-  /** Integer in [0, n). */
+  /**
+   * Integer in [0, n), every value equally likely: whole 32-bit draws, those of the incomplete last block of n
+   * rejected (floor(uniform() · n) from 24 bits favoured some indices of a 1.3 M-image shuffle by 7.7% and
+   * never reached some of a 20 M one). n above 2^32 takes 53 bits.
+   */
   int(n: number): number {
-    return Math.floor(this.uniform() * n);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`Generator.int: n must be a positive integer, got ${n}`);
+    if (n <= 2 ** 32) {
+      const limit = 2 ** 32 - (2 ** 32 % n);
+      for (;;) {
+        const x = this.nextUint32();
+        if (x < limit) return x % n;
+      }
+    }
+    const limit = 2 ** 53 - (2 ** 53 % n);
+    for (;;) {
+      const x = (this.nextUint32() >>> 11) * 2 ** 32 + this.nextUint32();
+      if (x < limit) return x % n;
+    }
   }
 
   /** Standard normal by the Box–Muller transform (uses both values it makes). */

@@ -73,3 +73,21 @@ test('permutation is a permutation', () => {
     Array.from({ length: 1000 }, (_, i) => i),
   );
 });
+
+test('Generator.int reaches every integer below n, beyond 24 bits of a uniform draw too', () => {
+  const g = new Generator(11);
+  // From a 24-bit uniform, int(2^25) could only be even and int(2^33) only a multiple of 512.
+  const big = Array.from({ length: 200 }, () => g.int(2 ** 25));
+  assert.ok(big.some((v) => v % 2 === 1));
+  assert.ok(big.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 25));
+  const huge = Array.from({ length: 200 }, () => g.int(2 ** 33));
+  assert.ok(huge.some((v) => v % 512 !== 0) && huge.some((v) => v >= 2 ** 32));
+  assert.ok(huge.every((v) => v < 2 ** 33));
+  // Small n: each value equally often (chi-square over 60,000 draws of int(6), 5 degrees of freedom, p ≈ 0.001).
+  const counts = new Array<number>(6).fill(0);
+  for (let i = 0; i < 60_000; i++) counts[g.int(6)]++;
+  const chi2 = counts.reduce((s, c) => s + (c - 10_000) ** 2 / 10_000, 0);
+  assert.ok(chi2 < 20.5, `chi-square ${chi2} for ${counts.join(', ')}`);
+  assert.throws(() => g.int(0), /n must be a positive integer, got 0/);
+  assert.throws(() => g.int(2.5), /n must be a positive integer, got 2.5/);
+});

@@ -314,3 +314,27 @@ test('Ctrl-C on the --max-steps step: --resume runs the evaluation the run owed'
   const again = await runTraining(tinyConfig({ maxSteps: 7 }), dir, true, hooks());
   assert.equal(again.status, 'already-complete');
 });
+
+test("two sessions never train into one folder: a live lock is refused, a dead session's lock taken over", async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { hostname } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const dir = join(root, 'locked');
+  await runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks());
+  const lock = join(dir, '.lock');
+  await assert.rejects(stat(lock), { code: 'ENOENT' }, 'released when the session ended');
+  const before = await readFile(join(dir, 'checkpoint.pth'));
+  // A live session (this process stands in for it) holds the folder.
+  await writeFile(lock, `${process.pid} ${hostname()}\n`);
+  await assert.rejects(
+    runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks()),
+    /locked is in use by another training session \(process \d+ on .*\); nothing was changed/,
+  );
+  assert.deepEqual(await readFile(join(dir, 'checkpoint.pth')), before);
+  // A session that died (SIGKILL) left its lock: taken over.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  await writeFile(lock, `${dead} ${hostname()}\n`);
+  const resumed = await runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks());
+  assert.equal(resumed.status, 'completed');
+  await assert.rejects(stat(lock), { code: 'ENOENT' });
+});

@@ -157,7 +157,12 @@ export async function resolveModel(flags: ModelFlags & { model: string }, option
     if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
     const entry = parseModel(flags.model);
     let trainedImageSize: number | null = null;
-    const state = readStateDict(bytes, { source: path, onCheckpoint: (tree) => void (trainedImageSize = trainedImageSizeOf(tree)) });
+    const state = readStateDict(bytes, {
+      source: path,
+      onCheckpoint: (tree) => {
+        trainedImageSize = trainedImageSizeOf(tree);
+      },
+    });
     return builtIn(entry, await loadModel(entry, flags, { state, source: flags.weights }), trainedImageSize);
   }
   const entry = parseModel(flags.model);

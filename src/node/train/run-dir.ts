@@ -4,7 +4,8 @@
  * that already holds a run is never overwritten: without --resume it is
  * refused, and --resume must name the same run (same identity settings).
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { describeRun, identityDifferences, runIdentity, type TrainConfig } from './config.js';
@@ -103,16 +104,66 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
 /** The temporary files writeFileAtomic leaves behind when a process dies mid-write (".checkpoint.pth.<pid>.<hex>.tmp"). */
 const STALE_TEMP = /^\.(checkpoint\.pth|config\.json|metrics\.jsonl|conv1-filters\.png)\.\d+\.[0-9a-f]+\.tmp$/;
 
+/** RUN_DIR/.lock: "<pid> <host>" of the session training in the folder. */
+const LOCK_FILE = '.lock';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 /**
- * Claims the folder for the run: creates it, removes what an earlier session
- * killed mid-write left (a partial checkpoint is hundreds of MB), and writes
- * config.json (the settings of this session).
+ * Takes the folder's lock, so that two sessions never train into one folder (both would append to
+ * metrics.jsonl and overwrite checkpoint.pth in turn). A lock left by a session that died (SIGKILL,
+ * a crash) on this machine is taken over; one held by a live process, or by another machine, is refused.
+ * Returns its release.
  */
-export async function claimRunDir(run: InspectedRun, config: TrainConfig): Promise<void> {
+async function lockRunDir(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, LOCK_FILE);
+  const mine = `${process.pid} ${hostname()}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, mine, { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const [pidText = '', host = ''] = (await readFile(path, 'utf8').catch(() => '')).trim().split(' ');
+    const pid = Number(pidText);
+    const stale = host === hostname() && Number.isSafeInteger(pid) && pid !== process.pid && !processAlive(pid);
+    if (!stale) {
+      throw new Error(
+        `${dir} is in use by another training session (process ${pidText || '?'} on ${host || 'an unknown machine'}, ${path}); nothing was changed. ` +
+          'Wait for it to end, or delete the lock file if no session runs there.',
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new Error(`${dir}: could not take the lock ${path}; another session may be starting there`);
+}
+
+/**
+ * Claims the folder for the run: creates it, takes its lock, removes what an
+ * earlier session killed mid-write left (a partial checkpoint is hundreds of
+ * MB), and writes config.json (the settings of this session). Returns the
+ * lock's release, for when the session ends.
+ */
+export async function claimRunDir(run: InspectedRun, config: TrainConfig): Promise<() => Promise<void>> {
   await mkdir(run.paths.dir, { recursive: true });
+  const release = await lockRunDir(run.paths.dir);
   for (const name of await readdir(run.paths.dir)) {
     if (STALE_TEMP.test(name)) await rm(join(run.paths.dir, name), { force: true });
   }
   const record = { ...config, created: run.created, updated: new Date().toISOString(), tool: 'alexnet-ts train' };
-  await writeFileAtomic(run.paths.config, `${JSON.stringify(record, null, 2)}\n`);
+  try {
+    await writeFileAtomic(run.paths.config, `${JSON.stringify(record, null, 2)}\n`);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return release;
 }

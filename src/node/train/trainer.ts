@@ -102,6 +102,22 @@ function percent(x: number): string {
 }
 
 export async function runTraining(config: TrainConfig, outDir: string, resume: boolean, hooks: TrainHooks = {}): Promise<TrainResult> {
+  // The run folder's lock (claimRunDir) is held from the claim to the end of the session, however it ends.
+  const lock = { release: async (): Promise<void> => {} };
+  try {
+    return await trainInRunDir(config, outDir, resume, hooks, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainInRunDir(
+  config: TrainConfig,
+  outDir: string,
+  resume: boolean,
+  hooks: TrainHooks,
+  lock: { release: () => Promise<void> },
+): Promise<TrainResult> {
   validateConfig(config);
   const log = hooks.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   // The folder is checked before the data is opened (which may download) and claimed only once both are fine.
@@ -146,7 +162,7 @@ export async function runTraining(config: TrainConfig, outDir: string, resume: b
     Object.assign(position, checkpoint.position);
     sums = { ...checkpoint.epochSums };
   }
-  await claimRunDir(run, config);
+  lock.release = await claimRunDir(run, config);
   if (resume) await truncateMetrics(paths.metrics, position.step);
 
   const workers = hooks.workers ?? 0;
