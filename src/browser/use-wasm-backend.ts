@@ -15,7 +15,10 @@ export interface UseWasmBackendOptions extends WasmLoadOptions {
 }
 
 export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
-  const base = new URL(options.baseUrl ?? './', import.meta.url);
+  // A folder: '/lib' means '/lib/' (as a URL base, '/lib' would resolve the files one folder up, beside it).
+  const given = options.baseUrl ?? './';
+  const folder = typeof given === 'string' && given !== '' && !given.endsWith('/') ? `${given}/` : given;
+  const base = new URL(folder, import.meta.url);
   const backend = await createWasmBackend(
     {
       importFactory: async (build) => {

@@ -177,3 +177,51 @@ test('a wasm build that fails to load: a warning on the page, and everything run
     await broken.page.close();
   }
 });
+
+test('a PNG with transparent pixels: the model sees their stored colour, as PIL and the CLI do (not black)', { skip: SKIP, timeout: 60_000 }, async () => {
+  const sharp = (await import('sharp')).default;
+  // Left half opaque red, right half fully transparent white.
+  const rgba = Buffer.alloc(256 * 256 * 4);
+  for (let i = 0; i < 256 * 256; i++) rgba.set(i % 256 < 128 ? [255, 0, 0, 255] : [255, 255, 255, 0], i * 4);
+  const png = await sharp(rgba, { raw: { width: 256, height: 256, channels: 4 } })
+    .png()
+    .toBuffer();
+  const runs = Number(await tab.attr('#classify-card', 'data-runs'));
+  await tab.page.setInputFiles('#image-input', file('transparent.png', png));
+  await tab.page.waitForSelector(`#classify-card[data-state=done][data-runs="${runs + 1}"]`, { timeout: 60_000 });
+  const shot = await tab.page.locator('#model-input-canvas').screenshot();
+  const { data, info } = await sharp(shot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const at = (x: number, y: number): number[] => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
+  const middle = Math.floor(info.height / 2);
+  assert.deepEqual(at(Math.floor(info.width / 4), middle), [255, 0, 0], 'the opaque half');
+  assert.deepEqual(at(Math.floor((3 * info.width) / 4), middle), [255, 255, 255], 'the transparent half keeps its white');
+  await assertPageAlive(tab);
+});
+
+test("the article's AlexNetOriginal weights load; a file dropped while loading gets a notice, not silence", { skip: SKIP, timeout: 180_000 }, async () => {
+  const { nn } = await import('../../src/index.js');
+  const original = nn.init.withoutInitialization(() => createModel('alexnet-original'));
+  await tab.page.setInputFiles('#weights-input', file('alexnet-original.safetensors', saveSafetensors(original.stateDict())));
+  // While the card loads, a second weights file dropped on the page.
+  await tab.page.waitForSelector('#model-card[data-state=loading]', { timeout: 30_000 });
+  await tab.page.evaluate(`(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(16)], 'second.pth'));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, cancelable: true }));
+  })()`);
+  const busy = await noticeOf(tab.page, 'weights-busy');
+  assert.match(busy.text, /^second\.pth was not loaded: the model card is still busy .*Drop it again when it is done\.$/);
+  await tab.page.waitForSelector('#model-card[data-load=loaded]', { timeout: 120_000 });
+  assert.equal(await tab.attr('#model-card', 'data-model'), 'alexnet-original');
+  await assertPageAlive(tab);
+});
+
+test('keyboard focus on "Load weights…" is visible on the button, and the picture has one tab stop', { skip: SKIP, timeout: 30_000 }, async () => {
+  await tab.page.focus('#weights-input');
+  await tab.page.keyboard.press('Shift+Tab');
+  await tab.page.keyboard.press('Tab'); // focus by keyboard: :focus-visible
+  assert.equal(await tab.page.evaluate('document.activeElement?.id'), 'weights-input');
+  const outline = await tab.page.evaluate('getComputedStyle(document.querySelector("label[for=weights-input]")).outlineStyle');
+  assert.equal(outline, 'solid');
+  assert.equal(await tab.attr('#image-input', 'tabindex'), '-1', 'the drop zone is the tab stop, not its hidden input');
+});

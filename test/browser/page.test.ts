@@ -208,5 +208,21 @@ test('50 training steps in the page: the loss falls, and no main-thread task ove
   assert.equal(await tab.attr('#slot-trained', 'disabled'), null, 'the trained model can be chosen for classifying');
 
   await tab.screenshot('03-trained-50-steps');
+
+  // Continued at another batch size: the steps done count, the total is those plus the batches left (it once
+  // read "Step 63 of 47" with the bar full).
+  const done = Number(await tab.attr('#train-card', 'data-step'));
+  await page.selectOption('#batch-size', '64');
+  await page.click('#train-start');
+  await page.waitForFunction(`Number(document.getElementById("train-card").dataset.step) >= ${done + 1}`, null, { timeout: 120_000, polling: 250 });
+  const progress = (await page.locator('#train-text').textContent()) ?? '';
+  const [, step, total] = /^Step (\d+) of (\d+)/.exec(progress) ?? [];
+  assert.ok(Number(step) > done && Number(total) > Number(step), `after the batch size changed: ${progress}`);
+  await page.click('#train-stop');
+  await page.waitForSelector('#train-card[data-state=stopped]', { timeout: 120_000 });
+  // Reset leaves nothing to reset.
+  await page.click('#train-reset');
+  await page.waitForFunction('document.getElementById("train-reset").disabled', null, { timeout: 30_000 });
+  assert.equal(await page.locator('#train-start').textContent(), 'Start');
   assert.deepEqual(tab.errors, []);
 });

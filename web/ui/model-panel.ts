@@ -128,7 +128,15 @@ export class ModelPanel {
   }
 
   async loadFile(file: File): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      // One load at a time: say so rather than drop the file without a word.
+      showNotice(
+        'warning',
+        `${file.name} was not loaded: the model card is still busy (${this.progress.textContent ?? 'loading'}). Drop it again when it is done.`,
+        'weights-busy',
+      );
+      return;
+    }
     clearNotice('weights');
     if (file.size > MAX_WEIGHTS_BYTES) {
       this.failed(`${file.name} is ${formatBytes(file.size)}; the page loads weights files up to ${formatBytes(MAX_WEIGHTS_BYTES)}.`);

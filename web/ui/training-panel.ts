@@ -92,6 +92,8 @@ export class TrainingPanel {
     this.showProgress(0);
     byId('train-filters-canvas', HTMLCanvasElement).hidden = true;
     byId('train-filters-placeholder', HTMLElement).hidden = false;
+    // The worker's state events came before `last` was cleared: nothing is left to reset now.
+    this.updateButtons();
     this.redraw();
   }
 

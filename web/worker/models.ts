@@ -119,9 +119,9 @@ function inferSizes(state: StateDict): { numClasses: number; inChannels: number 
 function loadStateDictModel(state: StateDict, fileName: string): PageModel {
   const { numClasses, inChannels } = inferSizes(state);
   const candidates = modelNames();
-  // Every AlexNet here keeps its layers in `features` and `classifier`: other files are refused without building a model.
-  const alexnetLike = [...state.keys()].some((k) => k.startsWith('features.')) && [...state.keys()].some((k) => k.startsWith('classifier.'));
-  if (!alexnetLike) throw new Error(`${fileName} is not an AlexNet (${candidates.join(', ')}): it holds ${describeState(state)}`);
+  // A file whose keys are no AlexNet's here is "not an AlexNet"; one with an AlexNet's keys but other shapes
+  // "fits none". (torchvision's names its layers features/classifier, the article's nets net.*.)
+  let sameKeys = false;
   for (const name of candidates) {
     let model: nn.Module;
     try {
@@ -131,12 +131,15 @@ function loadStateDictModel(state: StateDict, fileName: string): PageModel {
     } catch {
       continue;
     }
+    const own = model.stateDict();
+    if (own.size === state.size && [...state.keys()].every((k) => own.has(k))) sameKeys = true;
     if (!fits(model, state)) continue;
     model.loadStateDict(state, { assign: true });
     model.eval();
     holdWeightsOnce(model);
     return describeModel(model, name, fileName, 'main', false, inChannels, numClasses);
   }
+  if (!sameKeys) throw new Error(`${fileName} is not an AlexNet (${candidates.join(', ')}): it holds ${describeState(state)}`);
   throw new Error(`${fileName} fits none of the AlexNets here (${candidates.join(', ')}): it holds ${describeState(state)}`);
 }
 

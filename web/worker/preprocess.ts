@@ -18,15 +18,21 @@ export interface PreparedInput {
   description: string;
 }
 
-/** The ImageBitmap's pixels as 8-bit RGB (alpha dropped, as PIL's convert('RGB')). */
+/**
+ * The ImageBitmap's pixels as 8-bit RGB (alpha dropped, as PIL's convert('RGB'): the stored colour of a
+ * transparent pixel is kept, not blended). A 2D canvas stores colour premultiplied by alpha, which loses
+ * it where alpha is below 255 (black where it is 0): such a picture is read again through a WebGL
+ * texture, which keeps the bitmap's unpremultiplied bytes.
+ */
 export function bitmapToRgb(bitmap: ImageBitmap): Image8 {
   const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d', { willReadFrequently: true });
   if (context === null) throw new Error('this browser cannot read image pixels in a worker (no 2d OffscreenCanvas)');
   context.drawImage(bitmap, 0, 0);
+  let rgba: Uint8Array | Uint8ClampedArray = context.getImageData(0, 0, width, height).data;
+  if (!opaque(rgba)) rgba = unpremultipliedPixels(bitmap) ?? rgba;
   bitmap.close();
-  const rgba = context.getImageData(0, 0, width, height).data;
   const rgb = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
     rgb[j] = rgba[i];
@@ -34,6 +40,34 @@ export function bitmapToRgb(bitmap: ImageBitmap): Image8 {
     rgb[j + 2] = rgba[i + 2];
   }
   return image.createImage(width, height, 3, rgb);
+}
+
+function opaque(rgba: Uint8ClampedArray): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
+/** The bitmap's RGBA bytes as stored (not premultiplied), read from a WebGL2 texture; null where WebGL2 cannot. */
+function unpremultipliedPixels(bitmap: ImageBitmap): Uint8Array | null {
+  const { width, height } = bitmap;
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  if (gl === null) return null;
+  try {
+    if (width > gl.getParameter(gl.MAX_TEXTURE_SIZE) || height > gl.getParameter(gl.MAX_TEXTURE_SIZE)) return null;
+    gl.bindTexture(gl.TEXTURE_2D, gl.createTexture());
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, gl.createFramebuffer());
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, gl.getParameter(gl.TEXTURE_BINDING_2D), 0);
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) return null;
+    // Texture row 0 is the picture's top row, and readPixels starts at row 0: no flip.
+    const pixels = new Uint8Array(width * height * 4);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    return gl.getError() === gl.NO_ERROR ? pixels : null;
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
 }
 
 function pictureOf(img: Image8): RgbaPicture {

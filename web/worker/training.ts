@@ -134,7 +134,8 @@ export class Trainer {
       }
       this.setState(this.stopRequested ? 'stopping' : 'running');
       const batchesPerEpoch = run.loader.length;
-      const totalSteps = options.epochs * batchesPerEpoch;
+      // The steps done (perhaps at another batch size) and the batches left at this one.
+      const totalSteps = run.step + (options.epochs - run.epoch) * batchesPerEpoch - run.batch;
       while (run.epoch < options.epochs && !this.stopRequested) {
         for await (const batch of run.loader.epochBatches(run.epoch, { startBatch: run.batch })) {
           if (!current() || this.stopRequested) break;

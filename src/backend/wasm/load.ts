@@ -36,6 +36,10 @@ export interface WasmSource {
 
 /** Which build can run here, and why: the reason the backend's info reports. */
 export function chooseWasmBuild(options: WasmLoadOptions = {}): { build: WasmBuild; reason: string } {
+  const { threads } = options;
+  if (threads !== undefined && typeof threads !== 'boolean' && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`wasm backend: threads must be true, false or a whole number ≥ 1, got ${String(threads)}`);
+  }
   if (options.threads === false || options.threads === 1) return { build: 'simd', reason: `one thread, as asked (threads: ${options.threads})` };
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker?: unknown };
   if (typeof g.Worker !== 'function') return { build: 'simd', reason: 'no Worker in this environment (Node.js): one thread' };
@@ -49,8 +53,11 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
   const { build, reason } = chooseWasmBuild(options);
   const files = WASM_BUILD_FILES[build];
   let backend: WasmBackend;
+  // Which file failed: the glue module (its import) or the .wasm it then fetches and compiles.
+  let file = files.glue;
   try {
     const factory = await source.importFactory(build);
+    file = files.wasm;
     const wasmBinary = source.wasmBinary === undefined ? undefined : await source.wasmBinary(build);
     const module = await factory({
       wasmBinary,
@@ -60,7 +67,7 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
     });
     backend = new WasmBackend(module, { build, reason });
   } catch (error) {
-    throw new Error(`the wasm backend did not load (${files.wasm}): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`the wasm backend did not load (${file}): ${error instanceof Error ? error.message : String(error)}`);
   }
   if (typeof options.threads === 'number' && build === 'simd-threads') backend.setThreads(options.threads);
   return backend;
