@@ -88,6 +88,23 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
     assert.ok(top.every((p) => Number.isInteger(p.index) && p.index >= 0 && p.index < 1000 && typeof p.label === 'string' && p.label.length > 0));
   });
 
+  test('classify with weights of 1-channel input (a Fashion-MNIST model) says why, in one line', async () => {
+    const { saveSafetensors } = await import('../../src/formats/safetensors.js');
+    const { withoutInitialization } = await import('../../src/nn/init.js');
+    const gray = withoutInitialization(() => createModel('alexnet', { inChannels: 1, numClasses: 10 }));
+    const weights = join(work, 'gray.safetensors');
+    writeFileSync(weights, saveSafetensors(gray.stateDict()));
+    const image = join(work, 'gray-input.png');
+    writeFileSync(
+      image,
+      await (await import('sharp'))
+        .default({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
+    assertOneLineError(await cli('classify', image, '--weights', weights), /the model takes 1-channel images \(weights trained with --in-channels 1/);
+  });
+
   test('classify names a file that is not an image', async () => {
     assertOneLineError(await cli('classify', 'package.json'), /package\.json is not a decodable image/);
   });

@@ -40,6 +40,16 @@ export function classifierModel(resolved: ResolvedModel): ClassifierModel {
   return { ...resolved, inputSize: resolved.entry.inputSize };
 }
 
+/** The channels the model's input has: an ONNX graph's declared C, or the first convolution's input channels; null when unknown. */
+function inputChannels(model: Module, graph: OnnxModel | null): number | null {
+  if (graph !== null) {
+    const c = graph.inputs[0]?.shape?.[1];
+    return typeof c === 'number' ? c : null;
+  }
+  for (const [, p] of model.namedParameters()) if (p.ndim === 4) return p.shape[1];
+  return null;
+}
+
 export class ImageClassifier {
   readonly model: Module;
   /** The side of the square input. */
@@ -72,6 +82,13 @@ export class ImageClassifier {
     const graph = resolved.model instanceof OnnxModel ? resolved.model : null;
     this.inputName = graph?.inputs[0]?.name ?? 'input';
     this.outputName = graph?.outputs[0]?.name ?? 'output';
+    const channels = inputChannels(resolved.model, graph);
+    if (channels !== null && channels !== 3) {
+      throw new Error(
+        `the model takes ${channels}-channel images (weights trained with --in-channels ${channels}, such as a Fashion-MNIST model); ` +
+          'classifying pictures needs a model of RGB input, 3 channels. Measure this one with `alexnet eval` on its data set',
+      );
+    }
   }
 
   /** Values in one input image: 3 × crop × crop. */
