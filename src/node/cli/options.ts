@@ -51,10 +51,15 @@ export function modelOption(): Option {
   return new Option('--model <name>', `model: ${modelNames().join(', ')}`).default('alexnet');
 }
 
-export function weightsOption(): Option {
+/** `onnxGraph`: whether an .onnx file's graph is the model (run, classify, ...) or only holds weights for --model (export). */
+export function weightsOption(onnxGraph: 'defines the model' | 'holds the weights' = 'defines the model'): Option {
+  const onnx =
+    onnxGraph === 'defines the model'
+      ? 'an ONNX model (.onnx: the graph defines the model)'
+      : "an ONNX model (.onnx: its initializers, by --model's state_dict keys)";
   return new Option(
     '--weights <weights>',
-    "DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only), a weights file (.pth, .safetensors), or an ONNX model (.onnx: the graph defines the model)",
+    `DEFAULT or IMAGENET1K_V1 (torchvision's ImageNet weights, alexnet only), a weights file (.pth, .safetensors), or ${onnx}`,
   );
 }
 

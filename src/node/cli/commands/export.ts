@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .command('export')
     .description('write a model as ONNX (checked by onnx.checker and onnxruntime in the tests)')
     .addOption(modelOption())
-    .addOption(weightsOption())
+    .addOption(weightsOption('holds the weights'))
     .addOption(numClassesOption())
     .addOption(new Option('--in-channels <c>', 'input channels (default: 3, or what --weights hold)'))
     .addOption(new Option('--output <model.onnx>', 'where to write the model').makeOptionMandatory());
