@@ -82,11 +82,8 @@ PoolGeom readPoolGeom(const Args& args, size_t i) {
   g.padW = args.intProperty(o, "geometry", "padW");
   g.dilationH = args.intProperty(o, "geometry", "dilationH", 1);
   g.dilationW = args.intProperty(o, "geometry", "dilationW", 1);
-  // Every window must start inside the (left/top padded) input, as torch guarantees.
-  if ((g.outH - 1) * g.strideH - g.padH >= g.inH || (g.outW - 1) * g.strideW - g.padW >= g.inW)
-    args.fail("invalid pool geometry: the last window starts past the input");
-  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW)
-    args.fail("invalid pool geometry: padding must be at most half the kernel size");
+  const std::string why = validatePoolGeom(g);
+  if (!why.empty()) args.fail("invalid pool geometry: " + why);
   return g;
 }
 

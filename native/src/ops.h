@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace alexnet {
 
@@ -39,6 +40,10 @@ struct PoolGeom {
   int64_t batch, channels, inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW;
   int64_t planes() const { return batch * channels; }
 };
+// Why the geometry is not one the pool kernels can run (empty when it is): positive sizes, stride and
+// dilation, padding of at most half the kernel, and every window starting inside the (padded) input, as
+// torch guarantees. Checked by the N-API binding and the wasm exports alike, before any kernel reads.
+std::string validatePoolGeom(const PoolGeom& g);
 void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* argmax);
 void maxPool2dBackward(const PoolGeom& g, const float* gradOut, const int32_t* argmax, float* gradIn);
 void adaptiveAvgPool2dForward(int64_t planes, int64_t inH, int64_t inW, int64_t outH, int64_t outW, const float* x,

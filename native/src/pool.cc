@@ -10,6 +10,19 @@
 namespace alexnet {
 
 // argmax may be null (inference): the indices are then not computed.
+std::string validatePoolGeom(const PoolGeom& g) {
+  if (g.batch < 0 || g.channels <= 0 || g.inH <= 0 || g.inW <= 0 || g.outH <= 0 || g.outW <= 0 || g.kernelH <= 0 ||
+      g.kernelW <= 0)
+    return "sizes must be positive (batch may be 0)";
+  if (g.strideH <= 0 || g.strideW <= 0 || g.dilationH <= 0 || g.dilationW <= 0)
+    return "stride and dilation must be positive";
+  if (g.padH < 0 || g.padW < 0 || 2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW)
+    return "padding must be at most half the kernel size";
+  if ((g.outH - 1) * g.strideH - g.padH >= g.inH || (g.outW - 1) * g.strideW - g.padW >= g.inW)
+    return "the last window starts past the input";
+  return "";
+}
+
 void maxPool2dForward(const PoolGeom& g, const float* x, float* out, int32_t* argmax) {
   const int64_t inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
   const PoolPlaneGeom pg{g.inH,     g.inW,     g.outH, g.outW, g.kernelH,   g.kernelW,

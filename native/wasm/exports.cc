@@ -82,10 +82,8 @@ ConvGeom convGeom(const int32_t* f) {
 // strideH, strideW, padH, padW, dilationH, dilationW.
 PoolGeom poolGeom(const int32_t* f) {
   PoolGeom g{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13]};
-  if ((g.outH - 1) * g.strideH - g.padH >= g.inH || (g.outW - 1) * g.strideW - g.padW >= g.inW)
-    throw Failure("invalid pool geometry: the last window starts past the input");
-  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW)
-    throw Failure("invalid pool geometry: padding must be at most half the kernel size");
+  const std::string why = validatePoolGeom(g);
+  if (!why.empty()) throw Failure("invalid pool geometry: " + why);
   return g;
 }
 

@@ -24,3 +24,58 @@ test('a load that fails names the file: the glue module when it does not import,
     /^Error: the wasm backend did not load \(alexnet-simd\.wasm\): CompileError: bad magic$/,
   );
 });
+
+test('a pool geometry the kernels cannot run is refused by name, never a trap or a hang', async () => {
+  const { loadWasmBackend } = await import('../../src/node/wasm/load.js');
+  const wasm = await loadWasmBackend();
+  const good = {
+    batch: 1,
+    channels: 1,
+    inH: 4,
+    inW: 4,
+    outH: 2,
+    outW: 2,
+    kernelH: 2,
+    kernelW: 2,
+    strideH: 2,
+    strideW: 2,
+    padH: 0,
+    padW: 0,
+    dilationH: 1,
+    dilationW: 1,
+  };
+  const x = new Float32Array(16);
+  for (const [field, value, message] of [
+    ['strideW', 0, /stride and dilation must be positive/],
+    ['strideW', -1, /stride and dilation must be positive/],
+    ['dilationW', 0, /stride and dilation must be positive/],
+    ['kernelH', 0, /sizes must be positive/],
+    ['padH', -1, /padding must be at most half the kernel size/],
+  ] as const) {
+    assert.throws(
+      () => wasm.maxPool2dForward({ ...good, [field]: value }, x, new Float32Array(4), new Int32Array(4)),
+      new RegExp(`invalid pool geometry: ${message.source}`),
+      `${field} ${value}`,
+    );
+  }
+  const out = new Float32Array(4);
+  wasm.maxPool2dForward(
+    good,
+    Float32Array.from({ length: 16 }, (_, i) => i),
+    out,
+    null,
+  );
+  assert.deepEqual([...out], [5, 7, 13, 15], 'the module still works');
+});
+
+test("a weight packed by one wasm backend instance is refused by another (it lives in the first one's memory)", async () => {
+  const { loadWasmBackend } = await import('../../src/node/wasm/load.js');
+  const [a, b] = [await loadWasmBackend(), await loadWasmBackend()];
+  const packed = a.packLinearWeight(3, 4, new Float32Array(12).fill(1), 'fp32');
+  assert.throws(
+    () => b.linearForwardPacked(1, 4, 3, new Float32Array(4), packed, null, new Float32Array(3), false),
+    /packed by another instance of the wasm backend/,
+  );
+  a.linearForwardPacked(1, 4, 3, new Float32Array(4).fill(1), packed, null, new Float32Array(3), false);
+  packed.dispose();
+});

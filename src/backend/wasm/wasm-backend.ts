@@ -70,6 +70,8 @@ interface WasmPacked {
   readonly kind: 'wasm-packed-conv2d' | 'wasm-packed-linear';
   /** Address in wasm memory; 0 once disposed. */
   handle: number;
+  /** The module whose memory holds it: an address means nothing in another instance's memory. */
+  readonly owner: object;
   /** A convolution's algorithm (PackedConv2dWeight). */
   algorithm?: string;
   dispose(): void;
@@ -165,6 +167,7 @@ export class WasmBackend extends JsBackend implements Backend {
     const packed: WasmPacked = {
       kind,
       handle,
+      owner: this.module,
       dispose() {
         if (packed.handle === 0) return;
         free(packed.handle);
@@ -181,6 +184,8 @@ export class WasmBackend extends JsBackend implements Backend {
     if (p.kind !== kind || typeof p.handle !== 'number')
       throw new Error(`wasm backend: expected a weight packed by the wasm backend (${kind}), got ${packed.kind}`);
     if (p.handle === 0) throw new Error('wasm backend: the packed weight was disposed');
+    if (p.owner !== this.module)
+      throw new Error('wasm backend: the weight was packed by another instance of the wasm backend (its memory holds it); pack it with this one');
     return p.handle;
   }
 
