@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chooseWasmBuild, createWasmBackend } from '../../src/backend/wasm/load.js';
+import { poolGeometry } from '../helpers/kernel-geometry.js';
 
 test('threads must be true, false or a whole number of at least 1', () => {
   for (const threads of [0, -2, 1.5, Number.NaN]) {
@@ -28,22 +29,7 @@ test('a load that fails names the file: the glue module when it does not import,
 test('a pool geometry the kernels cannot run is refused by name, never a trap or a hang', async () => {
   const { loadWasmBackend } = await import('../../src/node/wasm/load.js');
   const wasm = await loadWasmBackend();
-  const good = {
-    batch: 1,
-    channels: 1,
-    inH: 4,
-    inW: 4,
-    outH: 2,
-    outW: 2,
-    kernelH: 2,
-    kernelW: 2,
-    strideH: 2,
-    strideW: 2,
-    padH: 0,
-    padW: 0,
-    dilationH: 1,
-    dilationW: 1,
-  };
+  const good = poolGeometry({ batch: 1, channels: 1, inH: 4, inW: 4, kernel: 2, stride: 2 });
   const x = new Float32Array(16);
   for (const [field, value, message] of [
     ['strideW', 0, /stride and dilation must be positive/],
