@@ -16,6 +16,7 @@ import type { ResolvedModel } from '../cli/options.js';
 import { MAX_IMAGE_PIXELS, decodeImageForModel } from '../image/decode.js';
 import type { PreparedRow, PreprocessPool } from '../image/preprocess-pool.js';
 import { imagenetEvalTransform } from '../../image/imagenet.js';
+import { modelInputChannels } from '../../models/input-channels.js';
 
 /** The shorter side images are resized to before the center crop, as torchvision's eval transform. */
 const RESIZE = 256;
@@ -38,16 +39,6 @@ export interface ClassifierModel {
 /** A model resolved from the command line's --model/--weights, as a ClassifierModel. */
 export function classifierModel(resolved: ResolvedModel): ClassifierModel {
   return { ...resolved, inputSize: resolved.entry.inputSize };
-}
-
-/** The channels the model's input has: an ONNX graph's declared C, or the first convolution's input channels; null when unknown. */
-function inputChannels(model: Module, graph: OnnxModel | null): number | null {
-  if (graph !== null) {
-    const c = graph.inputs[0]?.shape?.[1];
-    return typeof c === 'number' ? c : null;
-  }
-  for (const [, p] of model.namedParameters()) if (p.ndim === 4) return p.shape[1];
-  return null;
 }
 
 export class ImageClassifier {
@@ -82,7 +73,7 @@ export class ImageClassifier {
     const graph = resolved.model instanceof OnnxModel ? resolved.model : null;
     this.inputName = graph?.inputs[0]?.name ?? 'input';
     this.outputName = graph?.outputs[0]?.name ?? 'output';
-    const channels = inputChannels(resolved.model, graph);
+    const channels = modelInputChannels(resolved.model);
     if (channels !== null && channels !== 3) {
       throw new Error(
         `the model takes ${channels}-channel images (weights trained with --in-channels ${channels}, such as a Fashion-MNIST model); ` +

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { DataLoader } from '../../data/data-loader.js';
 import { evaluate } from '../../../train/evaluate.js';
 import { isFashionMnist, openRunData } from '../../train/datasets.js';
-import { firstConvWeight } from '../../train/filters-png.js';
+import { modelInputChannels } from '../../../models/input-channels.js';
 import { createProgress } from '../../train/progress.js';
 import { defaultImageSize } from './train.js';
 import { runAction } from '../run-action.js';
@@ -85,7 +85,7 @@ export function register(program: Command): void {
             ? parsePositiveInt(flags.imageSize, '--image-size')
             : (trainedImageSize ?? (model instanceof OnnxModel ? entry.inputSize : defaultImageSize(entry, dataset)));
         if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
-        const inChannels = firstConvWeight(model).shape[1];
+        const inChannels = modelInputChannels(model) ?? 3;
         const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
         if (numClasses < data.classes.length)
           throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);

@@ -11,6 +11,7 @@ import { writeOnnxFile } from '../../onnx/onnx-files.js';
 import { runAction } from '../run-action.js';
 import { loadModel, modelOption, numClassesOption, parseModel, parsePositiveInt, weightsOption, type ModelFlags } from '../options.js';
 import type { ModelEntry } from '../../../models/registry.js';
+import { modelInputChannels } from '../../../models/input-channels.js';
 
 interface ExportFlags extends ModelFlags {
   model: string;
@@ -73,6 +74,5 @@ export function register(program: Command): void {
 }
 
 export function firstConvChannels(model: Module): number {
-  for (const [, p] of model.namedParameters()) if (p.ndim === 4) return p.shape[1];
-  return 3;
+  return modelInputChannels(model) ?? 3;
 }

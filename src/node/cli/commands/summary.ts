@@ -9,8 +9,7 @@ import { summary } from '../../../summary/summary.js';
 import { runAction } from '../run-action.js';
 import { modelOption, numClassesOption, parseInputShape, parseModel, parseNonNegativeInt, parsePositiveInt, resolveModel, weightsOption } from '../options.js';
 import type { Module } from '../../../nn/module.js';
-import { OnnxModel } from '../../../onnx/onnx-model.js';
-import { firstConvWeight } from '../../train/filters-png.js';
+import { modelInputChannels } from '../../../models/input-channels.js';
 
 interface SummaryFlags {
   model: string;
@@ -50,7 +49,7 @@ export function register(program: Command): void {
           // Weights (or an ONNX graph) decide the classes and input channels; an ONNX graph also the input size.
           const resolved = await resolveModel({ model: flags.model, weights: flags.weights, numClasses: flags.numClasses });
           model = resolved.model;
-          const channels = resolved.model instanceof OnnxModel ? Number(resolved.model.inputs[0].shape?.[1]) : firstConvWeight(resolved.model).shape[1];
+          const channels = modelInputChannels(resolved.model) ?? 3;
           inputShape = requested ?? [resolved.fixedBatch ?? 1, channels, resolved.entry.inputSize, resolved.entry.inputSize];
         }
         process.stdout.write(`${formatSummary(summary(model, inputShape, { depth }), { colWidth })}\n`);
