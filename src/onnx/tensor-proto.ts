@@ -6,7 +6,7 @@
  * Sizes are checked against the dims before anything is allocated.
  */
 import { fail } from '../formats/errors.js';
-import { shapeToString } from '../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { allocateElements, dataTypeName, ELEMENT_SIZE, elementsFromBytes, elementTypeOfCode, isBigIntType, OnnxTensor, ONNX_DATA_TYPE } from './onnx-tensor.js';
 import { int64Value, type Int64 } from './int64.js';
 
@@ -45,16 +45,13 @@ export interface TensorFromProtoOptions {
   externalData?: ExternalDataReader;
 }
 
-/** Largest tensor accepted: 2^31 - 1 elements (typed arrays beyond that are not portable across engines). */
-const MAX_ELEMENTS = 2 ** 31 - 1;
-
 export function tensorDims(proto: TensorProtoMessage, source: string, what: string): number[] {
   const dims = (proto.dims ?? []).map((d) => int64Value(d));
   let count = 1;
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) fail(source, `${what}: invalid dimension ${d} in shape [${dims.join(', ')}]`);
     count *= d;
-    if (count > MAX_ELEMENTS) fail(source, `${what}: shape [${dims.join(', ')}] holds more than ${MAX_ELEMENTS} elements`);
+    if (count > MAX_TENSOR_ELEMENTS) fail(source, `${what}: shape [${dims.join(', ')}] holds more than ${MAX_TENSOR_ELEMENTS} elements`);
   }
   return dims;
 }

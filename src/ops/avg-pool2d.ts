@@ -2,7 +2,7 @@
 import type { AvgPool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
-import { shapeToString } from '../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 
@@ -67,9 +67,6 @@ function paddingSides(padding: AvgPool2dPadding, kernelH: number, kernelW: numbe
   return [top, left, bottom, right];
 }
 
-/** The most elements one typed array holds here (2^31 − 1). */
-const MAX_OUTPUT_ELEMENTS = 2 ** 31 - 1;
-
 export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: AvgPool2dOptions = {}): AvgPool2dGeometry {
   const label = options.label ?? 'avg_pool2d';
   if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W], got ${shapeToString(xShape)}`);
@@ -92,8 +89,8 @@ export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
   }
   // Checked before allocating: large pads with a larger kernel are valid, and a few bytes of ONNX graph can ask for this.
   const outputElements = batch * channels * outH * outW;
-  if (outputElements > MAX_OUTPUT_ELEMENTS) {
-    throw new Error(`${label}: the output [${batch}, ${channels}, ${outH}, ${outW}] would hold ${outputElements} elements (at most ${MAX_OUTPUT_ELEMENTS})`);
+  if (outputElements > MAX_TENSOR_ELEMENTS) {
+    throw new Error(`${label}: the output [${batch}, ${channels}, ${outH}, ${outW}] would hold ${outputElements} elements (at most ${MAX_TENSOR_ELEMENTS})`);
   }
   return {
     batch,

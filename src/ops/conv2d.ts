@@ -1,7 +1,7 @@
 /** Differentiable 2-D convolution (NCHW input, OIHW weight), torch.nn.functional.conv2d. */
 import type { Conv2dGeometry, PackedConv2dWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { shapeToString } from '../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, assertNoGraphThroughFusedRelu, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
@@ -18,9 +18,6 @@ export interface Conv2dOptions {
   /** The weight as the current backend packed it (inference only: no gradient flows to the weight then). */
   packed?: PackedConv2dWeight;
 }
-
-/** The most elements a convolution's output or unfolded input may hold (2^31 - 1). */
-const MAX_CONV_ELEMENTS = 2 ** 31 - 1;
 
 /** Output size of a convolution or pooling window sweep along one axis. */
 export function convOutputSize(input: number, kernel: number, stride: number, padding: number, dilation: number): number {
@@ -62,9 +59,9 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   }
   // The output and the unfolded input (im2col's [C/groups·kH·kW, oH·oW]) must fit a typed array: checked here, before any allocation.
   const largest = Math.max(batch * outChannels * outH * outW, cPerGroup * kernelH * kernelW * outH * outW);
-  if (largest > MAX_CONV_ELEMENTS) {
+  if (largest > MAX_TENSOR_ELEMENTS) {
     throw new Error(
-      `${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) gives a ${outH}×${outW} output, too large (over ${MAX_CONV_ELEMENTS} elements)`,
+      `${label}: input ${inH}×${inW} (padded by ${padH}, ${padW}) gives a ${outH}×${outW} output, too large (over ${MAX_TENSOR_ELEMENTS} elements)`,
     );
   }
   return { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups };

@@ -4,7 +4,7 @@
  * asymmetric max-pool padding, which torch's max_pool2d cannot express.
  */
 import { takeBuffer, takeZeroedBuffer } from '../tensor/buffer-pool.js';
-import { numel, shapeToString } from '../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, numel, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 
 /** torch's order, last dimension first: [left, right] pads the last dimension, [left, right, top, bottom] the last two. */
@@ -38,9 +38,6 @@ function copyShifted(
   }
 }
 
-/** The most elements a padded tensor may hold (2^31 - 1, as ONNX import allows for any tensor). */
-const MAX_PADDED_ELEMENTS = 2 ** 31 - 1;
-
 export function pad(x: Tensor, pads: Pads, value = 0): Tensor {
   if ((pads.length !== 2 && pads.length !== 4) || !pads.every((p) => Number.isInteger(p))) {
     throw new Error(`pad: expected integer pads [left, right] or [left, right, top, bottom], got ${JSON.stringify(pads)}`);
@@ -58,9 +55,9 @@ export function pad(x: Tensor, pads: Pads, value = 0): Tensor {
   const lead = x.shape.slice(0, x.ndim - padded);
   const outer = numel(lead);
   // Checked before allocating: huge pads (an imported model's) must fail with a message, not a RangeError from Float32Array.
-  if (outer * outH * outW > MAX_PADDED_ELEMENTS) {
+  if (outer * outH * outW > MAX_TENSOR_ELEMENTS) {
     throw new Error(
-      `pad: pads ${JSON.stringify(pads)} on shape ${shapeToString(x.shape)} would make ${outer * outH * outW} elements (at most ${MAX_PADDED_ELEMENTS})`,
+      `pad: pads ${JSON.stringify(pads)} on shape ${shapeToString(x.shape)} would make ${outer * outH * outW} elements (at most ${MAX_TENSOR_ELEMENTS})`,
     );
   }
   const out = new Tensor(takeBuffer(outer * outH * outW).fill(value), padded === 2 ? [...lead, outH, outW] : [...lead, outW]);

@@ -2,6 +2,13 @@
 
 export type Shape = readonly number[];
 
+/**
+ * The most elements one tensor may hold (2^31 − 1): what every size computed from a file, a graph or
+ * layer settings is checked against before anything is allocated (a typed array is indexed by int32 in
+ * the kernels, and a few bytes of ONNX can ask for billions).
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
 export function numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -1,8 +1,5 @@
 /** ONNX's multidirectional (numpy) broadcasting: the output shape and, per output element, where each input's element is. */
-import { shapeToString } from '../../tensor/shape.js';
-
-/** The most elements a broadcast result may hold (2^31 - 1, as tensor-ops.ts's MAX_OUTPUT_ELEMENTS). */
-const MAX_BROADCAST_ELEMENTS = 2 ** 31 - 1;
+import { MAX_TENSOR_ELEMENTS, shapeToString } from '../../tensor/shape.js';
 
 export function broadcastShape(a: readonly number[], b: readonly number[], label: string): number[] {
   const rank = Math.max(a.length, b.length);
@@ -14,9 +11,9 @@ export function broadcastShape(a: readonly number[], b: readonly number[], label
     out.push(da === 1 ? db : da);
   }
   // Checked before the caller allocates the output and its index arrays.
-  if (out.reduce((p, d) => p * d, 1) > MAX_BROADCAST_ELEMENTS) {
+  if (out.reduce((p, d) => p * d, 1) > MAX_TENSOR_ELEMENTS) {
     throw new Error(
-      `${label}: shapes ${shapeToString(a)} and ${shapeToString(b)} broadcast to ${shapeToString(out)}, more than ${MAX_BROADCAST_ELEMENTS} elements`,
+      `${label}: shapes ${shapeToString(a)} and ${shapeToString(b)} broadcast to ${shapeToString(out)}, more than ${MAX_TENSOR_ELEMENTS} elements`,
     );
   }
   return out;

@@ -15,7 +15,7 @@
  * pads from 11). Every output's element count is checked before it is
  * allocated, so that a graph asking for an absurd shape fails by name.
  */
-import { numel, shapeToString } from '../../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, numel, shapeToString } from '../../tensor/shape.js';
 import {
   allocateElements,
   dataTypeName,
@@ -36,21 +36,18 @@ import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } f
 // Shared helpers: output sizes, index inputs, element conversion, remapping.
 // ---------------------------------------------------------------------------
 
-/** The most elements an operator may produce (as tensor-proto.ts accepts from a file). */
-export const MAX_OUTPUT_ELEMENTS = 2 ** 31 - 1;
-
-/** The element count of `shape`, after checking each dimension is a count and the total stays within MAX_OUTPUT_ELEMENTS. */
+/** The element count of `shape`, after checking each dimension is a count and the total stays within MAX_TENSOR_ELEMENTS. */
 export function checkedElementCount(shape: readonly number[], label: string, what = 'output'): number {
   let count = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
       throw new Error(`${label}: ${what} shape ${shapeToString(shape)} has an invalid dimension ${d} (expected non-negative integers)`);
     }
-    if (d > MAX_OUTPUT_ELEMENTS) throw new Error(`${label}: ${what} shape ${shapeToString(shape)} has a dimension beyond ${MAX_OUTPUT_ELEMENTS}`);
+    if (d > MAX_TENSOR_ELEMENTS) throw new Error(`${label}: ${what} shape ${shapeToString(shape)} has a dimension beyond ${MAX_TENSOR_ELEMENTS}`);
     count *= d;
   }
-  if (count > MAX_OUTPUT_ELEMENTS) {
-    throw new Error(`${label}: ${what} shape ${shapeToString(shape)} would hold ${count} elements (at most ${MAX_OUTPUT_ELEMENTS} are allowed)`);
+  if (count > MAX_TENSOR_ELEMENTS) {
+    throw new Error(`${label}: ${what} shape ${shapeToString(shape)} would hold ${count} elements (at most ${MAX_TENSOR_ELEMENTS} are allowed)`);
   }
   return count;
 }
