@@ -4,6 +4,7 @@
 // arrays are referenced until the promise settles; the caller must not touch
 // them (or transfer their buffers) before that.
 #include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include "bind_common.h"
@@ -78,7 +79,8 @@ class AsyncJob {
   std::string error_;
 };
 
-// conv2dForwardAsync(geometry, x, w | packed, bias, out, fuseRelu) → Promise<void>
+// conv2dForwardAsync(geometry, x, w | packed, bias, out, fuseRelu, w?) → Promise<void>
+// (w: the weight itself where argument 2 is a packed handle, as conv2dForwardPacked's).
 napi_value conv2dForwardAsync(napi_env env, napi_callback_info info) {
   return guarded(env, "conv2dForwardAsync", [&] {
     Args args(env, info, "conv2dForwardAsync");
@@ -91,8 +93,11 @@ napi_value conv2dForwardAsync(napi_env env, napi_callback_info info) {
     if (isPackedHandle(args, 2)) {
       std::shared_ptr<const PackedConvWeight> packed = packedConvArg(args, 2, "packed");
       if (!packed->matches(g)) args.fail("the packed weight was made for another layer shape");
-      return AsyncJob::queue(env, "conv2dForwardAsync", {x.value, args[2], bias.value, out.value},
-                             [=] { conv2dForward(g, x.data, *packed, bias.data, out.data, relu); });
+      auto source = args.f32OrNull(6, "w", g.weightSize());
+      return AsyncJob::queue(env, "conv2dForwardAsync", {x.value, args[2], bias.value, out.value, source.value}, [=] {
+        if (!conv2dForward(g, x.data, *packed, bias.data, out.data, relu, source.data))
+          throw std::runtime_error(kNeedsSource);
+      });
     }
     auto w = args.f32(2, "w", g.weightSize());
     return AsyncJob::queue(env, "conv2dForwardAsync", {x.value, w.value, bias.value, out.value},

@@ -117,6 +117,10 @@ void defineFunctions(napi_env env, napi_value exports, const Export* functions, 
 }
 
 // Random 128-bit tag: proves an External was made by this addon's packConvWeight.
+const char* const kNeedsSource =
+    "the input holds a NaN or infinity, which this layer's Winograd filters would spread over whole tiles; pass the "
+    "weight the packing was made from (argument w) to convolve it directly";
+
 const napi_type_tag kPackedConvTag = {0x6a1e8f0d3c2b4e51ULL, 0x9d7c5b3a1f0e2d4cULL};
 
 bool isPackedHandle(const Args& args, size_t i) {

@@ -45,6 +45,10 @@ LinearArgs readLinearArgs(const Args& args);
 // Adds `count` functions to `exports`.
 void defineFunctions(napi_env env, napi_value exports, const Export* functions, size_t count);
 
+// Why a packed convolution was refused an input without its weights
+// (conv2dForward in conv.h returned false).
+extern const char* const kNeedsSource;
+
 // The type tag of packed-weight handles (napi_external values).
 extern const napi_type_tag kPackedConvTag;
 // What a handle points to. Shared so that an async job still running keeps

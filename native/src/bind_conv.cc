@@ -102,7 +102,9 @@ napi_value conv2dForwardBinding(napi_env env, napi_callback_info info) {
   });
 }
 
-// conv2dForwardPacked(geometry, packed, x, bias, out, fuseRelu)
+// conv2dForwardPacked(geometry, packed, x, bias, out, fuseRelu, w?): w, the
+// weight the packing was made from, for an input the packing cannot take
+// (a NaN or ∞ given to Winograd filters: see conv2dForward in conv.h).
 napi_value conv2dForwardPackedBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "conv2dForwardPacked", [&] {
     Args args(env, info, "conv2dForwardPacked");
@@ -113,7 +115,8 @@ napi_value conv2dForwardPackedBinding(napi_env env, napi_callback_info info) {
     auto bias = args.f32OrNull(3, "bias", g.outChannels);
     auto out = args.f32(4, "out", g.outputSize());
     const bool relu = args.boolean(5, "fuseRelu");
-    conv2dForward(g, x.data, *packed, bias.data, out.data, relu);
+    auto w = args.f32OrNull(6, "w", g.weightSize());
+    if (!conv2dForward(g, x.data, *packed, bias.data, out.data, relu, w.data)) args.fail(kNeedsSource);
     return undefinedValue(env);
   });
 }

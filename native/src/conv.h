@@ -164,14 +164,23 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed);
 // The bf16 packing (throws the reason when the CPU has no bf16 kernels).
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w);
 // Packs into `packed`, reusing its buffers' capacity (no fresh pages to fault in).
-void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed);
+// winogradAllowed false: the direct layout whatever the layer (an input with a
+// non-finite value, see finite.h). Weights with one take the direct layout too.
+void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed,
+                        bool winogradAllowed = true);
 
-// out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU.
-void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
-                   bool relu);
+// out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU. `source`: the weights
+// the packing was made from, or null. An input with a NaN or ∞ is not given
+// to a Winograd packing (its transforms would spread the value over whole
+// tiles, see finite.h): the layer then runs directly from `source`, and
+// without a source the call returns false having written nothing (the wasm
+// build's caller holds the weights outside its memory). True otherwise.
+bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                   bool relu, const float* source);
 // largeWinogradTiles: 3×3 layers by F(4, 3) or F(5, 3), as packed inference
 // weights are (the backward-data convolution); false keeps F(2, 3) (a
-// training forward pass, see forInference).
+// training forward pass, see forInference). Layers that Winograd would take
+// run directly when the input or the weights hold a NaN or ∞.
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
                    float* out, bool relu, bool largeWinogradTiles = false);
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "conv.h"
+#include "finite.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "thread_pool.h"
@@ -135,7 +136,10 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
     std::memset(gradW, 0, sizeof(float) * g.weightSize());
     return;
   }
-  if (winogradApplies(g)) {
+  // Winograd would spread a NaN or ∞ of either operand over the whole filter
+  // gradient (its transforms mix neighbouring values); the direct sums below
+  // keep it to the taps whose products meet one, as torch's.
+  if (winogradApplies(g) && allFinite(x, g.inputSize()) && allFinite(gradOut, g.outputSize())) {
     conv2dBackwardWeightWinograd(ks, g, x, gradOut, gradW);
     return;
   }

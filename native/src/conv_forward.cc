@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "conv.h"
+#include "finite.h"
 #include "scratch.h"
 #include "thread_pool.h"
 
@@ -48,7 +49,8 @@ std::unique_ptr<PackedConvWeight> packConvWeight(const KernelSet& ks, const Conv
   return packed;
 }
 
-void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed) {
+void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed,
+                        bool winogradAllowed) {
   const TileShape shape = pickTileShape(ks, g.og());
   describeLayer(ks, g, shape, packed);
   const int64_t og = g.og();
@@ -57,7 +59,9 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   packed->panelsPerGroup = ceilDiv(og, nr);
   // Strided layers Winograd can take after space-to-depth (AlexNet's conv1):
   // fp32 inference only, like F(4, 3) and F(5, 3) (see forInference).
-  packed->spaceToDepth = packed->forInference ? spaceToDepthFactor(g) : 1;
+  const int64_t s2d = packed->forInference ? spaceToDepthFactor(g) : 1;
+  if ((s2d > 1 || winogradApplies(g)) && winogradAllowed) winogradAllowed = allFinite(w, g.weightSize());
+  packed->spaceToDepth = winogradAllowed ? s2d : 1;
   if (packed->spaceToDepth > 1) {
     const ConvGeom rewritten = spaceToDepthGeom(g, packed->spaceToDepth);
     std::vector<float> filters(rewritten.weightSize());
@@ -66,7 +70,7 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
     packWinogradWeight(rewritten, filters.data(), packed);
     return;
   }
-  if (winogradApplies(g)) {
+  if (winogradApplies(g) && winogradAllowed) {
     // Only the Winograd filters are used for this layer shape.
     packed->direct.clear();
     packWinogradWeight(g, w, packed);
@@ -115,6 +119,8 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
+  // Weights with a NaN or ∞: no Winograd below (the fp32 packings decide for themselves).
+  const bool winogradAllowed = !winogradApplies(g) || pairPlanesApply(*bk, g) || allFinite(w, g.weightSize());
   // Kernel sets with AMX tiles: every undilated layer as a direct product
   // from pair planes. At 16× the fp32 rate per instruction, the direct
   // product outruns Winograd's fewer products (whose transforms stay fp32
@@ -150,7 +156,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   const int64_t og = g.og(), nr = shape.nr;
   p->panelsPerGroup = ceilDiv(og, nr);
   // Winograd 3×3 in bf16: F(2, 3)'s transform amplifies the rounding about 2×.
-  if (winogradApplies(g)) {
+  if (winogradApplies(g) && winogradAllowed) {
     // Transform in fp32 (the fp32 packing, for this tile width), then round
     // each ξ panel to bf16 pairs along the input channels.
     packWinogradWeight(g, w, p);
@@ -183,9 +189,10 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
   return packed;
 }
 
-void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
-                   bool relu) {
-  if (g.batch == 0) return;
+namespace {
+
+// The packing's own algorithm, whatever the input holds.
+void runPacked(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out, bool relu) {
   if (!w.pairPlaneBf16.empty()) {
     if (bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
     conv2dForwardPairPlanes(g, x, w, bias, out, relu);
@@ -196,14 +203,32 @@ void conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w,
   }
 }
 
+}  // namespace
+
+bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+                   bool relu, const float* source) {
+  if (g.batch == 0) return true;
+  if (w.usesWinograd() && !allFinite(x, g.inputSize())) {
+    if (source == nullptr) return false;
+    // Direct fp32 from the source (a bf16 packing's layer too: with a NaN or
+    // ∞ in the input, bf16's rounding is not what decides its outputs).
+    conv2dForward(*w.ks, g, x, source, bias, out, relu, w.forInference);
+    return true;
+  }
+  runPacked(g, x, w, bias, out, relu);
+  return true;
+}
+
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
                    float* out, bool relu, bool largeWinogradTiles) {
+  if (g.batch == 0) return;
   // Weights that change between calls (training) are packed on every call,
   // into per-thread buffers kept from call to call.
   thread_local PackedConvWeight scratch;
   scratch.forInference = largeWinogradTiles;
-  packConvWeightInto(ks, g, w, &scratch);
-  conv2dForward(g, x, scratch, bias, out, relu);
+  const bool winogradCandidate = winogradApplies(g) || (largeWinogradTiles && spaceToDepthFactor(g) > 1);
+  packConvWeightInto(ks, g, w, &scratch, !winogradCandidate || allFinite(x, g.inputSize()));
+  runPacked(g, x, scratch, bias, out, relu);
 }
 
 void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,

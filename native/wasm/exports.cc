@@ -193,13 +193,18 @@ EMSCRIPTEN_KEEPALIVE const char* alx_packed_conv_algorithm(const PackedConvWeigh
   return text.c_str();
 }
 
+// Returns 2, having written nothing, for an input the packing cannot take (a
+// NaN or ∞ given to Winograd filters: see conv2dForward in conv.h); the
+// caller, which holds the weights, then calls alx_conv_forward.
 EMSCRIPTEN_KEEPALIVE int alx_conv_forward_packed(const int32_t* geom, const PackedConvWeight* packed, const float* x,
                                                  const float* bias, float* out, int32_t relu) {
-  return guarded("conv2dForwardPacked", [&] {
+  bool done = true;
+  const int status = guarded("conv2dForwardPacked", [&] {
     const ConvGeom g = convGeom(geom);
     if (!packed->matches(g)) throw Failure("the packed weight was made for another layer shape");
-    conv2dForward(g, x, *packed, bias, out, relu != 0);
+    done = conv2dForward(g, x, *packed, bias, out, relu != 0, nullptr);
   });
+  return status == 0 && !done ? 2 : status;
 }
 
 EMSCRIPTEN_KEEPALIVE int alx_conv_backward_data(const int32_t* geom, const float* gradOut, const float* w,

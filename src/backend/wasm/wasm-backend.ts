@@ -66,6 +66,9 @@ function poolSizes(g: Pool2dGeometry): { x: number; out: number } {
   return { x: g.batch * g.channels * g.inH * g.inW, out: g.batch * g.channels * g.outH * g.outW };
 }
 
+/** alx_conv_forward_packed's status for an input its packing does not take (native/wasm/exports.cc). */
+const WASM_DECLINED = 2;
+
 interface WasmPacked {
   readonly kind: 'wasm-packed-conv2d' | 'wasm-packed-linear';
   /** Address in wasm memory; 0 once disposed. */
@@ -74,6 +77,11 @@ interface WasmPacked {
   readonly owner: object;
   /** A convolution's algorithm (PackedConv2dWeight). */
   algorithm?: string;
+  /**
+   * A convolution's weight as packed from (kept alive here, not copied): an input holding a NaN or ∞ is not given to
+   * Winograd filters, whose transforms would spread it over whole tiles, but convolved directly from this.
+   */
+  source?: Float32Array;
   dispose(): void;
 }
 
@@ -135,6 +143,7 @@ export class WasmBackend extends JsBackend implements Backend {
     this.arena.run([input(convGeometryFields(g)), input(w), output(handleOut)], ([geom, wp, hp]) => this.check(this.module._alx_conv_pack(geom, wp, hp)));
     const packed = this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
     packed.algorithm = readCString(this.memory, this.module._alx_packed_conv_algorithm(packed.handle) >>> 0);
+    packed.source = w;
     return packed;
   }
 
@@ -192,9 +201,17 @@ export class WasmBackend extends JsBackend implements Backend {
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     const handle = this.handleOf(packed, 'wasm-packed-conv2d');
     checkConv('conv2dForwardPacked', g, { x, out, bias });
-    this.arena.run([input(convGeometryFields(g)), input(x), input(bias), output(out)], ([geom, xp, bp, op]) =>
-      this.check(this.module._alx_conv_forward_packed(geom, handle, xp, bp, op, fuseRelu ? 1 : 0)),
-    );
+    let declined = false;
+    this.arena.run([input(convGeometryFields(g)), input(x), input(bias), output(out)], ([geom, xp, bp, op]) => {
+      const status = this.module._alx_conv_forward_packed(geom, handle, xp, bp, op, fuseRelu ? 1 : 0);
+      declined = status === WASM_DECLINED;
+      if (!declined) this.check(status);
+    });
+    if (!declined) return;
+    // A NaN or ∞ in the input of Winograd filters: convolved directly from the weight itself (native/src/conv.h).
+    const source = (packed as WasmPacked).source;
+    if (source === undefined) throw new Error('wasm backend: conv2dForwardPacked: the input holds a NaN or infinity and the packing kept no weights');
+    this.conv2dForward(g, x, source, bias, out, fuseRelu);
   }
 
   linearForwardPacked(

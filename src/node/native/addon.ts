@@ -126,8 +126,21 @@ export interface NativeAddon extends SharedKernels {
   packedWeightBytes(handle: PackedConvHandle): number;
   /** What a packed convolution runs, in words ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
   packedConvAlgorithm(handle: PackedConvHandle): string;
-  conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConvHandle, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void;
+  /**
+   * w: the weight the packing was made from, convolved directly for an input Winograd filters cannot take (NaN, ∞);
+   * without it such an input is refused.
+   */
+  conv2dForwardPacked(
+    g: Conv2dGeometry,
+    packed: PackedConvHandle,
+    x: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    fuseRelu: boolean,
+    w?: Float32Array,
+  ): void;
 
+  /** With a packed handle, `source` is the weight it was made from (as conv2dForwardPacked's w). */
   conv2dForwardAsync(
     g: Conv2dGeometry,
     x: Float32Array,
@@ -135,6 +148,7 @@ export interface NativeAddon extends SharedKernels {
     bias: Float32Array | null,
     out: Float32Array,
     fuseRelu: boolean,
+    source?: Float32Array,
   ): Promise<void>;
   linearForwardAsync(
     batch: number,

@@ -20,6 +20,11 @@ export interface PackedConv2dWeight {
   readonly handle: PackedConvHandle;
   /** What the packed kernel runs ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
   readonly algorithm: string;
+  /**
+   * The weight the packing was made from (kept alive here, not copied): an input holding a NaN or ∞ is not given
+   * to Winograd filters, whose transforms would spread it over whole tiles, but convolved directly from this.
+   */
+  readonly source: Float32Array;
   /** Frees the packed copy now rather than when it is garbage-collected. */
   dispose(): void;
 }
@@ -74,7 +79,7 @@ export class NativeBackend implements Backend {
     this.async = {
       conv2dForward: (g, x, w, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, w, bias, out, fuseRelu),
       linearForward: (batch, inF, outF, x, w, bias, out, fuseRelu) => addon.linearForwardAsync(batch, inF, outF, x, w, bias, out, fuseRelu),
-      conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu),
+      conv2dForwardPacked: (g, packed, x, bias, out, fuseRelu) => addon.conv2dForwardAsync(g, x, packed.handle, bias, out, fuseRelu, packed.source),
       linearForwardPacked: (batch, inF, outF, x, packed, bias, out, fuseRelu) =>
         addon.linearForwardAsync(batch, inF, outF, x, packed.handle, bias, out, fuseRelu, packed.fp32),
       maxPool2dForward: (g, x, out) => addon.maxPool2dForwardAsync(g, x, out),
@@ -147,7 +152,13 @@ export class NativeBackend implements Backend {
   packConv2dWeight(g: Conv2dGeometry, w: Float32Array, precision: Precision = 'fp32'): PackedConv2dWeight {
     const addon = this.addon;
     const handle = addon.packConvWeight(g, w, precision);
-    return { kind: 'native-packed-conv2d', handle, algorithm: addon.packedConvAlgorithm(handle), dispose: () => addon.disposePackedWeight(handle) };
+    return {
+      kind: 'native-packed-conv2d',
+      handle,
+      algorithm: addon.packedConvAlgorithm(handle),
+      source: w,
+      dispose: () => addon.disposePackedWeight(handle),
+    };
   }
 
   /**
@@ -183,7 +194,7 @@ export class NativeBackend implements Backend {
   }
 
   conv2dForwardPacked(g: Conv2dGeometry, packed: PackedConv2dWeight, x: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
-    this.addon.conv2dForwardPacked(g, packed.handle, x, bias, out, fuseRelu);
+    this.addon.conv2dForwardPacked(g, packed.handle, x, bias, out, fuseRelu, packed.source);
   }
 
   // ---- the Backend interface ----
