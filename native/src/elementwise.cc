@@ -103,7 +103,7 @@ void reluBackward(const float* gradOut, const float* y, float* gradIn, int64_t n
     // element, which half-zero ReLU outputs mispredict (over 10x slower).
     for (int64_t i = s; i < e; ++i) {
       const float g = gradOut[i];
-      gradIn[i] = y[i] > 0.0f ? g : 0.0f;
+      gradIn[i] = y[i] <= 0.0f ? 0.0f : g;  // torch's threshold_backward: a NaN output passes the gradient
     }
   });
 }

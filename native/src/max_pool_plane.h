@@ -80,7 +80,6 @@ __attribute__((always_inline)) inline void maxPoolPlaneValues(const PoolPlaneGeo
   for (int64_t u = g.padW + g.inW; u < rowLength; ++u) columns[u] = negInf;
   float* __restrict inside = columns + g.padW;
   for (int64_t oh = 0; oh < g.outH; ++oh) {
-    // PyTorch keeps padding at most half the kernel, so every window has a row inside the input.
     bool first = true;
     for (int64_t i = 0; i < g.kernelH; ++i) {
       const int64_t h = oh * g.strideH - g.padH + i * g.dilationH;
@@ -93,6 +92,10 @@ __attribute__((always_inline)) inline void maxPoolPlaneValues(const PoolPlaneGeo
         for (int64_t w = 0; w < g.inW; ++w) inside[w] = maxKeepingNaN(inside[w], src[w]);
       }
     }
+    // Padding at most half the kernel still lets a dilated window's rows all
+    // miss the input (kernel 2, dilation 3, padding 1 on 2 rows): −∞, as torch.
+    if (first)
+      for (int64_t w = 0; w < g.inW; ++w) inside[w] = negInf;
     // phases[r][m] = columns[m·s + r]; stride 2 (AlexNet's pools) as a
     // constant, which the compiler vectorises with permutes: with the run-time
     // stride this copy stayed scalar and took most of a 55×55 plane's time.

@@ -1,30 +1,31 @@
 /**
  * Whether ops record the graph. Inside noGrad() nothing is recorded, like
- * torch.no_grad(): inference then keeps no activations alive.
+ * torch.no_grad(): inference then keeps no activations alive. The mode is
+ * process-wide (JavaScript has no thread-local state): it is off while any
+ * noGrad or noGradAsync scope is open, so that two overlapping async calls
+ * cannot turn it back on under each other (each restoring what it saw).
  */
-let enabled = true;
+let openScopes = 0;
 
 export function isGradEnabled(): boolean {
-  return enabled;
+  return openScopes === 0;
 }
 
 export function noGrad<T>(fn: () => T): T {
-  const previous = enabled;
-  enabled = false;
+  openScopes++;
   try {
     return fn();
   } finally {
-    enabled = previous;
+    openScopes--;
   }
 }
 
-/** Async variant: the flag stays off until the promise settles (no other graph work may interleave). */
+/** Async variant: recording stays off until the promise settles (and for every other graph built meanwhile). */
 export async function noGradAsync<T>(fn: () => Promise<T>): Promise<T> {
-  const previous = enabled;
-  enabled = false;
+  openScopes++;
   try {
     return await fn();
   } finally {
-    enabled = previous;
+    openScopes--;
   }
 }

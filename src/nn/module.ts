@@ -7,6 +7,7 @@
  * (nn/forward-steps.ts), which serves both call() and callAsync(). Callers use
  * call(), which also runs hooks, the way PyTorch's __call__ wraps forward.
  */
+import { isGradEnabled, noGradAsync } from '../autograd/grad-mode.js';
 import { parsePrecision, type Precision } from '../backend/precision.js';
 import { getBackend } from '../backend/registry.js';
 import { fp32ValuesDiscarded, releasePreparedWeight } from '../ops/prepared-weight.js';
@@ -93,7 +94,9 @@ export abstract class Module {
    * (native) await them, so the event loop keeps turning during inference.
    */
   async callAsync(x: Tensor): Promise<Tensor> {
-    const y = await this.forwardAsync(x);
+    // The grad mode of the call's start holds for all its layers: started inside a synchronous noGrad(), which
+    // ends as soon as this returns its promise, the later layers would otherwise record a graph.
+    const y = isGradEnabled() ? await this.forwardAsync(x) : await noGradAsync(() => this.forwardAsync(x));
     for (const hook of this.forwardHooks) hook(this, x, y);
     return y;
   }
@@ -124,6 +127,23 @@ export abstract class Module {
     this.assertFreeName(name);
     this.parameterSlots.set(name, parameter);
     return parameter;
+  }
+
+  /**
+   * Makes `parameter` this module's parameter `name` in place of the one registered under it, as
+   * `module.name = parameter` does in PyTorch: with another layer's parameter, the two layers share one weight
+   * (tied weights, listed once by namedParameters). The shapes must match.
+   */
+  setParameter(name: string, parameter: Parameter): void {
+    const old = this.parameterSlots.get(name);
+    if (old === undefined || old === null) throw new Error(`${this.typeName}: no parameter '${name}' to replace`);
+    if (old.shape.length !== parameter.shape.length || old.shape.some((d, i) => d !== parameter.shape[i])) {
+      throw new Error(`${this.typeName}: parameter '${name}' is ${shapeToString(old.shape)}, got ${shapeToString(parameter.shape)}`);
+    }
+    // Layers read their parameters through fields of the same name (this.weight).
+    const fields = this as unknown as Record<string, unknown>;
+    if (fields[name] === old) fields[name] = parameter;
+    this.parameterSlots.set(name, parameter);
   }
 
   protected registerBuffer(name: string, tensor: Tensor): Tensor {

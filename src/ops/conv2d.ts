@@ -32,12 +32,13 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   const groups = options.groups ?? 1;
   if (wShape.length !== 4) throw new Error(`${label}: expected weight [O, C/groups, kH, kW], got ${shapeToString(wShape)}`);
   const [outChannels, cPerGroup, kernelH, kernelW] = wShape;
+  if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
+    throw new Error(`${label}: groups=${groups} must be a positive integer dividing the ${outChannels} output channels`);
+  }
+  if (kernelH < 1 || kernelW < 1) throw new Error(`${label}: the kernel size must be at least 1×1, got a weight ${shapeToString(wShape)}`);
   const inChannels = cPerGroup * groups;
   if (xShape.length !== 4 || xShape[1] !== inChannels) {
     throw new Error(`${label}: expected input [N, ${inChannels}, H, W], got ${shapeToString(xShape)}`);
-  }
-  if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
-    throw new Error(`${label}: groups=${groups} must be a positive integer dividing the ${outChannels} output channels`);
   }
   for (const [name, v, min] of [
     ['stride', strideH, 1],

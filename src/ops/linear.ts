@@ -18,7 +18,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'linear');
   const backend = getBackend();
-  if (options.packed !== undefined && backend.linearForwardPacked !== undefined) {
+  if (inF === 0) {
+    emptyProduct(out.data, bias?.data ?? null, fuseRelu);
+  } else if (options.packed !== undefined && backend.linearForwardPacked !== undefined) {
     backend.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
   } else {
     backend.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
@@ -33,7 +35,9 @@ export async function linearAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   const { rows, inF, outF, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'linear');
-  if (options.packed !== undefined && kernels.linearForwardPacked !== undefined) {
+  if (inF === 0) {
+    emptyProduct(out.data, bias?.data ?? null, fuseRelu);
+  } else if (options.packed !== undefined && kernels.linearForwardPacked !== undefined) {
     await kernels.linearForwardPacked(rows, inF, outF, x.data, options.packed, bias?.data ?? null, out.data, fuseRelu);
   } else {
     await kernels.linearForward(rows, inF, outF, x.data, weight.data, bias?.data ?? null, out.data, fuseRelu);
@@ -51,7 +55,18 @@ function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: Linear
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`${label}: expected bias [${outF}], got ${shapeToString(bias.shape)}`);
   }
-  return { rows: x.data.length / inF, inF, outF, out: Tensor.empty([...x.shape.slice(0, -1), outF]) };
+  const leading = x.shape.slice(0, -1);
+  return { rows: leading.reduce((a, b) => a * b, 1), inF, outF, out: Tensor.empty([...leading, outF]) };
+}
+
+/** in_features = 0: every output is the bias (the sum of no products), as torch gives; no kernel takes K = 0. */
+function emptyProduct(out: Float32Array, bias: Float32Array | null, fuseRelu: boolean): void {
+  if (bias === null || bias.length === 0) {
+    out.fill(0);
+    return;
+  }
+  for (let i = 0; i < out.length; i += bias.length) out.set(bias, i);
+  if (fuseRelu) for (let i = 0; i < out.length; i++) if (out[i] < 0) out[i] = 0;
 }
 
 function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, rows: number, inF: number, outF: number): Tensor {
@@ -63,12 +78,12 @@ function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Ten
     if (x.requiresGrad) {
       // dX[rows, in] = dY[rows, out] · W[out, in]
       gradX = takeBuffer(x.data.length);
-      backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
+      if (gradX.length > 0) backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
     }
     if (weight.requiresGrad) {
       // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
       gradW = takeBuffer(weight.data.length);
-      backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
+      if (gradW.length > 0) backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
     }
     if (bias?.requiresGrad) {
       gradB = new Float32Array(outF);

@@ -31,8 +31,13 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
   const [padH, padW] = pair(options.padding ?? 0);
   const [dilationH, dilationW] = pair(options.dilation ?? 1);
   const ceilMode = options.ceilMode ?? false;
-  if (kernelH < 1 || kernelW < 1 || strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) {
-    throw new Error(`${label}: kernel, stride and dilation must be positive`);
+  if (![kernelH, kernelW, strideH, strideW, dilationH, dilationW].every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new Error(
+      `${label}: kernel size, stride and dilation must be positive integers, got kernel (${kernelH}, ${kernelW}), stride (${strideH}, ${strideW}), dilation (${dilationH}, ${dilationW})`,
+    );
+  }
+  if (![padH, padW].every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(`${label}: padding must be non-negative integers, got (${padH}, ${padW})`);
   }
   if (padH > kernelH / 2 || padW > kernelW / 2) {
     throw new Error(`${label}: padding (${padH}, ${padW}) must be at most half the kernel size (${kernelH}, ${kernelW})`);

@@ -3,7 +3,7 @@
  * backend into its kernel layout (fp32 or bf16), or rounded to bf16 where a
  * backend emulates bf16. An entry belongs to its weight tensor (a WeakMap:
  * it goes when the tensor does) and is rebuilt when the tensor's storage
- * version (tensor/version.ts), the backend or the form changes, so an in-place
+ * or its version (tensor/version.ts), the backend or the form changes, so an in-place
  * change made through the library is never missed, whatever it touched.
  */
 import type { Backend } from '../backend/backend.js';
@@ -20,8 +20,14 @@ export type PreparedForm = 'packed-fp32' | 'packed-bf16' | 'rounded-bf16';
 interface Entry {
   backend: Backend;
   form: PreparedForm;
+  /** The storage it was prepared from and its version: Tensor.setStorage swaps the array, whose counter starts anew. */
+  data: Float32Array;
   version: number;
   value: Disposable;
+}
+
+function isCurrent(e: Entry, weight: Tensor, backend: Backend): boolean {
+  return e.backend === backend && e.data === weight.data && e.version === weight.version;
 }
 
 const prepared = new WeakMap<Tensor, Entry>();
@@ -33,12 +39,12 @@ const discarded = new WeakMap<Tensor, string>();
 export function preparedWeight<P extends Disposable>(weight: Tensor, form: PreparedForm, make: () => P): P {
   const backend = getBackend();
   const e = prepared.get(weight);
-  if (e !== undefined && e.backend === backend && e.form === form && e.version === weight.version) return e.value as P;
+  if (e !== undefined && e.form === form && isCurrent(e, weight, backend)) return e.value as P;
   const lost = discarded.get(weight);
   if (lost !== undefined) throw new Error(lost);
   releasePreparedWeight(weight);
   const value = make();
-  prepared.set(weight, { backend, form, version: weight.version, value });
+  prepared.set(weight, { backend, form, data: weight.data, version: weight.version, value });
   return value;
 }
 
@@ -57,7 +63,7 @@ export function discardFp32Values<P extends Disposable>(weight: Tensor, form: Pr
   releasePreparedWeight(weight);
   const value = consume();
   weight.setStorage(new Float32Array(weight.data.length));
-  prepared.set(weight, { backend: getBackend(), form, version: weight.version, value });
+  prepared.set(weight, { backend: getBackend(), form, data: weight.data, version: weight.version, value });
   discarded.set(weight, reason);
 }
 
@@ -77,7 +83,7 @@ export function releasePreparedWeight(weight: Tensor): void {
 /** `weight`'s prepared copy for the current backend while it is current, without making one. */
 export function currentPreparedWeight(weight: Tensor): Disposable | undefined {
   const e = prepared.get(weight);
-  return e !== undefined && e.backend === getBackend() && e.version === weight.version ? e.value : undefined;
+  return e !== undefined && isCurrent(e, weight, getBackend()) ? e.value : undefined;
 }
 
 /** Whether `weight` has a prepared copy (for tests). */

@@ -44,8 +44,11 @@ export function inferShape(target: Shape, count: number): number[] {
 }
 
 /** Normalizes a possibly negative dimension index. */
-export function normalizeDim(dim: number, ndim: number): number {
+export function normalizeDim(dim: number, ndim: number, op?: string): number {
   const d = dim < 0 ? dim + ndim : dim;
-  if (d < 0 || d >= ndim) throw new Error(`dimension ${dim} is out of range for a tensor of ${ndim} dimensions`);
+  if (!Number.isInteger(d) || d < 0 || d >= ndim) {
+    const range = ndim === 0 ? 'none' : `${-ndim} to ${ndim - 1}`;
+    throw new Error(`${op === undefined ? '' : `${op}: `}dimension ${dim} is out of range for a tensor of ${ndim} dimensions (valid: ${range})`);
+  }
   return d;
 }

@@ -49,10 +49,12 @@ export class Tensor {
    * for an op's output that a Backend kernel then writes in full.
    */
   static empty(shape: Shape, options?: TensorOptions): Tensor {
+    assertValidShape(shape, 'Tensor.empty'); // here, before allocating: a negative size would be a raw RangeError
     return new Tensor(takeBuffer(numel(shape)), shape, options);
   }
 
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    assertValidShape(shape, 'Tensor.zeros');
     return new Tensor(takeZeroedBuffer(numel(shape)), shape, options);
   }
 
@@ -61,6 +63,7 @@ export class Tensor {
   }
 
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    assertValidShape(shape, 'Tensor.full');
     return new Tensor(new Float32Array(numel(shape)).fill(value), shape, options);
   }
 
@@ -111,7 +114,7 @@ export class Tensor {
   }
 
   size(dim: number): number {
-    return this.shape[normalizeDim(dim, this.ndim)];
+    return this.shape[normalizeDim(dim, this.ndim, 'size')];
   }
 
   get isLeaf(): boolean {
@@ -167,9 +170,10 @@ export class Tensor {
   /**
    * Makes `data` this tensor's storage, without copying (torch's `set_`):
    * loadStateDict({ assign: true }) uses it so loaded weights are not held
-   * twice. Views taken earlier keep the old storage. Callers that cache data
-   * derived from the tensor (prepared weights) must drop it: the new storage
-   * has its own version counter.
+   * twice. Views taken earlier keep the old storage. Prepared weights
+   * (ops/prepared-weight.ts) see the new array and are made again; other
+   * caches of data derived from the tensor must compare the array too, since
+   * the new storage has its own version counter.
    */
   setStorage(data: Float32Array): this {
     if (data.length !== this.data.length) {
@@ -194,8 +198,8 @@ export class Tensor {
   /** Merges dimensions startDim..endDim, like torch.flatten. */
   flatten(startDim = 0, endDim = -1): Tensor {
     if (this.ndim === 0) return this.reshape([1]);
-    const s = normalizeDim(startDim, this.ndim);
-    const e = normalizeDim(endDim, this.ndim);
+    const s = normalizeDim(startDim, this.ndim, 'flatten');
+    const e = normalizeDim(endDim, this.ndim, 'flatten');
     if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
     const merged = numel(this.shape.slice(s, e + 1));
     return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
@@ -225,7 +229,7 @@ export class Tensor {
       if (this.data.length !== 1) throw new Error(`backward(): gradient can be implicit only for a one-element tensor, got shape ${shapeToString(this.shape)}`);
       seed = Float32Array.of(1);
     } else {
-      if (gradient.data.length !== this.data.length)
+      if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i]))
         throw new Error(`backward(): gradient shape ${shapeToString(gradient.shape)} does not match tensor shape ${shapeToString(this.shape)}`);
       seed = new Float32Array(gradient.data);
     }

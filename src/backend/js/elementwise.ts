@@ -39,5 +39,6 @@ export function reluForward(x: Float32Array, out: Float32Array): void {
 }
 
 export function reluBackward(gradOut: Float32Array, y: Float32Array, gradIn: Float32Array): void {
-  for (let i = 0; i < gradIn.length; i++) gradIn[i] = y[i] > 0 ? gradOut[i] : 0;
+  // torch's threshold_backward (y <= 0 → 0): a NaN output passes its gradient on, as torch's does.
+  for (let i = 0; i < gradIn.length; i++) gradIn[i] = y[i] <= 0 ? 0 : gradOut[i];
 }

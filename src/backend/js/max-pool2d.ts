@@ -47,7 +47,10 @@ export function maxPool2dBackward(g: Pool2dGeometry, gradOut: Float32Array, argm
   const planes = g.batch * g.channels;
   for (let p = 0; p < planes; p++) {
     for (let o = 0; o < outPlane; o++) {
-      gradIn[p * inPlane + argmax[p * outPlane + o]] += gradOut[p * outPlane + o];
+      // A dilated window whose taps all fall in the padding records an index past its plane (torch's too) and
+      // takes no gradient: the output is −∞ whatever the input.
+      const i = argmax[p * outPlane + o];
+      if (i >= 0 && i < inPlane) gradIn[p * inPlane + i] += gradOut[p * outPlane + o];
     }
   }
 }
