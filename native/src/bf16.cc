@@ -12,6 +12,7 @@
 #include "cpu_tuning.h"
 #include "linear.h"
 #include "scratch.h"
+#include "settings.h"
 #include "thread_pool.h"
 
 namespace alexnet {
@@ -37,8 +38,8 @@ bool parseBf16Cap(const std::string& name, int* cap) {
 std::atomic<int>& bf16Cap() {
   static std::atomic<int> cap{[] {
     int c = kCapAmx;
-    const char* forced = std::getenv("ALEXNET_BF16");
-    if (forced != nullptr) parseBf16Cap(forced, &c);
+    const char* forced = settingValue("ALEXNET_BF16");
+    if (forced != nullptr && !parseBf16Cap(forced, &c)) recordBadSetting("ALEXNET_BF16", forced, "avx512_bf16 or amx");
     return c;
   }()};
   return cap;

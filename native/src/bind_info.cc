@@ -7,7 +7,9 @@
 #include "cpu_info.h"
 #include "cpu_tuning.h"
 #include "huge_pages.h"
+#include "linear.h"
 #include "peak.h"
+#include "settings.h"
 #include "thread_pool.h"
 #include "tile_kernel.h"
 
@@ -15,6 +17,14 @@ namespace alexnet {
 namespace js {
 
 namespace {
+
+napi_value stringArray(napi_env env, const std::vector<std::string>& strings) {
+  napi_value list;
+  check(env, napi_create_array_with_length(env, strings.size(), &list), "napi_create_array");
+  for (size_t i = 0; i < strings.size(); ++i)
+    check(env, napi_set_element(env, list, static_cast<uint32_t>(i), stringValue(env, strings[i])), "set");
+  return list;
+}
 
 napi_value info(napi_env env, napi_callback_info cbinfo) {
   return guarded(env, "info", [&] {
@@ -56,17 +66,11 @@ napi_value info(napi_env env, napi_callback_info cbinfo) {
     check(env, napi_set_named_property(env, result, "bf16Unsupported", stringValue(env, bf16Unsupported().c_str())),
           "set");
     const std::vector<std::string> bf16Levels = availableBf16Levels();
-    napi_value levels;
-    check(env, napi_create_array_with_length(env, bf16Levels.size(), &levels), "napi_create_array");
-    for (size_t i = 0; i < bf16Levels.size(); ++i)
-      check(env, napi_set_element(env, levels, static_cast<uint32_t>(i), stringValue(env, bf16Levels[i])), "set");
-    check(env, napi_set_named_property(env, result, "bf16Levels", levels), "set");
-    std::vector<std::string> features = cpuFeatures();
-    napi_value list;
-    check(env, napi_create_array_with_length(env, features.size(), &list), "napi_create_array");
-    for (size_t i = 0; i < features.size(); ++i)
-      check(env, napi_set_element(env, list, static_cast<uint32_t>(i), stringValue(env, features[i])), "set");
-    check(env, napi_set_named_property(env, result, "cpuFeatures", list), "set");
+    check(env, napi_set_named_property(env, result, "bf16Levels", stringArray(env, bf16Levels)), "set");
+    check(env, napi_set_named_property(env, result, "cpuFeatures", stringArray(env, cpuFeatures())), "set");
+    check(env, napi_set_named_property(env, result, "sparseLinear", boolValue(env, sparseLinearEnabled())), "set");
+    // Last: every setting above has been read by now (the loader refuses the addon while this is not empty).
+    check(env, napi_set_named_property(env, result, "settingProblems", stringArray(env, settingProblems())), "set");
     return result;
   });
 }

@@ -1,5 +1,6 @@
 #include "cpu_dispatch.h"
 #include "arch.h"
+#include "settings.h"
 #include "cpu_info.h"
 
 #include <atomic>
@@ -35,9 +36,14 @@ SimdLevel clampToSupported(SimdLevel requested) {
 
 SimdLevel initialLevel() {
   SimdLevel level = bestSupportedSimd();
-  const char* forced = std::getenv("ALEXNET_SIMD");
+  const char* forced = settingValue("ALEXNET_SIMD");
   SimdLevel requested;
-  if (forced != nullptr && parseSimdName(forced, &requested)) level = clampToSupported(requested);
+  if (forced != nullptr) {
+    if (parseSimdName(forced, &requested))
+      level = clampToSupported(requested);
+    else
+      recordBadSetting("ALEXNET_SIMD", forced, "one of generic, avx2, avx512");
+  }
   return level;
 }
 

@@ -10,6 +10,7 @@
 #include "gemm.h"
 #include "ops.h"
 #include "scratch.h"
+#include "settings.h"
 #include "thread_pool.h"
 
 namespace alexnet {
@@ -40,15 +41,14 @@ bool skippingPays(int64_t batch, int64_t rows, int64_t inFeatures) {
   return batch <= kSparseRowsMaxBatch && rows * (5 + batch) < 5 * inFeatures;
 }
 
-// ALEXNET_SPARSE_LINEAR=0 keeps every call on the dense product: no transposed
-// copy is made (for a process that would rather keep the memory).
-bool skippingEnabled() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("ALEXNET_SPARSE_LINEAR");
-    return env == nullptr || std::strcmp(env, "0") != 0;
-  }();
+}  // namespace
+
+bool sparseLinearEnabled() {
+  static const bool enabled = integerSetting("ALEXNET_SPARSE_LINEAR", 0, 1, 1) != 0;
   return enabled;
 }
+
+namespace {
 
 // The transposed copy of a [out][in] weight (rows `ld` apart) into
 // [in][stride], columns [0, out) of dst's rows: blocks of 64 outputs × 64
@@ -182,7 +182,7 @@ std::unique_ptr<PackedLinearWeight> packLinearWeightFp32(int64_t outFeatures, in
 bool linearSkippingZeros(const KernelSet& ks, int64_t batch, const float* x, const PackedLinearWeight& p,
                          const float* w, const float* bias, float* out, bool relu) {
   // An empty batch has nothing to skip (and the kernels take 1-4 rows): the GEMM path returns at once.
-  if (batch < 1 || batch > kSparseRowsMaxBatch || ks.sparseRows == nullptr || !skippingEnabled()) return false;
+  if (batch < 1 || batch > kSparseRowsMaxBatch || ks.sparseRows == nullptr || !sparseLinearEnabled()) return false;
   const std::vector<int32_t> rows = neededRows(batch, x, p.inFeatures);
   if (!skippingPays(batch, static_cast<int64_t>(rows.size()), p.inFeatures)) return false;
   const TransposedLinearWeight& t = p.transposed(w);

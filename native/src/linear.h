@@ -13,6 +13,11 @@
 
 namespace alexnet {
 
+// Whether batch 1-4 products skip the weights of zero inputs: on unless
+// ALEXNET_SPARSE_LINEAR=0, which keeps every call on the dense product and
+// makes no transposed copy (for a process that would rather keep the memory).
+bool sparseLinearEnabled();
+
 // A linear layer's weight transposed, [inFeatures][stride] (each input's
 // weights one contiguous row, zero past outFeatures), in fp32 or bf16 (the
 // other array empty): the layout in which a product skips the weights of

@@ -1,5 +1,6 @@
 #include "thread_pool.h"
 #include "arch.h"
+#include "settings.h"
 
 #include <atomic>
 #include <chrono>
@@ -17,21 +18,15 @@ thread_local bool insideTask = false;
 // like a server decoding images, or machines shared with busy processes).
 constexpr int64_t kMaxSpinMicros = 1000000;
 int64_t clampSpin(int64_t us) { return us < 0 ? 0 : us > kMaxSpinMicros ? kMaxSpinMicros : us; }
-std::atomic<int64_t> spinMicros{[] {
-  const char* env = std::getenv("ALEXNET_SPIN_US");
-  return clampSpin(env != nullptr ? std::atol(env) : 1000);
-}()};
+std::atomic<int64_t> spinMicros{[] { return integerSetting("ALEXNET_SPIN_US", 0, kMaxSpinMicros, 1000); }()};
 std::chrono::steady_clock::time_point spinDeadline() {
   return std::chrono::steady_clock::now() + std::chrono::microseconds(spinMicros.load(std::memory_order_relaxed));
 }
 thread_local int currentWorker = 0;
 
 int threadsFromEnvironment() {
-  const char* env = std::getenv("ALEXNET_NUM_THREADS");
-  if (env != nullptr) {
-    int n = std::atoi(env);
-    if (n >= 1) return n > 256 ? 256 : n;
-  }
+  const int64_t n = integerSetting("ALEXNET_NUM_THREADS", 1, 256, 0);
+  if (n >= 1) return static_cast<int>(n);
   unsigned hw = std::thread::hardware_concurrency();
 #if defined(__EMSCRIPTEN__)
   // The threaded wasm build starts at most 16 web workers when it loads

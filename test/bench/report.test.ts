@@ -177,6 +177,8 @@ const AMD_INFO = {
   bf16Unsupported: '',
   bf16Levels: ['avx512_bf16'],
   cpuFeatures: ['avx2', 'fma', 'avx512f', 'avx512_bf16'],
+  sparseLinear: true,
+  settingProblems: [],
 } as const;
 
 test('the CPU from the addon: heading, identity, caches and kernels', () => {

@@ -19,7 +19,7 @@ function runChild(env: Record<string, string>): {
   stderr: string;
 } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ALEXNET_SIMD: '', ALEXNET_NUM_THREADS: '', ALEXNET_BF16: '', ...env },
+    env: { ...process.env, ALEXNET_SIMD: '', ALEXNET_NUM_THREADS: '', ALEXNET_BF16: '', ALEXNET_SPIN_US: '', ALEXNET_SPARSE_LINEAR: '', ...env },
     encoding: 'utf8',
   });
   assert.equal(result.status, 0, `child failed: ${result.stderr}`);
@@ -83,8 +83,29 @@ test('ALEXNET_BF16 keeps a CPU with AMX on AVX512-BF16; other values leave the b
   assert.equal(runChild({}).out.info?.bf16, best);
   assert.equal(runChild({ ALEXNET_BF16: 'avx512_bf16' }).out.info?.bf16, 'avx512_bf16');
   assert.equal(runChild({ ALEXNET_BF16: 'amx' }).out.info?.bf16, best, 'amx where the CPU has it, else avx512_bf16');
-  assert.equal(runChild({ ALEXNET_BF16: 'fp8' }).out.info?.bf16, best, 'an unknown name changes nothing');
   t.diagnostic(`bf16 kernel sets here: ${info.bf16Levels.join(', ')}`);
+});
+
+test('a setting whose value does not parse keeps the addon from loading, named in the one warning line', { skip: skipWithoutAddon }, () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ ALEXNET_NUM_THREADS: 'abc' }, "ALEXNET_NUM_THREADS='abc' is not a whole number from 1 to 256"],
+    [{ ALEXNET_NUM_THREADS: '2x' }, "ALEXNET_NUM_THREADS='2x' is not a whole number from 1 to 256"],
+    [{ ALEXNET_NUM_THREADS: '100000' }, "ALEXNET_NUM_THREADS='100000' is not a whole number from 1 to 256"],
+    [{ ALEXNET_SPIN_US: '-5' }, "ALEXNET_SPIN_US='-5' is not a whole number from 0 to 1000000"],
+    [{ ALEXNET_SIMD: 'AVX2' }, "ALEXNET_SIMD='AVX2' is not one of generic, avx2, avx512"],
+    [{ ALEXNET_BF16: 'fp8' }, "ALEXNET_BF16='fp8' is not avx512_bf16 or amx"],
+    [{ ALEXNET_SPARSE_LINEAR: 'false' }, "ALEXNET_SPARSE_LINEAR='false' is not 0 or 1"],
+    [
+      { ALEXNET_SIMD: 'sse', ALEXNET_SPIN_US: '1.5' },
+      "ALEXNET_SIMD='sse' is not one of generic, avx2, avx512; ALEXNET_SPIN_US='1.5' is not a whole number from 0 to 1000000",
+    ],
+  ];
+  for (const [env, problem] of cases) {
+    const { out, stderr } = runChild(env);
+    assert.equal(out.backend, null, JSON.stringify(env));
+    assert.equal(stderr, `alexnet-ts: native backend unavailable (${problem}); using the js backend\n`);
+  }
+  assert.equal(runChild({ ALEXNET_SPARSE_LINEAR: '0' }).out.backend, 'native');
 });
 
 test('setSimd switches at run time and rejects unknown names', { skip: skipWithoutAddon }, () => {

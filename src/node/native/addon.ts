@@ -32,6 +32,10 @@ export interface NativeAddonInfo {
   /** The bf16 kernel sets this CPU can run, lowest first (setBf16 chooses among them). */
   bf16Levels: readonly Bf16Level[];
   cpuFeatures: string[];
+  /** Whether linear layers at batch 1-4 skip the weights of zero inputs (ALEXNET_SPARSE_LINEAR, default on). */
+  sparseLinear: boolean;
+  /** ALEXNET_* settings whose values did not parse, one line each ("ALEXNET_BF16='AMX' is not avx512_bf16 or amx"). */
+  settingProblems: readonly string[];
 }
 
 /** An opaque handle to weights packed by the addon (a napi External). */

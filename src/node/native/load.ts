@@ -76,7 +76,9 @@ function tryLoad(): LoadResult {
     if (typeof addon?.info !== 'function' || typeof addon.conv2dForward !== 'function') {
       return { addon: null, cause: `${path} is not the alexnet-ts addon` };
     }
-    addon.info();
+    // A mistyped ALEXNET_* setting would otherwise run on its default unnoticed.
+    const problems = addon.info().settingProblems;
+    if (problems.length > 0) return { addon: null, cause: problems.join('; ') };
     return { addon, cause: '' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
