@@ -63,6 +63,11 @@ export class GraphProgram {
   readonly outerReads = new Set<string>();
   private readonly steps: Step[];
   private readonly constants = new Map<string, OnnxTensor>();
+  /**
+   * Float initializers read as values, by name: read when the graph runs, not when it compiles, since
+   * loadStateDict with assign (Tensor.setStorage) gives a parameter new storage.
+   */
+  private readonly parameterValues = new Map<string, Tensor>();
   private readonly source: string;
 
   constructor(graph: OnnxGraphProto, owner: ProgramOwner, outerNames: ReadonlySet<string> = new Set()) {
@@ -116,8 +121,15 @@ export class GraphProgram {
       for (const output of node.outputs) visible.add(output);
       if (op.kind === 'layer') {
         owner.adoptLayer(node.name, op.layer);
-        const parameters = [...op.layer.namedParameters()].map(([, p]) => p);
-        for (const [k, i] of adoptions.entries()) adopted.set(node.inputs[i], parameters[k]);
+        const parameters = [...op.layer.namedParameters()];
+        for (const [k, i] of adoptions.entries()) {
+          const [name, parameter] = parameters[k];
+          const earlier = adopted.get(node.inputs[i]);
+          // One initializer read by two layers (a shared weight) is one parameter, as in the graph: a state-dict
+          // load or an optimizer step then changes it for both.
+          if (earlier instanceof Parameter && earlier.shape.join() === parameter.shape.join()) op.layer.setParameter(name, earlier);
+          else adopted.set(node.inputs[i], parameter);
+        }
       }
       if (node.opType === 'Constant') {
         // Known now: later nodes can treat it as a weight (a Reshape's shape, a Conv's filter).
@@ -128,7 +140,7 @@ export class GraphProgram {
     }
     this.collectInitializers(initializers, adopted, steps, owner);
     planFusion(steps, new Set(this.outputs.map((o) => o.name)));
-    planReleases(steps, new Set([...this.outputs.map((o) => o.name), ...this.constants.keys()]));
+    planReleases(steps, new Set([...this.outputs.map((o) => o.name), ...this.constants.keys(), ...this.parameterValues.keys()]));
     return steps;
   }
 
@@ -143,9 +155,10 @@ export class GraphProgram {
       if (owned !== undefined) owner.recordState(name, owned, false);
       if (owned !== undefined && !readAsValue.has(name)) continue;
       if (value.type === 'float32') {
-        const tensor = owned ?? new Parameter(value.data as Float32Array, value.shape, false);
+        // A copy: the values may be a view of the caller's model bytes, which a state-dict load must not rewrite.
+        const tensor = owned ?? new Parameter((value.data as Float32Array).slice(), value.shape, false);
         if (owned === undefined) owner.recordState(name, tensor, true);
-        this.constants.set(name, OnnxTensor.fromTensor(tensor));
+        this.parameterValues.set(name, tensor);
       } else {
         this.constants.set(name, value);
       }
@@ -167,7 +180,8 @@ export class GraphProgram {
    * graph's values for a branch of If.
    */
   *execute(feeds: Scope, scope: Scope = new Map(), trace: RunTrace = { layer: null }): Generator<SubmoduleCall, Map<string, OnnxTensor>, Tensor> {
-    const env = new Map([...scope, ...this.constants, ...feeds]);
+    const parameters = [...this.parameterValues].map(([name, tensor]) => [name, OnnxTensor.fromTensor(tensor)] as const);
+    const env = new Map([...scope, ...this.constants, ...parameters, ...feeds]);
     const read = (name: string, step: Step): OnnxTensor | undefined => {
       if (name === '') return undefined;
       const value = env.get(name);

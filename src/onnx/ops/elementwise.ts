@@ -7,7 +7,7 @@
 import { ReLU } from '../../nn/layers/relu.js';
 import { allocateElements, isBigIntType, isFloatType, OnnxTensor } from '../onnx-tensor.js';
 import { broadcastIndices, broadcastShape } from './broadcast.js';
-import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } from './op.js';
+import { type CompileContext, type CompiledOp, type FunctionOp, type OpCompiler, requireInput } from './op.js';
 
 type NumberOp = (a: number, b: number) => number;
 type BigIntOp = (a: bigint, b: bigint) => bigint;
@@ -83,6 +83,25 @@ function unaryFloat(fn: (v: number) => number): OpCompiler {
   });
 }
 
+/** Relu on the element types other than float32 (the layer's): float64, and integers from opset 14. */
+function reluOtherTypes(label: string): FunctionOp {
+  return {
+    kind: 'function',
+    run(inputs) {
+      const x = requireInput(inputs, 0, label, 'X');
+      const out = allocateElements(x.type, x.numel);
+      if (isBigIntType(x.type)) {
+        const [src, dst] = [x.data, out] as BigInt64Array[];
+        for (let i = 0; i < dst.length; i++) dst[i] = src[i] < 0n ? 0n : src[i];
+      } else {
+        const [src, dst] = [x.data, out] as Float64Array[];
+        for (let i = 0; i < dst.length; i++) dst[i] = src[i] < 0 ? 0 : src[i];
+      }
+      return [new OnnxTensor(x.type, x.shape, out)];
+    },
+  };
+}
+
 export const ELEMENTWISE_OPS: Record<string, OpCompiler> = {
   Add: binary(
     'Add',
@@ -115,5 +134,5 @@ export const ELEMENTWISE_OPS: Record<string, OpCompiler> = {
   ),
   Exp: unaryFloat(Math.exp),
   Log: unaryFloat(Math.log),
-  Relu: () => ({ kind: 'layer', layer: new ReLU() }),
+  Relu: ({ label }) => ({ kind: 'layer', layer: new ReLU(), otherTypes: reluOtherTypes(label) }),
 };

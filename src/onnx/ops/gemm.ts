@@ -45,7 +45,12 @@ export function compileGemm(context: CompileContext): CompiledOp {
         layer.bias.data.set(c.toTensor(`${label} C`).data);
         context.adoptInput(2);
       }
-      return { kind: 'layer', layer };
+      // Gemm multiplies matrices: a Linear layer would take any [..., K] input.
+      const prepare = (x: Tensor): Tensor => {
+        if (x.ndim !== 2) throw new Error(`${label}: A must be a matrix, got ${shapeToString(x.shape)}`);
+        return x;
+      };
+      return { kind: 'layer', layer, prepare };
     }
   }
 

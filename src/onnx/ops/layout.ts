@@ -7,7 +7,7 @@ import { Flatten } from '../../nn/layers/flatten.js';
 import { numel, shapeToString } from '../../tensor/shape.js';
 import { allocateElements, type ElementArray, OnnxTensor } from '../onnx-tensor.js';
 import { tensorFromProto } from '../tensor-proto.js';
-import { type CompileContext, type CompiledOp, type OpCompiler, requireInput } from './op.js';
+import { type CompileContext, type CompiledOp, type FunctionOp, type OpCompiler, requireInput } from './op.js';
 
 /** A negative axis counts from the end; anything outside [-rank, rank) (or [-rank, rank] when `inclusive`, as Flatten allows) is an error. */
 export function normalizeAxis(axis: number, rank: number, label: string, inclusive = false): number {
@@ -19,8 +19,7 @@ export function normalizeAxis(axis: number, rank: number, label: string, inclusi
 
 function compileFlatten({ attributes, label }: CompileContext): CompiledOp {
   const axisAttribute = attributes.int('axis', 1);
-  if (axisAttribute === 1) return { kind: 'layer', layer: new Flatten(1) };
-  return {
+  const general: FunctionOp = {
     kind: 'function',
     run(inputs) {
       const x = requireInput(inputs, 0, label, 'input');
@@ -28,6 +27,10 @@ function compileFlatten({ attributes, label }: CompileContext): CompiledOp {
       return [x.withShape([numel(x.shape.slice(0, axis)), numel(x.shape.slice(axis))])];
     },
   };
+  if (axisAttribute !== 1) return general;
+  // Axis 1 (every CNN's) as PyTorch's Flatten layer, which shows among the model's modules; other element types
+  // take the function, and a 1-D input becomes [n, 1] as ONNX defines (torch's flatten(x, 1) refuses it).
+  return { kind: 'layer', layer: new Flatten(1), otherTypes: general, prepare: (x) => (x.ndim === 1 ? x.reshape([x.shape[0], 1]) : x) };
 }
 
 function compileReshape({ attributes, label, opset }: CompileContext): CompiledOp {
@@ -36,7 +39,9 @@ function compileReshape({ attributes, label, opset }: CompileContext): CompiledO
     kind: 'function',
     run(inputs) {
       const x = requireInput(inputs, 0, label, 'data');
-      const target = requireInput(inputs, 1, label, 'shape').toNumbers(`${label} shape`);
+      const shape = requireInput(inputs, 1, label, 'shape');
+      if (shape.type !== 'int64') throw new Error(`${label}: the shape input must be int64, got ${shape.type}`);
+      const target = shape.toNumbers(`${label} shape`);
       return [x.withShape(reshapeTarget(x.shape, target, allowZero, label))];
     },
   };

@@ -21,7 +21,8 @@ function compileSoftmaxLike(fn: typeof softmax): OpCompiler {
         const x = value.toTensor(`${label} input`);
         if (x.ndim === 0) throw new Error(`${label}: expected at least one dimension, got a scalar`);
         if (perAxis) return [OnnxTensor.fromTensor(fn(x, normalizeAxis(axisAttribute, x.ndim, label)))];
-        const axis = normalizeAxis(axisAttribute, x.ndim, label, true);
+        // [-r, r-1] as onnxruntime takes it (opset 11's range; axis = r would leave nothing to normalize).
+        const axis = normalizeAxis(axisAttribute, x.ndim, label);
         const rows = numel(x.shape.slice(0, axis));
         const y = fn(x.reshape([rows, x.numel / Math.max(rows, 1)]), 1);
         return [OnnxTensor.fromTensor(y.reshape(x.shape))];
