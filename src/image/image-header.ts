@@ -3,12 +3,13 @@
  * before anything is decoded: so a 30,000 × 30,000 PNG (or a file that is no
  * picture at all) is refused with a message instead of a decoder eating the
  * memory, and a decoder can be told what it will find without parsing the
- * file twice. JPEG, PNG, GIF, BMP, WebP, AVIF/HEIF; null for anything else.
+ * file twice. JPEG, PNG, GIF, BMP, WebP, AVIF/HEIF, and TIFF by its signature
+ * only (its size sits wherever its directory is); null for anything else.
  * Used by the demo page (before the browser decodes) and by Node's decoder
  * (src/node/image/decode.ts, in place of a second pass through libvips).
  */
 
-export type ImageFormat = 'JPEG' | 'PNG' | 'GIF' | 'BMP' | 'WebP' | 'AVIF' | 'HEIF';
+export type ImageFormat = 'JPEG' | 'PNG' | 'GIF' | 'BMP' | 'WebP' | 'AVIF' | 'HEIF' | 'TIFF';
 
 export interface ImageHeader {
   format: ImageFormat;
@@ -116,6 +117,8 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
     return header('GIF', { width: view.getUint16(6, true), height: view.getUint16(8, true) });
   if (bytes.length >= 26 && ascii(bytes, 0, 2) === 'BM') return header('BMP', bmpLayout(view));
   if (bytes.length >= 16 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') return header('WebP', webpLayout(bytes, view));
+  // Little- or big-endian, classic (42) or BigTIFF (43).
+  if (bytes.length >= 4 && /^(II[*+]\0|MM\0[*+])$/.test(ascii(bytes, 0, 4))) return header('TIFF', null);
   if (bytes.length >= 12 && ascii(bytes, 4, 4) === 'ftyp') {
     const brand = ascii(bytes, 8, 4);
     if (/^(avif|avis|heic|heix|hevc|mif1|msf1)$/.test(brand)) return header(brand.startsWith('avi') ? 'AVIF' : 'HEIF', ispeLayout(bytes, view));

@@ -344,4 +344,15 @@ describe('alexnet classify over many images', { concurrency: 2, skip }, () => {
     for (const [i, r] of results.entries()) assertOneLineError(r, cases[i][1]);
     assert.ok(!existsSync(join(work, 'never.jsonl')));
   });
+
+  test('a shard holding none of the images says so on stderr and prints no empty line', async () => {
+    const one = photo(Object.keys(TREE)[0]);
+    const other = 1 - shardOf(one, 2);
+    const r = await classify(one, '--shard', `${other}/2`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `alexnet: nothing to classify: shard ${other}/2 holds none of the 1 images\n`);
+    const json = await classify(one, '--shard', `${other}/2`, '--json');
+    assert.equal(json.stdout, '[]\n');
+  });
 });

@@ -65,12 +65,15 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
   test('run refuses a wrong shape or a missing file and writes nothing', async () => {
     writeFileSync(join(work, 'gray.npy'), saveNpy(Tensor.zeros([1, 1, 64, 64])));
     const out = join(work, 'never.npy');
-    const [wrongShape, missing] = await Promise.all([
+    const [wrongShape, missing, folder] = await Promise.all([
       cli('run', '--input', join(work, 'gray.npy'), '--output', out),
       cli('run', '--input', join(work, 'missing.npy'), '--output', out),
+      cli('run', '--input', join(work, 'gray.npy'), '--output', work),
     ]);
     assertOneLineError(wrongShape, /gray\.npy.*expected input \[N, 3, H, W\].*got \[1, 1, 64, 64\]/);
     assertOneLineError(missing, /missing\.npy: no such file/);
+    // Before the forward pass, not as a failed rename of a temporary file after it.
+    assertOneLineError(folder, /--output .*: is a directory; expected a file name \(y\.npy\)$/);
     assert.ok(!existsSync(out));
   });
 

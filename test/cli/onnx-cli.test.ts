@@ -68,7 +68,8 @@ before(async () => {
   writeFileSync(file('add.onnx'), addGraph([2, 3]));
   writeFileSync(file('a.npy'), saveNpy(a));
   writeFileSync(file('b.npy'), saveNpy(b));
-  const r = await cli('export', '--model', 'alexnet-original', '--weights', file('w.pth'), '--output', file('model.onnx'));
+  // --in-channels matching the weights is accepted (a different one is refused, below).
+  const r = await cli('export', '--model', 'alexnet-original', '--weights', file('w.pth'), '--in-channels', '3', '--output', file('model.onnx'));
   assertOk(r);
 });
 
@@ -179,6 +180,14 @@ describe('alexnet CLI with ONNX models', { concurrency: 2 }, () => {
     const r = await cli('convert', file('odd.pth'), file('odd.onnx'));
     assertOneLineError(r, /odd\.pth: the keys are not those of a known model; name it with --model/);
     assert.ok(!existsSync(file('odd.onnx')));
+  });
+
+  test('export --in-channels that the weights do not take is refused, naming what they take', async () => {
+    assertOneLineError(
+      await cli('export', '--model', 'alexnet-original', '--weights', file('w.pth'), '--in-channels', '1', '--output', file('never.onnx')),
+      /--in-channels 1: the weights in .*w\.pth take 3-channel input/,
+    );
+    assert.ok(!existsSync(file('never.onnx')));
   });
 
   test('a corrupt .onnx as --weights ends in one line naming the file; --verbose adds the stack', async () => {

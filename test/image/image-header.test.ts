@@ -50,6 +50,14 @@ test('width and height from the headers of JPEG, PNG, GIF, WebP (lossy and lossl
   }
 });
 
+test('TIFF by its signature (both byte orders), its size left to the decoder', async () => {
+  for (const bytes of [await picture().tiff().toBuffer(), Buffer.from('MM\x00*\x00\x00\x00\x08', 'latin1')]) {
+    const header = readImageHeader(new Uint8Array(bytes));
+    assert.deepEqual({ format: header?.format, width: header?.width, height: header?.height }, { format: 'TIFF', width: null, height: null });
+  }
+  assert.equal(readImageHeader(new Uint8Array(Buffer.from('II*', 'latin1'))), null, 'three bytes are no signature');
+});
+
 test('a real photo, a declared size far beyond the limit, and bytes that are no picture', () => {
   const photo = '/usr/lib/python3/dist-packages/skimage/data/chelsea.png';
   try {

@@ -1,9 +1,14 @@
 /** `alexnet serve` as a user runs it: a child process, its flags, and SIGTERM under load. */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { assertOneLineError, cli } from '../helpers/cli.js';
+import { graphBytes, int64Initializer, node, valueInfo } from '../helpers/onnx-graphs.js';
 import { startServeCli, tinyModelFile } from '../helpers/serve.js';
 
 /** POSTs on a connection of its own; resolves with the status, or the error's code when no answer came. */
@@ -65,7 +70,40 @@ test('bad serve flags fail in one line before anything loads', async () => {
     [['--model-name', 'a/b'], /--model-name 'a\/b': expected letters, digits/],
     // Node's timers fire after 1 ms beyond 2^31 − 1 ms: every request would have been a 504.
     [['--timeout-ms', '2147483648'], /--timeout-ms '2147483648': expected at most 2147483647 ms/],
+    // The warm-up batch is allocated at once: 100,000 images would be a RangeError naming no flag.
+    [['--max-batch', '100000'], /--max-batch 100000: expected at most --max-queue \(256\), from which batches are drawn/],
   ] as const) {
     assertOneLineError(await cli('serve', ...flags), message);
   }
+});
+
+test('a port in use ends serve with one line naming it and a non-zero exit, not a process that never exits', { timeout: 60_000 }, async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address() as AddressInfo;
+  try {
+    assertOneLineError(
+      await cli('serve', '--weights', tinyModelFile(), '--port', String(port)),
+      new RegExp(`--port ${port}: 127\\.0\\.0\\.1:${port} is already in use`),
+    );
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a model that fails its warm-up ends serve with the error and a non-zero exit, not a server never ready', { timeout: 60_000 }, async () => {
+  // Runs only at batch 5: the warm-up batch (--max-batch 4) cannot reshape.
+  const path = join(mkdtempSync(join(tmpdir(), 'alexnet-serve-')), 'reshape.onnx');
+  writeFileSync(
+    path,
+    graphBytes({
+      nodes: [node('GlobalAveragePool', ['input'], ['p'], 'pool'), node('Reshape', ['p', 'shape'], ['logits'], 'reshape')],
+      initializers: [int64Initializer('shape', [5, 3])],
+      inputs: [valueInfo('input', ['batch', 3, 224, 224])],
+      outputs: [valueInfo('logits', ['batch', 3])],
+    }),
+  );
+  const r = await cli('serve', '--weights', path, '--port', '0', '--max-batch', '4');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr.trimEnd().split('\n').at(-1) ?? '', /^alexnet: error: .*node 'reshape' \(Reshape\)/);
 });

@@ -275,6 +275,12 @@ test('bad input gets one clear 4xx each, and the server keeps serving', async ()
       415,
       /body is a GIF image: this server takes JPEG, PNG or WebP/,
     ],
+    [
+      'a TIFF (the decoder reads it; the server does not take it)',
+      () => postImage(Buffer.from('II*\x00\x08\x00\x00\x00\x00\x00', 'latin1'), 'image/tiff'),
+      415,
+      /body is a TIFF image: this server takes JPEG, PNG or WebP/,
+    ],
     ['a path that looks like a host', () => fetch(`${server.url}//evil.example/v2/health/live`), 404, /no route \/\/evil\.example\/v2\/health\/live/],
     ['a PNG declaring 100,000×100,000 pixels', () => postImage(pngDeclaring(png, 100_000, 100_000), 'image/png'), 400, /100000×100000 is 10000000000 pixels/],
     ['topk out of range', () => postImage(jpeg, 'image/jpeg', '?topk=0'), 400, /topk=0: expected an integer from 1 to 10/],

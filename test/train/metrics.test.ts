@@ -135,3 +135,34 @@ test('evaluate on a model that outputs probabilities (an ONNX graph ending in So
 test('evaluate refuses to report on no sample at all (every image skipped), rather than NaN', async () => {
   await assert.rejects(evaluate(new Linear(2, 3), []), /evaluation saw no sample: every image was empty or skipped as unreadable/);
 });
+
+test('evaluate on a model with a fixed batch (an ONNX graph such as the BVLC AlexNet) runs each batch in runs of that size', async () => {
+  const { Module } = await import('../../src/nn/module.js');
+  const inner = new Linear(2, 3);
+  inner.weight.data.set([1, 0, 0, 1, -1, -1]);
+  class FixedBatchTwo extends Module {
+    calls = 0;
+    override forward(x: Tensor): Tensor {
+      if (x.shape[0] !== 2) throw new Error(`expected batch 2, got ${x.shape[0]}`);
+      this.calls++;
+      return inner.forward(x);
+    }
+  }
+  const images = Tensor.from([
+    [2, 1],
+    [0, 3],
+    [-5, -5],
+    [1, 4],
+    [3, 0],
+  ]);
+  const labels = Int32Array.of(0, 1, 2, 1, 2);
+  const expected = await evaluate(inner, [{ images, labels }]);
+  const fixed = new FixedBatchTwo();
+  await assert.rejects(evaluate(new FixedBatchTwo(), [{ images, labels }]), /expected batch 2, got 5/);
+  const result = await evaluate(fixed, [{ images, labels }], { fixedBatch: 2 });
+  assert.equal(fixed.calls, 3, 'runs of 2, 2 and 1 (padded)');
+  assert.equal(result.samples, 5);
+  assert.ok(Math.abs(result.loss - expected.loss) < 1e-6, `${result.loss} vs ${expected.loss}`);
+  assert.equal(result.top1Error, expected.top1Error);
+  assert.equal(result.top5Error, expected.top5Error);
+});

@@ -54,6 +54,14 @@ export async function relaunchWithServerHeap(): Promise<boolean> {
   }
 }
 
+/**
+ * In a child started by relaunchWithServerHeap: the IPC channel no longer keeps this process alive by itself, so
+ * that an error before the server listens (a port in use) ends it; once listening, the server keeps it alive.
+ */
+export function releaseParentChannel(): void {
+  process.channel?.unref();
+}
+
 /** In a child started by relaunchWithServerHeap: calls `onParentGone` once the parent has exited, however it ended. */
 export function watchParent(onParentGone: () => void): void {
   if (process.connected) process.once('disconnect', onParentGone);

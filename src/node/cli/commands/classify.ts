@@ -66,6 +66,12 @@ async function classifyRows(classifier: ImageClassifier, rows: Float32Array, n: 
 
 /** Without --output: every image classified before anything is printed, so a bad file fails the whole command with no output. */
 async function printResults(run: Run, resolved: ResolvedModel, json: boolean): Promise<void> {
+  if (run.files.length === 0 && !json) {
+    // A shard can hold none of a few images: say so rather than print an empty line.
+    const where = run.shard === null ? 'the listing' : `shard ${formatShard(run.shard)}`;
+    process.stderr.write(`alexnet: nothing to classify: ${where} holds none of the ${run.listed} images\n`);
+    return;
+  }
   const classifier = new ImageClassifier(classifierModel(resolved));
   // A graph that fixes its batch (the BVLC AlexNet: 1) gets batches of exactly that size.
   const batchSize = classifier.fixedBatch ?? run.batchSize;

@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       runAction(async (flags: EvalFlags) => {
-        const { entry, model, numClasses, outputsProbabilities, trainedImageSize } = await resolveModel({
+        const { entry, model, numClasses, outputsProbabilities, trainedImageSize, fixedBatch } = await resolveModel({
           model: flags.model,
           weights: flags.weights,
           numClasses: flags.numClasses,
@@ -98,6 +98,7 @@ export function register(program: Command): void {
         const t0 = performance.now();
         const result = await evaluate(model, loader, {
           outputsProbabilities,
+          fixedBatch,
           onBatch: (done) => progress.update(done, { imagesPerSecond: done / ((performance.now() - t0) / 1000) }),
         });
         progress.stop();

@@ -64,10 +64,13 @@ export function register(program: Command): void {
     runAction(async (flags: ExportFlags) => {
       const entry = parseModel(flags.model);
       const inChannels = flags.inChannels === undefined ? undefined : parsePositiveInt(flags.inChannels, '--in-channels');
-      if (flags.weights !== undefined && inChannels !== undefined) throw new Error('--in-channels: the weights decide the input channels');
-      const withChannels: ModelEntry = inChannels === undefined ? entry : { ...entry, create: (o = {}) => entry.create({ ...o, inChannels }) };
+      // With --weights the weights decide; a matching --in-channels is accepted (the help's default says so).
+      const withChannels: ModelEntry =
+        inChannels === undefined || flags.weights !== undefined ? entry : { ...entry, create: (o = {}) => entry.create({ ...o, inChannels }) };
       const { model } = await loadModel(withChannels, flags);
-      const channels = inChannels ?? firstConvChannels(model);
+      const channels = firstConvChannels(model);
+      if (inChannels !== undefined && inChannels !== channels)
+        throw new Error(`--in-channels ${inChannels}: the weights in ${flags.weights} take ${channels}-channel input`);
       await writeModelAsOnnx(model, entry, channels, flags, flags.output);
     }),
   );

@@ -89,4 +89,6 @@ async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Pr
 async function assertDirectory(dir: string, output: string): Promise<void> {
   const info = await stat(dir).catch(() => null);
   if (info === null || !info.isDirectory()) throw new Error(`--output ${output}: directory ${dir} does not exist`);
+  // Checked before the forward pass, which may take minutes: a folder cannot be replaced by the file.
+  if ((await stat(output).catch(() => null))?.isDirectory()) throw new Error(`--output ${output}: is a directory; expected a file name (y.npy)`);
 }

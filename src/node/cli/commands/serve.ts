@@ -15,7 +15,7 @@ import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
 import { servingClassifier } from '../../serve/serving-classifier.js';
 import { InferenceServer, type ServeOptions } from '../../serve/server.js';
 import { runAction } from '../run-action.js';
-import { watchParent } from '../server-heap.js';
+import { releaseParentChannel, watchParent } from '../server-heap.js';
 import {
   modelOption,
   numClassesOption,
@@ -56,12 +56,16 @@ function parseServeOptions(flags: ServeFlags, modelName: string): ServeOptions {
   if (port > 65535) throw new Error(`--port '${flags.port}': expected 0 to 65535`);
   if (!/^[A-Za-z0-9_.-]+$/.test(modelName))
     throw new Error(`--model-name '${modelName}': expected letters, digits, '_', '.' or '-' (it is a URL path segment)`);
+  const maxBatch = parsePositiveInt(flags.maxBatch, '--max-batch');
+  const maxQueue = parsePositiveInt(flags.maxQueue, '--max-queue');
+  // A batch is drawn from the queue, so it never holds more; the warm-up batch is allocated at once.
+  if (maxBatch > maxQueue) throw new Error(`--max-batch ${maxBatch}: expected at most --max-queue (${maxQueue}), from which batches are drawn`);
   return {
     host: flags.host,
     port,
-    maxBatch: parsePositiveInt(flags.maxBatch, '--max-batch'),
+    maxBatch,
     maxDelayMs: timerMs(parseNonNegativeInt(flags.maxDelayMs, '--max-delay-ms'), '--max-delay-ms'),
-    maxQueue: parsePositiveInt(flags.maxQueue, '--max-queue'),
+    maxQueue,
     timeoutMs: timerMs(parsePositiveInt(flags.timeoutMs, '--timeout-ms'), '--timeout-ms'),
     maxBodyBytes: Math.floor(maxBodyMb * 1024 * 1024),
     maxImagesPerRequest: parsePositiveInt(flags.maxImages, '--max-images'),
@@ -103,6 +107,7 @@ export function register(program: Command): void {
     .addOption(new Option('--model-name <name>', "the model's name in the /v2/models routes (default: the --model name, or the ONNX file's base name)"))
     .action(
       runAction(async (flags: ServeFlags) => {
+        releaseParentChannel();
         const maxPixels = parsePositiveInt(flags.maxImagePixels, '--max-image-pixels');
         if (maxPixels > MAX_IMAGE_PIXELS)
           throw new Error(`--max-image-pixels '${flags.maxImagePixels}': expected at most ${MAX_IMAGE_PIXELS} (PIL's decompression-bomb limit)`);
@@ -116,7 +121,12 @@ export function register(program: Command): void {
         const threads = flags.preprocessThreads === undefined ? undefined : parsePositiveInt(flags.preprocessThreads, '--preprocess-threads');
         const { classifier, pool } = servingClassifier(classifierModel(resolved), { maxQueue: options.maxQueue, threads, maxPixels });
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
-        const server = await InferenceServer.start(classifier, options, log, hooks);
+        const server = await InferenceServer.start(classifier, options, log, hooks).catch(async (error: NodeJS.ErrnoException) => {
+          await pool.close(); // its worker threads would keep the process alive after the error
+          if (error.code === 'EADDRINUSE')
+            throw new Error(`--port ${options.port}: ${options.host}:${options.port} is already in use (pick another with --port, or 0 for any)`);
+          throw error;
+        });
         let stopping = false;
         const stop = (reason: string): void => {
           if (stopping) return;
@@ -136,7 +146,16 @@ export function register(program: Command): void {
         log(
           `alexnet serve: listening on ${server.url} (model '${options.modelName}', backend ${getBackend().name}, ${flags.precision ?? 'fp32'}, max batch ${options.maxBatch}, max delay ${options.maxDelayMs} ms)`,
         );
-        await server.warmUp();
+        try {
+          await server.warmUp();
+        } catch (error) {
+          // Not ready, and never will be: a probe would wait on a live server for ever. Exit with the error instead.
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          await server.shutdown();
+          await pool.close();
+          throw error;
+        }
         log(`alexnet serve: ready: POST ${server.url}/v1/classify, ${server.url}/v2/models/${options.modelName}/infer; GET /v2/health/ready, /metrics`);
       }),
     );
