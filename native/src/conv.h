@@ -170,11 +170,11 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
                         bool winogradAllowed = true);
 
 // out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU. `source`: the weights
-// the packing was made from, or null. An input with a NaN or ∞ is not given
-// to a Winograd packing (its transforms would spread the value over whole
-// tiles, see finite.h): the layer then runs directly from `source`, and
-// without a source the call returns false having written nothing (the wasm
-// build's caller holds the weights outside its memory). True otherwise.
+// the packing was made from, or null. A Winograd packing declines an input
+// with a NaN or ∞ (its transforms would spread the value over whole tiles,
+// see finite.h): the layer then runs directly from `source`, and without a
+// source the call returns false, `out` unspecified (the wasm build's caller
+// holds the weights outside its memory). True otherwise.
 bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu, const float* source);
 // largeWinogradTiles: 3×3 layers by F(4, 3) or F(5, 3), as packed inference
@@ -187,7 +187,9 @@ void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const
 // Internal entry points of the two forward algorithms.
 void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                          bool relu);
-void conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
+// False, with `out` partly written, when the input holds a NaN or ∞ (checked
+// as each image is converted): the caller then convolves directly.
+bool conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                            bool relu);
 void packWinogradWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
 // bf16 from pair planes (conv_pair_planes.cc): whether kernels bk take g

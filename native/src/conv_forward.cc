@@ -191,31 +191,37 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
 
 namespace {
 
-// The packing's own algorithm, whatever the input holds.
-void runPacked(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out, bool relu) {
+// The packing's own algorithm; false when Winograd found a NaN or ∞ in the input.
+bool runPacked(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out, bool relu) {
   if (!w.pairPlaneBf16.empty()) {
     if (bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());
     conv2dForwardPairPlanes(g, x, w, bias, out, relu);
   } else if (w.usesWinograd()) {
-    conv2dForwardWinograd(g, x, w, bias, out, relu);
+    return conv2dForwardWinograd(g, x, w, bias, out, relu);
   } else {
     conv2dForwardDirect(g, x, w, bias, out, relu);
   }
+  return true;
 }
+
+// The direct path with weights packed for this call (an input Winograd declined).
+void forwardDirectPerCall(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
+                          float* out, bool relu, PackedConvWeight* scratch) {
+  packConvWeightInto(ks, g, w, scratch, false);
+  runPacked(g, x, *scratch, bias, out, relu);
+}
+
+thread_local PackedConvWeight perCallScratch;
 
 }  // namespace
 
 bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                    bool relu, const float* source) {
-  if (g.batch == 0) return true;
-  if (w.usesWinograd() && !allFinite(x, g.inputSize())) {
-    if (source == nullptr) return false;
-    // Direct fp32 from the source (a bf16 packing's layer too: with a NaN or
-    // ∞ in the input, bf16's rounding is not what decides its outputs).
-    conv2dForward(*w.ks, g, x, source, bias, out, relu, w.forInference);
-    return true;
-  }
-  runPacked(g, x, w, bias, out, relu);
+  if (g.batch == 0 || runPacked(g, x, w, bias, out, relu)) return true;
+  if (source == nullptr) return false;
+  // Direct fp32 from the source (a bf16 packing's layer too: with a NaN or ∞
+  // in the input, bf16's rounding is not what decides its outputs).
+  forwardDirectPerCall(*w.ks, g, x, source, bias, out, relu, &perCallScratch);
   return true;
 }
 
@@ -224,11 +230,10 @@ void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const
   if (g.batch == 0) return;
   // Weights that change between calls (training) are packed on every call,
   // into per-thread buffers kept from call to call.
-  thread_local PackedConvWeight scratch;
-  scratch.forInference = largeWinogradTiles;
-  const bool winogradCandidate = winogradApplies(g) || (largeWinogradTiles && spaceToDepthFactor(g) > 1);
-  packConvWeightInto(ks, g, w, &scratch, !winogradCandidate || allFinite(x, g.inputSize()));
-  runPacked(g, x, scratch, bias, out, relu);
+  perCallScratch.forInference = largeWinogradTiles;
+  packConvWeightInto(ks, g, w, &perCallScratch);
+  if (!runPacked(g, x, perCallScratch, bias, out, relu))
+    forwardDirectPerCall(ks, g, x, w, bias, out, relu, &perCallScratch);
 }
 
 void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,

@@ -37,6 +37,8 @@ bool rangeFinite(const float* values, int64_t begin, int64_t end, const std::ato
 
 }  // namespace
 
+bool allFiniteSerial(const float* values, int64_t count) { return rangeFinite(values, 0, count, nullptr); }
+
 bool allFinite(const float* values, int64_t count) {
   if (count < kParallelMin) return rangeFinite(values, 0, count, nullptr);
   std::atomic<bool> found{false};

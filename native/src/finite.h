@@ -12,5 +12,7 @@
 namespace alexnet {
 
 bool allFinite(const float* values, int64_t count);
+// The same on the calling thread only (inside a parallel task).
+bool allFiniteSerial(const float* values, int64_t count);
 
 }  // namespace alexnet

@@ -68,6 +68,40 @@ test('corrupt directories fail with the file name and the problem', () => {
   assert.throws(() => ZipArchive.parse(good.subarray(0, good.length - 5), 'cut.zip'), /cut\.zip: not a zip archive or truncated/);
 });
 
+/** A torch checkpoint with 300 bytes appended after its end record, with or without a stray end-record signature among them. */
+function withTrailingBytes(straySignature: boolean): Uint8Array {
+  const pth = fixture('zip_state_dict.pth');
+  const junk = new Uint8Array(300).fill(0x41);
+  if (straySignature) junk.set([0x50, 0x4b, 0x05, 0x06], 100); // 'PK\x05\x06' with nothing valid behind it
+  return concatBytes([pth, junk]);
+}
+
+test('bytes appended after an archive are ignored, as torch.load ignores them; a stray end-record signature among them is skipped', () => {
+  const plain = ZipArchive.parse(fixture('zip_state_dict.pth'), 'plain.pth');
+  for (const stray of [false, true]) {
+    const trailing = ZipArchive.parse(withTrailingBytes(stray), 'trailing.pth');
+    assert.deepEqual(
+      trailing.entries.map((e) => e.name),
+      plain.entries.map((e) => e.name),
+    );
+    for (const entry of plain.entries) assert.deepEqual([...trailing.read(trailing.get(entry.name)!)], [...plain.read(entry)], entry.name);
+  }
+});
+
+// torch's reader (miniz) takes the last signature it finds: a stray one among the appended bytes fails there
+// ("unsupported multidisk archive"), which the reader above skips.
+test('torch.load reads an archive with bytes appended (what the reader above follows)', { skip: skipUnlessPython('torch') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alexnet-zip-'));
+  try {
+    const path = join(dir, 'trailing.pth');
+    writeFileSync(path, withTrailingBytes(false));
+    const keys = runPython('import sys, torch; print(sorted(torch.load(sys.argv[1], weights_only=True).keys()))', [path]).trim();
+    assert.ok(keys.startsWith('['), keys);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("Python's zipfile reads the archives we write", { skip: skipUnlessPython('zipfile') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'alexnet-zip-'));
   try {

@@ -119,35 +119,55 @@ interface DirectoryLocation {
   end: number;
 }
 
+/**
+ * The end record: the one whose comment ends the file, as a zip is written; failing that, the last one whose
+ * central directory is where it says (bytes appended after an archive, which torch.load reads too). A
+ * signature whose record fits neither is a stray one inside the data.
+ */
 function findEndOfCentralDirectory(bytes: Uint8Array, source: string): DirectoryLocation {
   if (bytes.length < EOCD_SIZE) fail(source, `truncated zip archive: ${bytes.length} bytes cannot hold an end-of-central-directory record`);
   const lowest = Math.max(0, bytes.length - EOCD_SIZE - MAX_COMMENT);
+  const candidates: number[] = [];
   for (let at = bytes.length - EOCD_SIZE; at >= lowest; at--) {
-    if (bytes[at] !== 0x50 || readU32(bytes, at) !== SIG_EOCD) continue;
-    const commentLength = bytes[at + 20] | (bytes[at + 21] << 8);
-    if (at + EOCD_SIZE + commentLength !== bytes.length) continue; // a stray signature inside data
-    const r = new ByteReader(bytes, source, at + 10);
-    let count = r.u16('zip entry count');
-    let size = r.u32('zip central directory size');
-    let offset = r.u32('zip central directory offset');
-    let end = at;
-    // torch always adds zip64 records; prefer them when the locator is there.
-    const locator = at - 20;
-    if (locator >= 0 && readU32(bytes, locator) === SIG_ZIP64_LOCATOR) {
-      const z = new ByteReader(bytes, source, locator + 8);
-      const recordAt = z.u64('zip64 end record offset');
-      if (recordAt + 56 > locator) fail(source, `corrupt zip: zip64 end record offset ${recordAt} is out of place`);
-      const rec = new ByteReader(bytes, source, recordAt);
-      if (rec.u32('zip64 end record signature') !== SIG_ZIP64_EOCD) fail(source, `corrupt zip: no zip64 end record at offset ${recordAt}`);
-      rec.pos = recordAt + 32;
-      count = rec.u64('zip64 entry count');
-      size = rec.u64('zip64 central directory size');
-      offset = rec.u64('zip64 central directory offset');
-      end = recordAt;
+    if (bytes[at] === 0x50 && readU32(bytes, at) === SIG_EOCD) candidates.push(at);
+  }
+  const commentEnd = (at: number): number => at + EOCD_SIZE + (bytes[at + 20] | (bytes[at + 21] << 8));
+  const exact = candidates.find((at) => commentEnd(at) === bytes.length);
+  if (exact !== undefined) return directoryLocation(bytes, source, exact);
+  for (const at of candidates) {
+    if (commentEnd(at) > bytes.length) continue;
+    try {
+      const loc = directoryLocation(bytes, source, at);
+      if (loc.offset + loc.size <= loc.end && (loc.count === 0 || readU32(bytes, loc.offset) === SIG_CENTRAL)) return loc;
+    } catch {
+      // not an end record after all: look further back
     }
-    return { count, size, offset, end };
   }
   return fail(source, 'not a zip archive or truncated: no end-of-central-directory record found');
+}
+
+/** The central directory an end record at `at` points to (its zip64 record's where torch writes one). */
+function directoryLocation(bytes: Uint8Array, source: string, at: number): DirectoryLocation {
+  const r = new ByteReader(bytes, source, at + 10);
+  let count = r.u16('zip entry count');
+  let size = r.u32('zip central directory size');
+  let offset = r.u32('zip central directory offset');
+  let end = at;
+  // torch always adds zip64 records; prefer them when the locator is there.
+  const locator = at - 20;
+  if (locator >= 0 && readU32(bytes, locator) === SIG_ZIP64_LOCATOR) {
+    const z = new ByteReader(bytes, source, locator + 8);
+    const recordAt = z.u64('zip64 end record offset');
+    if (recordAt + 56 > locator) fail(source, `corrupt zip: zip64 end record offset ${recordAt} is out of place`);
+    const rec = new ByteReader(bytes, source, recordAt);
+    if (rec.u32('zip64 end record signature') !== SIG_ZIP64_EOCD) fail(source, `corrupt zip: no zip64 end record at offset ${recordAt}`);
+    rec.pos = recordAt + 32;
+    count = rec.u64('zip64 entry count');
+    size = rec.u64('zip64 central directory size');
+    offset = rec.u64('zip64 central directory offset');
+    end = recordAt;
+  }
+  return { count, size, offset, end };
 }
 
 function readCentralDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
