@@ -54,7 +54,7 @@ function logitsInFixedBatches(model: Module, images: Tensor, size: number): Tens
     runs.push(logits.data.slice(0, count * classes));
   }
   const out = new Float32Array(n * classes);
-  runs.forEach((run, i) => out.set(run, i * size * classes));
+  for (const [i, run] of runs.entries()) out.set(run, i * size * classes);
   return new Tensor(out, [n, classes]);
 }
 
