@@ -66,9 +66,11 @@ export function loadSafetensors(bytes: Uint8Array, options: { source?: string } 
       }
       entries.push(readEntry(source, name, info, data.length));
     }
-    checkLayout(source, entries, data.length);
+    // In data order: JSON.parse puts number-like names ("10", "2") before the others, whatever the file's
+    // order; the data is in the writer's order (ours: the state dict's).
+    const ordered = checkLayout(source, entries, data.length);
     const tensors: StateDict = new Map();
-    for (const e of entries) tensors.set(e.name, new Tensor(toFloat32(data, e.begin, e.numel, e.dtype), e.shape));
+    for (const e of ordered) tensors.set(e.name, new Tensor(toFloat32(data, e.begin, e.numel, e.dtype), e.shape));
     return { tensors, metadata };
   });
 }
@@ -87,7 +89,7 @@ interface TensorEntry {
  * The tensors' byte ranges, in offset order, must tile the data exactly, as the reference implementation
  * requires: no overlap (two tensors sharing bytes), no gap, nothing after the last one.
  */
-function checkLayout(source: string, entries: readonly TensorEntry[], dataLength: number): void {
+function checkLayout(source: string, entries: readonly TensorEntry[], dataLength: number): TensorEntry[] {
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of byOffset) {
@@ -98,6 +100,7 @@ function checkLayout(source: string, entries: readonly TensorEntry[], dataLength
     expected = e.end;
   }
   if (expected !== dataLength) fail(source, `the tensors' data ends at byte ${expected} but the file has ${dataLength} bytes of data after its header`);
+  return byOffset;
 }
 
 function readMetadata(source: string, info: unknown): Record<string, string> {
@@ -135,21 +138,17 @@ function readEntry(source: string, name: string, info: unknown, dataLength: numb
 export function saveSafetensorsChunks(tensors: StateDict | Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array[] {
   assertLittleEndianHost('saveSafetensors');
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  // The JSON object written member by member, in the map's order: a plain object would put number-like names first.
+  const members: string[] = [];
+  if (Object.keys(metadata).length > 0) members.push(`"__metadata__":${JSON.stringify({ ...metadata })}`);
   let offset = 0;
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new Error("saveSafetensors: '__metadata__' is reserved and cannot name a tensor");
     const size = t.data.length * 4;
-    Object.defineProperty(header, name, {
-      value: { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    members.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + size] })}`);
     offset += size;
   }
-  let json = JSON.stringify(header);
+  let json = `{${members.join(',')}}`;
   const jsonLength = utf8Bytes(json).length;
   json += ' '.repeat((8 - (jsonLength % 8)) % 8); // keeps tensor data 8-byte aligned
   const headerBytes = utf8Bytes(json);

@@ -14,6 +14,9 @@ import {
   saveSafetensorsFile,
 } from '../../src/node/weights/weight-files.js';
 import { FormatError } from '../../src/formats/errors.js';
+import { detectWeightsFormat, readStateDict, savePth, saveSafetensors } from '../../src/formats/index.js';
+import { concatBytes } from '../../src/formats/byte-writer.js';
+import { writeStoredZip } from '../../src/formats/zip/zip-writer.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { getBackend, referenceBackend, setBackend } from '../../src/backend/registry.js';
 import { nativeBackend } from '../../src/node/native/load.js';
@@ -136,3 +139,41 @@ test(
     }
   }),
 );
+
+test('a checkpoint saved as code.pth is a checkpoint (torch names the archive folder after the file), not TorchScript', () => {
+  const state = new Map([['w', Tensor.from([1, 2], [2])]]);
+  const bytes = savePth(state, { archiveName: 'code' });
+  assert.deepEqual([...(readStateDict(bytes, { source: 'code.pth' }).get('w')?.data ?? [])], [1, 2]);
+  // A TorchScript archive keeps its code/ and constants.pkl beside data.pkl, and is still refused.
+  const zip = concatBytes(
+    writeStoredZip([
+      { name: 'model/data.pkl', data: Uint8Array.of(0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e) },
+      { name: 'model/code/__torch__/m.py', data: new TextEncoder().encode('def forward(self, x): ...') },
+      { name: 'model/constants.pkl', data: Uint8Array.of(0x80, 0x02, 0x29, 0x2e) },
+    ]),
+  );
+  assert.throws(() => readStateDict(zip, { source: 'm.pt' }), /m\.pt: this is a TorchScript archive \(torch\.jit\.save\)/);
+});
+
+test('a safetensors file whose header length opens with the bytes of a zip signature (PK\\3) is read as safetensors', () => {
+  for (const headerLength of [0x034b50, 0x054b50]) {
+    const base = JSON.stringify({ '': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }).length;
+    const name = 'w'.repeat(headerLength - base);
+    const bytes = saveSafetensors(new Map([[name, Tensor.from([1.5], [1])]]));
+    assert.equal(Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)), headerLength, 'the header length under test');
+    assert.equal(detectWeightsFormat(bytes), 'safetensors');
+    assert.deepEqual([...(readStateDict(bytes, { source: 'w.safetensors' }).get(name)?.data ?? [])], [1.5]);
+  }
+});
+
+test('safetensors keeps the order of number-like names ("10" before "2" before "weight" when written so)', () => {
+  const state = new Map([
+    ['weight', Tensor.from([1], [1])],
+    ['10', Tensor.from([2], [1])],
+    ['2', Tensor.from([3], [1])],
+  ]);
+  const bytes = saveSafetensors(state);
+  assert.deepEqual([...readStateDict(bytes, { source: 'n.safetensors' }).keys()], ['weight', '10', '2']);
+  const header = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+  assert.ok(header.indexOf('"weight"') < header.indexOf('"10"') && header.indexOf('"10"') < header.indexOf('"2"'), header);
+});

@@ -46,7 +46,9 @@ const LEGACY_PROTOCOL = 1001;
 
 /** Which torch.save format the bytes look like, or null. */
 export function detectPthContainer(bytes: Uint8Array): PthContainer | null {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5)) return 'zip';
+  // PK\3\4 (a local file header) or PK\5\6 (an empty archive's end record): all four bytes, since a safetensors
+  // file whose header is 0x034B50 bytes long also opens with PK\3.
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))) return 'zip';
   // Legacy files begin with the pickled magic number: PROTO n, LONG1 10 bytes; from protocol 4
   // (torch.save(..., pickle_protocol=4)) a FRAME opcode and its 8-byte length come between.
   if (bytes.length >= 4 && bytes[0] === 0x80) {
@@ -150,7 +152,9 @@ function findDataPickle(zip: ZipArchive, source: string): { entry: ZipEntry; pre
     const prefix = entry.name.slice(0, -'data.pkl'.length);
     if (best === null || prefix.length < best.prefix.length) best = { entry, prefix };
   }
-  const torchScript = zip.entries.some((e) => e.name.endsWith('constants.pkl') || /(^|\/)code\//.test(e.name));
+  // Beside data.pkl (torch.save names the archive's folder after the file: a checkpoint saved as code.pth holds code/data.pkl).
+  const prefix = best?.prefix ?? '';
+  const torchScript = zip.entries.some((e) => e.name === `${prefix}constants.pkl` || e.name.startsWith(`${prefix}code/`));
   if (torchScript) {
     fail(
       source,
