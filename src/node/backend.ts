@@ -10,7 +10,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { referenceBackend, setBackend } from '../backend/registry.js';
-import { installNativeBackend, nativeBackend, nativeInfo, nativeLoadFailure, type NativeInfo } from './native/load.js';
+import { nativeBackend, nativeInfo, nativeLoadFailure, type NativeInfo, warnNativeUnavailable } from './native/load.js';
 import { loadWasmBackend } from './wasm/load.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
@@ -33,7 +33,8 @@ export function selectBackend(name?: BackendName): Backend {
     setBackend(referenceBackend());
     return referenceBackend();
   }
-  const native = installNativeBackend();
+  // Asked for by name, its absence is the error itself: no warning line about another backend first.
+  const native = nativeBackend({ warn: name !== 'native' });
   if (native !== null) {
     setBackend(native);
     return native;
@@ -62,12 +63,10 @@ export async function selectBackendAsync(name?: BackendName): Promise<Backend> {
   try {
     const wasm = await loadWasmBackend();
     setBackend(wasm);
-    process.stderr.write(`alexnet-ts: native backend unavailable (${nativeLoadFailure()}); using the wasm backend\n`);
+    warnNativeUnavailable('wasm');
     return wasm;
   } catch (error) {
-    process.stderr.write(
-      `alexnet-ts: native backend unavailable (${nativeLoadFailure()}), wasm backend too (${(error as Error).message}); using the js backend\n`,
-    );
+    warnNativeUnavailable('js', `, wasm backend too (${(error as Error).message})`);
     setBackend(referenceBackend());
     return referenceBackend();
   }

@@ -141,3 +141,34 @@ test('setThreads restarts the pool, and kernels stay correct across restarts', {
     b.setThreads(original);
   }
 });
+
+test('without the addon, selectBackend() and then selectBackendAsync() warn once between them', () => {
+  const script = [
+    "import { selectBackend, selectBackendAsync } from './src/node/index.ts';",
+    'selectBackend();',
+    'const b = await selectBackendAsync();',
+    'process.stdout.write(b.name);',
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { ...process.env, ALEXNET_NATIVE_ADDON: '/nonexistent/alexnet_native.node' },
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, 'wasm');
+  const lines = result.stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /^alexnet-ts: native backend unavailable \(\/nonexistent\/alexnet_native\.node: .*\); using the js backend$/);
+});
+
+test('--backend native without the addon is one error, with no warning about another backend before it', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/node/cli/main.ts', '--backend', 'native', 'info'], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { ...process.env, ALEXNET_NATIVE_ADDON: '/nonexistent/alexnet_native.node' },
+    encoding: 'utf8',
+  });
+  assert.notEqual(result.status, 0);
+  const lines = result.stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /^alexnet: error: --backend native: the native addon is not available/);
+});

@@ -85,6 +85,13 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   assert.equal(sh(process.execPath, ['run.mjs'], consumer).trim(), 'native 1x10');
   const info = sh(process.execPath, [join(consumer, 'node_modules', '.bin', 'alexnet'), 'info'], consumer);
   assert.match(info, /backend: native/);
+  // A build/Release beside the consumer's node_modules (a project inside a checkout, say) is not the package's
+  // addon; one inside the package that does not load gives way to the prebuilt one.
+  for (const broken of [join(consumer, 'build', 'Release'), join(consumer, 'node_modules', 'alexnet-ts', 'build', 'Release')]) {
+    sh('mkdir', ['-p', broken], work);
+    writeFileSync(join(broken, 'alexnet_native.node'), 'not a shared library');
+    assert.equal(sh(process.execPath, ['run.mjs'], consumer).trim(), 'native 1x10', broken);
+  }
 
   // The wasm backend from the installed package, in Node.
   writeFileSync(
@@ -111,4 +118,33 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   );
   const bundled = sh(process.execPath, ['bundle.cjs', join(repo, 'node_modules', 'esbuild')], consumer);
   assert.match(bundled, /node_modules\/alexnet-ts\/dist\/browser\/alexnet-ts\.js/);
+
+  // TypeScript sees the browser build's declarations under the same condition, and through alexnet-ts/browser.
+  writeFileSync(
+    join(consumer, 'page.ts'),
+    [
+      "import { createModel, useWasmBackend } from 'alexnet-ts';",
+      "import { useWasmBackend as fromSubpath } from 'alexnet-ts/browser';",
+      'const ready: Promise<unknown> = useWasmBackend();',
+      "console.log(ready, fromSubpath, createModel('alexnet'));",
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        customConditions: ['browser'],
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        skipLibCheck: true,
+        types: [],
+      },
+      files: ['page.ts'],
+    }),
+  );
+  sh(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], consumer);
 });

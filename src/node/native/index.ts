@@ -1,5 +1,5 @@
 /** The native (C++ addon) backend: loader, backend class and addon types. */
-export { installNativeBackend, loadNativeAddon, nativeAddonPath, nativeBackend, nativeInfo, nativeLoadFailure } from './load.js';
+export { installNativeBackend, loadNativeAddon, nativeAddonCandidates, nativeAddonPath, nativeBackend, nativeInfo, nativeLoadFailure } from './load.js';
 export type { NativeInfo } from './load.js';
 export { NativeBackend } from './native-backend.js';
 export type { NativeAsyncKernels, PackedConv2dWeight } from './native-backend.js';

@@ -8,7 +8,7 @@
  * ALEXNET_NATIVE_ADDON=/path/to/alexnet_native.node loads another build (the
  * AddressSanitizer build of native/asan.sh, for instance).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,31 +45,44 @@ let backend: NativeBackend | undefined;
 /** The prebuilt addon shipped in the package for this platform (scripts/prebuild.mjs). */
 const PREBUILT_FILE = join('prebuilds', `${process.platform}-${process.arch}`, 'alexnet_native.node');
 
-/**
- * The addon file: $ALEXNET_NATIVE_ADDON, else the package's own source build
- * (build/Release/), else its prebuilt one (prebuilds/<platform>-<arch>/, as
- * node-gyp-build lays them out): searched upwards from this file, since
- * src/node/native (tsx) and dist/src/node/native (compiled) sit at different depths.
- */
-export function nativeAddonPath(): string | null {
-  const override = process.env.ALEXNET_NATIVE_ADDON;
-  if (override) return resolve(override);
-  for (const file of [ADDON_FILE, PREBUILT_FILE]) {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 8; i++) {
-      const candidate = join(dir, file);
-      if (existsSync(candidate)) return candidate;
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
+/** The package's own folder: the nearest one upwards from this file whose package.json is alexnet-ts's. */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'alexnet-ts') return dir;
+      } catch {
+        // not ours: keep looking
+      }
     }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
   return null;
 }
 
-function tryLoad(): LoadResult {
-  const path = nativeAddonPath();
-  if (path === null) return { addon: null, cause: `${ADDON_FILE} not found; build it with \`npm run build:native\`` };
+/**
+ * The addon files to try, in order: $ALEXNET_NATIVE_ADDON alone, else the package's own source build
+ * (build/Release/) and its prebuilt one (prebuilds/<platform>-<arch>/, as node-gyp-build lays them out). Only
+ * inside the package (src/node/native under tsx and dist/src/node/native compiled sit at different depths in it):
+ * the build/ of a project around an installed copy is not this package's addon.
+ */
+export function nativeAddonCandidates(): string[] {
+  const override = process.env.ALEXNET_NATIVE_ADDON;
+  if (override) return [resolve(override)];
+  const root = packageRoot();
+  return root === null ? [] : [ADDON_FILE, PREBUILT_FILE].map((file) => join(root, file)).filter((path) => existsSync(path));
+}
+
+/** The first addon file nativeAddonCandidates() finds, or null. */
+export function nativeAddonPath(): string | null {
+  return nativeAddonCandidates()[0] ?? null;
+}
+
+function loadFrom(path: string): LoadResult {
   try {
     const require = createRequire(import.meta.url);
     const addon = require(path) as NativeAddon;
@@ -86,17 +99,42 @@ function tryLoad(): LoadResult {
   }
 }
 
+/** The first candidate that loads (a source build that fails, built for another Node say, falls back to the prebuilt one). */
+function tryLoad(): LoadResult {
+  const candidates = nativeAddonCandidates();
+  if (candidates.length === 0) {
+    const installed = (packageRoot() ?? '').split(/[\\/]/).includes('node_modules');
+    const advice = installed ? 'reinstall it with `npm rebuild alexnet-ts`' : 'build it with `npm run build:native`';
+    return { addon: null, cause: `${ADDON_FILE} not found; ${advice}` };
+  }
+  const failures: string[] = [];
+  for (const path of candidates) {
+    const result = loadFrom(path);
+    if (result.addon !== null) return result;
+    failures.push(result.cause);
+    if (result.cause.startsWith('ALEXNET_')) break; // the settings are the same for every build
+  }
+  return { addon: null, cause: failures.join('; ') };
+}
+
 /**
  * The raw addon, or null when it cannot load. The first failure prints one
  * warning line to stderr unless `warn` is false.
  */
 export function loadNativeAddon(options: { warn?: boolean } = {}): NativeAddon | null {
   loaded ??= tryLoad();
-  if (loaded.addon === null && options.warn !== false && !warned) {
-    warned = true;
-    process.stderr.write(`alexnet-ts: native backend unavailable (${loaded.cause}); using the js backend\n`);
-  }
+  if (loaded.addon === null && options.warn !== false) warnNativeUnavailable('js');
   return loaded.addon;
+}
+
+/**
+ * The one line, once per process, that says why the addon did not load and which backend runs instead (`also`:
+ * what else failed on the way, as ", wasm backend too (…)").
+ */
+export function warnNativeUnavailable(instead: 'js' | 'wasm', also = ''): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(`alexnet-ts: native backend unavailable (${nativeLoadFailure()})${also}; using the ${instead} backend\n`);
 }
 
 /** Why the addon did not load ('' when it did or was not tried yet). */
