@@ -229,10 +229,11 @@ def make_transform_cases():
                           'expected': _compute_resized_output_size((h, w), [size], max_size)})
 
     crops = []
-    # Odd and even differences (Python's round-half-even), padding on one or both axes.
+    # Odd and even differences (Python's round-half-even), padding on one or both axes, and padding by a single
+    # column or row (on the right or bottom only, so the image keeps its top-left corner).
     for index, (w, h, crop) in enumerate([(9, 7, [4, 4]), (10, 8, [3, 5]), (11, 11, [6, 6]), (13, 8, [8, 12]),
                                           (5, 4, [7, 9]), (6, 9, [4, 8]), (4, 10, [6, 3]), (8, 8, [8, 8]),
-                                          (12, 7, [2, 1]), (3, 3, [10, 10])]):
+                                          (12, 7, [2, 1]), (3, 3, [10, 10]), (2, 3, [3, 3]), (5, 4, [5, 5])]):
         seed = 2000 + index
         out = T.CenterCrop(crop)(noise_image(w, h, 3, seed))
         crops.append({'width': w, 'height': h, 'channels': 3, 'seed': seed, 'crop': crop,
@@ -242,6 +243,8 @@ def make_transform_cases():
     pipeline = lambda crop: T.Compose([T.Resize(40), T.CenterCrop(crop), T.ToTensor(), T.Normalize(MEAN, STD)])
     full = pipeline(32)(noise_image(64, 48, 3, 3000))
     same = pipeline(15)(noise_image(53, 40, 3, 3001))
+    # Resize(23) then CenterCrop(24): one row and column of padding.
+    padded = T.Compose([T.Resize(23), T.CenterCrop(24), T.ToTensor(), T.Normalize(MEAN, STD)])(noise_image(30, 30, 3, 3002))
     write_json(os.path.join(SMALL_DIR, 'transform_cases.json'), {
         'about': 'torchvision 0.14 Resize output sizes, CenterCrop of noise images, and a full normalized eval tensor',
         'versions': versions(), 'resizedSizes': sizes, 'centerCrops': crops,
@@ -250,6 +253,8 @@ def make_transform_cases():
              'expected': b64_f32(full.numpy())},
             {'width': 53, 'height': 40, 'seed': 3001, 'resize': 40, 'crop': 15, 'mean': MEAN, 'std': STD,
              'expected': b64_f32(same.numpy())},
+            {'width': 30, 'height': 30, 'seed': 3002, 'resize': 23, 'crop': 24, 'mean': MEAN, 'std': STD,
+             'expected': b64_f32(padded.numpy())},
         ]})
 
 

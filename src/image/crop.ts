@@ -76,7 +76,8 @@ export function centerCrop(image: Image8, size: CropSize): Image8 {
     width += padLeft + padRight;
     height += padTop + padBottom;
   }
-  if (cropWidth === width && cropHeight === height && offsetLeft === 0 && offsetTop === 0) return image;
+  // The image itself only when it is the crop: one padded by a single row or column has offsets 0 too.
+  if (cropWidth === image.width && cropHeight === image.height) return image;
   const { top, left } = centerCropOrigin(height, width, cropHeight, cropWidth);
   return crop(image, offsetTop + top, offsetLeft + left, cropHeight, cropWidth);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -64,6 +64,22 @@ test('classes are sorted folder names; samples are sorted image files, found rec
       ['zebra/a.PNG', 2],
       ['zebra/b.png', 2],
     ],
+  );
+});
+
+test("a folder reached through two links is listed under each, as torchvision's os.walk does; a link back up stops", async () => {
+  const linked = join(root, 'linked');
+  mkdirSync(join(linked, 'cls'), { recursive: true });
+  mkdirSync(join(root, 'shared'));
+  await png(join(linked, 'cls', 'a.png'), 2, 2, 3, 8);
+  await png(join(root, 'shared', 's.png'), 2, 2, 3, 9);
+  symlinkSync(join(root, 'shared'), join(linked, 'cls', 'link1'));
+  symlinkSync(join(root, 'shared'), join(linked, 'cls', 'link2'));
+  symlinkSync(join(linked, 'cls'), join(root, 'shared', 'up')); // a cycle through either link
+  const { samples } = await scanImageFolder(linked);
+  assert.deepEqual(
+    samples.map((s) => s.path.slice(linked.length + 1)),
+    ['cls/a.png', 'cls/link1/s.png', 'cls/link2/s.png'],
   );
 });
 

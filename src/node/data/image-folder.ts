@@ -55,12 +55,15 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Every (directory, file names) under `dir`, following links, like os.walk; sorted by directory path. */
-async function walk(dir: string, out: { dir: string; files: string[] }[] = [], seen = new Set<string>()): Promise<{ dir: string; files: string[] }[]> {
+/**
+ * Every (directory, file names) under `dir`, following links, like os.walk; sorted by directory path. A folder
+ * reached through two links is listed under each, as os.walk lists it; only a link back to a folder on the
+ * current path (a cycle, where os.walk would go on until the path is too long) stops the walk.
+ */
+async function walk(dir: string, out: { dir: string; files: string[] }[] = [], ancestors = new Set<string>()): Promise<{ dir: string; files: string[] }[]> {
   const info = await stat(dir);
   const identity = `${info.dev}:${info.ino}`;
-  if (seen.has(identity)) return out; // a symlink cycle
-  seen.add(identity);
+  if (ancestors.has(identity)) return out;
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   const subdirs: string[] = [];
@@ -70,7 +73,9 @@ async function walk(dir: string, out: { dir: string; files: string[] }[] = [], s
     else files.push(entry.name);
   }
   out.push({ dir, files });
-  for (const sub of subdirs) await walk(sub, out, seen);
+  ancestors.add(identity);
+  for (const sub of subdirs) await walk(sub, out, ancestors);
+  ancestors.delete(identity);
   return out;
 }
 
