@@ -66,7 +66,12 @@ function main(): void {
   const inside = new InsidePanel(client);
   let models: ModelPanel | null = null;
   const slot = () => models?.slot ?? 'main';
-  const classify = new ClassifyPanel(client, slot, (s) => void inside.showMaps(s));
+  const classify = new ClassifyPanel(
+    client,
+    slot,
+    (s) => void inside.showMaps(s),
+    () => inside.clearMaps('The picture could not be classified: no feature maps.'),
+  );
   const onModelChange = (info: ModelInfo): void => {
     inside.clearMaps();
     void inside.showFilters(info.slot, filtersNote(info));

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -32,7 +33,15 @@ using namespace alexnet;
 
 namespace {
 
-std::string lastError;
+// The message of the last failure, in a fixed buffer: recording it must not
+// allocate, since the failure may be that memory ran out (a std::string built
+// in the handler then threw again, and the threaded build's caller got a bare
+// WebAssembly.Exception).
+char lastError[1024] = "";
+
+void setLastError(const char* name, const char* what) {
+  std::snprintf(lastError, sizeof lastError, "%s: %s", name, what);
+}
 
 template <typename F>
 int guarded(const char* name, F&& body) {
@@ -40,9 +49,11 @@ int guarded(const char* name, F&& body) {
     body();
     return 0;
   } catch (const std::bad_alloc&) {
-    lastError = std::string(name) + ": out of WebAssembly memory";
+    setLastError(name, "out of WebAssembly memory");
   } catch (const std::exception& e) {
-    lastError = std::string(name) + ": " + e.what();
+    setLastError(name, e.what());
+  } catch (...) {
+    setLastError(name, "an unknown C++ exception");
   }
   return 1;
 }
@@ -100,7 +111,7 @@ void checkResampleSource(int32_t width, int32_t height, int32_t channels, const 
 
 extern "C" {
 
-EMSCRIPTEN_KEEPALIVE const char* alx_last_error() { return lastError.c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* alx_last_error() { return lastError; }
 
 EMSCRIPTEN_KEEPALIVE void* alx_malloc(int32_t bytes) { return std::malloc(static_cast<size_t>(bytes)); }
 EMSCRIPTEN_KEEPALIVE void alx_free(void* p) { std::free(p); }

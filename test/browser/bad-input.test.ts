@@ -153,6 +153,18 @@ test('after the bad files the page still classifies a real photo', { skip: SKIP,
   await assertPageAlive(tab);
 });
 
+test("a picture that fails after a good one leaves nothing of the good one's beside the error", { skip: SKIP, timeout: 120_000 }, async () => {
+  await tab.page.waitForSelector('#feature-maps canvas', { timeout: 60_000 });
+  assert.equal(await tab.page.locator('#preview').isVisible(), true, "the good picture's preview is shown first");
+  const photo = readFileSync(photoPath());
+  await tab.page.setInputFiles('#image-input', file('cut.jpg', photo.subarray(0, 600)));
+  await tab.page.waitForSelector('#classify-card[data-state=error]', { timeout: 30_000 });
+  assert.equal(await tab.page.locator('#preview').isVisible(), false, "the good picture's preview is gone");
+  assert.equal(await tab.page.locator('#feature-maps canvas').count(), 0, "the good picture's feature maps are gone");
+  assert.match((await tab.page.locator('#maps-status').textContent()) ?? '', /could not be classified/);
+  await tab.screenshot('07b-bad-input-after-a-good-picture');
+});
+
 test('a wasm build that fails to load: a warning on the page, and everything runs on js', { skip: SKIP, timeout: 180_000 }, async () => {
   const broken = await openPage(browser, brokenWasmSite.url);
   try {

@@ -34,6 +34,8 @@ export class ClassifyPanel {
     private readonly slot: () => Slot,
     /** Called after each classification (the feature maps follow it). */
     private readonly onClassified: (slot: Slot) => void,
+    /** Called when a picture could not be classified (the feature maps of the one before must go). */
+    private readonly onFailed: () => void = () => {},
   ) {
     this.input.addEventListener('change', () => {
       const file = this.input.files?.[0];
@@ -129,6 +131,10 @@ export class ClassifyPanel {
       byId('timing', HTMLElement).hidden = true;
       byId('model-input-figure', HTMLElement).hidden = true;
       byId('true-label', HTMLElement).hidden = true;
+      // Nothing of the picture before may stay beside the error, as if it were this one's.
+      this.preview.hidden = true;
+      this.zone.classList.remove('has-image');
+      this.onFailed();
     } finally {
       if (current()) this.list.removeAttribute('aria-busy');
     }

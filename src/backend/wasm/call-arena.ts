@@ -55,7 +55,15 @@ export class CallArena {
       if (a.in) heap.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), at);
       at += alignUp(a.data.byteLength);
     }
-    const result = kernel(ptrs);
+    let result: R;
+    try {
+      result = kernel(ptrs);
+    } catch (error) {
+      // The exports catch C++ exceptions themselves (native/wasm/exports.cc); anything else that escapes (a
+      // WebAssembly.Exception or a trap) is no Error a page could show: say what it means.
+      if (error instanceof Error) throw error;
+      throw new Error(`wasm backend: a kernel failed inside WebAssembly (out of memory, most likely): ${String(error)}`);
+    }
     // The kernel may have grown the memory, which replaces its buffer.
     heap = new Uint8Array(this.memory());
     args.forEach((a, i) => {

@@ -66,6 +66,12 @@ function poolSizes(g: Pool2dGeometry): { x: number; out: number } {
   return { x: g.batch * g.channels * g.inH * g.inW, out: g.batch * g.channels * g.outH * g.outW };
 }
 
+/** Frees a packed weight's wasm memory: a convolution's or a linear layer's, each by its own export. */
+function freePacked(module: WasmModule, kind: WasmPacked['kind'], handle: number): void {
+  if (kind === 'wasm-packed-linear') module._alx_linear_transposed_free(handle);
+  else module._alx_packed_free(handle);
+}
+
 /** alx_conv_forward_packed's status for an input its packing does not take (native/wasm/exports.cc). */
 const WASM_DECLINED = 2;
 
@@ -95,7 +101,7 @@ export class WasmBackend extends JsBackend implements Backend {
   readonly packsFp32LinearWeights = true;
   private readonly memory: WasmMemory;
   private readonly arena: CallArena;
-  private readonly packedFinalizer: FinalizationRegistry<{ handle: number; free: (h: number) => void }>;
+  private readonly packedFinalizer: FinalizationRegistry<{ handle: number; kind: WasmPacked['kind'] }>;
 
   constructor(
     private readonly module: WasmModule,
@@ -104,8 +110,10 @@ export class WasmBackend extends JsBackend implements Backend {
     super();
     this.memory = memoryOf(module);
     this.arena = new CallArena(module, () => this.memory.buffer);
-    // A packed weight dropped without dispose() (its layer garbage-collected) still frees its wasm memory.
-    this.packedFinalizer = new FinalizationRegistry(({ handle, free }) => free(handle));
+    // A packed weight dropped without dispose() (its layer garbage-collected) still frees its wasm memory. The
+    // registry holds plain data: a closure made where the packed object is in scope (as packLinearWeight's
+    // loop is) would keep it reachable, and its finalizer would never run (224 MiB per AlexNet load in the page).
+    this.packedFinalizer = new FinalizationRegistry(({ handle, kind }) => freePacked(module, kind, handle));
   }
 
   info(): WasmBackendInfo {
@@ -141,7 +149,7 @@ export class WasmBackend extends JsBackend implements Backend {
     // Addresses are unsigned (the module may grow past 2 GiB).
     const handleOut = new Uint32Array(1);
     this.arena.run([input(convGeometryFields(g)), input(w), output(handleOut)], ([geom, wp, hp]) => this.check(this.module._alx_conv_pack(geom, wp, hp)));
-    const packed = this.packed('wasm-packed-conv2d', handleOut[0], (h) => this.module._alx_packed_free(h));
+    const packed = this.packed('wasm-packed-conv2d', handleOut[0]);
     packed.algorithm = readCString(this.memory, this.module._alx_packed_conv_algorithm(packed.handle) >>> 0);
     packed.source = w;
     return packed;
@@ -154,13 +162,14 @@ export class WasmBackend extends JsBackend implements Backend {
     // at a time so that memory never holds a second full copy.
     const handleOut = new Uint32Array(1);
     this.arena.run([output(handleOut)], ([hp]) => this.check(this.module._alx_linear_transposed_new(outFeatures, inFeatures, hp)));
-    const packed = this.packed('wasm-packed-linear', handleOut[0], (h) => this.module._alx_linear_transposed_free(h));
+    const handle = handleOut[0];
+    const packed = this.packed('wasm-packed-linear', handle);
     const rowsPerSlice = Math.max(1, Math.floor((1 << 20) / inFeatures));
     try {
       for (let row0 = 0; row0 < outFeatures; row0 += rowsPerSlice) {
         const rows = Math.min(rowsPerSlice, outFeatures - row0);
         const slice = w.subarray(row0 * inFeatures, (row0 + rows) * inFeatures);
-        this.arena.run([input(slice)], ([sp]) => this.check(this.module._alx_linear_transpose_rows(packed.handle, row0, rows, sp)));
+        this.arena.run([input(slice)], ([sp]) => this.check(this.module._alx_linear_transpose_rows(handle, row0, rows, sp)));
         if (consume) slice.fill(0);
       }
     } catch (e) {
@@ -170,21 +179,22 @@ export class WasmBackend extends JsBackend implements Backend {
     return packed;
   }
 
-  private packed(kind: WasmPacked['kind'], handle: number, free: (h: number) => void): WasmPacked {
+  private packed(kind: WasmPacked['kind'], handle: number): WasmPacked {
     const token = {};
     const finalizer = this.packedFinalizer;
+    const module = this.module;
     const packed: WasmPacked = {
       kind,
       handle,
-      owner: this.module,
+      owner: module,
       dispose() {
         if (packed.handle === 0) return;
-        free(packed.handle);
+        freePacked(module, kind, packed.handle);
         packed.handle = 0;
         finalizer.unregister(token);
       },
     };
-    finalizer.register(packed, { handle, free }, token);
+    finalizer.register(packed, { handle, kind }, token);
     return packed;
   }
 
