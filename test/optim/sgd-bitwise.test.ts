@@ -45,7 +45,12 @@ test("SGD gives torch.optim.SGD's float32 bits after 3 steps, on every backend",
   assert.equal(all.length, (2 + CONFIGS.length) * N);
   const initial = all.subarray(0, N);
   const grad = all.subarray(N, 2 * N);
-  for (const [name, backend] of backends) {
+  const levels = native === null ? [] : native.info().bestSimd === 'generic' ? ['generic'] : ['generic', native.info().bestSimd];
+  const runs: [string, Backend, (() => void) | null][] = backends.map(([name, backend]) => [name, backend, null]);
+  // The native update has an FMA form and a double-arithmetic one (ALEXNET_SIMD=generic): both.
+  if (native !== null) for (const level of levels) runs.push([`native ${level}`, native, () => native.setSimd(level as 'generic')]);
+  for (const [name, backend, setUp] of runs) {
+    setUp?.();
     withBackend(backend, () => {
       for (const [k, options] of CONFIGS.entries()) {
         const param = new Parameter(initial.slice(), [N]);
@@ -64,4 +69,5 @@ test("SGD gives torch.optim.SGD's float32 bits after 3 steps, on every backend",
       }
     });
   }
+  if (native !== null) native.setSimd(native.info().bestSimd);
 });
