@@ -199,8 +199,9 @@ bool pairPlanesApply(const Bf16Kernels& bk, const ConvGeom& g);
 void packPairPlaneWeight(const ConvGeom& g, const float* w, PackedConvWeight* packed);
 void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
                              float* out, bool relu);
-// The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies().
-void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
+// The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies();
+// false, gradW not written, when x or gradOut holds a NaN or ∞ (finite.h).
+bool conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
                                   float* gradW);
 
 // Floats between consecutive ξ matrices of a Winograd buffer: the size plus

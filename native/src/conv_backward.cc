@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "conv.h"
-#include "finite.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "thread_pool.h"
@@ -137,12 +136,10 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
     return;
   }
   // Winograd would spread a NaN or ∞ of either operand over the whole filter
-  // gradient (its transforms mix neighbouring values); the direct sums below
-  // keep it to the taps whose products meet one, as torch's.
-  if (winogradApplies(g) && allFinite(x, g.inputSize()) && allFinite(gradOut, g.outputSize())) {
-    conv2dBackwardWeightWinograd(ks, g, x, gradOut, gradW);
-    return;
-  }
+  // gradient (its transforms mix neighbouring values); it declines such
+  // operands, and the direct sums below keep it to the taps whose products
+  // meet one, as torch's.
+  if (winogradApplies(g) && conv2dBackwardWeightWinograd(ks, g, x, gradOut, gradW)) return;
 
   // Tap offsets (rows of A) and pixel offsets (the k index) in the padded planes.
   std::vector<int64_t> tapOffset(K), pixelOffset(P);

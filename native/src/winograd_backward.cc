@@ -9,9 +9,11 @@
 // (r+1)² products per tile and channel pair instead of 4r² pixel products:
 // 2.25× fewer for 3×3, 2.8× for 5×5.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "conv.h"
+#include "finite.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "thread_pool.h"
@@ -60,7 +62,7 @@ void filterGradients(const float* dU, int64_t xiStride, int64_t o, int64_t cg, f
 
 }  // namespace
 
-void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
+bool conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
                                   float* gradW) {
   const int r = static_cast<int>(g.kernelH);
   const int64_t n = r + 1, xis = n * n;
@@ -85,20 +87,33 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     for (int64_t n0 = 0; n0 < g.batch; n0 += chunkImages) {
       const int64_t images = std::min(chunkImages, g.batch - n0);
-      // Transforms, one image per task.
+      // Transforms, one image per task. Each converted copy is checked for a
+      // NaN or ∞ while in cache (finite.h): one stops the Winograd path, whose
+      // transforms would spread it over the whole filter gradient.
+      std::atomic<bool> nonFinite{false};
       parallelForDynamic(images, 1, [&](int64_t begin, int64_t end, int) {
         float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, std::max(Hp * Wp * cg, Gh * Gw * og));
         for (int64_t i = begin; i < end; ++i) {
+          if (nonFinite.load(std::memory_order_relaxed)) return;
           const int64_t img = n0 + i;
           toPaddedHwc(ks, x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
                       hwc);
+          if (!allFiniteSerial(hwc, Hp * Wp * cg)) {
+            nonFinite.store(true, std::memory_order_relaxed);
+            return;
+          }
           ks.winogradInput(r == 5 ? winograd::Kind::F2x5 : winograd::Kind::F2x3, hwc, Wp * cg, cg, tilesW, 0, tiles,
                            V + i * tiles * cg, vStride);
           toPaddedHwc(ks, gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw,
                       hwc);
+          if (!allFiniteSerial(hwc, Gh * Gw * og)) {
+            nonFinite.store(true, std::memory_order_relaxed);
+            return;
+          }
           ks.winogradGradOutput(r, hwc, Gw * og, og, tilesW, 0, tiles, Y + i * tiles * og, yStride);
         }
       });
+      if (nonFinite.load()) return false;  // gradW not written yet
       // dU_ξ[o][c] (+)= Σ_t Ŷ_ξ[t][o] · V_ξ[t][c]: Ŷ is op(A) stored [tiles, og].
       // One product per task (each runs serially on its thread): the ξ are
       // independent, and this avoids a parallel hand-out per small product.
@@ -119,6 +134,7 @@ void conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
       }
     });
   }
+  return true;
 }
 
 }  // namespace alexnet
