@@ -3,8 +3,9 @@
 // Winograd's transforms add and subtract neighbouring inputs (and filter
 // taps) before the products, so one NaN or ∞ turns a whole tile of outputs
 // into NaN (0·∞, ∞ − ∞), where torch's direct convolution makes NaN or ±∞
-// only of the outputs whose window holds it. The convolutions ask this before
-// taking a Winograd path and take the direct one otherwise.
+// only of the outputs whose window holds it. Weights are checked when packed
+// (allFinite), inputs on each image's converted copy inside the Winograd task
+// (allFiniteSerial); a layer that finds one takes the direct path.
 #pragma once
 
 #include <cstdint>

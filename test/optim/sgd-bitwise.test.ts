@@ -10,12 +10,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import type { Backend } from '../../src/backend/backend.js';
-import { referenceBackend, withBackend } from '../../src/backend/registry.js';
+import { withBackend } from '../../src/backend/registry.js';
 import { Parameter } from '../../src/nn/parameter.js';
-import { nativeBackend } from '../../src/node/native/load.js';
-import { loadWasmBackend } from '../../src/node/wasm/load.js';
 import { SGD, type SgdOptions } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { availableBackends } from '../helpers/backends.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { ensureGenerated } from '../helpers/torch.js';
 
@@ -32,12 +31,7 @@ const CONFIGS: SgdOptions[] = [
 const FILE = fixturePath('generated', 'sgd_bitwise.bin');
 const skip = ensureGenerated(FILE, 'tools/gen_sgd_bitwise.py', ['--out', fixturePath('generated')]);
 
-const backends: [string, Backend][] = [
-  ['js', referenceBackend()],
-  ['wasm', await loadWasmBackend()],
-];
-const native = nativeBackend({ warn: false });
-if (native !== null) backends.push(['native', native]);
+const { backends, native } = await availableBackends();
 
 test("SGD gives torch.optim.SGD's float32 bits after 3 steps, on every backend", { skip: skip ?? false }, () => {
   const bytes = readFileSync(FILE);

@@ -6,20 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { Backend } from '../../src/backend/backend.js';
-import { referenceBackend, withBackend } from '../../src/backend/registry.js';
+import { withBackend } from '../../src/backend/registry.js';
 import * as F from '../../src/ops/index.js';
-import { nativeBackend } from '../../src/node/native/load.js';
-import { loadWasmBackend } from '../../src/node/wasm/load.js';
 import { recycleBuffer } from '../../src/tensor/buffer-pool.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { availableBackends } from '../helpers/backends.js';
 
-const backends: [string, Backend][] = [
-  ['js', referenceBackend()],
-  ['wasm', await loadWasmBackend()],
-];
-const native = nativeBackend({ warn: false });
-if (native !== null) backends.push(['native', native]);
+const { backends } = await availableBackends();
 
 /** Leaves recycled buffers full of 5s in the pool, so that an output cell a kernel forgets to write shows. */
 function dirtyThePool(length: number): void {

@@ -36,6 +36,8 @@ export interface NativeInfo {
 interface LoadResult {
   addon: NativeAddon | null;
   cause: string;
+  /** The cause is the ALEXNET_* settings, which every build of the addon reads alike: no other candidate is tried. */
+  badSettings?: boolean;
 }
 
 let loaded: LoadResult | undefined;
@@ -91,7 +93,7 @@ function loadFrom(path: string): LoadResult {
     }
     // A mistyped ALEXNET_* setting would otherwise run on its default unnoticed.
     const problems = addon.info().settingProblems;
-    if (problems.length > 0) return { addon: null, cause: problems.join('; ') };
+    if (problems.length > 0) return { addon: null, cause: problems.join('; '), badSettings: true };
     return { addon, cause: '' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -112,7 +114,7 @@ function tryLoad(): LoadResult {
     const result = loadFrom(path);
     if (result.addon !== null) return result;
     failures.push(result.cause);
-    if (result.cause.startsWith('ALEXNET_')) break; // the settings are the same for every build
+    if (result.badSettings) break;
   }
   return { addon: null, cause: failures.join('; ') };
 }
