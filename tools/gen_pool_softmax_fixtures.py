@@ -40,6 +40,8 @@ def softmax_dim_cases():
             case('[3, 5]', x2, dim)
         case('[2, 1, 3], a dim of size 1', torch.randn(2, 1, 3), 1)
         case('[2, 4, 3], logits of ±1e4 along the middle dim', big, 1)
+        # Tied maxima far above log(row size): max + log(sum) would swallow the log.
+        case('[4, 3], tied maxima of 1e12 to 1e30', torch.tensor([[1e12, 1e12, 0.0], [1e16, 1e16, -3.0], [1e30, 1e30, 5.0], [-1e20, 2.0, 2.0]]), 1)
         case('scalar', torch.tensor(0.3), 0)
     return cases
 

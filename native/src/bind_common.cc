@@ -118,8 +118,9 @@ void defineFunctions(napi_env env, napi_value exports, const Export* functions, 
 
 // Random 128-bit tag: proves an External was made by this addon's packConvWeight.
 const char* const kNeedsSource =
-    "the input holds a NaN or infinity, which this layer's Winograd filters would spread over whole tiles; pass the "
-    "weight the packing was made from (argument w) to convolve it directly";
+    "the input holds a value outside this layer's Winograd range (NaN, infinity, or a magnitude of 2^40 or more, "
+    "which its transforms would spread over whole tiles or overflow on); pass the weight the packing was made from "
+    "(argument w) to convolve it directly";
 
 const napi_type_tag kPackedConvTag = {0x6a1e8f0d3c2b4e51ULL, 0x9d7c5b3a1f0e2d4cULL};
 

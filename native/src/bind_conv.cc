@@ -104,7 +104,7 @@ napi_value conv2dForwardBinding(napi_env env, napi_callback_info info) {
 
 // conv2dForwardPacked(geometry, packed, x, bias, out, fuseRelu, w?): w, the
 // weight the packing was made from, for an input the packing cannot take
-// (a NaN or ∞ given to Winograd filters: see conv2dForward in conv.h).
+// (a value outside Winograd's range: see conv2dForward in conv.h).
 napi_value conv2dForwardPackedBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "conv2dForwardPacked", [&] {
     Args args(env, info, "conv2dForwardPacked");

@@ -165,14 +165,14 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed);
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w);
 // Packs into `packed`, reusing its buffers' capacity (no fresh pages to fault in).
 // winogradAllowed false: the direct layout whatever the layer (an input with a
-// non-finite value, see finite.h). Weights with one take the direct layout too.
+// value outside Winograd's range, see winograd_range.h). Weights with one take the direct layout too.
 void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, PackedConvWeight* packed,
                         bool winogradAllowed = true);
 
 // out[N, O, oH, oW] = conv(x, w) + bias, optional ReLU. `source`: the weights
 // the packing was made from, or null. A Winograd packing declines an input
-// with a NaN or ∞ (its transforms would spread the value over whole tiles,
-// see finite.h): the layer then runs directly from `source`, and without a
+// outside its range (a NaN or ∞, or a magnitude its sums would overflow:
+// see winograd_range.h): the layer then runs directly from `source`, and without a
 // source the call returns false, `out` unspecified (the wasm build's caller
 // holds the weights outside its memory). True otherwise.
 bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
@@ -180,14 +180,14 @@ bool conv2dForward(const ConvGeom& g, const float* x, const PackedConvWeight& w,
 // largeWinogradTiles: 3×3 layers by F(4, 3) or F(5, 3), as packed inference
 // weights are (the backward-data convolution); false keeps F(2, 3) (a
 // training forward pass, see forInference). Layers that Winograd would take
-// run directly when the input or the weights hold a NaN or ∞.
+// run directly when the input or the weights hold a value outside its range.
 void conv2dForward(const KernelSet& ks, const ConvGeom& g, const float* x, const float* w, const float* bias,
                    float* out, bool relu, bool largeWinogradTiles = false);
 
 // Internal entry points of the two forward algorithms.
 void conv2dForwardDirect(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                          bool relu);
-// False, with `out` partly written, when the input holds a NaN or ∞ (checked
+// False, with `out` partly written, when the input holds a value outside Winograd's range (checked
 // as each image is converted): the caller then convolves directly.
 bool conv2dForwardWinograd(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out,
                            bool relu);
@@ -200,7 +200,7 @@ void packPairPlaneWeight(const ConvGeom& g, const float* w, PackedConvWeight* pa
 void conv2dForwardPairPlanes(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias,
                              float* out, bool relu);
 // The weight gradient by Winograd F(2×2, r×r), for layers where winogradApplies();
-// false, gradW not written, when x or gradOut holds a NaN or ∞ (finite.h).
+// false, gradW not written, when x or gradOut holds a value outside its range (winograd_range.h).
 bool conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const float* x, const float* gradOut,
                                   float* gradW);
 

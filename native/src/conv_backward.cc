@@ -136,9 +136,9 @@ void conv2dBackwardWeight(const KernelSet& ks, const ConvGeom& g, const float* x
     return;
   }
   // Winograd would spread a NaN or ∞ of either operand over the whole filter
-  // gradient (its transforms mix neighbouring values); it declines such
-  // operands, and the direct sums below keep it to the taps whose products
-  // meet one, as torch's.
+  // gradient (its transforms mix neighbouring values), and overflow on huge
+  // ones; it declines operands outside its range (winograd_range.h), and the direct sums below keep it to the taps
+  // whose products meet one, as torch's.
   if (winogradApplies(g) && conv2dBackwardWeightWinograd(ks, g, x, gradOut, gradW)) return;
 
   // Tap offsets (rows of A) and pixel offsets (the k index) in the padded planes.

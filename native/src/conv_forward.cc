@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "conv.h"
-#include "finite.h"
+#include "winograd_range.h"
 #include "scratch.h"
 #include "thread_pool.h"
 
@@ -60,7 +60,7 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
   // Strided layers Winograd can take after space-to-depth (AlexNet's conv1):
   // fp32 inference only, like F(4, 3) and F(5, 3) (see forInference).
   const int64_t s2d = packed->forInference ? spaceToDepthFactor(g) : 1;
-  if ((s2d > 1 || winogradApplies(g)) && winogradAllowed) winogradAllowed = allFinite(w, g.weightSize());
+  if ((s2d > 1 || winogradApplies(g)) && winogradAllowed) winogradAllowed = allInWinogradRange(w, g.weightSize());
   packed->spaceToDepth = winogradAllowed ? s2d : 1;
   if (packed->spaceToDepth > 1) {
     const ConvGeom rewritten = spaceToDepthGeom(g, packed->spaceToDepth);
@@ -119,8 +119,8 @@ std::string describeConvAlgorithm(const PackedConvWeight& packed) {
 std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const ConvGeom& g, const float* w) {
   const Bf16Kernels* bk = bf16Kernels();
   if (bk == nullptr) throw std::runtime_error(bf16Unsupported());
-  // Weights with a NaN or ∞: no Winograd below (the fp32 packings decide for themselves).
-  const bool winogradAllowed = !winogradApplies(g) || pairPlanesApply(*bk, g) || allFinite(w, g.weightSize());
+  // Weights outside Winograd's range: no Winograd below (the fp32 packings decide for themselves).
+  const bool winogradAllowed = !winogradApplies(g) || pairPlanesApply(*bk, g) || allInWinogradRange(w, g.weightSize());
   // Kernel sets with AMX tiles: every undilated layer as a direct product
   // from pair planes. At 16× the fp32 rate per instruction, the direct
   // product outruns Winograd's fewer products (whose transforms stay fp32
@@ -191,7 +191,7 @@ std::unique_ptr<PackedConvWeight> packConvWeightBf16(const KernelSet& ks, const 
 
 namespace {
 
-// The packing's own algorithm; false when Winograd found a NaN or ∞ in the input.
+// The packing's own algorithm; false when Winograd found an input value outside its range.
 bool runPacked(const ConvGeom& g, const float* x, const PackedConvWeight& w, const float* bias, float* out, bool relu) {
   if (!w.pairPlaneBf16.empty()) {
     if (bf16Kernels() == nullptr) throw std::runtime_error(bf16Unsupported());

@@ -15,8 +15,10 @@ void logSoftmaxForward(int64_t rows, int64_t cols, const float* x, float* out) {
       for (int64_t c = 0; c < cols; ++c) maxValue = in[c] > maxValue ? in[c] : maxValue;
       double sum = 0.0;
       for (int64_t c = 0; c < cols; ++c) sum += std::exp(static_cast<double>(in[c]) - maxValue);
-      const double logSum = std::log(sum) + maxValue;
-      for (int64_t c = 0; c < cols; ++c) o[c] = static_cast<float>(in[c] - logSum);
+      // (x − max) − log(sum), as torch: max + log(sum) would lose log(sum) when
+      // the maximum is large (a row [1e16, 1e16, 0] gave 0, not −log 2).
+      const double logSum = std::log(sum);
+      for (int64_t c = 0; c < cols; ++c) o[c] = static_cast<float>((in[c] - static_cast<double>(maxValue)) - logSum);
     }
   });
 }

@@ -15,7 +15,7 @@
 
 #include "conv.h"
 #include "cpu_tuning.h"
-#include "finite.h"
+#include "winograd_range.h"
 #include "scratch.h"
 #include "thread_pool.h"
 #include "winograd_transforms.h"
@@ -326,11 +326,11 @@ bool conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
   // conv2dForwardDirect hands out whole images to pad each once.
   const int64_t grain = imagesGroups >= 2 * threads ? parts * panelParts : 1;
   const auto start = std::chrono::steady_clock::now();
-  // Set by the task whose converted input holds a NaN or ∞ (finite.h): the
-  // other tasks then stop, and the caller convolves directly. Checked on the
+  // Set by the task whose converted input holds a value outside Winograd's
+  // range (winograd_range.h): the other tasks then stop, and the caller convolves directly. Checked on the
   // HWC copy just written (in cache) rather than by a pass over x before the
   // layer, which cost 3% of AlexNet's batch-32 forward on Sapphire Rapids.
-  std::atomic<bool> nonFinite{false};
+  std::atomic<bool> outOfRange{false};
   parallelForDynamic(imagesGroups * parts * panelParts, grain, [&](int64_t begin, int64_t end, int) {
     float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, Hp * Wp * cg);
     float* V = threadScratch<float>(ScratchSlot::Winograd0, xis * vStride);
@@ -338,7 +338,7 @@ bool conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
     int64_t convertedFor = -1, transformedFor = -1;
     const float* rowPtrs[16];
     for (int64_t task = begin; task < end; ++task) {
-      if (nonFinite.load(std::memory_order_relaxed)) return;
+      if (outOfRange.load(std::memory_order_relaxed)) return;
       const int64_t tileTask = task / panelParts;  // (image·group, tile range)
       const int64_t ig = tileTask / parts;
       const int64_t img = ig / g.groups, grp = ig % g.groups;
@@ -355,8 +355,8 @@ bool conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
             toSpaceToDepthHwc(planes, layerCg, layer.inH, layer.inW, layer.padH, layer.padW, s, Hp, Wp, hwc);
           else
             toPaddedHwc(ks, planes, cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp, hwc);
-          if (!allFiniteSerial(hwc, Hp * Wp * cg)) {
-            nonFinite.store(true, std::memory_order_relaxed);
+          if (!allInWinogradRangeSerial(hwc, Hp * Wp * cg)) {
+            outOfRange.store(true, std::memory_order_relaxed);
             return;
           }
           convertedFor = ig;
@@ -484,7 +484,7 @@ bool conv2dForwardWinograd(const ConvGeom& layer, const float* x, const PackedCo
                         tilesW, t0, t1, g.outH, g.outW, out + (img * g.outChannels + grp * og + o0) * g.pixels());
     }
   });
-  if (nonFinite.load()) return false;
+  if (outOfRange.load()) return false;
   if (measured)
     w.splitTrials->record(panelSplit, threads,
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

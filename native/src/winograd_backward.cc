@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "conv.h"
-#include "finite.h"
+#include "winograd_range.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "thread_pool.h"
@@ -88,32 +88,33 @@ bool conv2dBackwardWeightWinograd(const KernelSet& ks, const ConvGeom& g, const 
     for (int64_t n0 = 0; n0 < g.batch; n0 += chunkImages) {
       const int64_t images = std::min(chunkImages, g.batch - n0);
       // Transforms, one image per task. Each converted copy is checked for a
-      // NaN or ∞ while in cache (finite.h): one stops the Winograd path, whose
-      // transforms would spread it over the whole filter gradient.
-      std::atomic<bool> nonFinite{false};
+      // value outside Winograd's range while in cache (winograd_range.h): one
+      // stops the Winograd path, whose transforms would spread a NaN or ∞ over
+      // the whole filter gradient or overflow on a huge value.
+      std::atomic<bool> outOfRange{false};
       parallelForDynamic(images, 1, [&](int64_t begin, int64_t end, int) {
         float* hwc = threadScratch<float>(ScratchSlot::PaddedInput, std::max(Hp * Wp * cg, Gh * Gw * og));
         for (int64_t i = begin; i < end; ++i) {
-          if (nonFinite.load(std::memory_order_relaxed)) return;
+          if (outOfRange.load(std::memory_order_relaxed)) return;
           const int64_t img = n0 + i;
           toPaddedHwc(ks, x + (img * g.inChannels + grp * cg) * g.inPlane(), cg, g.inH, g.inW, g.padH, g.padW, Hp, Wp,
                       hwc);
-          if (!allFiniteSerial(hwc, Hp * Wp * cg)) {
-            nonFinite.store(true, std::memory_order_relaxed);
+          if (!allInWinogradRangeSerial(hwc, Hp * Wp * cg)) {
+            outOfRange.store(true, std::memory_order_relaxed);
             return;
           }
           ks.winogradInput(r == 5 ? winograd::Kind::F2x5 : winograd::Kind::F2x3, hwc, Wp * cg, cg, tilesW, 0, tiles,
                            V + i * tiles * cg, vStride);
           toPaddedHwc(ks, gradOut + (img * g.outChannels + grp * og) * g.pixels(), og, g.outH, g.outW, 0, 0, Gh, Gw,
                       hwc);
-          if (!allFiniteSerial(hwc, Gh * Gw * og)) {
-            nonFinite.store(true, std::memory_order_relaxed);
+          if (!allInWinogradRangeSerial(hwc, Gh * Gw * og)) {
+            outOfRange.store(true, std::memory_order_relaxed);
             return;
           }
           ks.winogradGradOutput(r, hwc, Gw * og, og, tilesW, 0, tiles, Y + i * tiles * og, yStride);
         }
       });
-      if (nonFinite.load()) return false;  // gradW not written yet
+      if (outOfRange.load()) return false;  // gradW not written yet
       // dU_ξ[o][c] (+)= Σ_t Ŷ_ξ[t][o] · V_ξ[t][c]: Ŷ is op(A) stored [tiles, og].
       // One product per task (each runs serially on its thread): the ξ are
       // independent, and this avoids a parallel hand-out per small product.

@@ -205,7 +205,7 @@ EMSCRIPTEN_KEEPALIVE const char* alx_packed_conv_algorithm(const PackedConvWeigh
 }
 
 // Returns 2, having written nothing, for an input the packing cannot take (a
-// NaN or ∞ given to Winograd filters: see conv2dForward in conv.h); the
+// value outside Winograd's range: see conv2dForward in conv.h); the
 // caller, which holds the weights, then calls alx_conv_forward.
 EMSCRIPTEN_KEEPALIVE int alx_conv_forward_packed(const int32_t* geom, const PackedConvWeight* packed, const float* x,
                                                  const float* bias, float* out, int32_t relu) {

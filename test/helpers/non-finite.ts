@@ -49,3 +49,29 @@ export function sameNonFinite(actual: ArrayLike<number>, expected: ArrayLike<num
   assert.ok(nonFinite > 0, `${what}: the reference has no NaN or ∞ (the test would check nothing)`);
   assert.ok(nonFinite < expected.length / 2, `${what}: ${nonFinite} of ${expected.length} reference values are not finite`);
 }
+
+/** Close to float32's largest value (3.4e38): Winograd's sums of neighbouring values overflow on it, direct sums need not. */
+export const NEAR_FLOAT_MAX = 3e38;
+
+/** `values` times `scale`, with the middle value set to ±NEAR_FLOAT_MAX (sign drawn from `gen`). */
+export function withHugeValue(values: Float32Array, scale: number, gen: Generator): Float32Array {
+  const x = values.map((v) => v * scale);
+  x[Math.floor(x.length / 2)] = gen.int(2) === 0 ? NEAR_FLOAT_MAX : -NEAR_FLOAT_MAX;
+  return x;
+}
+
+/**
+ * Asserts |actual − expected| ≤ tol · max(|expected|, 1) at every index, and that `expected` is finite and holds a
+ * value above 1e30 (a case with huge values). A tolerance relative to the whole tensor's largest value would pass
+ * outputs wrecked by their neighbour's huge value (−2.8e29 for −0.32 next to 1.7e37).
+ */
+export function closeEachElement(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  let largest = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    assert.ok(Number.isFinite(e), `${what}: reference value ${i} is ${e} (the case should stay finite)`);
+    largest = Math.max(largest, Math.abs(e));
+    if (!(Math.abs(actual[i] - e) <= tol * Math.max(Math.abs(e), 1))) assert.fail(`${what}: index ${i} is ${actual[i]}, expected ${e}`);
+  }
+  assert.ok(largest > 1e30, `${what}: the reference's largest value is ${largest} (the case has no huge values)`);
+}

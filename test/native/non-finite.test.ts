@@ -3,7 +3,8 @@
  * gives them: only the outputs whose window holds one become NaN or ±∞.
  * Winograd's transforms add and subtract neighbouring values first, so one
  * NaN pixel would make a whole tile NaN (and +∞ − ∞ a NaN); the native
- * backend takes the direct path for such inputs and weights (native/src/finite.h).
+ * backend takes the direct path for such inputs and weights (native/src/winograd_range.h),
+ * and for values so large that Winograd's sums would overflow where the direct ones do not.
  * The js backend (direct sums, the reference) gives the expected pattern.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import type { Conv2dGeometry } from '../../src/backend/backend.js';
 import { loadNativeAddon } from '../../src/node/native/load.js';
 import { Generator } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { nonFiniteGeometries, poisoned, sameNonFinite } from '../helpers/non-finite.js';
+import { closeEachElement, nonFiniteGeometries, poisoned, sameNonFinite, withHugeValue } from '../helpers/non-finite.js';
 import { addon, convSizes, describeConv, forEachSimd, forEachSimdAsync, randomArray, reference, skipWithoutAddon } from './native-helpers.js';
 
 const TOL = 1e-5;
@@ -24,6 +25,15 @@ function expectedForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bi
   reference.conv2dForward(g, x, w, bias, out, relu);
   return out;
 }
+
+type Checker = (actual: Float32Array, expected: Float32Array, what: string) => void;
+/** Each output within 1e-4 of its own size (outputs next to a huge one included). */
+const closeEach: Checker = (actual, expected, what) => closeEachElement(actual, expected, 1e-4, what);
+/** Within TOL of the largest output (all-huge inputs: the sums cancel within rounding of 1e35-sized terms). */
+const closeToLargest: Checker = (actual, expected, what) => {
+  assert.ok(expected.every(Number.isFinite), `${what}: the reference is finite`);
+  assertClose(actual, expected, TOL, what);
+};
 
 function check(actual: Float32Array, expected: Float32Array, tol: number, what: string): void {
   sameNonFinite(actual, expected, what);
@@ -134,6 +144,50 @@ test('gradients: a NaN or ∞ in gradOut or the input stays where the direct sum
   });
 });
 
+test("values Winograd would overflow on (one near float's maximum, or all near 1e37) run directly: outputs as the direct sums", {
+  skip: skipWithoutAddon,
+}, () => {
+  const gen = new Generator(47);
+  forEachSimd((level) => {
+    for (const { g } of GEOMETRIES) {
+      const s = convSizes(g);
+      const bias = randomArray(g.outChannels, gen);
+      const cases: [string, Float32Array, Float32Array, Checker][] = [
+        ['one input value at 3e38', withHugeValue(randomArray(s.x, gen), 1, gen), randomArray(s.w, gen).map((v) => v * 0.01), closeEach],
+        ['inputs of 1e37', randomArray(s.x, gen).map((v) => v * 1e37), randomArray(s.w, gen).map((v) => v * 0.01), closeToLargest],
+        ['one weight at 3e38', randomArray(s.x, gen).map((v) => v * 0.01), withHugeValue(randomArray(s.w, gen), 1, gen), closeEach],
+      ];
+      for (const [name, x, w, close] of cases) {
+        const expected = expectedForward(g, x, w, bias, false);
+        const what = `${level} ${describeConv(g)}, ${name}`;
+        const packed = addon().packConv2dWeight(g, w);
+        const fromPacked = new Float32Array(expected.length);
+        addon().conv2dForwardPacked(g, packed, x, bias, fromPacked, false);
+        close(fromPacked, expected, `${what}, packed (${packed.algorithm})`);
+        packed.dispose();
+        const perCall = new Float32Array(expected.length);
+        addon().conv2dForward(g, x, w, bias, perCall, false);
+        close(perCall, expected, `${what}, per call`);
+      }
+      if (g.strideH !== 1) continue; // the strided layer's gradients never took Winograd
+      const gradOut = withHugeValue(randomArray(s.out, gen), 1, gen);
+      const w = randomArray(s.w, gen).map((v) => v * 0.01);
+      const expectedIn = new Float32Array(s.x),
+        actualIn = new Float32Array(s.x);
+      reference.conv2dBackwardData(g, gradOut, w, expectedIn);
+      addon().conv2dBackwardData(g, gradOut, w, actualIn);
+      closeEach(actualIn, expectedIn, `${level} ${describeConv(g)} backward data, one gradient at 3e38`);
+      const x = withHugeValue(randomArray(s.x, gen), 1, gen);
+      const smallGradOut = randomArray(s.out, gen).map((v) => v * 0.01);
+      const expectedW = new Float32Array(s.w),
+        actualW = new Float32Array(s.w);
+      reference.conv2dBackwardWeight(g, x, smallGradOut, expectedW, null);
+      addon().conv2dBackwardWeight(g, x, smallGradOut, actualW, null);
+      closeEach(actualW, expectedW, `${level} ${describeConv(g)} backward weight, one input at 3e38`);
+    }
+  });
+});
+
 test('the raw addon refuses a non-finite input for Winograd filters without the weights, naming why', { skip: skipWithoutAddon }, () => {
   const gen = new Generator(45);
   const { g } = GEOMETRIES[0];
@@ -144,7 +198,7 @@ test('the raw addon refuses a non-finite input for Winograd filters without the 
   assert.ok(raw !== null);
   assert.throws(
     () => raw.conv2dForwardPacked(g, packed.handle, x, null, new Float32Array(convSizes(g).out), false),
-    /the input holds a NaN or infinity, which this layer's Winograd filters would spread over whole tiles; pass the weight/,
+    /the input holds a value outside this layer's Winograd range \(NaN, infinity, or a magnitude of 2\^40 or more, .*\); pass the weight/,
   );
   packed.dispose();
 });

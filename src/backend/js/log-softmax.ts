@@ -7,8 +7,9 @@ export function logSoftmaxForward(rows: number, cols: number, x: Float32Array, o
     for (let c = 0; c < cols; c++) if (x[o + c] > max || Number.isNaN(x[o + c])) max = x[o + c];
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
-    const logSum = max + Math.log(sum);
-    for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - logSum;
+    // (x − max) − log(sum), as torch: max + log(sum) would lose log(sum) when the maximum is large.
+    const logSum = Math.log(sum);
+    for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - max - logSum;
   }
 }
 

@@ -84,8 +84,9 @@ interface WasmPacked {
   /** A convolution's algorithm (PackedConv2dWeight). */
   algorithm?: string;
   /**
-   * A convolution's weight as packed from (kept alive here, not copied): an input holding a NaN or ∞ is not given to
-   * Winograd filters, whose transforms would spread it over whole tiles, but convolved directly from this.
+   * A convolution's weight as packed from (kept alive here, not copied): an input holding a value outside Winograd's range
+   * (a NaN or ∞, which its transforms would spread over whole tiles, or a huge one they would overflow on) is convolved
+   * directly from this.
    */
   source?: Float32Array;
   dispose(): void;
@@ -218,9 +219,12 @@ export class WasmBackend extends JsBackend implements Backend {
       if (!declined) this.check(status);
     });
     if (!declined) return;
-    // A NaN or ∞ in the input of Winograd filters: convolved directly from the weight itself (native/src/conv.h).
+    // An input value outside Winograd's range (NaN, ∞, huge): convolved directly from the weight itself (native/src/conv.h).
     const source = (packed as WasmPacked).source;
-    if (source === undefined) throw new Error('wasm backend: conv2dForwardPacked: the input holds a NaN or infinity and the packing kept no weights');
+    if (source === undefined)
+      throw new Error(
+        'wasm backend: conv2dForwardPacked: the input holds a value Winograd cannot take (NaN, infinity or beyond 2^40) and the packing kept no weights',
+      );
     this.conv2dForward(g, x, source, bias, out, fuseRelu);
   }
 

@@ -21,8 +21,9 @@ export interface PackedConv2dWeight {
   /** What the packed kernel runs ("Winograd F(5×5, 3×3) after 4×4 space-to-depth"). */
   readonly algorithm: string;
   /**
-   * The weight the packing was made from (kept alive here, not copied): an input holding a NaN or ∞ is not given
-   * to Winograd filters, whose transforms would spread it over whole tiles, but convolved directly from this.
+   * The weight the packing was made from (kept alive here, not copied): an input holding a value outside Winograd's
+   * range (a NaN or ∞, which its transforms would spread over whole tiles, or a huge one they would overflow on) is
+   * convolved directly from this.
    */
   readonly source: Float32Array;
   /** Frees the packed copy now rather than when it is garbage-collected. */
