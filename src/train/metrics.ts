@@ -4,12 +4,18 @@
  * the five best), plus the mean loss, accumulated over batches.
  */
 
+/** k of a top-k count: torch's topk(k) takes a non-negative integer; k = 0 would count nothing, so it is refused too. */
+function checkK(k: number, what: string): void {
+  if (!Number.isInteger(k) || k < 1) throw new Error(`${what}: k must be a positive integer, got ${k}`);
+}
+
 /**
  * Whether the label is among the k highest scores of one row. Ties are
  * broken by class index (the lower index ranks first), so the answer is
  * deterministic; a NaN score of the label never counts as correct.
  */
 export function inTopK(scores: Float32Array, offset: number, classes: number, label: number, k: number): boolean {
+  checkK(k, 'inTopK');
   const target = scores[offset + label];
   if (Number.isNaN(target)) return false;
   let ahead = 0;
@@ -27,6 +33,7 @@ export function inTopK(scores: Float32Array, offset: number, classes: number, la
 export function countTopK(logits: Float32Array, rows: number, classes: number, labels: ArrayLike<number>, k: number): number {
   if (logits.length !== rows * classes) throw new Error(`countTopK: ${logits.length} scores do not fill [${rows}, ${classes}]`);
   if (labels.length !== rows) throw new Error(`countTopK: ${labels.length} labels for ${rows} rows`);
+  checkK(k, 'countTopK');
   const kk = Math.min(k, classes);
   let correct = 0;
   for (let r = 0; r < rows; r++) {

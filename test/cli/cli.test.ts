@@ -48,6 +48,24 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
     assertOneLineError(command, /error: unknown command 'frobnicate' \(alexnet --help lists the commands\)$/);
   });
 
+  test("an input side above alexnet-original's largest is refused before anything is written", async () => {
+    const out = join(work, 'too-large-run');
+    const [train, exported] = await Promise.all([
+      cli('train', '--model', 'alexnet-original', '--dataset', 'fashion-mnist-subset', '--image-size', '300', '--out', out),
+      cli('export', '--model', 'alexnet-original', '--input-size', '259', '--output', join(work, 'too-large.onnx')),
+    ]);
+    assertOneLineError(train, /--image-size 300 is above alexnet-original's largest input, 258$/);
+    assertOneLineError(exported, /--input-size 259 is above alexnet-original's largest input, 258$/);
+    assert.equal(existsSync(out), false, 'no run folder is left to block the corrected command');
+    assert.equal(existsSync(join(work, 'too-large.onnx')), false);
+  });
+
+  test("train --init paper is for the paper's models; torchvision's alexnet refuses it by name", async () => {
+    const r = await cli('train', '--model', 'alexnet', '--dataset', 'fashion-mnist-subset', '--init', 'paper', '--out', join(work, 'init-run'));
+    assertOneLineError(r, /--init paper applies to the alexnet-original models; alexnet keeps torchvision's initialization$/);
+    assert.equal(existsSync(join(work, 'init-run')), false);
+  });
+
   test('run writes the eval-mode output of the .npy tensor', async () => {
     const x = Tensor.rand([2, 3, 63, 70], 0, 1, new Generator(7));
     writeFileSync(join(work, 'x.npy'), saveNpy(x));

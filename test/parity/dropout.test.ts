@@ -10,15 +10,27 @@ import { dropout } from '../../src/ops/dropout.js';
 import * as F from '../../src/ops/index.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { readJsonFixture } from '../helpers/fixtures.js';
 
 const N = 200_000;
+
+test('survivors are scaled exactly as torch scales them, for p = 0.001 … 0.999 (fixture: tools/gen_layer_fixtures.py)', () => {
+  const { cases } = readJsonFixture<{ cases: { p: number; kept: number }[] }>('parity', 'layers', 'dropout_scale.json');
+  assert.equal(cases.length, 999);
+  const ones = Tensor.ones([64]);
+  for (const { p, kept } of cases) {
+    const y = dropout(ones, p, true, new Generator(7));
+    const survivor = y.data.find((v) => v !== 0) ?? dropout(Tensor.ones([1 << 16]), p, true, new Generator(7)).data.find((v) => v !== 0);
+    assert.equal(survivor, kept, `p = ${p}`);
+  }
+});
 
 for (const p of [0.1, 0.5, 0.8]) {
   test(`dropout p=${p}: about p of the elements are zeroed, survivors are scaled by 1/(1−p)`, () => {
     const x = Tensor.rand([N], 1, 2, new Generator(1)); // strictly positive, so a zero means dropped
     const y = dropout(x, p, true, new Generator(2));
     let dropped = 0;
-    const keep = Math.fround(1 / (1 - p));
+    const keep = Math.fround(1 / Math.fround(1 - p));
     for (let i = 0; i < N; i++) {
       if (y.data[i] === 0) dropped++;
       else assert.ok(Math.abs(y.data[i] - x.data[i] * keep) <= 1e-6 * y.data[i], `element ${i}: ${y.data[i]} is not ${x.data[i]} × ${keep}`);
@@ -39,7 +51,7 @@ test('dropout backward uses the forward mask: gradient = g × 1/(1−p) where ke
   const y = dropout(x, p, true, new Generator(4));
   const g = Tensor.rand([5000], -1, 1, new Generator(5));
   y.backward(g);
-  const keep = Math.fround(1 / (1 - p));
+  const keep = Math.fround(1 / Math.fround(1 - p));
   for (let i = 0; i < 5000; i++) {
     const expected = y.data[i] === 0 ? 0 : g.data[i] * keep;
     assert.ok(Math.abs(x.grad!.data[i] - expected) <= 1e-6 * Math.abs(expected), `element ${i}: gradient ${x.grad!.data[i]}, expected ${expected}`);

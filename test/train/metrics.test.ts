@@ -20,6 +20,14 @@ test('top-k counts the label among the k best scores, ties to the lower class in
   assert.throws(() => countTopK(logits, 3, 6, Int32Array.of(0, 6, 1), 1), /label 6 of row 1 is not a class index 0..5/);
 });
 
+test('top-k refuses a k that is not a positive integer (k = 0 counted every row before)', () => {
+  const logits = Float32Array.of(0.1, 0.9, 0.5, 0.2);
+  for (const k of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => countTopK(logits, 2, 2, [0, 1], k), new RegExp(`^Error: countTopK: k must be a positive integer, got ${k}$`));
+    assert.throws(() => inTopK(logits, 0, 2, 1, k), new RegExp(`^Error: inTopK: k must be a positive integer, got ${k}$`));
+  }
+});
+
 test('ClassificationMeter weights batch losses by batch size', () => {
   const meter = new ClassificationMeter();
   meter.add(1.0, Float32Array.of(1, 0, 0, 1), 2, 2, [0, 0]);

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadCheckpoint } from '../../src/node/train/checkpoint.js';
-import { runTraining, type TrainHooks } from '../../src/node/train/trainer.js';
+import { modelForRun, runTraining, type TrainHooks } from '../../src/node/train/trainer.js';
+import type { Linear } from '../../src/nn/layers/linear.js';
+import type { AlexNetOriginal } from '../../src/models/alexnet-original.js';
 import { SkippableSampleError } from '../../src/data/dataset.js';
 import { epochPermutation } from '../../src/data/sampling.js';
 import { loadStateDict } from '../../src/formats/weights-file.js';
@@ -138,6 +140,18 @@ test('a folder holding another run is refused, and --resume must match', async (
   await assert.rejects(runTraining(tinyConfig({ model: 'other', epochs: 3 }), dir, true, hooks()), /model "tiny" \(saved\) vs "other" \(now\)/);
   assert.deepEqual(await readFile(join(dir, 'checkpoint.pth')), before, 'nothing was overwritten');
   await assert.rejects(runTraining(tinyConfig(), join(root, 'nothing-here'), true, hooks()), /holds no training run to continue/);
+  await assert.rejects(runTraining(tinyConfig({ init: 'paper', epochs: 3 }), dir, true, hooks()), /init undefined \(saved\) vs "paper" \(now\)/);
+});
+
+test("a run's init reaches its model: 'paper' sets the hidden Linear biases to 1, the article's init leaves them at PyTorch's default", () => {
+  const base = tinyConfig({ model: 'alexnet-original', inChannels: 1, numClasses: 10, imageSize: 227 });
+  const hiddenBias = (init?: 'paper'): Float32Array => (modelForRun({ ...base, init }) as AlexNetOriginal).classifier.at<Linear>(0).bias!.data;
+  assert.ok(hiddenBias('paper').every((v) => v === 1));
+  const article = hiddenBias();
+  assert.ok(
+    article.every((v) => Math.abs(v) <= 1 / Math.sqrt(256 * 6 * 6)),
+    'U(±1/√fan_in), as torch.nn.Linear',
+  );
 });
 
 test('a checkpoint whose weights do not fit the model fails clearly', async () => {

@@ -3,6 +3,7 @@ import { dropout } from '../../ops/dropout.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { pythonNumber } from '../python-repr.js';
 
 export class Dropout extends Module {
   /** `inplace` only shows in the repr, as PyTorch prints it; the output is a new tensor either way. */
@@ -20,6 +21,6 @@ export class Dropout extends Module {
   }
 
   override extraRepr(): string {
-    return `p=${this.p}, inplace=${this.inplace ? 'True' : 'False'}`;
+    return `p=${pythonNumber(this.p)}, inplace=${this.inplace ? 'True' : 'False'}`;
   }
 }

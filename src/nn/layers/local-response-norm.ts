@@ -2,6 +2,7 @@
 import { localResponseNorm } from '../../ops/local-response-norm.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { pythonNumber } from '../python-repr.js';
 
 export class LocalResponseNorm extends Module {
   constructor(
@@ -18,6 +19,6 @@ export class LocalResponseNorm extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.size}, alpha=${this.alpha}, beta=${this.beta}, k=${this.k}`;
+    return `${this.size}, alpha=${pythonNumber(this.alpha)}, beta=${pythonNumber(this.beta)}, k=${pythonNumber(this.k)}`;
   }
 }

@@ -201,6 +201,7 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
     description: `the ONNX graph in ${path}`,
     inputSize: size,
     minInputSize: size,
+    maxInputSize: size,
     create: () => model,
   };
   const classes = imageModel ? output.shape?.at(-1) : undefined;

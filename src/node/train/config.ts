@@ -36,6 +36,8 @@ export interface TrainConfig {
   maxSteps: number | null;
   /** Also write the checkpoint every this many steps within an epoch (absent or null: at epoch ends only). */
   checkpointEvery?: number | null;
+  /** alexnet-original*: 'paper' initializes every layer as the paper's Section 5 (absent: the article's init). */
+  init?: 'paper';
 }
 
 /** The settings that make two runs the same run (everything else may differ on --resume). */
@@ -60,6 +62,7 @@ export const IDENTITY_KEYS = [
   'cooldown',
   'minLr',
   'seed',
+  'init',
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 export type RunIdentity = Pick<TrainConfig, (typeof IDENTITY_KEYS)[number]>;
@@ -110,5 +113,6 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.gamma > 0)) throw new Error(`--gamma must be > 0, got ${c.gamma}`);
   if (!(c.factor >= 0 && c.factor < 1)) throw new Error(`--factor must be in [0, 1), got ${c.factor}`);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new Error(`--seed must be a non-negative integer, got ${c.seed}`);
+  if (c.init !== undefined && c.init !== 'paper') throw new Error(`init must be 'paper' or absent, got '${c.init}'`);
   if (!['none', 'step', 'plateau'].includes(c.schedule)) throw new Error(`--schedule must be none, step or plateau, got '${c.schedule}'`);
 }

@@ -92,6 +92,11 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | 
   }
 }
 
+/** The registry model a run trains: its classes, input channels and initialization scheme. */
+export function modelForRun(config: TrainConfig): Module {
+  return createModel(config.model, { inChannels: config.inChannels, numClasses: config.numClasses, init: config.init });
+}
+
 /** "after epoch 2" at an epoch boundary, else "epoch 3, batch 17"; plus the step. */
 function describePosition(p: RunPosition): string {
   return `${p.batch === 0 ? `after epoch ${p.epoch}` : `epoch ${p.epoch + 1}, batch ${p.batch}`}, step ${p.step}`;
@@ -130,7 +135,7 @@ async function trainInRunDir(
   }
 
   manualSeed(config.seed);
-  const model = hooks.createModel ? hooks.createModel(config) : createModel(config.model, { inChannels: config.inChannels, numClasses: config.numClasses });
+  const model = hooks.createModel ? hooks.createModel(config) : modelForRun(config);
   model.train();
   const optimizer = new SGD(model.parameters(), {
     lr: config.lr,

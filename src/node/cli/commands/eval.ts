@@ -14,6 +14,7 @@ import { runAction } from '../run-action.js';
 import { modelOption, numClassesOption, parseNonNegativeInt, parsePositiveInt, precisionOption, resolveModel } from '../options.js';
 import { resolve } from 'node:path';
 import { OnnxModel } from '../../../onnx/index.js';
+import { checkInputSize } from '../../../models/registry.js';
 
 interface EvalFlags {
   model: string;
@@ -84,7 +85,7 @@ export function register(program: Command): void {
           flags.imageSize !== undefined
             ? parsePositiveInt(flags.imageSize, '--image-size')
             : (trainedImageSize ?? (model instanceof OnnxModel ? entry.inputSize : defaultImageSize(entry, dataset)));
-        if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+        checkInputSize(entry, imageSize, '--image-size');
         const inChannels = modelInputChannels(model) ?? 3;
         const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
         if (numClasses < data.classes.length)

@@ -10,7 +10,7 @@ import type { Module } from '../../../nn/module.js';
 import { writeOnnxFile } from '../../onnx/onnx-files.js';
 import { runAction } from '../run-action.js';
 import { loadModel, modelOption, numClassesOption, parseModel, parsePositiveInt, weightsOption, type ModelFlags } from '../options.js';
-import type { ModelEntry } from '../../../models/registry.js';
+import { checkInputSize, type ModelEntry } from '../../../models/registry.js';
 import { modelInputChannels } from '../../../models/input-channels.js';
 
 interface ExportFlags extends ModelFlags {
@@ -45,7 +45,7 @@ export async function writeModelAsOnnx(model: Module, entry: ModelEntry, inChann
   }
   const batch = flags.batch === 'dynamic' ? 'dynamic' : parsePositiveInt(flags.batch, '--batch');
   const size = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
-  if (size < entry.minInputSize) throw new Error(`--input-size ${size} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+  checkInputSize(entry, size, '--input-size');
   const proto = exportOnnx(model, [inChannels, size, size], { opset, batch, graphName: entry.name });
   await writeOnnxFile(path, proto);
 }

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { ModelEntry } from '../../../models/registry.js';
+import { checkInputSize, type ModelEntry } from '../../../models/registry.js';
 import type { TrainConfig, ScheduleName } from '../../train/config.js';
 import { classCount, isFashionMnist, nativeChannels } from '../../train/datasets.js';
 import { watchSigint } from '../../train/interrupt.js';
@@ -34,6 +34,7 @@ interface TrainFlags {
   patience: string;
   cooldown: string;
   minLr: string;
+  init: string;
   seed: string;
   out: string;
   resume?: boolean;
@@ -97,6 +98,14 @@ export function register(program: Command): void {
     .addOption(new Option('--patience <n>', 'plateau: epochs without improvement before decaying').default('2'))
     .addOption(new Option('--cooldown <n>', 'plateau: epochs to wait after a decay').default('0'))
     .addOption(new Option('--min-lr <lr>', 'plateau: lowest learning rate').default('0'))
+    .addOption(
+      new Option(
+        '--init <scheme>',
+        "alexnet-original*: article (its _init_weights: conv layers as the paper, Linear at PyTorch's default) or paper (Section 5 for every layer)",
+      )
+        .choices(['article', 'paper'])
+        .default('article'),
+    )
     .addOption(new Option('--seed <s>', 'seed for initialization, data order and dropout').default('0'))
     .requiredOption('--out <dir>', 'run folder (metrics.jsonl, checkpoint.pth, conv1-filters.png)')
     .option('--resume', 'continue the run in --out (same settings; --epochs and --max-steps may grow)')
@@ -108,7 +117,9 @@ export function register(program: Command): void {
         const entry = parseModel(flags.model);
         const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
         const imageSize = flags.imageSize === undefined ? defaultImageSize(entry, dataset) : parsePositiveInt(flags.imageSize, '--image-size');
-        if (imageSize < entry.minInputSize) throw new Error(`--image-size ${imageSize} is below ${entry.name}'s smallest input, ${entry.minInputSize}`);
+        checkInputSize(entry, imageSize, '--image-size');
+        if (flags.init === 'paper' && !entry.name.startsWith('alexnet-original'))
+          throw new Error(`--init paper applies to the alexnet-original models; ${entry.name} keeps torchvision's initialization`);
         const config: TrainConfig = {
           model: entry.name,
           inChannels: flags.inChannels === undefined ? nativeChannels(dataset) : parsePositiveInt(flags.inChannels, '--in-channels'),
@@ -133,6 +144,8 @@ export function register(program: Command): void {
           epochs: parsePositiveInt(flags.epochs, '--epochs'),
           maxSteps: flags.maxSteps === undefined ? null : parsePositiveInt(flags.maxSteps, '--max-steps'),
           checkpointEvery: flags.checkpointEvery === undefined ? null : parsePositiveInt(flags.checkpointEvery, '--checkpoint-every'),
+          // Absent for the article's init, so runs from before the option resume as the same run.
+          ...(flags.init === 'paper' ? { init: 'paper' as const } : {}),
         };
         await executeTraining(config, resolve(flags.out), flags.resume ?? false, {
           dataDir: flags.data,

@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Fixtures for two small layer facts of torch 1.13: dropout's survivor scale and layer reprs.
+
+Run with Debian's python (it has torch):  /usr/bin/python3 tools/gen_layer_fixtures.py
+
+Writes test/fixtures/parity/layers/dropout_scale.json: for p = 0.001, 0.002, ..., 0.999 the value
+torch's F.dropout gives a kept 1.0 (torch divides by (1 - p) as a float32 scalar, so this is
+float32(1 / float32(1 - p)), not 1 / (1 - p) rounded once), and layer_reprs.json: repr() of
+LocalResponseNorm and Dropout with small and large float arguments, which Python prints in its own
+notation (1e-05, not 0.00001). Seeded: running it twice gives the same bytes.
+"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_parity_fixtures import REPO, write_json  # noqa: E402
+
+
+def header():
+    return {'generator': 'tools/gen_layer_fixtures.py', 'torch': torch.__version__}
+
+
+def dropout_scales():
+    torch.manual_seed(0)
+    ones = torch.ones(200_000)
+    cases = []
+    for i in range(1, 1000):
+        p = i / 1000
+        y = F.dropout(ones, p, training=True)
+        kept = y[y != 0]
+        assert kept.numel() > 0 and bool((kept == kept[0]).all()), p
+        cases.append({'p': p, 'kept': kept[0].item()})
+    return cases
+
+
+def layer_reprs():
+    layers = [
+        ('LocalResponseNorm', [5, 1e-4, 0.75, 2], torch.nn.LocalResponseNorm(5, 1e-4, 0.75, 2)),
+        ('LocalResponseNorm', [3, 1e-5, 0.75, 1], torch.nn.LocalResponseNorm(3, 1e-5, 0.75, 1)),
+        ('LocalResponseNorm', [2, 2.5e-7, 1.5e-3, 1e16], torch.nn.LocalResponseNorm(2, 2.5e-7, 1.5e-3, 1e16)),
+        ('Dropout', [1e-7], torch.nn.Dropout(1e-7)),
+        ('Dropout', [0.5], torch.nn.Dropout(0.5)),
+        ('Dropout', [0.00012], torch.nn.Dropout(0.00012)),
+    ]
+    return [{'layer': name, 'args': args, 'repr': repr(m)} for name, args, m in layers]
+
+
+def main():
+    out = os.path.join(REPO, 'test', 'fixtures', 'parity', 'layers')
+    write_json(os.path.join(out, 'dropout_scale.json'), {**header(), 'cases': dropout_scales()})
+    write_json(os.path.join(out, 'layer_reprs.json'), {**header(), 'cases': layer_reprs()})
+
+
+if __name__ == '__main__':
+    main()
