@@ -42,7 +42,18 @@ function ascii(bytes: Uint8Array, at: number, length: number): string {
   return String.fromCharCode(...bytes.subarray(at, at + length));
 }
 
-/** The first frame header (SOFn) of a JPEG: precision, height, width, components. Segments are skipped by their length. */
+/** Segments libjpeg reads before a frame header, each skipped by its length: APP0-15, COM, DQT, DHT, DAC, DRI. */
+function isTableOrMiscSegment(marker: number): boolean {
+  return (marker >= 0xe0 && marker <= 0xef) || marker === 0xfe || marker === 0xdb || marker === 0xc4 || marker === 0xcc || marker === 0xdd;
+}
+
+/**
+ * The first frame header (SOFn) of a JPEG: precision, height, width, components; null where the bytes before it
+ * are not the segments libjpeg would read in the same way. The size must be the one a decoder will find: libjpeg
+ * scans over bytes that are no marker ("FF 00", stray bytes) to the next real one, so a "segment" this parser
+ * skipped by its length could hide the real frame (a 717-byte file declared 64×64 here and decoded 23000×23000);
+ * such a file, and any marker it would refuse, gets no size here and is measured by libvips itself.
+ */
 function jpegLayout(bytes: Uint8Array, view: DataView): Layout | null {
   let i = 2;
   while (i + 9 < bytes.length) {
@@ -52,8 +63,8 @@ function jpegLayout(bytes: Uint8Array, view: DataView): Layout | null {
       i += 1; // fill byte
       continue;
     }
-    // Standalone markers carry no length.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9)) {
+    // Standalone markers carry no length: TEM, and RST0-7 (which libjpeg passes over outside a scan).
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       i += 2;
       continue;
     }
@@ -61,6 +72,7 @@ function jpegLayout(bytes: Uint8Array, view: DataView): Layout | null {
     if (isSof) {
       return { bitDepth: bytes[i + 4], height: view.getUint16(i + 5), width: view.getUint16(i + 7), channels: bytes[i + 9], arithmeticCoding: marker >= 0xc9 };
     }
+    if (!isTableOrMiscSegment(marker)) return null;
     i += 2 + view.getUint16(i + 2);
   }
   return null;

@@ -248,7 +248,7 @@ describe('alexnet classify over many images', { concurrency: 2, skip }, () => {
         lines.map((l) => l.file),
         [BAD, ...[...want.keys()].sort()],
       );
-      assert.deepEqual(lines[0], { file: BAD, error: `${BAD} is not a decodable image (JPEG, PNG or WebP expected)` });
+      assert.deepEqual(lines[0], { file: BAD, error: `${BAD} is not a decodable image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF data)` });
       for (const line of lines.slice(1)) assert.deepEqual(line, expectedLines.get(line.file));
       assert.ok(lines.slice(1).every((l) => l.top?.length === 3 && l.top[0].prob > 0));
     }

@@ -14,7 +14,7 @@ import { imagenetEvalPixels, imagenetEvalTransform } from '../../src/image/image
 import { toTensor } from '../../src/image/to-tensor.js';
 import { decodeImage, decodeImageForModel, readImage } from '../../src/node/image/decode.js';
 import { preprocessImageFiles } from '../../src/node/image/preprocess-files.js';
-import { compareBytes, describeComparison, FIXTURES, pngDeclaring, readBytes, readJson, tensorToBytes } from './helpers.js';
+import { compareBytes, describeComparison, FIXTURES, jpegWithHiddenFrame, pngDeclaring, readBytes, readJson, tensorToBytes } from './helpers.js';
 
 interface PhotoCase {
   file: string;
@@ -83,7 +83,7 @@ test('decodeImage takes bytes and names them in errors', async () => {
   const image = await decodeImage(bytes, 'upload.png');
   assert.equal(image.width, 64);
   await assert.rejects(decodeImage(new TextEncoder().encode('hello'), 'upload.bin'), {
-    message: 'upload.bin is not a decodable image (JPEG, PNG or WebP expected)',
+    message: 'upload.bin is not a decodable image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF data)',
   });
 });
 
@@ -105,13 +105,13 @@ test('unreadable and undecodable files give one clear line', async () => {
     await assert.rejects(readImage(dir), { message: `cannot read image ${dir}: is a directory` });
     const text = join(dir, 'notes.jpg');
     writeFileSync(text, 'not an image at all\n');
-    await assert.rejects(readImage(text), { message: `${text} is not a decodable image (JPEG, PNG or WebP expected)` });
+    await assert.rejects(readImage(text), { message: `${text} is not a decodable image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF data)` });
     // A JPEG cut in the middle of its data: PIL refuses it ("image file is truncated"), so do we.
     const jpeg = readFileSync(photoPath('chelsea_q90_444.jpg'));
     const truncated = join(dir, 'truncated.jpg');
     writeFileSync(truncated, jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
     await assert.rejects(readImage(truncated), (error: Error) => {
-      assert.match(error.message, /truncated\.jpg is not a decodable image \(JPEG, PNG or WebP expected\): corrupt or unsupported jpeg data/);
+      assert.match(error.message, /truncated\.jpg is not a decodable image: corrupt or unsupported jpeg data/);
       assert.ok(!error.message.includes('\n'), `one line: ${error.message}`);
       return true;
     });
@@ -123,13 +123,23 @@ test('unreadable and undecodable files give one clear line', async () => {
 test('decompression bombs are refused from the header, before any pixel is decoded', async () => {
   const png = new Uint8Array(readFileSync(photoPath('chelsea.png')));
   await assert.rejects(decodeImage(pngDeclaring(png, 100_000, 100_000), 'huge.png'), {
-    message:
-      "huge.png is not a decodable image (JPEG, PNG or WebP expected): 100000×100000 is 10000000000 pixels, above the limit of 178956970 (PIL's decompression-bomb limit)",
+    message: "huge.png is too large: 100000×100000 is 10000000000 pixels, above the limit of 178956970 (PIL's decompression-bomb limit)",
   });
   await assert.rejects(decodeImage(pngDeclaring(png, 12_000, 12_000), 'bomb.png'), (error: Error) => {
-    assert.match(error.message, /^bomb\.png is not a decodable image .*: its header declares 12000×12000 pixels, more than \d+ bytes of png data can hold/);
+    assert.match(error.message, /^bomb\.png is not a decodable image: its header declares 12000×12000 pixels, more than \d+ bytes of png data can hold/);
     return true;
   });
+});
+
+test('a JPEG whose real frame hides behind stray bytes is measured by libvips and refused by its real size', async () => {
+  const hidden = await jpegWithHiddenFrame(23_000, 23_000);
+  await assert.rejects(decodeImage(hidden, 'hidden.jpg'), {
+    message: "hidden.jpg is too large: 23000×23000 is 529000000 pixels, above the limit of 178956970 (PIL's decompression-bomb limit)",
+  });
+  await assert.rejects(
+    decodeImage(await jpegWithHiddenFrame(5000, 5000), 'hidden.jpg', 1_000_000),
+    /^Error: hidden\.jpg is too large: 5000×5000 is 25000000 pixels/,
+  );
 });
 
 test('formats whose size does not bound their pixels decode up to the pixel limit: lossless WebP, AVIF, arithmetic JPEG', async () => {
@@ -152,7 +162,7 @@ test('formats whose size does not bound their pixels decode up to the pixel limi
   const sof9 = new Uint8Array([0xff, 0xd8, 0xff, 0xc9, 0, 17, 8, 0x2e, 0xe0, 0x2e, 0xe0, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
   await assert.rejects(decodeImage(sof9, 'arith.jpg'), (error: Error) => {
     assert.doesNotMatch(error.message, /can hold/);
-    assert.match(error.message, /^arith\.jpg is not a decodable image .*: corrupt or unsupported jpeg data/);
+    assert.match(error.message, /^arith\.jpg is not a decodable image: corrupt or unsupported jpeg data/);
     return true;
   });
   // The same frame Huffman-coded (SOF0) is refused by its size.

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import sharp from 'sharp';
 import type { Image8 } from '../../src/image/image.js';
 
 export const FIXTURES = new URL('../fixtures/image/', import.meta.url);
@@ -101,4 +102,28 @@ export function pngDeclaring(png: Uint8Array, width: number, height: number): Ui
   }
   view.setUint32(ihdr + 8 + 13, (crc ^ 0xffffffff) >>> 0);
   return out;
+}
+
+/**
+ * A JPEG whose real frame (SOF0, `width`×`height`) sits inside bytes that begin "FF 00 <length>": libjpeg scans
+ * through them as stray data to the real frame, a parser that skipped them as a segment would read the fake 64×64
+ * frame behind them.
+ */
+export async function jpegWithHiddenFrame(width: number, height: number): Promise<Uint8Array> {
+  const small = new Uint8Array(
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c80a0a' } })
+      .jpeg()
+      .toBuffer(),
+  );
+  let sof = 2;
+  while (!(small[sof] === 0xff && small[sof + 1] === 0xc0)) sof++;
+  const sofLength = (small[sof + 2] << 8) | small[sof + 3];
+  const fakeFrame = small.slice(sof, sof + 2 + sofLength);
+  const real = small.slice(2, small.length - 2); // after SOI, before EOI
+  real[sof - 2 + 5] = height >> 8;
+  real[sof - 2 + 6] = height & 0xff;
+  real[sof - 2 + 7] = width >> 8;
+  real[sof - 2 + 8] = width & 0xff;
+  const length = real.length + 2;
+  return Uint8Array.from([0xff, 0xd8, 0xff, 0x00, length >> 8, length & 0xff, ...real, ...fakeFrame, 0xff, 0xd9]);
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { type ImageHeader, readImageHeader } from '../../src/image/image-header.js';
+import { jpegWithHiddenFrame } from './helpers.js';
 
 const SIZE = { width: 333, height: 217 };
 
@@ -93,6 +94,20 @@ test('a real photo, a declared size far beyond the limit, and bytes that are no 
   assert.equal(readImageHeader(frame(0xc9))?.arithmeticCoding, true);
   assert.equal(readImageHeader(frame(0xc0))?.arithmeticCoding, false);
   assert.deepEqual([readImageHeader(frame(0xc9))?.width, readImageHeader(frame(0xc9))?.height], [32, 16]);
+});
+
+test('a JPEG with bytes libjpeg scans through ("FF 00"), or a marker it refuses, gets no size from the header', async () => {
+  const hidden = await jpegWithHiddenFrame(23_000, 23_000);
+  assert.equal(readImageHeader(hidden)?.width, null, 'not the fake 64×64 frame');
+  for (const marker of [0x02, 0xbf, 0xc8, 0xd8, 0xda, 0xde, 0xf0]) {
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, marker, 0, 4, 0, 0, 0xff, 0xc0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0, 0xff, 0xd9]);
+    assert.equal(readImageHeader(bytes)?.width, null, `marker 0x${marker.toString(16)} before the frame`);
+  }
+  // The segments libjpeg reads before a frame are skipped by their length: APPn, COM, DQT, DHT, DAC, DRI.
+  for (const marker of [0xe0, 0xef, 0xfe, 0xdb, 0xc4, 0xcc, 0xdd]) {
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, marker, 0, 4, 0, 0, 0xff, 0xc0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0, 0xff, 0xd9]);
+    assert.equal(readImageHeader(bytes)?.width, 32, `marker 0x${marker.toString(16)} before the frame`);
+  }
 });
 
 test('the sample layout: JPEG components and precision, PNG colour type and bit depth', async () => {

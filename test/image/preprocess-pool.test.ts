@@ -71,7 +71,7 @@ test('a failed image gives its row back, and names itself', async () => {
   await assert.rejects(pool.prepareRow(photos[0].slice(0, 200), 'cut.jpg', 1e8, OPTIONS), /cut\.jpg is not a decodable image/);
   await assert.rejects(
     pool.prepareRow(photos[1].slice(), 'big.jpg', 1000, OPTIONS),
-    /big\.jpg is not a decodable image .*640×480 is 307200 pixels, above the limit of 1000/,
+    /^Error: big\.jpg is too large: 640×480 is 307200 pixels, above the limit of 1000 \(the reader's limit, such as alexnet serve's --max-image-pixels\)$/,
   );
   assert.equal(slab.inUse, 0);
 });

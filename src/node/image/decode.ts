@@ -53,9 +53,11 @@ export function maxDecodablePixels(format: string | undefined, byteLength: numbe
   return Math.min(MAX_IMAGE_PIXELS, perByte * byteLength + 1024 * 1024);
 }
 
+/** The formats decodeImage reads (those sharp's libvips is built with; a server takes only the first three). */
+const DECODABLE_FORMATS = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
+
 function notDecodable(name: string, reason?: string): Error {
-  const base = `${name} is not a decodable image (JPEG, PNG or WebP expected)`;
-  return new Error(reason ? `${base}: ${reason}` : base);
+  return new Error(reason ? `${name} is not a decodable image: ${reason}` : `${name} is not a decodable image (expected ${DECODABLE_FORMATS} data)`);
 }
 
 /** The first line of an error's message, without libvips' prefixes. */
@@ -160,8 +162,8 @@ export async function decodeImageForModel(bytes: Uint8Array, name = 'image data'
   const pixels = width * height;
   const limit = Math.min(maxPixels, MAX_IMAGE_PIXELS);
   if (pixels > limit) {
-    const why = limit === MAX_IMAGE_PIXELS ? "PIL's decompression-bomb limit" : 'the limit set for this reader';
-    throw notDecodable(name, `${width}×${height} is ${pixels} pixels, above the limit of ${limit} (${why})`);
+    const why = limit === MAX_IMAGE_PIXELS ? "PIL's decompression-bomb limit" : "the reader's limit, such as alexnet serve's --max-image-pixels";
+    throw new Error(`${name} is too large: ${width}×${height} is ${pixels} pixels, above the limit of ${limit} (${why})`);
   }
   const decodable = maxDecodablePixels(format, bytes.length, layout.arithmeticCoding);
   if (pixels > decodable) {
