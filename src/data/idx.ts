@@ -45,13 +45,13 @@ export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_I
     if (final) ended = true;
   });
   const PIECE = 256 * 1024;
-  try {
-    for (let at = 0; at < bytes.length; at += PIECE) {
+  for (let at = 0; at < bytes.length; at += PIECE) {
+    try {
       stream.push(bytes.subarray(at, Math.min(bytes.length, at + PIECE)), at + PIECE >= bytes.length);
-      if (total > maxBytes) throw new Error(`inflates to more than ${maxBytes} bytes`);
+    } catch (error) {
+      throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
     }
-  } catch (error) {
-    throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
+    if (total > maxBytes) throw new Error(`${name}: gzip data inflates to more than ${maxBytes} bytes, more than any IDX data set holds`);
   }
   if (!ended) throw new Error(`${name}: gzip data is corrupt or truncated (the stream ends early)`);
   return chunks.length === 1 ? chunks[0] : concatBytes(chunks);

@@ -263,21 +263,77 @@ function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: Readonly
       }
     }
   }
-  const ordered: OnnxNode[] = [];
-  const done = new Set([...local, ...[...outer].filter((n) => !producers.has(n))]);
-  // An If reads its branches' free names too: it must wait for the nodes of this graph that produce them.
-  const implicit = new Map(nodes.map((n) => [n, subgraphReads(n).filter((name) => producers.has(name))]));
-  let remaining = nodes;
-  while (remaining.length > 0) {
-    const ready = remaining.filter((n) => n.inputs.every((i) => i === '' || done.has(i)) && implicit.get(n)!.every((i) => done.has(i)));
-    if (ready.length === 0) throw new Error(`${source}: the graph has a cycle through node '${remaining[0].name}'`);
-    for (const node of ready) {
-      ordered.push(node);
-      for (const output of node.outputs) done.add(output);
+  // Kahn's algorithm over dependency counts, the ready node earliest in the file first (a heap of indices): the
+  // file's order when it is already sorted, and linear time for a chain (waves re-filtering every remaining node
+  // took 10 s for a chain of 20,000).
+  const producerIndex = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    for (const output of node.outputs) if (output !== '') producerIndex.set(output, i);
+  });
+  const pending = new Array<number>(nodes.length).fill(0);
+  const consumers: number[][] = nodes.map(() => []);
+  nodes.forEach((node, i) => {
+    // An If reads its branches' free names too: it must wait for the nodes of this graph that produce them.
+    for (const name of [...node.inputs, ...subgraphReads(node)]) {
+      const producer = producerIndex.get(name);
+      if (name === '' || producer === undefined || local.has(name)) continue;
+      pending[i]++;
+      consumers[producer].push(i);
     }
-    remaining = remaining.filter((n) => !ready.includes(n));
+  });
+  const ready = new IndexHeap();
+  pending.forEach((count, i) => count === 0 && ready.push(i));
+  const ordered: OnnxNode[] = [];
+  while (ready.size > 0) {
+    const i = ready.pop();
+    ordered.push(nodes[i]);
+    for (const consumer of consumers[i]) if (--pending[consumer] === 0) ready.push(consumer);
+  }
+  if (ordered.length < nodes.length) {
+    const stuck = nodes.find((_, i) => pending[i] > 0)!;
+    throw new Error(`${source}: the graph has a cycle through node '${stuck.name}'`);
   }
   return ordered;
+}
+
+/** A min-heap of node indices. */
+class IndexHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const a = this.items;
+    a.push(value);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= a[i]) break;
+      [a[parent], a[i]] = [a[i], a[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): number {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1,
+          r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 /** The names a node's subgraphs (If's branches, at any depth) read from enclosing graphs. */

@@ -47,9 +47,10 @@ export interface TensorFromProtoOptions {
 
 export function tensorDims(proto: TensorProtoMessage, source: string, what: string): number[] {
   const dims = (proto.dims ?? []).map((d) => int64Value(d));
+  for (const d of dims) if (!Number.isSafeInteger(d) || d < 0) fail(source, `${what}: invalid dimension ${d} in shape [${dims.join(', ')}]`);
+  if (dims.includes(0)) return dims; // empty, whatever the other dimensions
   let count = 1;
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) fail(source, `${what}: invalid dimension ${d} in shape [${dims.join(', ')}]`);
     count *= d;
     if (count > MAX_TENSOR_ELEMENTS) fail(source, `${what}: shape [${dims.join(', ')}] holds more than ${MAX_TENSOR_ELEMENTS} elements`);
   }

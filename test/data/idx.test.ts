@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'fflate';
-import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdxImages, parseIdxLabels } from '../../src/data/idx.js';
+import { encodeIdx, gunzipIfNeeded, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdxImages, parseIdxLabels } from '../../src/data/idx.js';
 import { FashionMnist } from '../../src/data/fashion-mnist.js';
 
 const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 10);
@@ -41,6 +41,11 @@ test('truncated files and trailing bytes are errors that give the sizes', () => 
   assert.throws(() => parseIdxImages(padded, 'f'), /2 unexpected bytes/);
   const gz = gzipSync(imagesFile);
   assert.throws(() => parseIdxImages(gz.subarray(0, gz.length - 10), 'g.gz'), /g\.gz: gzip data is corrupt or truncated/);
+  // Sound gzip data that inflates past the bound is said to be too large, not corrupt.
+  assert.throws(
+    () => gunzipIfNeeded(gzipSync(new Uint8Array(5000)), 'big.gz', 1000),
+    /^Error: big\.gz: gzip data inflates to more than 1000 bytes, more than any IDX data set holds$/,
+  );
 });
 
 test('images and labels with different counts do not make a data set', () => {

@@ -101,3 +101,42 @@ test('GLOBAL and STACK_GLOBAL go through the allow-list hook', () => {
   assert.equal(unpickle(Uint8Array.from(stackGlobal), 0, 'p', 'pickle', hooks).value, 42);
   assert.deepStrictEqual(seen, ['os.system', 'os.system']);
 });
+
+/** hooks as the .pth reader's: the torch allow-list, no storages. */
+const torchHooks: UnpickleHooks = { ...refuseAll, resolveGlobal: (m, n) => resolveTorchGlobal('p.pkl', m, n) };
+
+/** A pickle that memoizes `value` (opcodes), then calls module.name on it `times` times (6 bytes a call). */
+function repeatedCalls(module: string, name: string, value: number[], times: number): Uint8Array {
+  const global = [0x63, ...new TextEncoder().encode(`${module}\n${name}\n`)];
+  const call = [0x68, 2, 0x68, 1, 0x85, 0x52]; // BINGET fn, BINGET value, TUPLE1, REDUCE
+  const calls: number[] = [];
+  for (let i = 0; i < times; i++) calls.push(...call);
+  return Uint8Array.from([0x80, 2, ...value, 0x71, 1, 0x30, ...global, 0x71, 2, 0x30, 0x28, ...calls, 0x6c, 0x2e]);
+}
+
+test('calls that copy one memoized value again and again are refused before the pickle expands in memory', () => {
+  const bytes = [0x42, 0xa0, 0x86, 0x01, 0x00, ...new Array(100_000).fill(0)]; // BINBYTES of 100,000 (0x0186a0) bytes
+  const list = [0x28, ...new Array(20_000).fill([0x4b, 1]).flat(), 0x6c]; // MARK, 20,000 × BININT1 1, LIST
+  for (const [module, name, value] of [
+    ['builtins', 'bytes', bytes],
+    ['builtins', 'set', list],
+    ['collections', 'OrderedDict', [0x28, ...new Array(20_000).fill([0x4b, 1, 0x4b, 2, 0x86]).flat(), 0x6c]],
+  ] as const) {
+    // Once is a copy the size of the pickle: read.
+    assert.ok(unpickle(repeatedCalls(module, name, [...value], 1), 0, 'p.pkl', 'pickle', torchHooks).value);
+    assert.throws(
+      () => unpickle(repeatedCalls(module, name, [...value], 200), 0, 'p.pkl', 'pickle', torchHooks),
+      new RegExp(`calling ${module}\\.${name} here would pass its calls more values than a pickle of \\d+ bytes holds, the same values passed again and again`),
+    );
+  }
+});
+
+test('integers: LONG4 beyond 256 bytes and text integers beyond 620 digits are refused (a 400 kB LONG4 took 73 s)', () => {
+  const long4 = (n: number, fill: number) => [0x80, 2, 0x8b, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, 0, ...new Array(n).fill(fill), 0x2e];
+  assert.equal(load(long4(256, 0xff)), -1);
+  assert.equal(load(long4(256, 0x00)), 0);
+  assert.throws(() => load(long4(400_000, 0x11)), /an integer of 400000 bytes \(at most 256 are read\)/);
+  const textLong = (digits: number) => [...new TextEncoder().encode(`L${'7'.repeat(digits)}L\n.`)];
+  assert.equal(load(textLong(20)), 77777777777777777777n);
+  assert.throws(() => load(textLong(5000)), /an integer of 5000 digits \(at most 620 are read\)/);
+});

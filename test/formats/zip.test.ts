@@ -41,6 +41,17 @@ test('written entries are 64-byte aligned and read back as views', () => {
   }
 });
 
+test('an archive naming one entry twice is refused by that name (torch.load would read the first, a map the last)', () => {
+  const bytes = concatBytes(
+    writeStoredZip([
+      { name: 'archive/data/0', data: Uint8Array.of(0, 1, 2) },
+      { name: 'archive/data.pkl', data: Uint8Array.of(0x2e) },
+      { name: 'archive/data/0', data: Uint8Array.of(9, 9, 9) },
+    ]),
+  );
+  assert.throws(() => ZipArchive.parse(bytes, 'dup.pth'), /^FormatError: dup\.pth: zip entry 'archive\/data\/0' appears twice \(expected each name once\)$/);
+});
+
 test('reads torch zip64 archives and deflated archives from other tools', () => {
   const torchZip = ZipArchive.parse(fixture('zip_state_dict.pth'), 'zip_state_dict.pth');
   assert.ok(torchZip.get('zip_state_dict/data.pkl'));

@@ -8,6 +8,7 @@
  * The models are built here with the project's own encoder.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,6 +191,9 @@ describe('initializers whose data does not fit their dims', () => {
     refusedImport(withInitializer({ ...w, dims: [65536, 65536, 65536] }), /initializer 'w': shape \[65536, 65536, 65536\] holds more than 2147483647 elements/);
     // 2^48 float32 would be 1 PiB; not even 2^31 elements (8 GiB) were set aside.
     assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 30);
+    // A zero dimension makes the tensor empty, however large the others (onnx.checker takes [2^40, 0]).
+    const empty = importOnnx(withInitializer({ name: 'w', dataType: 1, dims: [2 ** 40, 0] }), { source: SOURCE });
+    assert.deepEqual(empty.stateDict().get('w')?.shape, [2 ** 40, 0]);
   });
 
   test('a negative dim', () => {
@@ -489,6 +493,12 @@ describe('external data', () => {
       { location: 'link.bin', offset: '0', length: '24' },
       /external data 'link\.bin' leaves the model's folder \(through a symbolic link\)/,
     );
+  });
+
+  test("a FIFO or the model's folder itself is refused as not a file, without blocking on the FIFO", async () => {
+    execFileSync('mkfifo', [join(folder, 'pipe.bin')]);
+    await refusedLoad('fifo.onnx', { location: 'pipe.bin', offset: '0', length: '24' }, /external data 'pipe\.bin' is not a file/);
+    await refusedLoad('dot.onnx', { location: '.', offset: '0', length: '24' }, /external data '\.' names the model's folder, not a file/);
   });
 
   test('a tensor running past the end of the file is refused', async () => {

@@ -8,7 +8,12 @@
  *
  * Bounds: every length is checked against the bytes present before reading;
  * each opcode pushes at most one value, so the stack and memo can grow only
- * in proportion to the input size.
+ * in proportion to the input size. Calls are what could copy more: an
+ * allowed callable (OrderedDict(pairs), bytes(b), set(list)) copies its
+ * argument, and a few bytes of BINGET + REDUCE repeat that for one memoized
+ * argument, so calls share a budget of values proportional to the input
+ * (CALL_BUDGET_PER_BYTE). Integers are decoded in linear time and capped in
+ * length (a weights file holds only small ones).
  */
 import { ByteReader } from '../byte-reader.js';
 import { fail } from '../errors.js';
@@ -30,6 +35,25 @@ export interface UnpickleResult {
 }
 
 const HIGHEST_PROTOCOL = 5;
+
+/**
+ * Values (list items, dict entries, bytes, characters) all calls of one pickle may receive, per byte of the
+ * pickle plus CALL_BUDGET_BASE: a state dict's calls receive a few values per tensor, each written out in the
+ * pickle; 400 kB calling OrderedDict on one memoized list 400 times would otherwise build 2 GB.
+ */
+const CALL_BUDGET_PER_BYTE = 4;
+const CALL_BUDGET_BASE = 1 << 16;
+/** The longest integer read (LONG1/LONG4 bytes, or digits of a text integer): 64-bit values need 8 bytes. */
+const MAX_INTEGER_BYTES = 256;
+const MAX_INTEGER_DIGITS = 620;
+
+/** How many values a call receives in `arg`: the length of a sequence, dict, bytes or string; 1 for anything else. */
+function shallowSize(arg: unknown): number {
+  if (Array.isArray(arg) || arg instanceof Uint8Array || typeof arg === 'string') return arg.length;
+  if (arg instanceof PyTuple || arg instanceof PySet) return arg.items.length;
+  if (arg instanceof PyDict) return arg.items.size;
+  return 1;
+}
 
 /** Reads one pickle starting at `start`. `label` names it in errors (e.g. "data.pkl"). */
 export function unpickle(bytes: Uint8Array, start: number, source: string, label: string, hooks: UnpickleHooks): UnpickleResult {
@@ -63,10 +87,18 @@ export function unpickle(bytes: Uint8Array, start: number, source: string, label
   const memoPut = (index: number): void => {
     memo.set(index, top());
   };
+  let callBudget = CALL_BUDGET_BASE + CALL_BUDGET_PER_BYTE * (bytes.length - start);
   const call = (callable: unknown, args: unknown): unknown => {
     if (!(args instanceof PyTuple)) bad(`call arguments must be a tuple, got ${describePy(args)}`);
     if (!isPyCallable(callable) || callable.call === undefined) bad(`cannot call ${describePy(callable)}`);
-    return (callable as PyCallable).call!((args as PyTuple).items);
+    const items = (args as PyTuple).items;
+    for (const arg of items) callBudget -= shallowSize(arg);
+    if (callBudget < 0) {
+      bad(
+        `calling ${(callable as PyCallable).qualifiedName} here would pass its calls more values than a pickle of ${bytes.length - start} bytes holds, the same values passed again and again (a pickle that expands in memory)`,
+      );
+    }
+    return (callable as PyCallable).call!(items);
   };
   const setItems = (dict: unknown, items: unknown[]): void => {
     if (!(dict instanceof PyDict)) bad(`cannot set items on ${describePy(dict)}`);
@@ -79,14 +111,18 @@ export function unpickle(bytes: Uint8Array, start: number, source: string, label
   };
   const decodeLong = (raw: Uint8Array): number | bigint => {
     if (raw.length === 0) return 0;
-    let v = 0n;
-    for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
+    if (raw.length > MAX_INTEGER_BYTES) bad(`an integer of ${raw.length} bytes (at most ${MAX_INTEGER_BYTES} are read)`);
+    // Little-endian two's complement, read in one go from hex (a shift per byte is quadratic in the length).
+    let hex = '';
+    for (let i = raw.length - 1; i >= 0; i--) hex += raw[i].toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
     return Number.isSafeInteger(Number(v)) && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
   };
   const textInt = (text: string): number | bigint => {
     const t = text.endsWith('L') ? text.slice(0, -1) : text;
     if (!/^[+-]?\d+$/.test(t)) bad(`invalid integer literal '${text.slice(0, 40)}'`);
+    if (t.length > MAX_INTEGER_DIGITS) bad(`an integer of ${t.length} digits (at most ${MAX_INTEGER_DIGITS} are read)`);
     const v = BigInt(t);
     return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
   };

@@ -44,7 +44,12 @@ export class ZipArchive {
     this.bytes = bytes;
     this.source = source;
     this.entries = entries;
-    for (const e of entries) this.byName.set(e.name, e);
+    for (const e of entries) {
+      // torch.load reads the first of two entries with one name, a reader keyed by name the last: refused, so no two
+      // readers of this file can see different weights.
+      if (this.byName.has(e.name)) fail(source, `zip entry '${e.name}' appears twice (expected each name once)`);
+      this.byName.set(e.name, e);
+    }
   }
 
   static parse(bytes: Uint8Array, source: string): ZipArchive {

@@ -3,7 +3,7 @@
  * beside the model, which must stay inside the model's folder) and writing
  * (atomically, like every file this project writes).
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { FormatError } from '../../formats/errors.js';
 import { encodeModel, type ExternalDataRef, importOnnx, type OnnxModel, type OnnxModelProto } from '../../onnx/index.js';
@@ -32,6 +32,7 @@ export function readExternalData(modelPath: string, ref: ExternalDataRef): Uint8
     const rel = relative(root, file);
     return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel);
   };
+  if (target === folder) fail("names the model's folder, not a file");
   if (escapes(folder, target)) fail("leaves the model's folder");
   let real: string;
   try {
@@ -40,6 +41,8 @@ export function readExternalData(modelPath: string, ref: ExternalDataRef): Uint8
     return fail('does not exist');
   }
   if (escapes(realpathSync(folder), real)) fail("leaves the model's folder (through a symbolic link)");
+  // Checked before opening: opening a FIFO (or a device) would block, or read without end.
+  if (!statSync(real).isFile()) fail('is not a file');
   let fd: number;
   try {
     fd = openSync(real, 'r');
