@@ -282,7 +282,7 @@ function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: Readonly
     }
   });
   const ready = new IndexHeap();
-  pending.forEach((count, i) => count === 0 && ready.push(i));
+  for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
   const ordered: OnnxNode[] = [];
   while (ready.size > 0) {
     const i = ready.pop();
