@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import type { HttpError } from '../../src/node/serve/http-io.js';
+import { inferResponse } from '../../src/node/serve/kserve.js';
 import { resolveModel } from '../../src/node/cli/options.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { cli } from '../helpers/cli.js';
@@ -213,6 +215,17 @@ test('KServe v2: health, metadata, and infer with flat or nested data equal the 
     for (const [i, v] of body.outputs[0].data.entries())
       assert.ok(Math.abs(v - expected[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])), `${what} output ${i}`);
   }
+  // Finite inputs whose logits overflow (a model of larger weights than this one): JSON cannot carry NaN or
+  // infinity (they were null in a 200).
+  const signature = { name: 'tiny', inputName: 'input', outputName: 'logits', inputShape: [3, 224, 224] as [number, number, number], classes: 2 };
+  assert.throws(
+    () => inferResponse(signature, { batch: 2, data: new Float32Array(0) }, Float32Array.of(1, 2, 3, Number.NaN)),
+    (error: HttpError) => {
+      assert.equal(error.status, 422);
+      assert.match(error.message, /^infer request: the logits of image 1 are not finite \(NaN at class 1\), which JSON cannot carry/);
+      return true;
+    },
+  );
 });
 
 test('readiness waits for the warm-up batch', async () => {
@@ -369,10 +382,14 @@ test('a body over the limit gets 413 before it is read; a slow client is cut off
       `800\r\n${'a'.repeat(0x800)}\r\n`,
     ]);
     assert.match(chunked, /^HTTP\/1\.1 413/);
-    // One byte a second: the server answers 408 (or closes) once --timeout-ms passes, without waiting for the body.
+    // One byte a second: once --timeout-ms passes the server answers 408 and closes the connection, without
+    // waiting for the body; one answer only (before, a 504 kept the connection, and an unasked 408 followed).
     const slowRequest = ['POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100\r\n\r\n', ...'abcdefghij'];
     const { received: slow, sent } = await rawExchange(port, slowRequest, 1000);
-    assert.ok(slow === '' || /^HTTP\/1\.1 (408|504)/.test(slow), `got ${JSON.stringify(slow.slice(0, 40))}`);
+    assert.match(slow, /^HTTP\/1\.1 408 /, `got ${JSON.stringify(slow.slice(0, 40))}`);
+    assert.match(slow, /\r\nConnection: close\r\n/i);
+    assert.match(slow, /the request's body did not arrive within 1500 ms \(--timeout-ms\)/);
+    assert.equal(slow.split('HTTP/1.1 ').length - 1, 1, `one answer: ${JSON.stringify(slow)}`);
     assert.ok(sent < slowRequest.length, `cut off after ${sent} of ${slowRequest.length} chunks, before the client finished`);
     assert.equal((await fetch(`${strict.url}/v2/health/live`)).status, 200);
   } finally {
@@ -407,6 +424,42 @@ test('HEAD is GET without a body; a client that leaves is counted as 499, not 20
   }
   assert.equal(after, before + 1);
   await assertRowsReturned(server, 'client that left');
+
+  // Leaving in the middle of the body is leaving too: 499, not a 400 nobody received.
+  const bad = 'alexnet_requests_total{route="/v1/classify",status="400"}';
+  const badBefore = await metric(bad).catch(() => 0);
+  await new Promise<void>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+      socket.write(jpeg.subarray(0, 100), () => setTimeout(() => socket.destroy(), 50));
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', () => undefined);
+  });
+  let afterMidBody = after;
+  for (let i = 0; i < 100 && afterMidBody === after; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    afterMidBody = await metric(left).catch(() => 0);
+  }
+  assert.equal(afterMidBody, after + 1);
+  assert.equal(await metric(bad).catch(() => 0), badBefore);
+});
+
+test('a client pipelining requests without reading the answers is cut off after 32; the server stays live', async () => {
+  const port = Number(new URL(server.url).port);
+  const { received } = await rawExchange(port, ['GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(2000)]);
+  const answers = received.split('HTTP/1.1 200').length - 1;
+  assert.ok(answers <= 32, `${answers} answers before the connection closed`);
+  assert.equal((await fetch(`${server.url}/v2/health/live`)).status, 200);
+});
+
+test('multipart file names in UTF-8 come back as sent', async () => {
+  const form = new FormData();
+  form.append('images', new Blob([jpeg], { type: 'image/jpeg' }), 'chaté_猫.jpg');
+  const response = await fetch(`${server.url}/v1/classify`, { method: 'POST', body: form });
+  assert.equal(response.status, 200);
+  const [answer] = (await response.json()) as Classified[];
+  assert.equal(answer.file, 'chaté_猫.jpg');
 });
 
 test('shutdown ends within --timeout-ms even when a client stops reading its answers', async () => {
@@ -441,6 +494,14 @@ test('a request of more images than --max-queue admits at once gets 413, not a 5
     const two = new FormData();
     for (let i = 0; i < 2; i++) two.append(`f${i}`, new Blob([jpeg], { type: 'image/jpeg' }), `${i}.jpg`);
     assert.equal((await fetch(`${small.url}/v1/classify`, { method: 'POST', body: two })).status, 200);
+    // An infer tensor's N is its number of images: the same 413.
+    const infer = await fetch(`${small.url}/v2/models/tiny/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'input', shape: [3, 3, 224, 224], datatype: 'FP32', data: new Array(3 * 3 * 224 * 224).fill(0) }] }),
+    });
+    assert.equal(infer.status, 413);
+    assert.match(((await infer.json()) as { error: string }).error, /3 images, more than 2 in one request/);
   } finally {
     await small.close();
   }

@@ -51,7 +51,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, signal: AbortSi
     };
     const onAbort = (): void => fail(signal.reason);
     const onClose = (): void => {
-      if (!req.complete) fail(new HttpError(400, 'the client closed the connection before sending the whole body'));
+      if (!req.complete) fail(new HttpError(499, 'the client closed the connection before sending the whole body'));
     };
     const cleanup = (): void => {
       req.off('data', onData);

@@ -41,6 +41,7 @@ function readMultipart(req: IncomingMessage, limits: ImageBodyLimits, signal: Ab
     try {
       parser = busboy({
         headers: req.headers,
+        defParamCharset: 'utf8', // file names as browsers and curl send them (busboy's default reads them as latin1)
         limits: { files: limits.maxImages, fileSize: limits.maxBytes, fields: 32, fieldSize: 64 * 1024, parts: limits.maxImages + 32, headerPairs: 64 },
       });
     } catch (error) {
@@ -65,7 +66,7 @@ function readMultipart(req: IncomingMessage, limits: ImageBodyLimits, signal: Ab
       if (received > limits.maxBytes) fail(bodyTooLarge(limits.maxBytes));
     });
     req.on('close', () => {
-      if (!req.complete) fail(new HttpError(400, 'the client closed the connection before sending the whole body'));
+      if (!req.complete) fail(new HttpError(499, 'the client closed the connection before sending the whole body'));
     });
     parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];

@@ -110,9 +110,9 @@ export function parseInferRequest(body: unknown, model: ModelSignature, maxBatch
   const expected = `[N, ${c}, ${h}, ${w}] with 1 ≤ N ≤ ${maxBatch}`;
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isSafeInteger(d))) throw bad(`inputs[0].shape must be ${expected}`);
   const [n, ...rest] = shape as number[];
-  if (n < 1 || n > maxBatch || rest[0] !== c || rest[1] !== h || rest[2] !== w) {
-    throw bad(`inputs[0].shape is [${shape.join(', ')}], expected ${expected}`);
-  }
+  if (n < 1 || rest[0] !== c || rest[1] !== h || rest[2] !== w) throw bad(`inputs[0].shape is [${shape.join(', ')}], expected ${expected}`);
+  // Too many images is the request's size, as for a multipart form: 413.
+  if (n > maxBatch) throw new HttpError(413, `infer request: inputs[0].shape is [${shape.join(', ')}]: ${n} images, more than ${maxBatch} in one request`);
   if (outputs !== undefined) {
     if (!Array.isArray(outputs)) throw bad('"outputs" must be an array');
     for (const [i, output] of outputs.entries()) {
@@ -127,6 +127,15 @@ export function parseInferRequest(body: unknown, model: ModelSignature, maxBatch
 }
 
 export function inferResponse(model: ModelSignature, request: InferRequest, outputs: Float32Array): unknown {
+  // JSON has no NaN or infinity (they would be null): finite inputs whose logits overflow are refused by name.
+  const nonFinite = outputs.findIndex((v) => !Number.isFinite(v));
+  if (nonFinite >= 0) {
+    const row = Math.floor(nonFinite / model.classes);
+    throw new HttpError(
+      422,
+      `infer request: the logits of image ${row} are not finite (${outputs[nonFinite]} at class ${nonFinite % model.classes}), which JSON cannot carry: are the inputs normalized?`,
+    );
+  }
   return {
     model_name: model.name,
     model_version: MODEL_VERSION,

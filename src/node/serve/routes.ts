@@ -188,7 +188,9 @@ async function inferAdmitted(request: InferRequest, { res, signal, server }: Req
   sendJson(res, 200, inferResponse(server.signature, request, joined));
 }
 
-async function metrics({ res, server }: RequestContext): Promise<void> {
+async function metrics({ req, res, server }: RequestContext): Promise<void> {
+  // Pipelined requests of a client that left (or was cut off, see MAX_PIPELINED) are not rendered for nobody.
+  if (req.socket.destroyed) return;
   const { body, contentType } = await server.metrics.render();
   sendText(res, 200, body, contentType);
 }
