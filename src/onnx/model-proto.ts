@@ -37,6 +37,8 @@ export interface OnnxValueInfo {
   name: string;
   /** null when the file does not say (or says a type we do not hold). */
   elementType: OnnxElementType | null;
+  /** The ONNX name of a declared type we do not hold ('FLOAT16', 'STRING'...); absent otherwise. */
+  unsupportedType?: string;
   /** null when the file declares no shape. */
   shape: DeclaredDim[] | null;
 }
@@ -213,7 +215,8 @@ function decodeValueInfo(info: Message): OnnxValueInfo {
           if (Object.hasOwn(d, 'dimParam') && d.dimParam !== '') return String(d.dimParam);
           return null;
         });
-  return { name, elementType: elementTypeOfCode(code), shape };
+  const elementType = elementTypeOfCode(code);
+  return { name, elementType, shape, ...(elementType === null && code !== 0 ? { unsupportedType: dataTypeName(code) } : {}) };
 }
 
 /** "float32", or the ONNX name of a type we do not hold, for messages. */

@@ -42,6 +42,7 @@ export class OnnxModel extends Module {
     const source = options.source ?? '<onnx model>';
     this.source = source;
     this.opset = defaultOpset(model, source);
+    refuseUnheldTypes(model, source);
     this.graphName = model.graph.name;
     this.producer = [model.producerName, model.producerVersion].filter((s) => s !== '').join(' ');
     const childNames = new UniqueNames();
@@ -149,6 +150,21 @@ export class OnnxModel extends Module {
       checkValue(info, value);
     }
     return given;
+  }
+}
+
+/** A graph input or output declared of a type the importer does not hold would otherwise be fed float32 silently. */
+function refuseUnheldTypes(model: OnnxModelProto, source: string): void {
+  for (const [what, infos] of [
+    ['input', model.graph.inputs],
+    ['output', model.graph.outputs],
+  ] as const) {
+    const unheld = infos.find((info) => info.unsupportedType !== undefined);
+    if (unheld !== undefined) {
+      throw new Error(
+        `${source}: graph ${what} '${unheld.name}' is declared ${unheld.unsupportedType}, which is not supported (float32, float64, integers and bool are)`,
+      );
+    }
   }
 }
 

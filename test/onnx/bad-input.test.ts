@@ -17,7 +17,12 @@ import { after, describe, test } from 'node:test';
 import { FormatError } from '../../src/formats/errors.js';
 import { readOnnxModelFile } from '../../src/node/onnx/onnx-files.js';
 import { importOnnx, OnnxTensor, type OnnxModel } from '../../src/onnx/index.js';
+import { ModelProtoType } from '../../src/onnx/schema.js';
 import { type TensorProtoMessage, tensorToProto } from '../../src/onnx/tensor-proto.js';
+
+interface ValueInfoMessage {
+  type: { tensorType: { elemType: number } };
+}
 import {
   addGraph,
   floatInitializer,
@@ -205,6 +210,21 @@ describe('initializers whose data does not fit their dims', () => {
       withInitializer({ name: 'w', dims: [2], dataType: 10, rawData: new Uint8Array(4) }),
       /initializer 'w': element type FLOAT16 is not supported/,
     );
+  });
+
+  test('a graph input or output declared float16, bfloat16 or string (it would be fed float32 silently)', () => {
+    for (const [index, code, name] of [
+      [0, 10, 'FLOAT16'],
+      [0, 16, 'BFLOAT16'],
+      [1, 8, 'STRING'],
+    ] as const) {
+      const message = ModelProtoType.decode(graphBytes(reluSpec())) as unknown as { graph: { input: ValueInfoMessage[]; output: ValueInfoMessage[] } };
+      const info = index === 0 ? message.graph.input[0] : message.graph.output[0];
+      info.type.tensorType.elemType = code;
+      const bytes = ModelProtoType.encode(message as never).finish();
+      const what = index === 0 ? "input 'x'" : "output 'y'";
+      refusedImport(bytes, new RegExp(`graph ${what} is declared ${name}, which is not supported \\(float32, float64, integers and bool are\\)`));
+    }
   });
 
   test('an initializer without a name', () => {

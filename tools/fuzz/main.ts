@@ -5,11 +5,13 @@
  * .safetensors, .npy, IDX raw and gzipped, JPEG, PNG, WebP, ONNX), 10,000 cases per
  * format by default, and prints per-format counts, the slowest case and the
  * largest result against the allocation bound; exits 1 on any crash, hang or
- * over-allocation, naming the case (`--format F --from I --cases I+1` replays it).
+ * over-allocation, naming the case (`--format F --seed S --cases I+1` replays case I: a
+ * case depends only on the seed, the format and its index).
  */
 import { parseArgs } from 'node:util';
 
 import { runFuzz, type FormatReport } from './engine.js';
+import { SELF_TEST_TARGETS, TARGETS } from './targets.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,12 @@ const cases = positive(values.cases, '--cases');
 const seed = positive(values.seed, '--seed');
 const timeLimitMs = positive(values['time-limit-ms'], '--time-limit-ms');
 const formats = values.format?.split(',').map((f) => f.trim());
+const known = [...TARGETS, ...SELF_TEST_TARGETS].map((t) => t.format);
+const unknown = formats?.find((f) => !known.includes(f));
+if (unknown !== undefined) {
+  console.error(`fuzz: unknown format '${unknown}': expected one of ${TARGETS.map((t) => t.format).join(', ')}`);
+  process.exit(2);
+}
 
 function line(r: FormatReport): string {
   const slow = `slowest #${r.slowest.index} ${r.slowest.ms.toFixed(1)} ms (${r.slowest.inputBytes} B)`;
