@@ -217,7 +217,7 @@ class GraphBuilder {
     if (outH === 1 && outW === 1) return 'GlobalAveragePool';
     if (inH % outH !== 0 || inW % outW !== 0) {
       throw new Error(
-        `export: ${path} (AdaptiveAvgPool2d) pools ${inH}×${inW} to ${outH}×${outW}, windows of unequal size that ONNX cannot express; export at an input size whose feature map is a multiple of ${outH}×${outW} (224 for alexnet)`,
+        `export: ${path} (AdaptiveAvgPool2d) pools ${inH}×${inW} to ${outH}×${outW}, which ONNX's AveragePool cannot express (${inH < outH || inW < outW ? 'a smaller map is repeated, not pooled' : 'windows of unequal size'}); export at an input size whose feature map is a multiple of ${outH}×${outW} (224 for alexnet)`,
       );
     }
     const kernel = [inH / outH, inW / outW];

@@ -213,6 +213,9 @@ export class SGD {
         throw new Error(`SGD.loadStateDict: saved parameter group ${g} has ${saved.params?.length ?? 'no'} parameters, this optimizer's has ${own}`);
       }
       checkHyper({ lr: saved.lr, momentum: saved.momentum, weightDecay: saved.weight_decay, dampening: saved.dampening }, ` saved group ${g}`);
+      // Ascending the gradient is not something this SGD does: loading it would step the other way, silently.
+      if (saved.maximize === true)
+        throw new Error(`SGD.loadStateDict: saved parameter group ${g} has maximize=True, which this SGD does not implement (expected False)`);
     });
     // Saved indices may be any labels (torch numbers them by position); map them to this optimizer's parameters.
     const byIndex = new Map<number, Parameter>();

@@ -17,6 +17,8 @@ import { loadNpy, saveNpy } from '../../src/formats/npy.js';
 import { loadSafetensors } from '../../src/formats/safetensors.js';
 import { createModel } from '../../src/models/registry.js';
 import type { Module } from '../../src/nn/module.js';
+import { packageVersion } from '../../src/node/package-version.js';
+import { decodeModel } from '../../src/onnx/model-proto.js';
 import { readStateDictFile, savePthFile } from '../../src/node/weights/weight-files.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -79,6 +81,9 @@ describe('alexnet CLI with ONNX models', { concurrency: 2 }, () => {
     const r = await cli('convert', file('w.pth'), file('converted.onnx'));
     assertOk(r);
     assert.ok(readFileSync(file('converted.onnx')).equals(readFileSync(file('model.onnx'))));
+    // The file names its producer with the package's version.
+    const proto = decodeModel(readFileSync(file('model.onnx')), 'model.onnx');
+    assert.deepEqual([proto.producerName, proto.producerVersion], ['alexnet-ts', packageVersion()]);
   });
 
   test("run --weights X.onnx equals run --model alexnet-original --weights W.pth and the library's forward", async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/node/fs/atomic-write.js';
@@ -44,6 +44,24 @@ test(
     await writeFileAtomic(path, new TextEncoder().encode('third'));
     assert.equal(readFileSync(path, 'utf8'), 'third');
     assert.deepStrictEqual(readdirSync(dir), ['out.bin']);
+  }),
+);
+
+test(
+  "writeFileAtomic keeps a replaced file's permission bits, and a symbolic link stays a link to the new contents",
+  withTempDir(async (dir) => {
+    const path = join(dir, 'private.pth');
+    writeFileSync(path, 'old');
+    chmodSync(path, 0o600);
+    await writeFileAtomic(path, 'new');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    mkdirSync(join(dir, 'store'));
+    writeFileSync(join(dir, 'store', 'real.pth'), 'old');
+    symlinkSync(join(dir, 'store', 'real.pth'), join(dir, 'link.pth'));
+    await writeFileAtomic(join(dir, 'link.pth'), 'through the link');
+    assert.ok(lstatSync(join(dir, 'link.pth')).isSymbolicLink());
+    assert.equal(readFileSync(join(dir, 'store', 'real.pth'), 'utf8'), 'through the link');
+    assert.deepStrictEqual(readdirSync(join(dir, 'store')), ['real.pth'], 'no temporary left beside the target');
   }),
 );
 

@@ -107,7 +107,9 @@ test('export refuses what ONNX cannot express, with the reason', () => {
   assert.throws(() => exportOnnx(alexnet, [3, 224, 224], { opset: 8 }), /opset 8 is not supported \(expected 9 to 17\)/);
   assert.throws(() => exportOnnx(alexnet, [3, 224, 224], { batch: 0 }), /batch must be 'dynamic' or a positive integer/);
   // 256×256 leaves a 7×7 map that AdaptiveAvgPool2d(6) splits into unequal windows.
-  assert.throws(() => exportOnnx(alexnet, [3, 256, 256]), /pools 7×7 to 6×6, windows of unequal size/);
+  assert.throws(() => exportOnnx(alexnet, [3, 256, 256]), /pools 7×7 to 6×6, which ONNX's AveragePool cannot express \(windows of unequal size\)/);
+  // 64×64 (a Fashion-MNIST run's size) leaves 1×1, which torch repeats over 6×6.
+  assert.throws(() => exportOnnx(alexnet, [3, 64, 64]), /pools 1×1 to 6×6, which ONNX's AveragePool cannot express \(a smaller map is repeated, not pooled\)/);
   // The same model at 224 exports; the import of its bytes runs.
   const bytes = encodeModel(exportOnnx(alexnet, [3, 224, 224]));
   assert.equal(importOnnx(bytes).inputs[0].name, 'input');

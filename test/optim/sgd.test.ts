@@ -116,4 +116,8 @@ test('SGD rejects invalid settings and mismatched state', () => {
   const two = new SGD([{ params: [p] }, { params: [new Parameter(Float32Array.of(1), [1])], lr: 1 }], { lr: 0.1 });
   assert.deepEqual(two.lrs, [0.1, 1]);
   assert.throws(() => optimizer.loadStateDict(two.stateDict()), /2 parameter groups, this one has 1/);
+  // torch's maximize=True ascends the gradient: refused, not stepped the other way.
+  const ascending = new SGD([p], { lr: 0.1 }).stateDict();
+  ascending.param_groups[0].maximize = true;
+  assert.throws(() => optimizer.loadStateDict(ascending), /saved parameter group 0 has maximize=True, which this SGD does not implement/);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadCheckpoint } from '../../src/node/train/checkpoint.js';
+import { validateConfig } from '../../src/node/train/config.js';
 import { modelForRun, runTraining, type TrainHooks } from '../../src/node/train/trainer.js';
 import type { Linear } from '../../src/nn/layers/linear.js';
 import type { AlexNetOriginal } from '../../src/models/alexnet-original.js';
@@ -143,6 +144,21 @@ test('a folder holding another run is refused, and --resume must match', async (
   await assert.rejects(runTraining(tinyConfig({ init: 'paper', epochs: 3 }), dir, true, hooks()), /init undefined \(saved\) vs "paper" \(now\)/);
 });
 
+test('--resume of a folder whose checkpoint.pth is gone is refused while metrics.jsonl holds progress', async () => {
+  const dir = join(root, 'lost-checkpoint');
+  await runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks());
+  const metrics = await readFile(join(dir, 'metrics.jsonl'));
+  await rm(join(dir, 'checkpoint.pth'));
+  await assert.rejects(
+    runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks()),
+    /--resume: .* has no checkpoint\.pth, but its metrics\.jsonl holds 1 record\(s\) of progress that starting again from step 0 would erase; nothing was changed/,
+  );
+  assert.deepEqual(await readFile(join(dir, 'metrics.jsonl')), metrics, 'the history is kept');
+  // A run that recorded nothing yet (stopped before its first checkpoint) starts again.
+  await rm(join(dir, 'metrics.jsonl'));
+  assert.equal((await runTraining(tinyConfig({ epochs: 1 }), dir, true, hooks())).status, 'completed');
+});
+
 test("a run's init reaches its model: 'paper' sets the hidden Linear biases to 1, the article's init leaves them at PyTorch's default", () => {
   const base = tinyConfig({ model: 'alexnet-original', inChannels: 1, numClasses: 10, imageSize: 227 });
   const hiddenBias = (init?: 'paper'): Float32Array => (modelForRun({ ...base, init }) as AlexNetOriginal).classifier.at<Linear>(0).bias!.data;
@@ -162,6 +178,27 @@ test('a checkpoint whose weights do not fit the model fails clearly', async () =
     runTraining(tinyConfig({ epochs: 2 }), dir, true, hooks({ createModel: wider })),
     /does not fit model 'tiny'.*0\.weight: expected \[3, 2, 3, 3\], got \[3, 1, 3, 3\]/,
   );
+});
+
+test('weights a step took to ∞ or NaN (a finite loss, a huge --lr) never replace the last good checkpoint', async () => {
+  const dir = join(root, 'diverged-weights');
+  await runTraining(tinyConfig({ epochs: 1 }), dir, false, hooks());
+  const good = await readFile(join(dir, 'checkpoint.pth'));
+  let model: ReturnType<typeof tinyModel> | null = null;
+  const capture = (c: Parameters<typeof tinyModel>[0]) => {
+    model = tinyModel(c);
+    return model;
+  };
+  // After the resumed run's first step the first weight overflows; its checkpoint (every step) must not be written.
+  const overflow = (step: number) => {
+    if (step === 6) [...model!.parameters()][0].data[0] = Number.POSITIVE_INFINITY;
+  };
+  await assert.rejects(
+    runTraining(tinyConfig({ epochs: 2, checkpointEvery: 1 }), dir, true, hooks({ createModel: capture, onStep: overflow })),
+    /^Error: training stopped: 0\.weight holds Infinity after step 6 \(epoch 2\); the weights diverged\. The last good checkpoint, .* was kept\./,
+  );
+  assert.deepEqual(await readFile(join(dir, 'checkpoint.pth')), good);
+  assert.throws(() => validateConfig(tinyConfig({ lr: 1e40 })), /^Error: --lr 1e\+40 is beyond float32's largest value \(3\.4e38\)$/);
 });
 
 test('a diverging loss stops with the step named and keeps the last good checkpoint', async () => {

@@ -3,19 +3,34 @@
  * new ones, never a half-written file: the data goes to a temporary name in
  * the same directory (same filesystem, so rename is atomic), is flushed to
  * disk, then renamed over the target. On failure the temporary is removed.
+ * An existing target keeps what a plain overwrite would keep: a symbolic link
+ * stays a link (the file it points to is replaced), and the file's permission
+ * bits carry over (a 0600 checkpoint does not become 0644).
  */
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export type FileData = string | Uint8Array | readonly Uint8Array[];
 
+/** The file a write to `path` replaces (through symbolic links), and its permission bits; the path itself when new. */
+async function replacedFile(path: string): Promise<{ target: string; mode: number | undefined }> {
+  try {
+    const target = await realpath(path);
+    return { target, mode: (await stat(target)).mode & 0o7777 };
+  } catch {
+    return { target: path, mode: undefined };
+  }
+}
+
 export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const { target, mode } = await replacedFile(path);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const chunks = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx');
+    if (mode !== undefined) await handle.chmod(mode);
     for (const chunk of chunks) {
       let written = 0;
       while (written < chunk.length) {
@@ -26,7 +41,7 @@ export async function writeFileAtomic(path: string, data: FileData): Promise<voi
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true });

@@ -94,6 +94,8 @@ export function validateConfig(c: TrainConfig): void {
   };
   const nonNegative = (v: number, flag: string): void => {
     if (!Number.isFinite(v) || v < 0) throw new Error(`${flag} must be a number >= 0, got ${v}`);
+    // The optimizer works in float32: a larger value would be ∞ there.
+    if (!Number.isFinite(Math.fround(v))) throw new Error(`${flag} ${v} is beyond float32's largest value (3.4e38)`);
   };
   positiveInt(c.inChannels, '--in-channels');
   positiveInt(c.numClasses, '--num-classes');

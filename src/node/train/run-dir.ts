@@ -95,6 +95,15 @@ export async function inspectRunDir(dir: string, config: TrainConfig, resume: bo
       }
     } else if (saved === null) {
       throw new Error(`--resume: ${dir} has no checkpoint.pth and no config.json to continue from`);
+    } else {
+      // Without a checkpoint the run starts again from step 0, which rewrites metrics.jsonl from its start: only
+      // a run that recorded nothing yet (it stopped before its first checkpoint) may do that.
+      const records = (await exists(paths.metrics)) ? (await readFile(paths.metrics, 'utf8')).split('\n').filter((l) => l.trim() !== '').length : 0;
+      if (records > 0) {
+        throw new Error(
+          `--resume: ${dir} has no checkpoint.pth, but its metrics.jsonl holds ${records} record(s) of progress that starting again from step 0 would erase; nothing was changed. Restore checkpoint.pth, or train into another --out folder.`,
+        );
+      }
     }
   }
 

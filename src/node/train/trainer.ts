@@ -92,6 +92,15 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal | 
   }
 }
 
+/** The first parameter value that is NaN or ±∞, by parameter name; null when every value is finite. */
+function firstNonFinite(model: Module): { name: string; value: number } | null {
+  for (const [name, p] of model.namedParameters()) {
+    const value = p.data.find((v) => !Number.isFinite(v));
+    if (value !== undefined) return { name, value };
+  }
+  return null;
+}
+
 /** The registry model a run trains: its classes, input channels and initialization scheme. */
 export function modelForRun(config: TrainConfig): Module {
   return createModel(config.model, { inChannels: config.inChannels, numClasses: config.numClasses, init: config.init });
@@ -179,6 +188,18 @@ async function trainInRunDir(
   let lastSaved = checkpoint === null ? null : describePosition(checkpoint.position);
 
   const save = async (reason: string): Promise<void> => {
+    // A step can take finite weights to ∞ or NaN with a finite loss (a huge --lr): such weights must not replace
+    // the last good checkpoint either.
+    const diverged = firstNonFinite(model);
+    if (diverged !== null) {
+      await trainLoader.close();
+      await valLoader.close();
+      throw new Error(
+        `training stopped: ${diverged.name} holds ${diverged.value} after step ${position.step} (epoch ${position.epoch + 1}); the weights diverged. ` +
+          (lastSaved === null ? 'No checkpoint had been written yet. ' : `The last good checkpoint, ${paths.checkpoint} (${lastSaved}), was kept. `) +
+          'A diverging loss usually needs a smaller --lr.',
+      );
+    }
     await saveCheckpoint(paths.checkpoint, {
       config,
       model: model.stateDict(),

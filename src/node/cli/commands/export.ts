@@ -12,6 +12,7 @@ import { runAction } from '../run-action.js';
 import { loadModel, modelOption, numClassesOption, parseModel, parsePositiveInt, weightsOption, type ModelFlags } from '../options.js';
 import { checkInputSize, type ModelEntry } from '../../../models/registry.js';
 import { modelInputChannels } from '../../../models/input-channels.js';
+import { packageVersion } from '../../package-version.js';
 
 interface ExportFlags extends ModelFlags {
   model: string;
@@ -46,7 +47,7 @@ export async function writeModelAsOnnx(model: Module, entry: ModelEntry, inChann
   const batch = flags.batch === 'dynamic' ? 'dynamic' : parsePositiveInt(flags.batch, '--batch');
   const size = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
   checkInputSize(entry, size, '--input-size');
-  const proto = exportOnnx(model, [inChannels, size, size], { opset, batch, graphName: entry.name });
+  const proto = exportOnnx(model, [inChannels, size, size], { opset, batch, graphName: entry.name, producerVersion: packageVersion() });
   await writeOnnxFile(path, proto);
 }
 
