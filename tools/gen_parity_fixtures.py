@@ -322,19 +322,38 @@ def write_ops(out_dir):
 # Models
 
 
+class LocalResponseNorm(nn.LocalResponseNorm):
+    """torch's LRN within `groups` consecutive channel groups (src/nn/layers/local-response-norm.ts): the paper's two
+    GPUs each normalized only their own kernel maps. groups=1 is torch's layer, repr included."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0, groups=1):
+        super().__init__(size, alpha, beta, k)
+        self.groups = groups
+
+    def forward(self, x):
+        if self.groups == 1:
+            return super().forward(x)
+        n, c = x.shape[:2]
+        return super().forward(x.reshape(n * self.groups, c // self.groups, *x.shape[2:])).reshape(x.shape)
+
+    def extra_repr(self):
+        return super().extra_repr() + ('' if self.groups == 1 else f', groups={self.groups}')
+
+
 class AlexNetOriginal(nn.Module):
-    """The article's model, verbatim, plus `groups` for the two-GPU form (groups=2 on conv2, conv4, conv5)."""
+    """The article's model, verbatim, plus `groups` for the two-GPU form (groups=2 on conv2, conv4, conv5, and
+    each tower's LRN on its own maps)."""
 
     def __init__(self, num_classes=1000, groups=1):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(3, 96, kernel_size=11, stride=4),  # conv1
             nn.ReLU(inplace=True),
-            nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2),
+            LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2, groups=groups),
             nn.MaxPool2d(kernel_size=3, stride=2),
             nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=groups),  # conv2
             nn.ReLU(inplace=True),
-            nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2),
+            LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2, groups=groups),
             nn.MaxPool2d(kernel_size=3, stride=2),
             nn.Conv2d(256, 384, kernel_size=3, padding=1),  # conv3
             nn.ReLU(inplace=True),

@@ -39,6 +39,9 @@ import torch
 import torch.nn as nn
 import torchvision
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_parity_fixtures import LocalResponseNorm  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, 'test', 'fixtures', 'summary')
 DEFAULT_ARTICLE = os.path.join(os.path.dirname(ROOT), 'shared', 'seed', '000_66b83ab14532446e.txt')
@@ -46,18 +49,18 @@ ARTICLE_CALL = 'torchinfo.summary(model, (1, 3, 416, 416), col_width=17)'
 
 
 class AlexNetOriginal(nn.Module):
-    """The article's model; groups=2 gives the paper's two-tower form."""
+    """The article's model; groups=2 gives the paper's two-tower form (each tower's LRN on its own maps)."""
 
     def __init__(self, num_classes=1000, in_channels=3, groups=1):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, 96, kernel_size=11, stride=4),
             nn.ReLU(inplace=True),
-            nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2),
+            LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2, groups=groups),
             nn.MaxPool2d(kernel_size=3, stride=2),
             nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=groups),
             nn.ReLU(inplace=True),
-            nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2),
+            LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2, groups=groups),
             nn.MaxPool2d(kernel_size=3, stride=2),
             nn.Conv2d(256, 384, kernel_size=3, padding=1),
             nn.ReLU(inplace=True),

@@ -5,7 +5,9 @@
  * The article omits forward(); it is net → flatten → classifier.
  *
  * `groups: 2` gives the paper's two-GPU form as one model: conv2, conv4 and
- * conv5 only see the half of the channels "on their GPU".
+ * conv5 only see the half of the channels "on their GPU", and each GPU's
+ * LRN normalizes only its own kernel maps (a window at channel 47 does not
+ * reach channel 48, as it does in Caffe's grouped AlexNet).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d, Dropout, type ForwardSteps, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
@@ -49,11 +51,11 @@ export class AlexNetOriginal extends Module {
       new Sequential(
         new Conv2d(inChannels, 96, 11, { stride: 4 }), // conv1
         new ReLU(true),
-        new LocalResponseNorm(5, 1e-4, 0.75, 2),
+        new LocalResponseNorm(5, 1e-4, 0.75, 2, groups),
         new MaxPool2d(3, { stride: 2 }),
         new Conv2d(96, 256, 5, { padding: 2, groups }), // conv2
         new ReLU(true),
-        new LocalResponseNorm(5, 1e-4, 0.75, 2),
+        new LocalResponseNorm(5, 1e-4, 0.75, 2, groups),
         new MaxPool2d(3, { stride: 2 }),
         new Conv2d(256, 384, 3, { padding: 1 }), // conv3
         new ReLU(true),

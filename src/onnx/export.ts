@@ -136,6 +136,10 @@ class GraphBuilder {
       this.bind(call.output, input);
       return;
     }
+    if (module instanceof LocalResponseNorm && module.groups > 1) {
+      this.groupedLrn(call, path, input, module);
+      return;
+    }
     const output = this.freshName(`/${path}/${module.typeName}_output`);
     const attributes = new Map<string, AttributeValue>();
     const ints = (value: number[]): AttributeValue => ({ kind: 'ints', value });
@@ -177,13 +181,7 @@ class GraphBuilder {
       if (dilation[0] !== 1 || dilation[1] !== 1) attributes.set('dilations', ints(dilation));
     } else if (module instanceof LocalResponseNorm) {
       opType = 'LRN';
-      // ONNX centres an even-sized window one channel later than torch does; odd sizes agree.
-      if (module.size % 2 === 0)
-        throw new Error(`export: ${path} (LocalResponseNorm) has an even size ${module.size}, whose window ONNX places differently from torch`);
-      attributes.set('alpha', float(module.alpha));
-      attributes.set('beta', float(module.beta));
-      attributes.set('bias', float(module.k));
-      attributes.set('size', int(module.size));
+      for (const [key, value] of this.lrnAttributes(module, path)) attributes.set(key, value);
     } else if (module instanceof AdaptiveAvgPool2d) {
       opType = this.adaptivePool(call, path, attributes);
     } else if (module instanceof AvgPool2d) {
@@ -208,6 +206,36 @@ class GraphBuilder {
     }
     this.nodes.push({ name: `/${path}/${opType}`, opType, domain: '', inputs, outputs: [output], attributes });
     this.bind(call.output, output);
+  }
+
+  /** LRN within channel groups: Reshape [N, C, H, W] → [N·G, C/G, H, W], LRN, Reshape back (-1 keeps a dynamic batch). */
+  private groupedLrn(call: Traced, path: string, input: string, module: LocalResponseNorm): void {
+    const lrn = this.lrnAttributes(module, path);
+    const [, c, ...spatial] = call.input.shape;
+    const reshape = (from: string, shape: number[], suffix: string, to: string): void => {
+      const shapeName = this.freshName(`/${path}/${suffix}_shape`);
+      this.initializers.push(tensorToProto(shapeName, OnnxTensor.fromInt64(shape)));
+      this.nodes.push({ name: `/${path}/${suffix}`, opType: 'Reshape', domain: '', inputs: [from, shapeName], outputs: [to], attributes: new Map() });
+    };
+    const grouped = this.freshName(`/${path}/grouped`);
+    reshape(input, [-1, c / module.groups, ...spatial], 'Reshape_groups', grouped);
+    const normalized = this.freshName(`/${path}/LRN_output`);
+    this.nodes.push({ name: `/${path}/LRN`, opType: 'LRN', domain: '', inputs: [grouped], outputs: [normalized], attributes: lrn });
+    const output = this.freshName(`/${path}/${module.typeName}_output`);
+    reshape(normalized, [-1, c, ...spatial], 'Reshape_back', output);
+    this.bind(call.output, output);
+  }
+
+  private lrnAttributes(module: LocalResponseNorm, path: string): Map<string, AttributeValue> {
+    // ONNX centres an even-sized window one channel later than torch does; odd sizes agree.
+    if (module.size % 2 === 0)
+      throw new Error(`export: ${path} (LocalResponseNorm) has an even size ${module.size}, whose window ONNX places differently from torch`);
+    return new Map<string, AttributeValue>([
+      ['alpha', { kind: 'float', value: module.alpha }],
+      ['beta', { kind: 'float', value: module.beta }],
+      ['bias', { kind: 'float', value: module.k }],
+      ['size', { kind: 'int', value: module.size }],
+    ]);
   }
 
   /** AdaptiveAvgPool2d is a fixed AveragePool when the input divides into the output (6×6 → 6×6 included), GlobalAveragePool at 1×1. */
