@@ -11,6 +11,10 @@ export function isGradEnabled(): boolean {
   return openScopes === 0;
 }
 
+/**
+ * Runs `fn` with recording off. The scope ends when `fn` returns: an async callback's work after its first await
+ * records again (use noGradAsync); `noGrad(() => model.callAsync(x))` is fine, a call keeping the mode it started in.
+ */
 export function noGrad<T>(fn: () => T): T {
   openScopes++;
   try {

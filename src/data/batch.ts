@@ -73,6 +73,9 @@ function collate(samples: Sample[], indices: number[]): Omit<RawBatch, 'skipped'
       );
     }
     if (!Number.isInteger(label)) throw new Error(`DataLoader: sample ${indices[b]} has a non-integer label ${label}`);
+    if (image.data.length !== size) {
+      throw new Error(`DataLoader: sample ${indices[b]} holds ${image.data.length} values, expected ${size} for its shape ${imageShapeString(image)}`);
+    }
     images.set(image.data, b * size);
     labels[b] = label;
   });

@@ -29,6 +29,7 @@ export interface EvalTransformOptions {
 function cropWindow(image: Image8, options: EvalTransformOptions): { width: number; height: number; left: number; top: number } | null {
   const size = options.resize ?? 256;
   const side = options.crop ?? 224;
+  if (!Number.isInteger(side) || side < 1) throw new Error(`centerCrop: crop must be a positive integer, got ${side}`);
   const [height, width] = resizedOutputSize(image.height, image.width, size);
   if (side > height || side > width) return null;
   const { top, left } = centerCropOrigin(height, width, side, side);

@@ -288,8 +288,12 @@ export abstract class Module {
     }
   }
 
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+  /** torch 1.13's zero_grad(): gradients filled with zeros; `setToNone` drops them (set_to_none=True). */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (options.setToNone === true) p.zeroGrad();
+      else p.grad?.data.fill(0);
+    }
   }
 
   // ---- state dict ------------------------------------------------------

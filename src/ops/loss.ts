@@ -13,7 +13,8 @@ export function nllLoss(logProbs: Tensor, targets: ClassTargets): Tensor {
   let total = 0;
   for (let i = 0; i < n; i++) {
     const t = targets[i];
-    if (!Number.isInteger(t) || t < 0 || t >= c) throw new Error(`nll_loss: target ${t} at position ${i} is out of range [0, ${c - 1}]`);
+    if (!Number.isInteger(t)) throw new Error(`nll_loss: target ${t} at position ${i} is not a class index (an integer from 0 to ${c - 1})`);
+    if (t < 0 || t >= c) throw new Error(`nll_loss: target ${t} at position ${i} is out of range [0, ${c - 1}]`);
     total -= logProbs.data[i * c + t];
   }
   const out = Tensor.scalar(total / n);

@@ -81,13 +81,21 @@ function logSoftmaxNamed(x: Tensor, dim: number, name: string): Tensor {
   });
 }
 
-export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  return logSoftmaxNamed(x, dim, 'log_softmax');
+/**
+ * torch's dim when none is given (its deprecated implicit dim, _get_softmax_dim): 0 for 0-, 1- and 3-D inputs,
+ * 1 otherwise, which for 2-D logits [N, C] is the class dim.
+ */
+function implicitDim(x: Tensor): number {
+  return x.ndim === 0 || x.ndim === 1 || x.ndim === 3 ? 0 : 1;
+}
+
+export function logSoftmax(x: Tensor, dim?: number): Tensor {
+  return logSoftmaxNamed(x, dim ?? implicitDim(x), 'log_softmax');
 }
 
 /** softmax = exp(log_softmax): one stable formulation, and its gradient follows from the two ops. */
-export function softmax(x: Tensor, dim = -1): Tensor {
-  const logP = logSoftmaxNamed(x, dim, 'softmax');
+export function softmax(x: Tensor, dim?: number): Tensor {
+  const logP = logSoftmaxNamed(x, dim ?? implicitDim(x), 'softmax');
   const out = Tensor.empty(x.shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = Math.exp(logP.data[i]);
   return attachGrad(out, 'ExpBackward', [logP], (gradOut) => {

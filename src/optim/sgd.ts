@@ -39,7 +39,7 @@ export interface SgdParamGroup {
 export type SgdParamGroupInput = { params: Parameter[] } & Partial<SgdOptions>;
 
 /** torch's param_groups entry, snake_case as torch writes it; `params` are indices. */
-export interface SgdGroupState {
+export type SgdGroupState = {
   lr: number;
   momentum: number;
   dampening: number;
@@ -50,15 +50,15 @@ export interface SgdGroupState {
   differentiable: boolean;
   initial_lr?: number;
   params: number[];
-}
+};
 
 /** torch.optim.SGD.state_dict(): buffers by parameter index, groups, plus the number of steps taken. */
-export interface SgdStateDict {
+export type SgdStateDict = {
   state: Map<number, { momentum_buffer: Tensor }>;
   param_groups: SgdGroupState[];
   /** Not in torch's dict (torch ignores extra keys); lets a resumed run know how far it got. */
   step_count: number;
-}
+};
 
 function checkHyper(o: Partial<SgdOptions>, where: string): void {
   const nonNegative = (v: number | undefined, name: string): void => {
@@ -113,17 +113,22 @@ export class SGD {
   }
 
   /**
-   * Clears every parameter's gradient (torch's zero_grad(set_to_none=True)).
-   * With `recycle`, the gradient arrays are handed back for the next backward
-   * pass to reuse (tensor/buffer-pool.ts) instead of being left to the garbage
-   * collector: a training loop then writes its 244 MB of AlexNet weight
-   * gradients into memory that is already mapped, not fresh pages each step.
-   * Only when nothing else keeps a reference to the old `.grad` tensors.
+   * Zeroes every parameter's gradient, as torch 1.13's zero_grad(): the
+   * gradients stay, filled with zeros, so a parameter the next loss does not
+   * reach still moves by momentum and weight decay. `setToNone` drops them
+   * instead (zero_grad(set_to_none=True), torch 2's default): such a
+   * parameter is then left alone. `recycle` drops them too and hands the
+   * arrays back for the next backward pass to reuse (tensor/buffer-pool.ts)
+   * instead of leaving them to the garbage collector: a training loop then
+   * writes its 244 MB of AlexNet weight gradients into memory that is already
+   * mapped, not fresh pages each step. Only when nothing else keeps a
+   * reference to the old `.grad` tensors.
    */
-  zeroGrad(options: { recycle?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean; recycle?: boolean } = {}): void {
     for (const p of this.allParams()) {
       if (options.recycle === true && p.grad !== null) recycleBuffer(p.grad.data);
-      p.zeroGrad();
+      if (options.recycle === true || options.setToNone === true) p.zeroGrad();
+      else p.grad?.data.fill(0);
     }
   }
 

@@ -67,9 +67,16 @@ export class Tensor {
     return new Tensor(new Float32Array(numel(shape)).fill(value), shape, options);
   }
 
-  /** From a flat list with a shape, or from nested arrays (shape inferred). */
+  /**
+   * From nested arrays (shape inferred, as torch.tensor), a flat list or typed array (1-D unless `shape` is
+   * given), or nested arrays with a `shape` to take their values in.
+   */
   static from(values: ArrayLike<number> | NestedArray, shape?: Shape, options?: TensorOptions): Tensor {
-    if (shape !== undefined) return new Tensor(Float32Array.from(values as ArrayLike<number>), shape, options);
+    if (!Array.isArray(values)) {
+      const flat = Float32Array.from(values as ArrayLike<number>);
+      return new Tensor(flat, shape ?? [flat.length], options);
+    }
+    if (shape !== undefined) return new Tensor(Float32Array.from((values as unknown[]).flat(Number.POSITIVE_INFINITY) as number[]), shape, options);
     const inferred: number[] = [];
     let level: NestedArray = values as NestedArray;
     while (Array.isArray(level)) {

@@ -14,6 +14,22 @@ test('from() infers shape from nested arrays and toArray() restores them', () =>
     [4, 5, 6],
   ]);
   assert.equal(Tensor.scalar(7).item(), 7);
+  // A typed array or other flat list is 1-D, as torch.tensor(numpy array); nested arrays with a shape take their values.
+  assert.deepEqual(Tensor.from(Float32Array.of(1, 2, 3)).shape, [3]);
+  assert.deepEqual([...Tensor.from(Int32Array.of(4, 5)).data], [4, 5]);
+  assert.deepEqual(Tensor.from(Float32Array.of(1, 2, 3, 4), [2, 2]).shape, [2, 2]);
+  assert.deepEqual(
+    [
+      ...Tensor.from(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [4],
+      ).data,
+    ],
+    [1, 2, 3, 4],
+  );
 });
 
 test('reshape and flatten share storage and check element counts', () => {

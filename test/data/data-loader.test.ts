@@ -149,6 +149,16 @@ test('samples of different shapes in one batch are an error naming both', async 
   await assert.rejects(collect(new CoreDataLoader(mixed, { batchSize: 2 })), /sample 1 has shape \[1, 3, 2\] but sample 0 of the same batch has \[1, 2, 2\]/);
 });
 
+test("a sample whose values do not fill its shape is an error naming it (it was zero-padded, or spilled into the next sample's slot)", async () => {
+  for (const length of [3, 5]) {
+    const wrong: Dataset = { length: 2, get: (i) => ({ image: { channels: 1, height: 2, width: 2, data: new Float32Array(i === 0 ? length : 4) }, label: 0 }) };
+    await assert.rejects(
+      collect(new CoreDataLoader(wrong, { batchSize: 2 })),
+      new RegExp(`sample 0 holds ${length} values, expected 4 for its shape \\[1, 2, 2\\]`),
+    );
+  }
+});
+
 test('options are checked', () => {
   assert.throws(() => new DataLoader(augmented, { batchSize: 0 }), /batchSize must be a positive integer/);
   // One class: importing the Node module made worker threads its default pool.

@@ -163,3 +163,10 @@ test('imagenetEvalTransform equals Resize, CenterCrop, ToTensor and Normalize ru
     assert.deepEqual(fused.data, reference.data, `${w}x${h}, resize ${resizeTo}, crop ${side}`);
   }
 });
+
+test('a crop that is not a positive integer is refused by name, not by the resampler', () => {
+  const image = noiseImage(40, 30, 3, 5);
+  for (const crop of [0, 2.5, -1]) {
+    assert.throws(() => imagenetEvalTransform(image, { resize: 32, crop }), new RegExp(`^Error: centerCrop: crop must be a positive integer, got ${crop}$`));
+  }
+});

@@ -1,8 +1,9 @@
 /**
- * Nodes run in dependency order whatever the file's order, and large graphs
- * import in linear time: a chain of 20,000 nodes listed backwards, all with
- * the same name (before, ordering re-scanned every remaining node per step
- * and naming probed every suffix: 28 s for this graph).
+ * Nodes run in dependency order whatever the file's order, and nodes named
+ * alike become layers of distinct names: a chain of 20,000 nodes listed
+ * backwards, all named 'r'. (Its import took 28 s when ordering re-scanned
+ * every remaining node per step and naming probed every suffix, 1.4 s now;
+ * tests assert no times, so only its results are checked here.)
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -99,8 +99,33 @@ test('SGD leaves parameters without a gradient untouched and zeroGrad clears gra
   assert.deepEqual([...a.data], [0.5, 1.5]);
   assert.deepEqual([...b.data], [3]);
   assert.equal(optimizer.stateDict().state.has(1), false);
-  optimizer.zeroGrad();
+  optimizer.zeroGrad({ setToNone: true });
   assert.equal(a.grad, null);
+});
+
+test('zeroGrad keeps zeroed gradients as torch 1.13 does: a parameter the next loss misses still moves by momentum and decay', () => {
+  // Two steps; b is reached by the first loss only. `between` runs between them.
+  const run = (between: (optimizer: SGD, b: Parameter) => void): { afterFirst: number; afterSecond: number } => {
+    const a = new Parameter(Float32Array.of(1), [1]);
+    const b = new Parameter(Float32Array.of(1), [1]);
+    const optimizer = new SGD([a, b], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    a.grad = Tensor.from([1], [1]);
+    b.grad = Tensor.from([1], [1]);
+    optimizer.step();
+    const afterFirst = b.data[0];
+    between(optimizer, b);
+    a.grad = Tensor.from([1], [1]);
+    optimizer.step();
+    return { afterFirst, afterSecond: b.data[0] };
+  };
+  const zeroed = run((optimizer) => optimizer.zeroGrad());
+  const explicitZeros = run((_, b) => {
+    b.grad = Tensor.zeros([1]);
+  });
+  assert.equal(zeroed.afterSecond, explicitZeros.afterSecond, 'zeroGrad() = gradients of zeros');
+  assert.notEqual(zeroed.afterSecond, zeroed.afterFirst, 'b moved by momentum and weight decay');
+  const dropped = run((optimizer) => optimizer.zeroGrad({ setToNone: true }));
+  assert.equal(dropped.afterSecond, dropped.afterFirst, 'set to none: b is left alone');
 });
 
 test('SGD rejects invalid settings and mismatched state', () => {

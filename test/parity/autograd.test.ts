@@ -54,10 +54,13 @@ test("zeroGrad clears a tensor's and a module's gradients; the next backward sta
   const input = Tensor.from([[1, 2, 3]]);
   F.sum(layer.call(input)).backward();
   assert.ok(layer.parameters().every((p) => p.grad !== null));
+  // torch 1.13's zero_grad(): zeros, kept; set_to_none drops them.
   layer.zeroGrad();
-  assert.ok(layer.parameters().every((p) => p.grad === null));
+  assert.ok(layer.parameters().every((p) => p.grad !== null && p.grad.data.every((v) => v === 0)));
   F.sum(layer.call(input)).backward();
   assert.deepEqual([...layer.bias!.grad!.data], [1, 1], 'bias gradient counted once after zeroGrad');
+  layer.zeroGrad({ setToNone: true });
+  assert.ok(layer.parameters().every((p) => p.grad === null));
 });
 
 test('a tensor used twice gets the summed gradient (x·x, x + x, and through a shared intermediate)', () => {

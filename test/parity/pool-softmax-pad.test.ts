@@ -12,6 +12,7 @@ import { referenceBackend, withBackend } from '../../src/backend/registry.js';
 import { AvgPool2d, type AvgPool2dConfig } from '../../src/nn/index.js';
 import { nativeBackend } from '../../src/node/native/load.js';
 import * as F from '../../src/ops/index.js';
+import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, WorstErrors } from '../helpers/assert-close.js';
 import { readJsonFixture } from '../helpers/fixtures.js';
@@ -182,4 +183,24 @@ test('bad arguments throw one message naming the op and what it expected', () =>
   assert.throws(() => F.pad(x4, [0.5, 0]), /^Error: pad: expected integer pads/);
   assert.throws(() => F.pad(Tensor.zeros([3]), [1, 1, 1, 1]), /^Error: pad: 4 pads need a tensor of at least 2 dimensions, got shape \[3\]$/);
   assert.throws(() => F.pad(x4, [-3, -2]), /^Error: pad: pads \[-3,-2\] crop more than the input holds/);
+});
+
+test("softmax and log_softmax without a dim take torch's implicit one: 0 for 1-D and 3-D inputs, 1 otherwise", () => {
+  const x = Tensor.rand([2, 3, 2, 2], -2, 2, new Generator(9));
+  const x3 = Tensor.rand([2, 3, 4], -2, 2, new Generator(10));
+  const x1 = Tensor.rand([5], -2, 2, new Generator(11));
+  const x2 = Tensor.rand([3, 4], -2, 2, new Generator(12));
+  for (const [input, dim] of [
+    [x, 1],
+    [x3, 0],
+    [x1, 0],
+    [x2, 1],
+  ] as const) {
+    assert.deepEqual([...F.softmax(input).data], [...F.softmax(input, dim).data], `softmax of ${input.shape}`);
+    assert.deepEqual([...F.logSoftmax(input).data], [...F.logSoftmax(input, dim).data], `log_softmax of ${input.shape}`);
+  }
+  assert.throws(
+    () => F.crossEntropy(Tensor.zeros([2, 3]), [0, 1.5]),
+    /^Error: nll_loss: target 1\.5 at position 1 is not a class index \(an integer from 0 to 2\)$/,
+  );
 });

@@ -64,7 +64,9 @@ export class ImageClassifier {
     private readonly pool: PreprocessPool | null = null,
     private readonly maxPixels = MAX_IMAGE_PIXELS,
   ) {
-    this.model = resolved.model;
+    // Classifying is inference: dropout off, as torch's model.eval() before it (a model fresh from createModel()
+    // is in training mode, and gave a different class on each call).
+    this.model = resolved.model.eval();
     this.crop = resolved.inputSize;
     this.numClasses = resolved.numClasses;
     this.labels = resolved.numClasses === IMAGENET_CLASSES.length ? IMAGENET_CLASSES : null;
