@@ -56,7 +56,7 @@ test("zeroGrad clears a tensor's and a module's gradients; the next backward sta
   assert.ok(layer.parameters().every((p) => p.grad !== null));
   // torch 1.13's zero_grad(): zeros, kept; set_to_none drops them.
   layer.zeroGrad();
-  assert.ok(layer.parameters().every((p) => p.grad !== null && p.grad.data.every((v) => v === 0)));
+  assert.ok(layer.parameters().every((p) => p.grad?.data.every((v) => v === 0)));
   F.sum(layer.call(input)).backward();
   assert.deepEqual([...layer.bias!.grad!.data], [1, 1], 'bias gradient counted once after zeroGrad');
   layer.zeroGrad({ setToNone: true });
