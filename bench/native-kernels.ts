@@ -291,7 +291,7 @@ if (want('train')) {
   const targets = Int32Array.from({ length: batch }, (_, i) => (i * 37) % 1000);
   const ms = best(
     () => {
-      opt.zeroGrad();
+      opt.zeroGrad({ recycle: true }); // as the trainer (src/train/train-step.ts)
       const loss = crossEntropy(model.call(x), targets);
       loss.backward();
       opt.step();
