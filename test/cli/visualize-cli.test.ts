@@ -14,6 +14,7 @@ import { saveSafetensors } from '../../src/formats/safetensors.js';
 import { imagenetEvalTransform } from '../../src/image/imagenet.js';
 import { createModel } from '../../src/models/registry.js';
 import type { Module } from '../../src/nn/module.js';
+import { makeDirectories } from '../../src/node/fs/make-directories.js';
 import { readImage } from '../../src/node/image/decode.js';
 import { savePthFile } from '../../src/node/weights/weight-files.js';
 import { manualSeed } from '../../src/tensor/random.js';
@@ -115,4 +116,23 @@ describe('alexnet visualize', { concurrency: 2 }, () => {
     assertOneLineError(badMax, /--max-maps 'lots': expected a positive integer/);
     assert.ok(!existsSync(out));
   });
+});
+
+// Node 20's recursive mkdir never settles where a folder cannot be made (/proc): `visualize --output /proc/x` spun
+// for ever at full CPU.
+test('a folder that cannot be made is one error naming it; nested ones are made', { skip: existsSync('/proc/self') ? false : 'no /proc here' }, async () => {
+  await assert.rejects(
+    makeDirectories('/proc/alexnet-ts-test/maps'),
+    /^Error: cannot create folder \/proc\/alexnet-ts-test\/maps: ENOENT at \/proc\/alexnet-ts-test$/,
+  );
+  const root = mkdtempSync(join(tmpdir(), 'alexnet-mkdir-'));
+  try {
+    await makeDirectories(join(root, 'a', 'b', 'c'));
+    assert.ok(existsSync(join(root, 'a', 'b', 'c')));
+    await makeDirectories(join(root, 'a', 'b')); // already there
+    writeFileSync(join(root, 'file'), '');
+    await assert.rejects(makeDirectories(join(root, 'file', 'x')), /cannot create folder .*file\/x: .*file is not a folder/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { makeDirectories } from './make-directories.js';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,7 +44,7 @@ export async function downloadFile(url: string, destination: string, options: Do
   if (expected !== undefined && !/^[0-9a-f]+$/.test(expected)) throw new Error(`download ${url}: invalid ${algorithm} checksum '${expected}'`);
   const partial = `${destination}.partial`;
   const byHand = `to install it by hand, download ${url} and save it as ${destination}`;
-  await mkdir(dirname(destination), { recursive: true });
+  await makeDirectories(dirname(destination));
 
   // Aborts the request when the server goes quiet, so a stalled download fails instead of hanging.
   const idleMs = options.idleTimeoutMs ?? 60_000;

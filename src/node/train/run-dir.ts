@@ -4,7 +4,8 @@
  * that already holds a run is never overwritten: without --resume it is
  * refused, and --resume must name the same run (same identity settings).
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { makeDirectories } from '../fs/make-directories.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -162,7 +163,7 @@ async function lockRunDir(dir: string): Promise<() => Promise<void>> {
  * lock's release, for when the session ends.
  */
 export async function claimRunDir(run: InspectedRun, config: TrainConfig): Promise<() => Promise<void>> {
-  await mkdir(run.paths.dir, { recursive: true });
+  await makeDirectories(run.paths.dir);
   const release = await lockRunDir(run.paths.dir);
   for (const name of await readdir(run.paths.dir)) {
     if (STALE_TEMP.test(name)) await rm(join(run.paths.dir, name), { force: true });

@@ -6,7 +6,8 @@
  * from the core (src/visualize/), which the browser demo draws as well;
  * only the PNG encoding is here.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { makeDirectories } from '../../fs/make-directories.js';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { imagenetEvalTransform } from '../../../image/imagenet.js';
@@ -69,7 +70,7 @@ export function register(program: Command): void {
             });
           }
         }
-        await mkdir(flags.output, { recursive: true });
+        await makeDirectories(flags.output);
         for (const { file, what, raster } of pictures) {
           const path = join(flags.output, file);
           await writePng(path, raster);
