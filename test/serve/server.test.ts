@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { HttpError } from '../../src/node/serve/http-io.js';
@@ -409,41 +409,44 @@ test('HEAD is GET without a body; a client that leaves is counted as 499, not 20
   const before = await metric(left).catch(() => 0);
   // A whole image sent, then the connection closed before the answer.
   const port = Number(new URL(server.url).port);
-  await new Promise<void>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-      socket.end(jpeg, () => setTimeout(() => socket.destroy(), 20));
-    });
-    socket.on('close', () => resolve());
-    socket.on('error', () => undefined);
+  const header = `POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`;
+  await leaveDuringRequest(port, (socket, leave) => {
+    socket.write(header);
+    socket.end(jpeg, () => setTimeout(leave, 20));
   });
-  let after = before;
-  for (let i = 0; i < 100 && after === before; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    after = await metric(left).catch(() => 0);
-  }
+  const after = await metricAfterChange(left, before);
   assert.equal(after, before + 1);
   await assertRowsReturned(server, 'client that left');
 
   // Leaving in the middle of the body is leaving too: 499, not a 400 nobody received.
   const bad = 'alexnet_requests_total{route="/v1/classify",status="400"}';
   const badBefore = await metric(bad).catch(() => 0);
-  await new Promise<void>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-      socket.write(jpeg.subarray(0, 100), () => setTimeout(() => socket.destroy(), 50));
-    });
+  await leaveDuringRequest(port, (socket, leave) => {
+    socket.write(header);
+    socket.write(jpeg.subarray(0, 100), () => setTimeout(leave, 50));
+  });
+  assert.equal(await metricAfterChange(left, after), after + 1);
+  assert.equal(await metric(bad).catch(() => 0), badBefore);
+});
+
+/** Connects, lets `send` write part or all of a request and then call `leave` (closing the socket); resolves once closed. */
+function leaveDuringRequest(port: number, send: (socket: Socket, leave: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => send(socket, () => socket.destroy()));
     socket.on('close', () => resolve());
     socket.on('error', () => undefined);
   });
-  let afterMidBody = after;
-  for (let i = 0; i < 100 && afterMidBody === after; i++) {
+}
+
+/** The metric's value once it differs from `from` (polled for up to 5 s: the server counts a request when it closes). */
+async function metricAfterChange(name: string, from: number): Promise<number> {
+  let value = from;
+  for (let i = 0; i < 100 && value === from; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    afterMidBody = await metric(left).catch(() => 0);
+    value = await metric(name).catch(() => 0);
   }
-  assert.equal(afterMidBody, after + 1);
-  assert.equal(await metric(bad).catch(() => 0), badBefore);
-});
+  return value;
+}
 
 test('a client pipelining requests without reading the answers is cut off after 32; the server stays live', async () => {
   const port = Number(new URL(server.url).port);
