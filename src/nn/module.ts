@@ -290,10 +290,7 @@ export abstract class Module {
 
   /** torch 1.13's zero_grad(): gradients filled with zeros; `setToNone` drops them (set_to_none=True). */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    for (const p of this.parameters()) {
-      if (options.setToNone === true) p.zeroGrad();
-      else p.grad?.data.fill(0);
-    }
+    for (const p of this.parameters()) p.zeroGrad(options.setToNone === true);
   }
 
   // ---- state dict ------------------------------------------------------

@@ -127,8 +127,7 @@ export class SGD {
   zeroGrad(options: { setToNone?: boolean; recycle?: boolean } = {}): void {
     for (const p of this.allParams()) {
       if (options.recycle === true && p.grad !== null) recycleBuffer(p.grad.data);
-      if (options.recycle === true || options.setToNone === true) p.zeroGrad();
-      else p.grad?.data.fill(0);
+      p.zeroGrad(options.recycle === true || options.setToNone === true);
     }
   }
 

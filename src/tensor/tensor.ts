@@ -257,8 +257,10 @@ export class Tensor {
     return false;
   }
 
-  zeroGrad(): void {
-    this.grad = null;
+  /** Drops the gradient; `setToNone` false keeps it filled with zeros instead (what Module/SGD.zeroGrad() do, as torch 1.13). */
+  zeroGrad(setToNone = true): void {
+    if (setToNone) this.grad = null;
+    else this.grad?.data.fill(0);
   }
 }
 
