@@ -9,6 +9,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { ReluFusable, SubmoduleCall } from '../nn/forward-steps.js';
 import type { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
+import { shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { normalizeDomain, type OnnxGraphProto, type OnnxNode, type OnnxValueInfo } from './model-proto.js';
 import { OnnxTensor } from './onnx-tensor.js';
@@ -198,6 +199,9 @@ export class GraphProgram {
         if (input === undefined) throw new Error(`${step.label}: missing input 0`);
         trace.layer = step.label; // from here, a failure (in prepare or the layer) is this node's
         let x = input.toTensor(`${step.label} input`);
+        if (op.inputRank !== undefined && x.ndim !== op.inputRank) {
+          throw new Error(`${step.label}: expected an input of rank ${op.inputRank}, got ${shapeToString(x.shape)}`);
+        }
         if (op.prepare !== undefined) x = op.prepare(x);
         const relu = step.fusedRelu;
         const reluLayer = relu?.op.kind === 'layer' ? relu.op.layer : null;

@@ -5,6 +5,7 @@ import { takeBuffer } from '../tensor/buffer-pool.js';
 import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
+import { asBatchOfOne } from './unbatched.js';
 
 /**
  * torch's `p` or `[padH, padW]` (both sides alike), or, beyond torch, `[top, left, bottom, right]`: ONNX's
@@ -69,7 +70,7 @@ function paddingSides(padding: AvgPool2dPadding, kernelH: number, kernelW: numbe
 
 export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: AvgPool2dOptions = {}): AvgPool2dGeometry {
   const label = options.label ?? 'avg_pool2d';
-  if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W], got ${shapeToString(xShape)}`);
+  if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(xShape)}`);
   const [kernelH, kernelW] = checkedPair(kernelSize, 'kernel size', label);
   const [strideH, strideW] = checkedPair(options.stride ?? kernelSize, 'stride', label);
   if (![kernelH, kernelW, strideH, strideW].every((v) => isCount(v, 1))) {
@@ -112,7 +113,12 @@ export function avgPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
   };
 }
 
+/** torch.nn.functional.avg_pool2d: input [N, C, H, W], or unbatched [C, H, W]. */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  return asBatchOfOne(x, (batched) => avgPool2dBatched(batched, kernelSize, options));
+}
+
+function avgPool2dBatched(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions): Tensor {
   const g = avgPool2dGeometry(x.shape, kernelSize, options);
   const out = Tensor.empty([g.batch, g.channels, g.outH, g.outW]);
   getBackend().avgPool2dForward(g, x.data, out.data);

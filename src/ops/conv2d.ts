@@ -5,6 +5,7 @@ import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, assertNoGraphThroughFusedRelu, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
+import { asBatchOfOne, asBatchOfOneAsync } from './unbatched.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -38,7 +39,7 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   if (kernelH < 1 || kernelW < 1) throw new Error(`${label}: the kernel size must be at least 1×1, got a weight ${shapeToString(wShape)}`);
   const inChannels = cPerGroup * groups;
   if (xShape.length !== 4 || xShape[1] !== inChannels) {
-    throw new Error(`${label}: expected input [N, ${inChannels}, H, W], got ${shapeToString(xShape)}`);
+    throw new Error(`${label}: expected input [N, ${inChannels}, H, W] or [${inChannels}, H, W], got ${shapeToString(xShape)}`);
   }
   for (const [name, v, min] of [
     ['stride', strideH, 1],
@@ -68,7 +69,12 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   return { batch, inChannels, inH, inW, outChannels, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
 
+/** torch.nn.functional.conv2d: input [N, C, H, W], or unbatched [C, H, W]. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  return asBatchOfOne(x, (batched) => conv2dBatched(batched, weight, bias, options));
+}
+
+function conv2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Tensor {
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');
@@ -85,9 +91,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * conv2d whose kernel runs off the main thread when the backend offers async
  * kernels (native), and synchronously otherwise. Same result as conv2d.
  */
-export async function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Promise<Tensor> {
+export function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Promise<Tensor> {
+  return asBatchOfOneAsync(x, (batched) => conv2dBatchedAsync(batched, weight, bias, options));
+}
+
+async function conv2dBatchedAsync(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Promise<Tensor> {
   const kernels = getBackend().async;
-  if (kernels === undefined) return conv2d(x, weight, bias, options);
+  if (kernels === undefined) return conv2dBatched(x, weight, bias, options);
   const { g, out } = prepare(x, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');

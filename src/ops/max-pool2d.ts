@@ -5,6 +5,7 @@ import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
 import { pair, type Pair } from './pair.js';
 import { recycleBuffer, takeBuffer } from '../tensor/buffer-pool.js';
+import { asBatchOfOne, asBatchOfOneAsync } from './unbatched.js';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
@@ -25,7 +26,7 @@ export function poolOutputSize(input: number, kernel: number, stride: number, pa
 
 export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: MaxPool2dOptions = {}): Pool2dGeometry {
   const label = options.label ?? 'max_pool2d';
-  if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W], got ${shapeToString(xShape)}`);
+  if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(xShape)}`);
   const [kernelH, kernelW] = pair(kernelSize);
   const [strideH, strideW] = pair(options.stride ?? kernelSize);
   const [padH, padW] = pair(options.padding ?? 0);
@@ -55,9 +56,13 @@ export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, o
  * maxPool2d whose kernel runs off the main thread when no graph is recorded and the backend offers an async
  * kernel for it (native): the same result as maxPool2d.
  */
-export async function maxPool2dAsync(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Promise<Tensor> {
+export function maxPool2dAsync(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Promise<Tensor> {
+  return asBatchOfOneAsync(x, (batched) => maxPool2dBatchedAsync(batched, kernelSize, options));
+}
+
+async function maxPool2dBatchedAsync(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): Promise<Tensor> {
   const kernels = getBackend().async;
-  if (kernels?.maxPool2dForward === undefined || needsGrad([x])) return maxPool2d(x, kernelSize, options);
+  if (kernels?.maxPool2dForward === undefined || needsGrad([x])) return maxPool2dBatched(x, kernelSize, options);
   const { g, out } = prepare(x, kernelSize, options);
   await kernels.maxPool2dForward(g, x.data, out.data);
   return out;
@@ -68,7 +73,12 @@ function prepare(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): { g: P
   return { g, out: Tensor.empty([g.batch, g.channels, g.outH, g.outW]) };
 }
 
+/** torch.nn.functional.max_pool2d: input [N, C, H, W], or unbatched [C, H, W]. */
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  return asBatchOfOne(x, (batched) => maxPool2dBatched(batched, kernelSize, options));
+}
+
+function maxPool2dBatched(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions): Tensor {
   const { g, out } = prepare(x, kernelSize, options);
   // The indices exist only for the backward pass: inference skips them (less memory, a faster kernel).
   if (!needsGrad([x])) {

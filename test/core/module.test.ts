@@ -54,7 +54,7 @@ test('models reject inputs they cannot take, naming the minimum', () => {
 test('layer errors say which layer and what it expected', () => {
   const conv = new Conv2d(3, 64, 11, { stride: 4, padding: 2 });
   assert.throws(() => conv.call(Tensor.zeros([1, 1, 224, 224])), {
-    message: 'Conv2d(3→64, k=11, s=4, p=2): expected input [N, 3, H, W], got [1, 1, 224, 224]',
+    message: 'Conv2d(3→64, k=11, s=4, p=2): expected input [N, 3, H, W] or [3, H, W], got [1, 1, 224, 224]',
   });
 });
 

@@ -293,6 +293,17 @@ describe('sizes and values that only show at run time are refused by node, befor
     assert.deepEqual(convWithPads([0, 0, 1, 1]).run({ x }).get('y')!.shape, [1, 2, 3, 3]);
   });
 
+  test("a 3-D input to a 2-D Conv or MaxPool is refused, as onnxruntime refuses it (torch's layers take it unbatched)", () => {
+    const x3 = OnnxTensor.zeros('float32', [1, 4, 4]);
+    // Inputs of undeclared shape, so that the node itself sees the 3-D value.
+    const undeclared = (n: ReturnType<typeof node>, initializers: TensorProtoMessage[] = []): OnnxModel =>
+      importOnnx(graphBytes({ nodes: [n], initializers, inputs: [valueInfo('x', null)], outputs: [valueInfo('y', null)] }), { source: SOURCE });
+    const conv = undeclared(node('Conv', ['x', 'w'], ['y'], 'conv', { pads: ints([1, 1, 1, 1]) }), [floatInitializer('w', [2, 1, 3, 3])]);
+    refusal(() => conv.run({ x: x3 }), /^bad\.onnx: node 'conv' \(Conv\): expected an input of rank 4, got \[1, 4, 4\]/);
+    const pool = undeclared(node('MaxPool', ['x'], ['y'], 'pool', { kernel_shape: ints([2, 2]) }));
+    refusal(() => pool.run({ x: x3 }), /^bad\.onnx: node 'pool' \(MaxPool\): expected an input of rank 4, got \[1, 4, 4\]/);
+  });
+
   test('a broadcast to more than 2^31 - 1 elements', () => {
     const spec: GraphSpec = {
       nodes: [node('Add', ['row', 'column'], ['y'], 'add')],

@@ -154,13 +154,12 @@ test('softmax over a non-last dim sums to 1 along that dim and agrees with the l
 
 test('bad arguments throw one message naming the op and what it expected', () => {
   const x4 = Tensor.zeros([1, 1, 4, 4]);
-  const x3 = Tensor.zeros([1, 4, 4]);
   // softmax and log_softmax name themselves and the valid range.
   assert.throws(() => F.softmax(x4, 4), /^Error: softmax: dim 4 is out of range for a tensor of shape \[1, 1, 4, 4\] \(expected an integer from -4 to 3\)$/);
   assert.throws(() => F.logSoftmax(x4, -5), /^Error: log_softmax: dim -5 is out of range .*\(expected an integer from -4 to 3\)$/);
   assert.throws(() => F.softmax(x4, 1.5), /^Error: softmax: dim 1\.5 is out of range/);
   // avg_pool2d.
-  assert.throws(() => F.avgPool2d(x3, 2), /^Error: avg_pool2d: expected input \[N, C, H, W\], got \[1, 4, 4\]$/);
+  assert.throws(() => F.avgPool2d(Tensor.zeros([4, 4]), 2), /^Error: avg_pool2d: expected input \[N, C, H, W\] or \[C, H, W\], got \[4, 4\]$/);
   assert.throws(() => F.avgPool2d(x4, 0), /^Error: avg_pool2d: kernel size and stride must be positive integers, got kernel \(0, 0\)/);
   assert.throws(() => F.avgPool2d(x4, 2, { stride: [1, 0] }), /^Error: avg_pool2d: kernel size and stride must be positive integers/);
   assert.throws(() => F.avgPool2d(x4, 3, { padding: 2 }), /^Error: avg_pool2d: padding \(2, 2\) must be at most half the kernel size \(3, 3\)$/);
@@ -176,7 +175,10 @@ test('bad arguments throw one message naming the op and what it expected', () =>
   assert.throws(() => F.avgPool2d(x4, 3, { padding: [0, -1, 0, 0] }), /^Error: avg_pool2d: padding must be non-negative integers/);
   assert.throws(() => F.avgPool2d(x4, 2, { divisorOverride: 0 }), /^Error: avg_pool2d: divisorOverride must be a non-zero integer, got 0$/);
   assert.throws(() => F.avgPool2d(x4, 5), /^Error: avg_pool2d: input 4×4 is too small for a 5×5 window \(output would be 0×0\)$/);
-  assert.throws(() => new AvgPool2d(2).call(x3), /^Error: AvgPool2d\(kernel_size=2, stride=2\): expected input \[N, C, H, W\]/);
+  assert.throws(
+    () => new AvgPool2d(2).call(Tensor.zeros([4, 4])),
+    /^Error: AvgPool2d\(kernel_size=2, stride=2\): expected input \[N, C, H, W\] or \[C, H, W\]/,
+  );
   // pad.
   const fivePads = [1, 1, 1, 1, 1] as unknown as F.Pads;
   assert.throws(() => F.pad(x4, fivePads), /^Error: pad: expected integer pads \[left, right\] or \[left, right, top, bottom\], got \[1,1,1,1,1\]$/);

@@ -42,8 +42,8 @@ export function compileConv(context: CompileContext): CompiledOp {
       layer.bias.data.set(bias.toTensor(`${label} bias`).data);
       context.adoptInput(2);
     }
-    if (symmetric !== null) return { kind: 'layer', layer };
-    return { kind: 'layer', layer, prepare: (x) => padForWindow(x, spec, label) };
+    if (symmetric !== null) return { kind: 'layer', layer, inputRank: 4 };
+    return { kind: 'layer', layer, inputRank: 4, prepare: (x) => padForWindow(x, spec, label) };
   }
 
   attributes.ignore('kernel_shape', 'strides', 'dilations', 'pads', 'auto_pad'); // read per call: the kernel size comes with W
@@ -53,6 +53,7 @@ export function compileConv(context: CompileContext): CompiledOp {
       const x = requireInput(inputs, 0, label, 'X').toTensor(`${label} input X`);
       const w = requireInput(inputs, 1, label, 'W').toTensor(`${label} input W`);
       if (w.ndim !== 4) throw new Error(`${label}: only 2-D convolutions are supported, got weight ${shapeToString(w.shape)}`);
+      if (x.ndim !== 4) throw new Error(`${label}: expected input X [N, C, H, W] (of W's rank), got ${shapeToString(x.shape)}`);
       const b = inputs[2]?.toTensor(`${label} input B`) ?? null;
       const spec = readWindow(attributes, label, [w.shape[2], w.shape[3]]);
       const padded = padForWindow(x, spec, label);

@@ -31,6 +31,8 @@ export interface LayerOp {
   kind: 'layer';
   layer: Module;
   prepare?: (x: Tensor) => Tensor;
+  /** The rank the input must have (ONNX's Conv takes X of W's rank, where the layer would also take [C, H, W]). */
+  inputRank?: number;
   /** Runs instead of the layer when the input is not float32 (layers compute in float32 only). */
   otherTypes?: FunctionOp;
 }

@@ -68,7 +68,7 @@ export function compileMaxPool(context: CompileContext): CompiledOp {
   };
   if (!torchExact) return general;
   const layer = new MaxPool2d(spec.kernel, { stride: spec.strides, padding: symmetric, dilation: spec.dilations });
-  return { kind: 'layer', layer, otherTypes: general };
+  return { kind: 'layer', layer, inputRank: 4, otherTypes: general };
 }
 
 export function compileAveragePool(context: CompileContext): CompiledOp {
