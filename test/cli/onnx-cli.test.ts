@@ -102,6 +102,16 @@ describe('alexnet CLI with ONNX models', { concurrency: 2 }, () => {
     assert.ok(Math.max(...yOnnx.data) - Math.min(...yOnnx.data) > 1);
   });
 
+  test('bench --train refuses an ONNX graph (inference only) in one line; a 3-D --input-file is named against [N, C, S, S]', async () => {
+    writeFileSync(file('x3.npy'), saveNpy(Tensor.zeros([3, 227, 227])));
+    const [train, rank3] = await Promise.all([
+      cli('bench', '--weights', file('model.onnx'), '--train', '--iters', '1'),
+      cli('bench', '--weights', file('w.pth'), '--model', 'alexnet-original', '--input-file', file('x3.npy'), '--iters', '1'),
+    ]);
+    assertOneLineError(train, /--train: .*model\.onnx is an ONNX graph, which runs inference only; drop --train/);
+    assertOneLineError(rank3, /the input is \[3, 227, 227\], expected \[1, 3, 227, 227\]/);
+  });
+
   test('convert X.onnx W2.safetensors gives back the state dict exactly: same keys in order, shapes and bytes', async () => {
     const r = await cli('convert', file('model.onnx'), file('w2.safetensors'));
     assertOk(r);

@@ -39,6 +39,7 @@ before(async () => {
   writeFileSync(file('alexnet.safetensors'), saveSafetensors(model.stateDict()));
   manualSeed(22);
   await savePthFile(file('original.pth'), createModel('alexnet-original').stateDict());
+  await savePthFile(file('gray.pth'), createModel('alexnet', { inChannels: 1, numClasses: 10 }).stateDict());
   writeFileSync(file('notes.png'), 'not an image\n');
   writeFileSync(file('a-file'), 'x');
 });
@@ -116,6 +117,21 @@ describe('alexnet visualize', { concurrency: 2 }, () => {
     assertOneLineError(badMax, /--max-maps 'lots': expected a positive integer/);
     assert.ok(!existsSync(out));
   });
+});
+
+// A Fashion-MNIST-shaped model (1 channel): bench feeds it 1-channel input; visualize says why it draws no picture's maps.
+test('1-channel weights: bench generates 1-channel input, visualize of a picture refuses by the channel count', async () => {
+  const [bench, maps] = await Promise.all([
+    cli('bench', '--weights', file('gray.pth'), '--input-size', '64', '--iters', '1', '--warmup', '0', '--json'),
+    cli('visualize', photo, '--weights', file('gray.pth'), '--output', file('gray-maps')),
+  ]);
+  assert.equal(bench.code, 0, bench.stderr);
+  assert.ok(JSON.parse(bench.stdout).images_per_s > 0);
+  assertOneLineError(
+    maps,
+    /the model takes 1-channel images .*; drawing the feature maps of a picture needs a model of RGB input, 3 channels\. Without an image, visualize draws its conv1 filters$/,
+  );
+  assert.equal(existsSync(file('gray-maps')), false);
 });
 
 // Node 20's recursive mkdir never settles where a folder cannot be made (/proc): `visualize --output /proc/x` spun

@@ -41,6 +41,17 @@ export function classifierModel(resolved: ResolvedModel): ClassifierModel {
   return { ...resolved, inputSize: resolved.entry.inputSize };
 }
 
+/** Refuses a model whose input is not 3-channel (RGB), for `purpose` (what needs pictures), with a `hint` after. */
+export function assertTakesRgb(model: Module, purpose: string, hint: string): void {
+  const channels = modelInputChannels(model);
+  if (channels !== null && channels !== 3) {
+    throw new Error(
+      `the model takes ${channels}-channel images (weights trained with --in-channels ${channels}, such as a Fashion-MNIST model); ` +
+        `${purpose} needs a model of RGB input, 3 channels. ${hint}`,
+    );
+  }
+}
+
 export class ImageClassifier {
   readonly model: Module;
   /** The side of the square input. */
@@ -75,13 +86,7 @@ export class ImageClassifier {
     const graph = resolved.model instanceof OnnxModel ? resolved.model : null;
     this.inputName = graph?.inputs[0]?.name ?? 'input';
     this.outputName = graph?.outputs[0]?.name ?? 'output';
-    const channels = modelInputChannels(resolved.model);
-    if (channels !== null && channels !== 3) {
-      throw new Error(
-        `the model takes ${channels}-channel images (weights trained with --in-channels ${channels}, such as a Fashion-MNIST model); ` +
-          'classifying pictures needs a model of RGB input, 3 channels. Measure this one with `alexnet eval` on its data set',
-      );
-    }
+    assertTakesRgb(resolved.model, 'classifying pictures', 'Measure this one with `alexnet eval` on its data set');
   }
 
   /** Values in one input image: 3 × crop × crop. */

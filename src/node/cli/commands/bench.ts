@@ -12,6 +12,8 @@ import type { Backend } from '../../../backend/backend.js';
 import { getBackend, setBackend } from '../../../backend/registry.js';
 import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
 import type { Tensor } from '../../../tensor/tensor.js';
+import { modelInputChannels } from '../../../models/input-channels.js';
+import { OnnxModel } from '../../../onnx/index.js';
 import { runEngineBench, type EngineBenchOutcome, type EngineBenchResult } from '../../bench/engine-bench.js';
 import type { LayerTime } from '../../bench/layer-timer.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
@@ -73,6 +75,10 @@ export function register(program: Command): void {
         const iters = parsePositiveInt(flags.iters, '--iters');
         const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
         const seed = parseNonNegativeInt(flags.seed, '--seed');
+        if (flags.train && model instanceof OnnxModel)
+          throw new Error(
+            `--train: ${flags.weights} is an ONNX graph, which runs inference only; drop --train, or time training with .pth or .safetensors weights`,
+          );
         if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
         if (flags.train && parsePrecision(flags.precision ?? 'fp32', '--precision') !== 'fp32') {
           throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
@@ -82,7 +88,9 @@ export function register(program: Command): void {
           input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
         }
         const threads = parsePositiveInt(flags.threads, '--threads');
-        const inChannels = input?.shape[1] ?? 3;
+        // The input file's channels where it is a batch [N, C, S, S] (its shape is checked against the rest later),
+        // else the model's: a 1-channel Fashion-MNIST model is fed 1-channel input.
+        const inChannels = input?.ndim === 4 ? input.shape[1] : (modelInputChannels(model) ?? 3);
         const backend = await backendWithThreads(threads);
         let outcome: EngineBenchOutcome;
         try {

@@ -15,6 +15,7 @@ import { Tensor } from '../../../tensor/tensor.js';
 import type { RasterImage } from '../../../train/filter-grid.js';
 import { convFeatureMapsAsync, type FeatureMaps, featureMapGrid, filterGrid, firstConv } from '../../../visualize/index.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { assertTakesRgb } from '../../classify/image-classifier.js';
 import { readImage } from '../../image/decode.js';
 import { runAction } from '../run-action.js';
 import { modelOption, parsePositiveInt, precisionOption, resolveModel, weightsOption, type ModelFlags } from '../options.js';
@@ -55,6 +56,7 @@ export function register(program: Command): void {
           { file: 'conv1-filters.png', what: `conv1 kernels, ${conv1.layer.weight.shape.join('×')}`, raster: filterGrid(conv1.layer.weight) },
         ];
         if (picture !== null) {
+          assertTakesRgb(model, 'drawing the feature maps of a picture', 'Without an image, visualize draws its conv1 filters');
           const x = imagenetEvalTransform(picture, { resize: RESIZE, crop: entry.inputSize });
           let layers: FeatureMaps[];
           try {
