@@ -280,7 +280,7 @@ function topologicalOrder(nodes: OnnxNode[], local: Set<string>, outer: Readonly
     // An If reads its branches' free names too: it must wait for the nodes of this graph that produce them.
     for (const name of [...node.inputs, ...subgraphReads(node)]) {
       const producer = producerIndex.get(name);
-      if (name === '' || producer === undefined || local.has(name)) continue;
+      if (producer === undefined) continue; // an input, initializer or outer name ('' included): already there
       pending[i]++;
       consumers[producer].push(i);
     }

@@ -78,10 +78,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeout
     socket.destroy();
     return;
   }
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-  // The client closed its side in the middle of a request body: it left (499 in the metrics), nobody reads an answer.
+  // The client closed its side in the middle of a request body: it left, and nobody reads an answer (the request
+  // is counted as 499, an answer not sent to the end).
   if (error.code === 'HPE_INVALID_EOF_STATE') {
-    if (inFlight !== undefined && inFlight !== null && !inFlight.headersSent) inFlight.statusCode = 499;
     socket.destroy();
     return;
   }
@@ -95,6 +94,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeout
   // error would end here again, on a socket already closing).
   socket.removeAllListeners('data');
   socket.on('error', () => socket.destroy());
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
   if (inFlight !== undefined && inFlight !== null) {
     if (!inFlight.headersSent) sendError(inFlight, new HttpError(status, message, { Connection: 'close' }));
     if (inFlight.writableFinished) linger();
