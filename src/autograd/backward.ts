@@ -80,7 +80,9 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
     tensor.gradFn = null;
     if (tensor.releaseAfterBackward) {
       tensor.releaseAfterBackward = false;
-      recycleBuffer(tensor.data);
+      // A view (reshape, flatten) shares its base's buffer, and the base's node, which may read it (LRN and softmax
+      // read their outputs), runs later: only a tensor with storage of its own goes back to the pool.
+      if (!fn.inputs.some((input) => input !== null && input.data.buffer === tensor.data.buffer)) recycleBuffer(tensor.data);
     }
     freedNodes.set(tensor, fn.name);
     fn.inputs.forEach((input, i) => {

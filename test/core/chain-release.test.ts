@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { noGrad } from '../../src/autograd/grad-mode.js';
-import { AdaptiveAvgPool2d, Conv2d, type ForwardSteps, Linear, MaxPool2d, Module, ReLU, Sequential } from '../../src/nn/index.js';
+import { AdaptiveAvgPool2d, Conv2d, Flatten, type ForwardSteps, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { crossEntropy } from '../../src/ops/loss.js';
 import { clearBufferPool, takeBuffer } from '../../src/tensor/buffer-pool.js';
@@ -121,4 +121,28 @@ test('training: the avgpool output (under the flatten view) is marked, not the v
   assert.equal(marked.filter((t) => t.gradFn?.name.startsWith('Reshape') || t.gradFn?.name.startsWith('View')).length, 0);
   assert.equal(logits.releaseAfterBackward, false);
   clearBufferPool();
+});
+
+test('training: a nested Sequential ending in a view after LRN gives the gradients of the same layers unnested', () => {
+  // The outer Sequential marks the inner one's output, a flatten view of LRN's output, for release; LRN's backward
+  // reads that buffer after the view's node has run, so it must not go back to the pool (it came back as LRN's
+  // input gradient, which then overwrote the output it was computed from).
+  manualSeed(13);
+  const conv = new Conv2d(3, 8, 3, { padding: 1 });
+  const lrn = new LocalResponseNorm(3, 0.5, 0.75, 1);
+  const linear = new Linear(8 * 16 * 16, 5);
+  const x = Tensor.randn([2, 3, 16, 16]);
+  const gradients = (net: Sequential): Float32Array[] => {
+    net.zeroGrad({ setToNone: true });
+    clearBufferPool();
+    crossEntropy(net.call(x), [1, 4]).backward();
+    const gradientOf = (p: Tensor | null): Float32Array => {
+      assert.ok(p?.grad, 'every parameter has a gradient');
+      return p.grad.data.slice();
+    };
+    return [conv.weight, conv.bias, linear.weight].map(gradientOf);
+  };
+  const flat = gradients(new Sequential(conv, new ReLU(), lrn, new Flatten(), linear));
+  const nested = gradients(new Sequential(new Sequential(conv, new ReLU(), lrn, new Flatten()), linear));
+  assert.deepEqual(nested, flat);
 });
