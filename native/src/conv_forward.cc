@@ -76,7 +76,10 @@ void packConvWeightInto(const KernelSet& ks, const ConvGeom& g, const float* w, 
     packWinogradWeight(g, w, packed);
     return;
   }
+  // A per-call scratch packing may hold a Winograd layer's filters from an
+  // earlier call: none of them may make usesWinograd() true for this one.
   packed->winograd.clear();
+  packed->winogradSource.clear();
   packed->direct.resize(g.groups * packed->panelsPerGroup * K * nr);
   // Panels are independent: packed in parallel (this runs on every call of
   // the unpacked forward, i.e. on every training step).

@@ -101,6 +101,27 @@ test('large Winograd filters transformed per call at batch 1 match the reference
   packed.dispose();
 });
 
+test('an unpacked direct convolution after a backward pass that kept large Winograd filters per call is not run as Winograd', () => {
+  // Unpacked calls on a thread share one scratch packing; the backward data pass of a wide 3×3 layer leaves its
+  // filters there "to transform per call", and a later strided 11×11 layer (direct) must not take them.
+  const gen = new Generator(41);
+  const wide = convGeometry({ batch: 1, inChannels: 192, inH: 13, inW: 13, outChannels: 384, kernel: 3, pad: 1 });
+  const wideSizes = convSizes(wide);
+  wasm.conv2dBackwardData(wide, randomArray(wideSizes.out, gen), randomArray(wideSizes.w, gen), new Float32Array(wideSizes.x));
+  const strided = convGeometry({ batch: 2, inChannels: 3, inH: 67, inW: 67, outChannels: 64, kernel: 11, stride: 4, pad: 2 });
+  const s = convSizes(strided);
+  const x = randomArray(s.x, gen),
+    w = randomArray(s.w, gen),
+    bias = randomArray(64, gen);
+  const expected = new Float32Array(s.out);
+  reference.conv2dForward(strided, x, w, bias, expected, false);
+  for (const attempt of [1, 2]) {
+    const out = new Float32Array(s.out);
+    wasm.conv2dForward(strided, x, w, bias, out, false);
+    assertClose(out, expected, TOL, `11×11 stride-4 forward after the wide backward pass, call ${attempt}`);
+  }
+});
+
 test('conv2d gradients (data, weight, bias) match the reference on every geometry', () => {
   const gen = new Generator(31);
   for (const g of CONV_TEST_GEOMETRIES) {
