@@ -7,6 +7,7 @@
  */
 import { Gunzip } from 'fflate';
 import { concatBytes } from '../formats/byte-writer.js';
+import { crc32 } from '../formats/zip/crc32.js';
 
 const UNSIGNED_BYTE = 0x08;
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -28,22 +29,57 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** 1 GiB: far above any IDX data set (Fashion-MNIST's training images are 47 MB inflated). */
 export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 
+/** The CRC-32 and length (mod 2^32) of the data one gzip member inflated to, as its 8-byte trailer must state. */
+interface MemberSums {
+  crc: number;
+  size: number;
+}
+
+/**
+ * Why member `index` (1-based) does not match its trailer at `trailerStart`, or null when it does. fflate
+ * checks neither value, so without this a flipped byte in the deflate data, a lost trailer or bytes after the
+ * last member would pass (Python's gzip module, which torchvision reads with, refuses all three).
+ */
+function trailerMismatch(bytes: Uint8Array, trailerStart: number, index: number, sums: MemberSums, name: string): string | null {
+  const corrupt = 'the data is corrupt or truncated, or other bytes follow the gzip data';
+  if (trailerStart < 0 || trailerStart + 8 > bytes.length) return `${name}: gzip member ${index} has no 8-byte trailer: ${corrupt}`;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + trailerStart, 8);
+  if (view.getUint32(0, true) !== sums.crc) return `${name}: gzip member ${index} fails its CRC-32 check: ${corrupt}`;
+  const size = view.getUint32(4, true);
+  if (size !== sums.size % 2 ** 32) {
+    return `${name}: gzip member ${index} inflates to ${sums.size} bytes but its trailer says ${size} (mod 2^32): ${corrupt}`;
+  }
+  return null;
+}
+
 /**
  * Inflates gzip data (detected by its magic bytes); other data is returned as
  * is. Streams the input in 256 KiB pieces and stops once the output passes
  * `maxBytes`: a one-shot gunzip sizes its output from the file's own length
- * trailer, which a corrupt 40-byte file can set to 4 GB.
+ * trailer, which a corrupt 40-byte file can set to 4 GB. Every member's
+ * CRC-32 and length are checked against its trailer.
  */
 export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   const chunks: Uint8Array[] = [];
   let total = 0;
   let ended = false;
+  let member: MemberSums = { crc: 0, size: 0 };
+  let members = 1;
+  let mismatch: string | null = null;
   const stream = new Gunzip((chunk, final) => {
     chunks.push(chunk);
     total += chunk.length;
+    member = { crc: crc32(chunk, member.crc), size: member.size + chunk.length };
     if (final) ended = true;
   });
+  // fflate calls this as member 2, 3, ... begins (at `offset` in the input), after the previous member's data
+  // went to the callback above: that member's trailer is the 8 bytes before `offset`.
+  stream.onmember = (offset) => {
+    mismatch ??= trailerMismatch(bytes, offset - 8, members, member, name);
+    member = { crc: 0, size: 0 };
+    members++;
+  };
   const PIECE = 256 * 1024;
   for (let at = 0; at < bytes.length; at += PIECE) {
     try {
@@ -51,9 +87,13 @@ export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_I
     } catch (error) {
       throw new Error(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
     }
+    if (mismatch !== null) throw new Error(mismatch);
     if (total > maxBytes) throw new Error(`${name}: gzip data inflates to more than ${maxBytes} bytes, more than any IDX data set holds`);
   }
   if (!ended) throw new Error(`${name}: gzip data is corrupt or truncated (the stream ends early)`);
+  // The last member's trailer ends the input.
+  const last = trailerMismatch(bytes, bytes.length - 8, members, member, name);
+  if (last !== null) throw new Error(last);
   return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
 

@@ -48,6 +48,67 @@ test('truncated files and trailing bytes are errors that give the sizes', () => 
   );
 });
 
+/** `bytes` with the byte at `index` (negative: from the end) XORed with `mask`. */
+function flipped(bytes: Uint8Array, index: number, mask: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  out[index < 0 ? out.length + index : index] ^= mask;
+  return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+test('every gzip member is checked against its trailer: CRC-32, length, a lost trailer, bytes after the data', () => {
+  // Stored (level 0) deflate: a flipped data byte still inflates, to wrong values only the CRC-32 can catch.
+  const gz = gzipSync(imagesFile, { level: 0 });
+  const crcFailure = /^Error: g\.gz: gzip member 1 fails its CRC-32 check: the data is corrupt or truncated, or other bytes follow the gzip data$/;
+  assert.throws(() => parseIdxImages(flipped(gz, -8, 0xff), 'g.gz'), crcFailure); // the CRC-32 itself
+  assert.throws(() => parseIdxImages(flipped(gz, -9, 0x40), 'g.gz'), crcFailure); // the last pixel
+  assert.throws(() => parseIdxImages(gz.subarray(0, gz.length - 8), 'g.gz'), crcFailure); // no trailer
+  assert.throws(() => parseIdxImages(flipped(gz, -1, 0x01), 'g.gz'), /^Error: g\.gz: gzip member 1 inflates to 40 bytes but its trailer says 16777256/);
+  // 1-3 stray bytes shift the trailer; 4 or more are read as the header of a member that is not there.
+  for (const extra of [[0], [1, 2, 3], [0x6a, 0x75, 0x6e, 0x6b], new Array(20).fill(0)]) {
+    assert.throws(
+      () => parseIdxImages(concat(gz, Uint8Array.from(extra)), 'g.gz'),
+      /^Error: g\.gz: gzip (member 1 fails its CRC-32 check|data is corrupt)/,
+      `${extra.length} bytes`,
+    );
+  }
+});
+
+test('multi-member gzip inflates to the members joined, each checked, members crossing the 256 KiB pieces too', () => {
+  const images = gzipSync(imagesFile.subarray(0, 20));
+  const rest = gzipSync(imagesFile.subarray(20), { level: 0 });
+  assert.deepEqual([...parseIdxImages(concat(images, rest)).pixels], [...pixels]);
+  assert.throws(() => parseIdxImages(concat(flipped(images, -6, 0x10), rest), 'm.gz'), /^Error: m\.gz: gzip member 1 fails its CRC-32 check/);
+  assert.throws(() => parseIdxImages(concat(images, flipped(rest, -10, 0x10)), 'm.gz'), /^Error: m\.gz: gzip member 2 fails its CRC-32 check/);
+
+  // A first member ending so that the second's header, or the first's trailer, straddles the first 256 KiB piece.
+  let state = 1;
+  const noise = Uint8Array.from({ length: 300_000 }, () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state >>> 24;
+  });
+  const piece = 256 * 1024;
+  for (const firstMemberEnd of [piece - 5, piece + 4]) {
+    let length = firstMemberEnd - 100;
+    while (gzipSync(noise.subarray(0, length), { level: 0 }).length < firstMemberEnd) length++;
+    const first = gzipSync(noise.subarray(0, length), { level: 0 });
+    assert.equal(first.length, firstMemberEnd);
+    const second = gzipSync(noise.subarray(length));
+    assert.deepEqual(gunzipIfNeeded(concat(first, second), 'n.gz'), noise);
+    assert.throws(() => gunzipIfNeeded(concat(flipped(first, -8, 1), second), 'n.gz'), /n\.gz: gzip member 1 fails its CRC-32 check/);
+    assert.throws(() => gunzipIfNeeded(concat(first, flipped(second, -8, 1)), 'n.gz'), /n\.gz: gzip member 2 fails its CRC-32 check/);
+  }
+});
+
 test('images and labels with different counts do not make a data set', () => {
   const threeLabels = encodeIdx(IDX_LABELS_MAGIC, [3], Uint8Array.of(1, 2, 3));
   assert.throws(() => FashionMnist.fromIdx(imagesFile, threeLabels, { imagesName: 'a', labelsName: 'b' }), /2 images but 3 labels/);

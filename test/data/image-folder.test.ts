@@ -128,6 +128,67 @@ test('an empty, missing or image-less folder is a clear error', async () => {
   await assert.rejects(ImageFolder.open(join(root, 'noimages')), /found no image files in the class folder cls of/);
 });
 
+test("BMP, PPM and PGM files (torchvision's extensions this decoder cannot read) fail the scan with one line naming the first", async () => {
+  const folder = join(root, 'netpbm');
+  mkdirSync(join(folder, 'a'), { recursive: true });
+  mkdirSync(join(folder, 'b'), { recursive: true });
+  await png(join(folder, 'a', 'x.png'), 2, 2, 3, 10);
+  // The scan goes by extension; the contents never get read.
+  for (const file of ['a/y.BMP', 'a/z.ppm', 'b/w.pgm']) writeFileSync(join(folder, file), 'BM');
+  const message = `ImageFolder: 3 image files in ${folder} (the first: ${join(folder, 'a', 'y.BMP')}) are BMP, PPM or PGM, which torchvision reads but this decoder cannot: convert them to PNG or JPEG`;
+  await assert.rejects(scanImageFolder(folder), { message });
+  await assert.rejects(ImageFolder.open(folder), { message });
+  // Leaving those extensions out is the other way round it: here class b then holds no image.
+  await assert.rejects(scanImageFolder(folder, ['.png']), /found no image files in the class folder b of/);
+});
+
+test('names that are not UTF-8 are kept, sorted and opened as torchvision does; messages show them with U+FFFD', async (t) => {
+  const folder = join(root, 'latin1');
+  // Latin-1 "café": the byte e9 alone is not UTF-8. Python's os.fsdecode makes it U+DCE9.
+  const classBytes = Buffer.concat([Buffer.from(`${folder}/caf`), Buffer.of(0xe9)]);
+  try {
+    mkdirSync(classBytes, { recursive: true });
+  } catch (error) {
+    t.skip(`this file system refuses names that are not UTF-8 (${(error as NodeJS.ErrnoException).code})`);
+    return;
+  }
+  mkdirSync(join(folder, 'b'));
+  const inClass = (...name: (string | number)[]): Buffer =>
+    Buffer.concat([classBytes, Buffer.from('/'), ...name.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.of(part)))]);
+  const raw = noise(3, 2, 3, 11);
+  const pngOf = async (pixels: Buffer): Promise<Buffer> =>
+    sharp(pixels, { raw: { width: 3, height: 2, channels: 3 } })
+      .png()
+      .toBuffer();
+  writeFileSync(inClass(0xe9, 't', 0xe9, '.png'), await pngOf(raw));
+  writeFileSync(inClass(0xc3, '.png'), await pngOf(noise(3, 2, 3, 12)));
+  for (const name of ['z.png', 'é.png', '\u0800.png']) writeFileSync(inClass(name), await pngOf(noise(3, 2, 3, 13)));
+  writeFileSync(inClass('broken', 0xe9, '.jpg'), 'not a jpeg');
+  await png(join(folder, 'b', 'p.png'), 2, 2, 3, 14);
+
+  const ds = await ImageFolder.open(folder);
+  assert.deepEqual(ds.classes, ['b', 'caf\udce9']);
+  // Python sorts by code point: U+DCC3 and U+DCE9 (the escaped bytes) come after U+0800, though their bytes c3 and
+  // e9 come before its e0 a0 80.
+  assert.deepEqual(
+    ds.samples.map((s) => [s.path.slice(folder.length + 1), s.label]),
+    [
+      ['b/p.png', 0],
+      ['caf\udce9/broken\udce9.jpg', 1],
+      ['caf\udce9/z.png', 1],
+      ['caf\udce9/é.png', 1],
+      ['caf\udce9/\u0800.png', 1],
+      ['caf\udce9/\udcc3.png', 1],
+      ['caf\udce9/\udce9t\udce9.png', 1],
+    ],
+  );
+  const sample = await ds.get(6, new Generator(0));
+  assert.equal(sample.image.data[(2 * 2 + 1) * 3 + 2], Math.fround(raw[(1 * 3 + 2) * 3 + 2] / 255)); // channel 2 of pixel (1, 2)
+  await assert.rejects(Promise.resolve(ds.get(1, new Generator(0))), {
+    message: `${folder}/caf\ufffd/broken\ufffd.jpg is not a decodable image (expected JPEG, PNG, WebP, GIF, TIFF or AVIF data)`,
+  });
+});
+
 test('worker threads decode and augment exactly as the main thread', async () => {
   const ds = await ImageFolder.open(set, {
     transform: new Compose([new RandomResizedCrop(8), new RandomHorizontalFlip(), new Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])]),

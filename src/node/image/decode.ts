@@ -6,7 +6,9 @@
  *   - alpha is dropped, not composited; gray is replicated to R, G, B;
  *     palette images are expanded through their palette;
  *   - 16-bit RGB(A) and gray+alpha keep the high byte, like PIL;
- *   - 16-bit gray (one channel) is clipped at 255, like PIL's mode "I";
+ *   - 16-bit gray PNG is clipped at 255, like PIL's mode "I", with or
+ *     without a tRNS chunk (libvips makes tRNS an alpha channel; PIL's mode
+ *     "I" keeps no alpha, so convert('RGB') still clips);
  *   - CMYK JPEGs use PIL's naive CMYK formula, not a colour profile;
  *   - for animated GIF/WebP, the first frame.
  * JPEG (libjpeg-turbo in PIL, mozjpeg in sharp and, for small clean files,
@@ -88,8 +90,7 @@ interface Layout {
 /**
  * The layout from the file's header where src/image/image-header.ts reads all of it: JPEG, PNG and WebP, the
  * formats a server sees. This saves a second pass through libvips (sharp's metadata(): a third of the time of
- * decoding a 224×224 JPEG). A 16-bit gray PNG goes to libvips, which alone knows whether a tRNS chunk gives it
- * an alpha channel; so does any other format and any header this parser cannot read.
+ * decoding a 224×224 JPEG). Any other format, and any header this parser cannot read, goes to libvips.
  */
 function layoutFromHeader(bytes: Uint8Array): Layout | null {
   const header = readImageHeader(bytes);
@@ -97,8 +98,9 @@ function layoutFromHeader(bytes: Uint8Array): Layout | null {
   const { width, height } = header;
   if (header.format === 'JPEG' && header.channels !== null)
     return { format: 'jpeg', width, height, path: header.channels === 4 ? 'cmyk' : 'rgb', arithmeticCoding: header.arithmeticCoding };
-  if (header.format === 'PNG' && header.channels !== null && !(header.channels === 1 && header.bitDepth === 16))
-    return { format: 'png', width, height, path: 'rgb' };
+  // One channel at 16 bits is colour type 0 (palettes go to 8 bits at most): PIL's mode "I", whatever tRNS says.
+  if (header.format === 'PNG' && header.channels !== null)
+    return { format: 'png', width, height, path: header.channels === 1 && header.bitDepth === 16 ? 'gray16' : 'rgb' };
   if (header.format === 'WebP') return { format: 'webp', width, height, path: 'rgb' };
   return null;
 }
@@ -115,7 +117,8 @@ async function layoutFromLibvips(bytes: Uint8Array): Promise<Layout> {
 async function decodePixels(bytes: Uint8Array, path: PixelPath, maxPixels: number): Promise<RgbOrRgbaImage> {
   const options: SharpOptions = { ...INPUT_OPTIONS, limitInputPixels: Math.max(1, Math.floor(maxPixels)) };
   if (path === 'gray16') {
-    const { data, info } = await sharp(bytes, options).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    // libvips turns a tRNS chunk into an alpha band, which PIL's mode "I" does not have: drop it.
+    const { data, info } = await sharp(bytes, options).removeAlpha().toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     // A copy when the buffer is not 2-byte aligned; raw output is in the machine's byte order.
     const aligned = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
     const values = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
@@ -185,19 +188,22 @@ export async function decodeImageForModel(bytes: Uint8Array, name = 'image data'
   }
 }
 
-/** The bytes of the image file at `path`; errors say "cannot read image PATH: reason". */
-export async function readImageFile(path: string): Promise<Uint8Array> {
+/**
+ * The bytes of the image file at `path`; errors say "cannot read image PATH: reason". A Buffer path (a file
+ * name that is not UTF-8) is shown as UTF-8, each invalid byte as U+FFFD.
+ */
+export async function readImageFile(path: string | Buffer): Promise<Uint8Array> {
   try {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : firstLine(error);
-    throw new Error(`cannot read image ${path}: ${reason}`);
+    throw new Error(`cannot read image ${path.toString()}: ${reason}`);
   }
 }
 
 /** Reads and decodes the image file at `path` to 8-bit RGB. */
-export async function readImage(path: string): Promise<RgbImage> {
-  return decodeImage(await readImageFile(path), path);
+export async function readImage(path: string | Buffer): Promise<RgbImage> {
+  return decodeImage(await readImageFile(path), path.toString());
 }
