@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   say();
   if (m !== null)
     say(
-      `after ${m.step} steps: top-1 error ${(100 * m.val_top1_error).toFixed(1)}%, top-5 error ${(100 * m.val_top5_error).toFixed(1)}% on ${Math.min(valImages, data.val.length)} test images; ${m.images_per_s?.toFixed(1) ?? '-'} training images/s`,
+      `after ${m.step} steps: top-1 error ${(100 * m.val_top1_error).toFixed(1)}%, top-5 error ${m.val_top5_error === null ? 'n/a' : `${(100 * m.val_top5_error).toFixed(1)}%`} on ${Math.min(valImages, data.val.length)} test images; ${m.images_per_s?.toFixed(1) ?? '-'} training images/s`,
     );
   say(`outputs in ${dir}/:`);
   say(`  checkpoint.pth       weights, optimizer and RNG state (torch.load reads it; ['model'] is the state dict)`);

@@ -2,12 +2,21 @@
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
-import { pair, type Pair } from './pair.js';
+import { checkedPair, type Pair } from './pair.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
+
+/** The output size as [outH, outW]: torch takes non-negative integers (0 gives an empty output). */
+export function adaptiveOutputSize(outputSize: Pair, label: string): [number, number] {
+  const [outH, outW] = checkedPair(outputSize, 'output size', label);
+  if (![outH, outW].every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(`${label}: output size must be non-negative integers, got ${JSON.stringify(outputSize)}`);
+  }
+  return [outH, outW];
+}
 
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair, label = 'adaptive_avg_pool2d'): Tensor {
   if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(x.shape)}`);
-  const [outH, outW] = pair(outputSize);
+  const [outH, outW] = adaptiveOutputSize(outputSize, label);
   const inH = x.shape[x.ndim - 2],
     inW = x.shape[x.ndim - 1];
   if (inH < 1 || inW < 1) throw new Error(`${label}: input ${shapeToString(x.shape)} has an empty spatial dimension`);

@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
 import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, Tensor } from '../tensor/tensor.js';
-import { pair, type Pair } from './pair.js';
+import { checkedPair, type Pair } from './pair.js';
 import { asBatchOfOne } from './unbatched.js';
 
 /**
@@ -38,12 +38,6 @@ export function avgPoolOutputSize(input: number, kernel: number, stride: number,
 
 function isCount(v: number, min: number): boolean {
   return Number.isInteger(v) && v >= min;
-}
-
-/** pair() plus the check its type cannot make at run time (a JavaScript caller may pass [3] or [3, 3, 3]). */
-function checkedPair(value: Pair, what: string, label: string): [number, number] {
-  if (typeof value !== 'number' && value.length !== 2) throw new Error(`${label}: ${what} must be a number or a pair, got ${JSON.stringify(value)}`);
-  return pair(value);
 }
 
 /** [top, left, bottom, right]; torch's rule "padding at most half the kernel" holds for the symmetric forms only. */

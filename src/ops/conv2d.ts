@@ -3,7 +3,7 @@ import type { Conv2dGeometry, PackedConv2dWeight } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { MAX_TENSOR_ELEMENTS, shapeToString } from '../tensor/shape.js';
 import { attachGrad, assertNoGraphThroughFusedRelu, Tensor } from '../tensor/tensor.js';
-import { pair, type Pair } from './pair.js';
+import { checkedPair, type Pair } from './pair.js';
 import { takeBuffer } from '../tensor/buffer-pool.js';
 import { asBatchOfOne, asBatchOfOneAsync } from './unbatched.js';
 
@@ -25,11 +25,15 @@ export function convOutputSize(input: number, kernel: number, stride: number, pa
   return Math.floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/**
+ * The geometry of a convolution of an input [N, C, H, W], or unbatched [C, H, W] (a batch of one, as torch
+ * runs it); errors show the shape as given.
+ */
 export function conv2dGeometry(xShape: readonly number[], wShape: readonly number[], options: Conv2dOptions = {}): Conv2dGeometry {
   const label = options.label ?? 'conv2d';
-  const [strideH, strideW] = pair(options.stride ?? 1);
-  const [padH, padW] = pair(options.padding ?? 0);
-  const [dilationH, dilationW] = pair(options.dilation ?? 1);
+  const [strideH, strideW] = checkedPair(options.stride ?? 1, 'stride', label);
+  const [padH, padW] = checkedPair(options.padding ?? 0, 'padding', label);
+  const [dilationH, dilationW] = checkedPair(options.dilation ?? 1, 'dilation', label);
   const groups = options.groups ?? 1;
   if (wShape.length !== 4) throw new Error(`${label}: expected weight [O, C/groups, kH, kW], got ${shapeToString(wShape)}`);
   const [outChannels, cPerGroup, kernelH, kernelW] = wShape;
@@ -38,7 +42,8 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   }
   if (kernelH < 1 || kernelW < 1) throw new Error(`${label}: the kernel size must be at least 1×1, got a weight ${shapeToString(wShape)}`);
   const inChannels = cPerGroup * groups;
-  if (xShape.length !== 4 || xShape[1] !== inChannels) {
+  const batched = xShape.length === 3 ? [1, ...xShape] : xShape;
+  if (batched.length !== 4 || batched[1] !== inChannels) {
     throw new Error(`${label}: expected input [N, ${inChannels}, H, W] or [${inChannels}, H, W], got ${shapeToString(xShape)}`);
   }
   for (const [name, v, min] of [
@@ -51,7 +56,7 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
   ] as const) {
     if (!Number.isInteger(v) || v < min) throw new Error(`${label}: ${name} must be an integer ≥ ${min}, got ${v}`);
   }
-  const [batch, , inH, inW] = xShape;
+  const [batch, , inH, inW] = batched;
   const outH = convOutputSize(inH, kernelH, strideH, padH, dilationH);
   const outW = convOutputSize(inW, kernelW, strideW, padW, dilationW);
   if (outH < 1 || outW < 1) {
@@ -71,11 +76,12 @@ export function conv2dGeometry(xShape: readonly number[], wShape: readonly numbe
 
 /** torch.nn.functional.conv2d: input [N, C, H, W], or unbatched [C, H, W]. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  return asBatchOfOne(x, (batched) => conv2dBatched(batched, weight, bias, options));
+  return asBatchOfOne(x, (batched) => conv2dBatched(batched, weight, bias, options, x.shape));
 }
 
-function conv2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Tensor {
-  const { g, out } = prepare(x, weight, bias, options);
+/** `inputShape`: x's shape as the caller gave it (unbatched [C, H, W] runs as [1, C, H, W]), for the geometry's errors. */
+function conv2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, inputShape: readonly number[]): Tensor {
+  const { g, out } = prepare(inputShape, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');
   const backend = getBackend();
@@ -92,13 +98,13 @@ function conv2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null, options: 
  * kernels (native), and synchronously otherwise. Same result as conv2d.
  */
 export function conv2dAsync(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Promise<Tensor> {
-  return asBatchOfOneAsync(x, (batched) => conv2dBatchedAsync(batched, weight, bias, options));
+  return asBatchOfOneAsync(x, (batched) => conv2dBatchedAsync(batched, weight, bias, options, x.shape));
 }
 
-async function conv2dBatchedAsync(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Promise<Tensor> {
+async function conv2dBatchedAsync(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, inputShape: readonly number[]): Promise<Tensor> {
   const kernels = getBackend().async;
-  if (kernels === undefined) return conv2dBatched(x, weight, bias, options);
-  const { g, out } = prepare(x, weight, bias, options);
+  if (kernels === undefined) return conv2dBatched(x, weight, bias, options, inputShape);
+  const { g, out } = prepare(inputShape, weight, bias, options);
   const fuseRelu = options.fuseRelu ?? false;
   assertNoGraphThroughFusedRelu(fuseRelu, [x, weight, bias], options.label ?? 'conv2d');
   if (options.packed !== undefined && kernels.conv2dForwardPacked !== undefined) {
@@ -109,8 +115,9 @@ async function conv2dBatchedAsync(x: Tensor, weight: Tensor, bias: Tensor | null
   return fuseRelu ? out : recordBackward(g, x, weight, bias, out);
 }
 
-function prepare(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): { g: Conv2dGeometry; out: Tensor } {
-  const g = conv2dGeometry(x.shape, weight.shape, options);
+/** The geometry (of a batch of one for an unbatched `inputShape`) and the batched output tensor. */
+function prepare(inputShape: readonly number[], weight: Tensor, bias: Tensor | null, options: Conv2dOptions): { g: Conv2dGeometry; out: Tensor } {
+  const g = conv2dGeometry(inputShape, weight.shape, options);
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== g.outChannels)) {
     throw new Error(`${options.label ?? 'conv2d'}: expected bias [${g.outChannels}], got ${shapeToString(bias.shape)}`);
   }

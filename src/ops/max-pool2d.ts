@@ -3,7 +3,7 @@ import type { Pool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { shapeToString } from '../tensor/shape.js';
 import { attachGrad, needsGrad, Tensor } from '../tensor/tensor.js';
-import { pair, type Pair } from './pair.js';
+import { checkedPair, type Pair } from './pair.js';
 import { recycleBuffer, takeBuffer } from '../tensor/buffer-pool.js';
 import { asBatchOfOne, asBatchOfOneAsync } from './unbatched.js';
 
@@ -27,10 +27,10 @@ export function poolOutputSize(input: number, kernel: number, stride: number, pa
 export function maxPool2dGeometry(xShape: readonly number[], kernelSize: Pair, options: MaxPool2dOptions = {}): Pool2dGeometry {
   const label = options.label ?? 'max_pool2d';
   if (xShape.length !== 4) throw new Error(`${label}: expected input [N, C, H, W] or [C, H, W], got ${shapeToString(xShape)}`);
-  const [kernelH, kernelW] = pair(kernelSize);
-  const [strideH, strideW] = pair(options.stride ?? kernelSize);
-  const [padH, padW] = pair(options.padding ?? 0);
-  const [dilationH, dilationW] = pair(options.dilation ?? 1);
+  const [kernelH, kernelW] = checkedPair(kernelSize, 'kernel size', label);
+  const [strideH, strideW] = checkedPair(options.stride ?? kernelSize, 'stride', label);
+  const [padH, padW] = checkedPair(options.padding ?? 0, 'padding', label);
+  const [dilationH, dilationW] = checkedPair(options.dilation ?? 1, 'dilation', label);
   const ceilMode = options.ceilMode ?? false;
   if (![kernelH, kernelW, strideH, strideW, dilationH, dilationW].every((v) => Number.isInteger(v) && v >= 1)) {
     throw new Error(

@@ -16,7 +16,7 @@ test('top-k counts the label among the k best scores, ties to the lower class in
   assert.equal(countTopK(logits, 3, 6, labels, 3), 3);
   assert.equal(inTopK(Float32Array.of(NaN, 1), 0, 2, 0, 2), false);
   assert.deepEqual([...argmaxRows(logits, 3, 6)], [2, 1, 0]);
-  assert.equal(countTopK(Float32Array.of(1, 2, 3), 1, 3, [0], 5), 1, 'k is capped at the class count');
+  assert.equal(countTopK(Float32Array.of(1, 2, 3), 1, 3, [0], 3), 1, 'k may be the class count');
   assert.throws(() => countTopK(logits, 3, 6, Int32Array.of(0, 6, 1), 1), /label 6 of row 1 is not a class index 0..5/);
 });
 
@@ -28,15 +28,45 @@ test('top-k refuses a k that is not a positive integer (k = 0 counted every row 
   }
 });
 
+test('argmaxRows takes the first NaN of a row as its maximum, as torch.argmax (and as inTopK ranks NaN)', () => {
+  const rows = [
+    [1, NaN, 3],
+    [NaN, 5, 1],
+    [2, 3, NaN],
+    [NaN, NaN, 1],
+    [1, NaN, NaN],
+  ];
+  assert.deepEqual([...argmaxRows(Float32Array.from(rows.flat()), 5, 3)], [1, 0, 2, 0, 1]);
+});
+
+test('top-k refuses a k above the class count, as torch.topk (it counted every row as a hit before)', () => {
+  assert.throws(
+    () => countTopK(Float32Array.of(1, 2, 3), 1, 3, [0], 5),
+    /^Error: countTopK: k = 5 is more than the 3 classes \(top-5 is not defined for them\)$/,
+  );
+  assert.throws(() => inTopK(Float32Array.of(1, 2, 3), 0, 3, 0, 4), /^Error: inTopK: k = 4 is more than the 3 classes/);
+});
+
 test('ClassificationMeter weights batch losses by batch size', () => {
   const meter = new ClassificationMeter();
-  meter.add(1.0, Float32Array.of(1, 0, 0, 1), 2, 2, [0, 0]);
-  meter.add(4.0, Float32Array.of(0, 1), 1, 2, [1]);
+  meter.add(1.0, Float32Array.of(1, 0, 0, 0, 0, 0, 1, 0, 0, 0), 2, 5, [0, 0]);
+  meter.add(4.0, Float32Array.of(0, 1, 2, 3, 4), 1, 5, [0]);
   const r = meter.result();
   assert.equal(r.samples, 3);
+  assert.equal(r.classes, 5);
   assert.equal(r.loss, 2);
-  assert.equal(r.top1Error, 1 / 3);
+  assert.equal(r.top1Error, 2 / 3);
   assert.equal(r.top5Error, 0);
+  assert.throws(() => meter.add(1.0, Float32Array.of(0, 1), 1, 2, [1]), /^Error: ClassificationMeter: a batch of 2 classes after batches of 5$/);
+});
+
+test('top-5 error is null, not 0, for fewer than 5 classes: torch.topk(5) is not defined there', () => {
+  const meter = new ClassificationMeter();
+  meter.add(1.0, Float32Array.of(1, 0, 0, 1), 2, 2, [0, 0]);
+  const r = meter.result();
+  assert.equal(r.top1Error, 1 / 2);
+  assert.equal(r.top5Error, null);
+  assert.equal(r.classes, 2);
 });
 
 test('evaluate runs in eval mode without a graph and restores the mode', async () => {
@@ -96,6 +126,7 @@ test("the eval table has the article's columns", () => {
     image_size: 64,
     precision: 'fp32',
     parameters: 57044810,
+    classes: 10,
     loss: 0.4,
     top1_error: 0.1452,
     top5_error: 0.0038,
@@ -108,6 +139,23 @@ test("the eval table has the article's columns", () => {
       '| alexnet | 57,044,810 |      14.52% |       0.38% |',
     ].join('\n'),
   );
+});
+
+test('the eval table says top-5 is n/a for a model of fewer than 5 classes', () => {
+  const table = formatEvalTable({
+    model: 'alexnet',
+    weights: 'w.pth',
+    dataset: 'DIR',
+    images: 12,
+    image_size: 64,
+    precision: 'fp32',
+    parameters: 57012034,
+    classes: 2,
+    loss: 0.4,
+    top1_error: 0.25,
+    top5_error: null,
+  });
+  assert.equal(table.split('\n')[2], '| alexnet | 57,012,034 |      25.00% | n/a (2 classes) |');
 });
 
 test('evaluate on a model that outputs probabilities (an ONNX graph ending in Softmax) reports the logits model loss', async () => {

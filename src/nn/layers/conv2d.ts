@@ -2,7 +2,7 @@
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { getBackend } from '../../backend/registry.js';
 import { conv2d, conv2dAsync, conv2dGeometry, type Conv2dOptions } from '../../ops/conv2d.js';
-import { pair, type Pair } from '../../ops/pair.js';
+import { checkedPair, type Pair } from '../../ops/pair.js';
 import { currentPreparedWeight, preparedWeight } from '../../ops/prepared-weight.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { pytorchDefaultInit_ } from '../init.js';
@@ -20,6 +20,19 @@ export interface Conv2dConfig {
   initialize?: boolean;
 }
 
+/** A constructor argument that must be an integer ≥ min, checked so that the error names it (not the weight's shape). */
+function checkedCount(value: number, min: number, name: string): number {
+  if (!Number.isInteger(value) || value < min) throw new Error(`Conv2d: ${name} must be an integer ≥ ${min}, got ${value}`);
+  return value;
+}
+
+/** A 2-D argument (k or [kh, kw]) of integers ≥ min. */
+function checkedSizes(value: Pair, min: number, name: string): [number, number] {
+  const sizes = checkedPair(value, name, 'Conv2d');
+  if (!sizes.every((v) => Number.isInteger(v) && v >= min)) throw new Error(`Conv2d: ${name} must be integers ≥ ${min}, got ${JSON.stringify(value)}`);
+  return sizes;
+}
+
 export class Conv2d extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
@@ -33,13 +46,13 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, config: Conv2dConfig = {}) {
     super();
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(config.stride ?? 1);
-    this.padding = pair(config.padding ?? 0);
-    this.dilation = pair(config.dilation ?? 1);
-    this.groups = config.groups ?? 1;
+    this.inChannels = checkedCount(inChannels, 0, 'in_channels');
+    this.outChannels = checkedCount(outChannels, 0, 'out_channels');
+    this.kernelSize = checkedSizes(kernelSize, 1, 'kernel_size');
+    this.stride = checkedSizes(config.stride ?? 1, 1, 'stride');
+    this.padding = checkedSizes(config.padding ?? 0, 0, 'padding');
+    this.dilation = checkedSizes(config.dilation ?? 1, 1, 'dilation');
+    this.groups = checkedCount(config.groups ?? 1, 1, 'groups');
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new Error(`Conv2d: groups=${this.groups} must divide both in_channels=${inChannels} and out_channels=${outChannels}`);
     }

@@ -18,6 +18,13 @@ export class Linear extends Module {
   /** `initialize` false leaves the weights zero for a caller that fills them at once (the ONNX importer). */
   constructor(inFeatures: number, outFeatures: number, bias = true, initialize = true) {
     super();
+    // Checked here, so that the error names the argument rather than the weight's shape.
+    for (const [name, value] of [
+      ['in_features', inFeatures],
+      ['out_features', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${value}`);
+    }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = this.registerParameter('weight', Parameter.empty([outFeatures, inFeatures]));

@@ -12,14 +12,20 @@ import { Module } from '../module.js';
 import { pythonNumber } from '../python-repr.js';
 
 export class LocalResponseNorm extends Module {
+  readonly k: number;
+  /** Whether k was given: torch's default is the float 1.0 (repr k=1.0), a given k prints as given (k=2). */
+  private readonly kGiven: boolean;
+
   constructor(
     readonly size: number,
     readonly alpha = 1e-4,
     readonly beta = 0.75,
-    readonly k = 1,
+    k?: number,
     readonly groups = 1,
   ) {
     super();
+    this.k = k ?? 1;
+    this.kGiven = k !== undefined;
     if (!Number.isInteger(groups) || groups < 1) throw new Error(`LocalResponseNorm: groups must be a positive integer, got ${groups}`);
   }
 
@@ -39,6 +45,7 @@ export class LocalResponseNorm extends Module {
 
   override extraRepr(): string {
     const groups = this.groups === 1 ? '' : `, groups=${this.groups}`;
-    return `${this.size}, alpha=${pythonNumber(this.alpha)}, beta=${pythonNumber(this.beta)}, k=${pythonNumber(this.k)}${groups}`;
+    const k = this.kGiven ? pythonNumber(this.k) : '1.0';
+    return `${this.size}, alpha=${pythonNumber(this.alpha)}, beta=${pythonNumber(this.beta)}, k=${k}${groups}`;
   }
 }

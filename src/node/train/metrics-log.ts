@@ -1,7 +1,8 @@
 /**
  * RUN_DIR/metrics.jsonl: one JSON object per line, one line per epoch (and
  * one for a partial epoch cut short by --max-steps). Errors are fractions in
- * [0, 1]; a value that is not finite is written as null, since JSON has no NaN.
+ * [0, 1]; a value that is not finite is written as null, since JSON has no NaN,
+ * and so is val_top5_error for a model of fewer than 5 classes (not defined there).
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -14,7 +15,8 @@ export interface EpochMetrics {
   train_top1_error: number;
   val_loss: number;
   val_top1_error: number;
-  val_top5_error: number;
+  /** null for a model of fewer than 5 classes. */
+  val_top5_error: number | null;
   images_per_s: number | null;
   train_time_s: number;
   eval_time_s: number;

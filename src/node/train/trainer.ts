@@ -115,6 +115,11 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
+/** "top-5 error 1.23%", or why there is none: top-5 is not defined for fewer than 5 classes. */
+function top5Text(result: ClassificationResult): string {
+  return result.top5Error === null ? `top-5 n/a (${result.classes} classes)` : `top-5 error ${percent(result.top5Error)}`;
+}
+
 export async function runTraining(config: TrainConfig, outDir: string, resume: boolean, hooks: TrainHooks = {}): Promise<TrainResult> {
   // The run folder's lock (claimRunDir) is held from the claim to the end of the session, however it ends.
   const lock = { release: async (): Promise<void> => {} };
@@ -366,7 +371,7 @@ async function trainInRunDir(
     log(
       `${partial ? `step ${position.step} (epoch ${epochNumber}, partial)` : `epoch ${epochNumber}/${config.epochs}`}: ` +
         `train loss ${lastMetrics.train_loss.toFixed(4)}, val loss ${result.loss.toFixed(4)}, ` +
-        `top-1 error ${percent(result.top1Error)}, top-5 error ${percent(result.top5Error)}, ` +
+        `top-1 error ${percent(result.top1Error)}, ${top5Text(result)}, ` +
         `${lastMetrics.images_per_s === null ? '-' : lastMetrics.images_per_s.toFixed(1)} img/s, lr ${lr}` +
         `${lastMetrics.next_lr !== lr ? ` → ${lastMetrics.next_lr}` : ''}; checkpoint ${paths.checkpoint}`,
     );

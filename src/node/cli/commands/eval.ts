@@ -37,16 +37,24 @@ export interface EvalReport {
   image_size: number;
   precision: string;
   parameters: number;
+  /** The classes of the model's logits. */
+  classes: number;
   loss: number;
   top1_error: number;
-  top5_error: number;
+  /** null for a model of fewer than 5 classes: top-5 error is not defined there. */
+  top5_error: number | null;
+}
+
+function percentCell(fraction: number): string {
+  return `${(100 * fraction).toFixed(2)}%`;
 }
 
 /** The article's model table: model, parameters, top-1 and top-5 error. */
 export function formatEvalTable(r: EvalReport): string {
+  const top5 = r.top5_error === null ? `n/a (${r.classes} classes)` : percentCell(r.top5_error);
   const rows = [
     ['Model', 'Parameters', 'Top-1 error', 'Top-5 error'],
-    [r.model, r.parameters.toLocaleString('en-US'), `${(100 * r.top1_error).toFixed(2)}%`, `${(100 * r.top5_error).toFixed(2)}%`],
+    [r.model, r.parameters.toLocaleString('en-US'), percentCell(r.top1_error), top5],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const line = (row: string[]): string => `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
@@ -112,6 +120,7 @@ export function register(program: Command): void {
           image_size: imageSize,
           precision: model.precision,
           parameters: model.numParameters(),
+          classes: result.classes,
           loss: result.loss,
           top1_error: result.top1Error,
           top5_error: result.top5Error,
