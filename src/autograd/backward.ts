@@ -8,6 +8,9 @@
 import { getBackend } from '../backend/registry.js';
 import { recycleBuffer } from '../tensor/buffer-pool.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { shapeToString } from '../tensor/shape.js';
+import { storageVersion } from '../tensor/version.js';
+import type { GradFn } from './node.js';
 
 /**
  * Tensors whose graph node an earlier backward pass freed, with that node's
@@ -16,6 +19,11 @@ import type { Tensor } from '../tensor/tensor.js';
  * Weak, so it keeps nothing alive.
  */
 const freedNodes = new WeakMap<Tensor, string>();
+
+/** Whether an op made `tensor` and an earlier backward() freed its node (so its gradFn is null, yet it is no leaf). */
+export function wasComputedByFreedNode(tensor: Tensor): boolean {
+  return freedNodes.has(tensor);
+}
 
 export function runBackward(root: Tensor, gradient: Float32Array): void {
   const order = topologicalOrder(root);
@@ -62,6 +70,7 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
       if (!adopted && exclusive.has(grad)) recycleBuffer(grad);
       continue;
     }
+    checkSavedTensors(fn);
     const reusable = exclusive.has(grad);
     const inputGrads = fn.backward(grad, reusable);
     if (reusable) {
@@ -105,6 +114,27 @@ export function runBackward(root: Tensor, gradient: Float32Array): void {
         pending.set(input, sum);
       }
     });
+  }
+}
+
+/**
+ * PyTorch's check of saved variables: a tensor the node's backward reads must still hold what the forward pass
+ * saw. An optimizer step, loadStateDict or markChanged() between forward and backward (a GAN's discriminator
+ * stepped before the generator's backward, say) would otherwise give gradients of values the forward never used.
+ */
+function checkSavedTensors(fn: GradFn): void {
+  for (const saved of fn.saved) {
+    const { tensor, data, version } = saved;
+    const what = `a tensor of shape ${shapeToString(tensor.shape)} that ${fn.name} needs for the gradient`;
+    const fix = 'run backward() before changing it, or run the forward pass again after';
+    if (tensor.data !== data)
+      throw new Error(`backward(): ${what} was given new storage (setStorage or loadStateDict with assign) after the forward pass: ${fix}`);
+    const now = storageVersion(data);
+    if (now !== version) {
+      throw new Error(
+        `backward(): ${what} was changed in place after the forward pass (its version is ${now}, the forward pass saw ${version}: an optimizer step, loadStateDict or markChanged()): ${fix}`,
+      );
+    }
   }
 }
 

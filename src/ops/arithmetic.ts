@@ -29,14 +29,20 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   checkSame(a, b, 'mul');
   const out = Tensor.zeros(a.shape);
   getBackend().mul(a.data, b.data, out.data);
-  return attachGrad(out, 'MulBackward', [a, b], (g) => {
-    const backend = getBackend();
-    const ga = a.requiresGrad ? new Float32Array(g.length) : null;
-    const gb = b.requiresGrad ? new Float32Array(g.length) : null;
-    if (ga) backend.mul(g, b.data, ga);
-    if (gb) backend.mul(g, a.data, gb);
-    return [ga, gb];
-  });
+  return attachGrad(
+    out,
+    'MulBackward',
+    [a, b],
+    (g) => {
+      const backend = getBackend();
+      const ga = a.requiresGrad ? new Float32Array(g.length) : null;
+      const gb = b.requiresGrad ? new Float32Array(g.length) : null;
+      if (ga) backend.mul(g, b.data, ga);
+      if (gb) backend.mul(g, a.data, gb);
+      return [ga, gb];
+    },
+    [a, b],
+  );
 }
 
 export function mulScalar(a: Tensor, s: number): Tensor {

@@ -125,20 +125,26 @@ function prepare(inputShape: readonly number[], weight: Tensor, bias: Tensor | n
 }
 
 function recordBackward(g: Conv2dGeometry, x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor): Tensor {
-  return attachGrad(out, 'Conv2dBackward', [x, weight, bias], (gradOut) => {
-    const backend = getBackend();
-    let gradX: Float32Array | null = null;
-    let gradW: Float32Array | null = null;
-    let gradB: Float32Array | null = null;
-    if (x.requiresGrad) {
-      gradX = takeBuffer(x.data.length);
-      backend.conv2dBackwardData(g, gradOut, weight.data, gradX);
-    }
-    if (weight.requiresGrad || bias?.requiresGrad) {
-      gradW = takeBuffer(weight.data.length);
-      gradB = bias !== null ? new Float32Array(bias.data.length) : null;
-      backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
-    }
-    return [gradX, weight.requiresGrad ? gradW : null, bias?.requiresGrad ? gradB : null];
-  });
+  return attachGrad(
+    out,
+    'Conv2dBackward',
+    [x, weight, bias],
+    (gradOut) => {
+      const backend = getBackend();
+      let gradX: Float32Array | null = null;
+      let gradW: Float32Array | null = null;
+      let gradB: Float32Array | null = null;
+      if (x.requiresGrad) {
+        gradX = takeBuffer(x.data.length);
+        backend.conv2dBackwardData(g, gradOut, weight.data, gradX);
+      }
+      if (weight.requiresGrad || bias?.requiresGrad) {
+        gradW = takeBuffer(weight.data.length);
+        gradB = bias !== null ? new Float32Array(bias.data.length) : null;
+        backend.conv2dBackwardWeight(g, x.data, gradOut, gradW, gradB);
+      }
+      return [gradX, weight.requiresGrad ? gradW : null, bias?.requiresGrad ? gradB : null];
+    },
+    [x, weight],
+  );
 }

@@ -70,25 +70,31 @@ function emptyProduct(out: Float32Array, bias: Float32Array | null, fuseRelu: bo
 }
 
 function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, rows: number, inF: number, outF: number): Tensor {
-  return attachGrad(out, 'LinearBackward', [x, weight, bias], (gradOut) => {
-    const backend = getBackend();
-    let gradX: Float32Array | null = null;
-    let gradW: Float32Array | null = null;
-    let gradB: Float32Array | null = null;
-    if (x.requiresGrad) {
-      // dX[rows, in] = dY[rows, out] · W[out, in]
-      gradX = takeBuffer(x.data.length);
-      if (gradX.length > 0) backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
-    }
-    if (weight.requiresGrad) {
-      // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
-      gradW = takeBuffer(weight.data.length);
-      if (gradW.length > 0) backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
-    }
-    if (bias?.requiresGrad) {
-      gradB = new Float32Array(outF);
-      for (let r = 0; r < rows; r++) backend.axpy(1, gradOut.subarray(r * outF, (r + 1) * outF), gradB);
-    }
-    return [gradX, gradW, gradB];
-  });
+  return attachGrad(
+    out,
+    'LinearBackward',
+    [x, weight, bias],
+    (gradOut) => {
+      const backend = getBackend();
+      let gradX: Float32Array | null = null;
+      let gradW: Float32Array | null = null;
+      let gradB: Float32Array | null = null;
+      if (x.requiresGrad) {
+        // dX[rows, in] = dY[rows, out] · W[out, in]
+        gradX = takeBuffer(x.data.length);
+        if (gradX.length > 0) backend.gemm(false, false, rows, inF, outF, gradOut, weight.data, gradX, false);
+      }
+      if (weight.requiresGrad) {
+        // dW[out, in] = dYᵀ[out, rows] · X[rows, in]
+        gradW = takeBuffer(weight.data.length);
+        if (gradW.length > 0) backend.gemm(true, false, outF, inF, rows, gradOut, x.data, gradW, false);
+      }
+      if (bias?.requiresGrad) {
+        gradB = new Float32Array(outF);
+        for (let r = 0; r < rows; r++) backend.axpy(1, gradOut.subarray(r * outF, (r + 1) * outF), gradB);
+      }
+      return [gradX, gradW, gradB];
+    },
+    [x, weight],
+  );
 }

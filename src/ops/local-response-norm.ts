@@ -30,9 +30,15 @@ export function localResponseNorm(x: Tensor, size: number, options: LrnOptions =
   const scale = needsGrad([x]) ? new Float32Array(x.data.length) : null;
   getBackend().lrnForward(g, x.data, out.data, scale);
   if (scale === null) return out;
-  return attachGrad(out, 'LocalResponseNormBackward', [x], (gradOut) => {
-    const gradX = takeBuffer(gradOut.length);
-    getBackend().lrnBackward(g, x.data, out.data, scale, gradOut, gradX);
-    return [gradX];
-  });
+  return attachGrad(
+    out,
+    'LocalResponseNormBackward',
+    [x],
+    (gradOut) => {
+      const gradX = takeBuffer(gradOut.length);
+      getBackend().lrnBackward(g, x.data, out.data, scale, gradOut, gradX);
+      return [gradX];
+    },
+    [x, out],
+  );
 }

@@ -74,11 +74,17 @@ function logSoftmaxNamed(x: Tensor, dim: number, name: string): Tensor {
   const l = layoutOf(x, dim, name);
   const out = Tensor.empty(x.shape);
   alongDim(l, [x.data], out.data, (rows, cols, [xs], o) => getBackend().logSoftmaxForward(rows, cols, xs, o));
-  return attachGrad(out, 'LogSoftmaxBackward', [x], (gradOut) => {
-    const gradX = takeBuffer(gradOut.length);
-    alongDim(l, [gradOut, out.data], gradX, (rows, cols, [g, o], gx) => getBackend().logSoftmaxBackward(rows, cols, g, o, gx));
-    return [gradX];
-  });
+  return attachGrad(
+    out,
+    'LogSoftmaxBackward',
+    [x],
+    (gradOut) => {
+      const gradX = takeBuffer(gradOut.length);
+      alongDim(l, [gradOut, out.data], gradX, (rows, cols, [g, o], gx) => getBackend().logSoftmaxBackward(rows, cols, g, o, gx));
+      return [gradX];
+    },
+    [out],
+  );
 }
 
 /**
@@ -98,9 +104,15 @@ export function softmax(x: Tensor, dim?: number): Tensor {
   const logP = logSoftmaxNamed(x, dim ?? implicitDim(x), 'softmax');
   const out = Tensor.empty(x.shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = Math.exp(logP.data[i]);
-  return attachGrad(out, 'ExpBackward', [logP], (gradOut) => {
-    const g = takeBuffer(gradOut.length);
-    getBackend().mul(gradOut, out.data, g);
-    return [g];
-  });
+  return attachGrad(
+    out,
+    'ExpBackward',
+    [logP],
+    (gradOut) => {
+      const g = takeBuffer(gradOut.length);
+      getBackend().mul(gradOut, out.data, g);
+      return [g];
+    },
+    [out],
+  );
 }

@@ -5,9 +5,9 @@
  * every op needs.
  */
 import { takeBuffer, takeZeroedBuffer } from './buffer-pool.js';
-import { runBackward } from '../autograd/backward.js';
+import { runBackward, wasComputedByFreedNode } from '../autograd/backward.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { GradFn } from '../autograd/node.js';
+import type { GradFn, SavedTensor } from '../autograd/node.js';
 import { getBackend } from '../backend/registry.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { bumpStorageVersion, storageVersion } from './version.js';
@@ -84,11 +84,18 @@ export class Tensor {
       level = level[0];
     }
     const flat: number[] = [];
-    const collect = (v: NestedArray): void => {
-      if (Array.isArray(v)) v.forEach(collect);
+    // Every sequence at a depth must have the first one's length, as torch.tensor requires: a ragged list would
+    // otherwise be poured into the first rows' shape.
+    const collect = (v: NestedArray, dim: number): void => {
+      if (Array.isArray(v) !== dim < inferred.length || (Array.isArray(v) && v.length !== inferred[dim])) {
+        const got = Array.isArray(v) ? `a sequence of length ${v.length}` : `the number ${v}`;
+        const expected = dim < inferred.length ? `a sequence of length ${inferred[dim]}` : 'a number';
+        throw new Error(`Tensor.from: expected ${expected} at dim ${dim} (got ${got}): nested arrays must be rectangular`);
+      }
+      if (Array.isArray(v)) for (const item of v) collect(item, dim + 1);
       else flat.push(v);
     };
-    collect(values as NestedArray);
+    collect(values as NestedArray, 0);
     return new Tensor(Float32Array.from(flat), inferred, options);
   }
 
@@ -124,8 +131,9 @@ export class Tensor {
     return this.shape[normalizeDim(dim, this.ndim, 'size')];
   }
 
+  /** Made by no recorded op (torch's is_leaf); a tensor whose node backward() freed is still no leaf. */
   get isLeaf(): boolean {
-    return this.gradFn === null;
+    return this.gradFn === null && !wasComputedByFreedNode(this);
   }
 
   /** The single value of a one-element tensor. */
@@ -219,9 +227,9 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
 
-  /** A deep copy (own storage, no graph). */
+  /** A copy with storage of its own; differentiable, as torch's clone: the gradient passes through to this tensor. */
   clone(): Tensor {
-    return new Tensor(new Float32Array(this.data), this.shape, { requiresGrad: this.requiresGrad });
+    return attachGrad(new Tensor(new Float32Array(this.data), this.shape), 'CloneBackward', [this], (g) => [g]);
   }
 
   /**
@@ -285,15 +293,23 @@ export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
   return isGradEnabled() && inputs.some((t) => t?.requiresGrad);
 }
 
+/**
+ * Records the op that made `out` for backward, when an input needs a gradient. `saved` lists the tensors the
+ * backward closure reads (inputs, or `out` itself): changing one in place before backward is an error there,
+ * as in PyTorch, not a gradient silently computed from the new values.
+ */
 export function attachGrad(
   out: Tensor,
   name: string,
   inputs: readonly (Tensor | null)[],
   backward: (gradOut: Float32Array, gradOutReusable: boolean) => (Float32Array | null)[],
+  saved: readonly (Tensor | null)[] = [],
 ): Tensor {
   if (!needsGrad(inputs)) return out;
   const needed = inputs.map((t) => (t?.requiresGrad ? t : null));
+  const kept: SavedTensor[] = [];
+  for (const tensor of saved) if (tensor !== null) kept.push({ tensor, data: tensor.data, version: storageVersion(tensor.data) });
   out.requiresGrad = true;
-  out.gradFn = { name, inputs: needed, backward };
+  out.gradFn = { name, inputs: needed, backward, saved: kept };
   return out;
 }
