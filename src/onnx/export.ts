@@ -5,7 +5,9 @@
  * initializers under their state_dict keys. Tensor code between layers (a
  * model's x.flatten(1)) shows up as a layer reading a reshaped view of an
  * earlier output and becomes Flatten or Reshape. Dropout is the identity in
- * inference and is left out, as torch leaves it out.
+ * inference and is left out, as torch leaves it out. A layer called twice
+ * writes its parameters once, and its second call's nodes are numbered as
+ * torch numbers them (/relu/Relu, then /relu_1/Relu).
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/adaptive-avg-pool2d.js';
@@ -73,11 +75,15 @@ export function exportOnnx(model: Module, inputShape: readonly [number, number, 
   const records = trace(model, [batch === 'dynamic' ? 1 : batch, ...inputShape]);
   const names = new Map<Module, string>();
   for (const [name, m] of model.namedModules()) names.set(m, name);
-  const builder = new GraphBuilder(opset, inputName, records.input);
+  const builder = new GraphBuilder(opset, inputName, records.input, batch === 'dynamic');
   for (const record of records.calls) builder.add(record, names.get(record.module) ?? record.module.typeName);
   builder.finish(records.output, outputName);
 
   const batchDim = batch === 'dynamic' ? 'batch' : batch;
+  // A view that regroups the batch (n → 2n) leaves an output whose first axis is not the input's: a fixed batch
+  // declares the traced size; a dynamic one its own name, since 'batch' would say the two sizes are equal.
+  const tracedBatch = records.input.shape[0];
+  const outputBatchDim = records.output.shape[0] === tracedBatch ? batchDim : batch === 'dynamic' ? 'output_batch' : records.output.shape[0];
   return {
     irVersion: irVersionFor(opset),
     opsets: new Map([['', opset]]),
@@ -90,7 +96,7 @@ export function exportOnnx(model: Module, inputShape: readonly [number, number, 
       nodes: builder.nodes,
       initializers: builder.initializers,
       inputs: [{ name: inputName, elementType: 'float32', shape: [batchDim, ...inputShape] }],
-      outputs: [{ name: outputName, elementType: 'float32', shape: [batchDim, ...records.output.shape.slice(1)] }],
+      outputs: [{ name: outputName, elementType: 'float32', shape: [outputBatchDim, ...records.output.shape.slice(1)] }],
     },
   };
 }
@@ -119,28 +125,37 @@ class GraphBuilder {
   /** Which graph value each traced tensor's memory holds now (views and in-place ReLU share memory). */
   private readonly valueOf = new Map<Float32Array, { name: string; shape: readonly number[] }>();
   private readonly usedNames = new Set<string>();
+  /** Node names given so far: ONNX wants each once (onnxruntime refuses "two nodes with same node name"). */
+  private readonly usedNodeNames = new Set<string>();
+  /** Scopes given so far: a module called twice gets `relu`, then `relu_1`, as torch.onnx.export names them. */
+  private readonly usedScopes = new Set<string>();
+  /** The initializer each parameter was written as: a module called twice (or a tied weight) reads one. */
+  private readonly parameterNames = new Map<Tensor, string>();
 
   constructor(
     private readonly opset: number,
     inputName: string,
     input: Tensor,
+    private readonly dynamicBatch: boolean,
   ) {
     this.bind(input, inputName);
     this.usedNames.add(inputName);
   }
 
+  /** `path` names the module (its parameters' keys, error messages); this call's nodes and values are named by its scope. */
   add(call: Traced, path: string): void {
     const { module } = call;
-    const input = this.valueFor(call.input, path);
+    const scope = this.freshScope(path);
+    const input = this.valueFor(call.input, path, scope);
     if (module instanceof Dropout) {
       this.bind(call.output, input);
       return;
     }
     if (module instanceof LocalResponseNorm && module.groups > 1) {
-      this.groupedLrn(call, path, input, module);
+      this.groupedLrn(call, path, scope, input, module);
       return;
     }
-    const output = this.freshName(`/${path}/${module.typeName}_output`);
+    const output = this.freshName(`/${scope}/${module.typeName}_output`);
     const attributes = new Map<string, AttributeValue>();
     const ints = (value: number[]): AttributeValue => ({ kind: 'ints', value });
     const int = (value: number): AttributeValue => ({ kind: 'int', value });
@@ -204,24 +219,24 @@ class GraphBuilder {
     } else {
       throw new Error(`export: ${path} is a ${module.typeName}, which the ONNX exporter does not know`);
     }
-    this.nodes.push({ name: `/${path}/${opType}`, opType, domain: '', inputs, outputs: [output], attributes });
+    this.addNode(`/${scope}/${opType}`, opType, inputs, output, attributes);
     this.bind(call.output, output);
   }
 
   /** LRN within channel groups: Reshape [N, C, H, W] → [N·G, C/G, H, W], LRN, Reshape back (-1 keeps a dynamic batch). */
-  private groupedLrn(call: Traced, path: string, input: string, module: LocalResponseNorm): void {
+  private groupedLrn(call: Traced, path: string, scope: string, input: string, module: LocalResponseNorm): void {
     const lrn = this.lrnAttributes(module, path);
     const [, c, ...spatial] = call.input.shape;
     const reshape = (from: string, shape: number[], suffix: string, to: string): void => {
-      const shapeName = this.freshName(`/${path}/${suffix}_shape`);
+      const shapeName = this.freshName(`/${scope}/${suffix}_shape`);
       this.initializers.push(tensorToProto(shapeName, OnnxTensor.fromInt64(shape)));
-      this.nodes.push({ name: `/${path}/${suffix}`, opType: 'Reshape', domain: '', inputs: [from, shapeName], outputs: [to], attributes: new Map() });
+      this.addNode(`/${scope}/${suffix}`, 'Reshape', [from, shapeName], to);
     };
-    const grouped = this.freshName(`/${path}/grouped`);
+    const grouped = this.freshName(`/${scope}/grouped`);
     reshape(input, [-1, c / module.groups, ...spatial], 'Reshape_groups', grouped);
-    const normalized = this.freshName(`/${path}/LRN_output`);
-    this.nodes.push({ name: `/${path}/LRN`, opType: 'LRN', domain: '', inputs: [grouped], outputs: [normalized], attributes: lrn });
-    const output = this.freshName(`/${path}/${module.typeName}_output`);
+    const normalized = this.freshName(`/${scope}/LRN_output`);
+    this.addNode(`/${scope}/LRN`, 'LRN', [grouped], normalized, lrn);
+    const output = this.freshName(`/${scope}/${module.typeName}_output`);
     reshape(normalized, [-1, c, ...spatial], 'Reshape_back', output);
     this.bind(call.output, output);
   }
@@ -258,37 +273,55 @@ class GraphBuilder {
     if (this.opset < minimum) throw new Error(`export: ${path} needs ${what}, which ONNX has from opset ${minimum}; export with --opset ${minimum} or later`);
   }
 
-  /** The graph value a layer's input is: an earlier output, or a reshaped view of one (→ Flatten or Reshape). */
-  private valueFor(tensor: Tensor, path: string): string {
+  /**
+   * The graph value a layer's input is: an earlier output, or a reshaped view of one (→ Flatten or Reshape).
+   * `path` names the layer in errors, `scope` the nodes written for it.
+   */
+  private valueFor(tensor: Tensor, path: string, scope: string): string {
     const known = this.valueOf.get(tensor.data);
     if (known === undefined) throw new Error(`export: the input of ${path} was computed outside the model's layers; only layers and reshapes are traced`);
     if (sameShape(known.shape, tensor.shape)) return known.name;
-    const name = this.freshName(`/${path}/input_reshaped`);
+    const name = this.freshName(`/${scope}/input_reshaped`);
     const flattensAtOne = tensor.ndim === 2 && tensor.shape[0] === known.shape[0];
     if (flattensAtOne) {
-      this.nodes.push({
-        name: `/${path}/Flatten`,
-        opType: 'Flatten',
-        domain: '',
-        inputs: [known.name],
-        outputs: [name],
-        attributes: new Map([['axis', { kind: 'int', value: 1 }]]),
-      });
+      this.addNode(`/${scope}/Flatten`, 'Flatten', [known.name], name, new Map([['axis', { kind: 'int', value: 1 }]]));
     } else {
-      // 0 keeps the batch dimension as it comes (allowzero = 0), so a dynamic batch still reshapes.
-      const target = [0, ...tensor.shape.slice(1)];
-      const shapeName = this.freshName(`/${path}/shape`);
-      this.initializers.push(tensorToProto(shapeName, OnnxTensor.fromInt64(target)));
-      this.nodes.push({ name: `/${path}/Reshape`, opType: 'Reshape', domain: '', inputs: [known.name, shapeName], outputs: [name], attributes: new Map() });
+      const shapeName = this.freshName(`/${scope}/shape`);
+      this.initializers.push(tensorToProto(shapeName, OnnxTensor.fromInt64(this.reshapeTarget(known.shape, tensor.shape))));
+      this.addNode(`/${scope}/Reshape`, 'Reshape', [known.name, shapeName], name);
     }
     this.bind(tensor, name);
     return name;
   }
 
+  /**
+   * Reshape's shape input for a view from `from` to `to` (traced sizes). The axes after the first are the model's
+   * own; the first carries the batch. Kept, it is 0 (copy it as it comes, allowzero = 0); changed, -1 under a
+   * dynamic batch (the batch regrouped in proportion, n → 2n, as the traced view did) and the traced size under a
+   * fixed one.
+   */
+  private reshapeTarget(from: readonly number[], to: readonly number[]): number[] {
+    const rest = to.slice(1);
+    if (to[0] === from[0]) return [0, ...rest];
+    return [this.dynamicBatch ? -1 : to[0], ...rest];
+  }
+
+  /** The initializer holding `tensor`: written the first time under `name`, that name again on every later call. */
   private parameter(tensor: Tensor, name: string): string {
+    const written = this.parameterNames.get(tensor);
+    if (written !== undefined) return written;
     this.initializers.push(tensorToProto(name, OnnxTensor.fromTensor(tensor)));
     this.usedNames.add(name);
+    this.parameterNames.set(tensor, name);
     return name;
+  }
+
+  private addNode(name: string, opType: string, inputs: string[], output: string, attributes = new Map<string, AttributeValue>()): void {
+    this.nodes.push({ name: this.fresh(this.usedNodeNames, name), opType, domain: '', inputs, outputs: [output], attributes });
+  }
+
+  private freshScope(path: string): string {
+    return this.fresh(this.usedScopes, path);
   }
 
   private bind(tensor: Tensor, name: string): void {
@@ -296,9 +329,14 @@ class GraphBuilder {
   }
 
   private freshName(base: string): string {
+    return this.fresh(this.usedNames, base);
+  }
+
+  /** `base`, or the first free `base_1`, `base_2`, ... in `used`; claimed. */
+  private fresh(used: Set<string>, base: string): string {
     let name = base;
-    for (let i = 1; this.usedNames.has(name); i++) name = `${base}_${i}`;
-    this.usedNames.add(name);
+    for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
     return name;
   }
 
@@ -310,8 +348,8 @@ class GraphBuilder {
     if (last !== undefined && last.outputs[0] === known.name && sameShape(known.shape, output.shape)) {
       last.outputs[0] = outputName;
     } else {
-      const source = sameShape(known.shape, output.shape) ? known.name : this.valueFor(output, 'output');
-      this.nodes.push({ name: '/output/Identity', opType: 'Identity', domain: '', inputs: [source], outputs: [outputName], attributes: new Map() });
+      const source = sameShape(known.shape, output.shape) ? known.name : this.valueFor(output, 'output', this.freshScope('output'));
+      this.addNode('/output/Identity', 'Identity', [source], outputName);
     }
   }
 }

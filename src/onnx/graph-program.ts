@@ -56,6 +56,12 @@ export function naming(error: unknown, label: string | null, source: string): un
   return new Error(`${label}: ${error.message}`, { cause: error });
 }
 
+/**
+ * Operators whose first output holds exactly the values of their data input (input 0), at most in another shape:
+ * Dropout is the identity here (import refuses training mode). Not Relu and the like, which change some values.
+ */
+const PASSES_VALUES_ON: ReadonlySet<string> = new Set(['Identity', 'Dropout', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze']);
+
 export class GraphProgram {
   /** The inputs the caller feeds (initializers excluded), in the file's order. */
   readonly inputs: readonly OnnxValueInfo[];
@@ -166,11 +172,25 @@ export class GraphProgram {
     }
   }
 
-  /** The op_type of the node that computes `name` (a fused Relu's Conv counts as Relu), or null for an input or constant. */
-  producerOf(name: string): string | null {
+  /**
+   * The op_type of the node whose values `name` holds: its producer, or, past nodes that hand their data input on
+   * unchanged (an Identity or inference Dropout after a Softmax, a reshape), the producer of that input. Null for an
+   * input or constant; a fused Relu's Conv counts as Relu.
+   */
+  valuesComeFrom(name: string): string | null {
+    let value = name;
+    let node = this.producerOf(value);
+    while (node !== null && PASSES_VALUES_ON.has(node.opType) && node.outputs[0] === value) {
+      value = node.inputs[0] ?? '';
+      node = this.producerOf(value);
+    }
+    return node?.opType ?? null;
+  }
+
+  private producerOf(name: string): OnnxNode | null {
     for (const step of this.steps) {
-      if (step.fusedRelu?.node.outputs.includes(name)) return 'Relu';
-      if (step.node.outputs.includes(name)) return step.node.opType;
+      if (step.fusedRelu?.node.outputs.includes(name)) return step.fusedRelu.node;
+      if (step.node.outputs.includes(name)) return step.node;
     }
     return null;
   }

@@ -7,6 +7,7 @@
 import { fail, FormatError } from '../formats/errors.js';
 import { int64Value, type Int64 } from './int64.js';
 import { dataTypeName, elementTypeOfCode, ONNX_DATA_TYPE, type OnnxElementType } from './onnx-tensor.js';
+import { MAX_OPSET, MIN_OPSET } from './ops/index.js';
 import { ModelProtoType } from './schema.js';
 import type { TensorProtoMessage } from './tensor-proto.js';
 
@@ -89,7 +90,8 @@ export function decodeModel(bytes: Uint8Array, source: string): OnnxModelProto {
   }
   const irVersion = int64Value(message.irVersion as Int64);
   // IR version 3 and later name their opsets; earlier files are older than any opset we run.
-  if (opsets.size === 0) fail(source, `the model imports no operator set (IR version ${irVersion}); expected opset 7 to 17 of the default domain`);
+  if (opsets.size === 0)
+    fail(source, `the model imports no operator set (IR version ${irVersion}); expected opset ${MIN_OPSET} to ${MAX_OPSET} of the default domain`);
   const metadata = new Map<string, string>();
   for (const entry of (message.metadataProps as Message[] | undefined) ?? []) metadata.set(String(entry.key ?? ''), String(entry.value ?? ''));
   return {

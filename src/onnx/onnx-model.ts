@@ -60,9 +60,12 @@ export class OnnxModel extends Module {
     });
   }
 
-  /** True when the graph's output comes out of a Softmax (probabilities, not logits): the BVLC AlexNet's does. */
+  /**
+   * True when the graph's output holds a Softmax's values (probabilities, not logits), also through an Identity,
+   * Dropout or reshape after it: the BVLC AlexNet's does. A LogSoftmax's are log-probabilities, not these.
+   */
   get outputsProbabilities(): boolean {
-    return this.program.producerOf(this.outputs[0]?.name ?? '') === 'Softmax';
+    return this.program.valuesComeFrom(this.outputs[0]?.name ?? '') === 'Softmax';
   }
 
   /** The graph's inputs that the caller feeds (initializers excluded), in the file's order. */

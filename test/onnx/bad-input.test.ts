@@ -117,6 +117,10 @@ describe('operator sets and operators', () => {
     refusedImport(graphBytes(reluSpec({ opset: 18 })), /opset 18 is not supported \(expected 1 to 17\)/);
   });
 
+  test('a model importing no operator set is refused with the range that loads (opset 1 to 17, as MIN_OPSET says)', () => {
+    refusedImport(graphBytes(reluSpec({ opsets: new Map() })), /imports no operator set \(IR version 7\); expected opset 1 to 17 of the default domain$/);
+  });
+
   test('a model importing only a custom domain', () => {
     refusedImport(graphBytes(reluSpec({ opsets: new Map([['com.example', 1]]) })), /does not import the default ONNX operator set \(ai\.onnx\)/);
   });

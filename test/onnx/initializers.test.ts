@@ -128,7 +128,7 @@ test('inputs the operators do not define are refused by name: a Gemm A of rank 3
   });
   assert.throws(
     () => run(importOnnx(gemm, { source: 'gemm.onnx' }), { a: new OnnxTensor('float32', [2, 2, 3], ramp(12)) }),
-    /gemm\.onnx: node 'fc' \(Gemm\): A must be a matrix, got \[2, 2, 3\]/,
+    /gemm\.onnx: node 'fc' \(Gemm\): expected an input of rank 2, got \[2, 2, 3\]/,
   );
   const softmax = graphBytes({
     nodes: [node('Softmax', ['x'], ['y'], 'sm', { axis: int(2) })],

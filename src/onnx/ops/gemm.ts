@@ -45,12 +45,9 @@ export function compileGemm(context: CompileContext): CompiledOp {
         layer.bias.data.set(c.toTensor(`${label} C`).data);
         context.adoptInput(2);
       }
-      // Gemm multiplies matrices: a Linear layer would take any [..., K] input.
-      const prepare = (x: Tensor): Tensor => {
-        if (x.ndim !== 2) throw new Error(`${label}: A must be a matrix, got ${shapeToString(x.shape)}`);
-        return x;
-      };
-      return { kind: 'layer', layer, prepare };
+      // Gemm multiplies matrices: a Linear layer would take any [..., K] input. A rank, not a `prepare`, so that a
+      // Relu after it still fuses into the layer's kernel.
+      return { kind: 'layer', layer, inputRank: 2 };
     }
   }
 

@@ -1,4 +1,4 @@
-/** Every ONNX operator the importer runs, by op_type (default domain, opsets 7 to 17). */
+/** Every ONNX operator the importer runs, by op_type (default domain, opsets MIN_OPSET to MAX_OPSET: 1 to 17). */
 import { compileIf } from './control-flow.js';
 import { compileConv } from './conv.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
