@@ -30,14 +30,23 @@ function showBackend(info: BackendInfo): void {
     info.name === 'wasm' ? `WebAssembly${info.threaded ? ` · ${info.threads} threads` : ' · 1 thread'}` : 'JavaScript · 1 thread';
 }
 
+/** Why threads are off: a page outside a secure context never gets isolation, whatever headers the host sends. */
+function isolationOffReason(): string {
+  if (!globalThis.isSecureContext)
+    return (
+      'The page is served over plain HTTP from an address other than localhost, so the browser ignores the COOP/COEP headers ' +
+      '(they take effect only over HTTPS or on localhost): no SharedArrayBuffer, so no wasm threads, and the page runs single-threaded.'
+    );
+  return 'This host does not send the COOP/COEP headers, so SharedArrayBuffer (and with it wasm threads) is unavailable: the page runs single-threaded. `alexnet web` sends them.';
+}
+
 function showIsolation(): void {
   const isolated = globalThis.crossOriginIsolated === true;
   const chip = byId('isolation', HTMLElement);
   chip.dataset.isolated = String(isolated);
+  chip.dataset.secure = String(globalThis.isSecureContext);
   byId('isolation-text', HTMLElement).textContent = isolated ? 'available' : 'off';
-  if (!isolated)
-    chip.title =
-      'This host does not send the COOP/COEP headers, so SharedArrayBuffer (and with it wasm threads) is unavailable: the page runs single-threaded. `alexnet web` sends them.';
+  if (!isolated) chip.title = isolationOffReason();
 }
 
 /** Said under conv1's filters. */

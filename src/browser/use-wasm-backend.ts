@@ -14,6 +14,16 @@ export interface UseWasmBackendOptions extends WasmLoadOptions {
   baseUrl?: string | URL;
 }
 
+/**
+ * A build's .wasm bytes, fetched here rather than by the Emscripten glue: the glue compiles whatever body comes back,
+ * so a missing file (the host's 404 page) was reported as "CompileError: … expected magic word" instead of its status.
+ */
+async function fetchWasm(url: string): Promise<Uint8Array> {
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
   // A folder: '/lib' means '/lib/' (as a URL base, '/lib' would resolve the files one folder up, beside it).
   const given = options.baseUrl ?? './';
@@ -28,6 +38,7 @@ export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promi
         const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default: WasmModuleFactory };
         return glue.default;
       },
+      wasmBinary: (build) => fetchWasm(new URL(WASM_BUILD_FILES[build].wasm, base).href),
       locateFile: (file) => new URL(file, base).href,
     },
     options,

@@ -126,8 +126,9 @@ export async function serveSite(root: string, { isolated }: { isolated: boolean 
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+/** Debian's Chromium, headless; `args` are more command-line switches (e.g. --host-resolver-rules). */
+export function launchChromium(args: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...args] });
 }
 
 /** Collects every main-thread task over 50 ms (the Long Tasks API) into window.__longTasks, from before the page's scripts run. */

@@ -124,6 +124,32 @@ describe('the static server', () => {
     assert.equal((await get(server.url, '/data/')).status, 404); // no listing
   });
 
+  test("a folder's redirect stays on this site however the path starts (no open redirect to //host/)", async () => {
+    // A Location of //data/ is a URL of the host "data": the browser would leave the site.
+    for (const path of ['//data', '///data', '//data?x=1', '//sub/../data', '/./data', '//%64ata']) {
+      const reply = await get(server.url, path);
+      if (reply.status === 400) continue; // refused outright (dot segments): nowhere to go, which is safe too
+      assert.equal(reply.status, 301, path);
+      const location = reply.headers.location as string;
+      assert.match(location, /^\/[^/\\]/, `${path} redirects to ${location}, which is not a path of this site`);
+      assert.equal(new URL(location, server.url).origin, new URL(server.url).origin, path);
+      assert.equal(new URL(location, server.url).pathname, '/data/', path);
+    }
+    assert.equal((await get(server.url, '//data?x=1')).headers.location, '/data/?x=1');
+    // '%2F' decodes to a slash inside one segment: refused, never a redirect to //data/.
+    for (const path of ['/%2F/data', '/%2f%2fdata', '/%5C/data']) {
+      const reply = await get(server.url, path);
+      assert.equal(reply.status, 400, path);
+      assert.equal(reply.headers.location, undefined, path);
+    }
+    // A folder whose name needs encoding is redirected to its encoded name.
+    mkdirSync(join(root, 'two words'));
+    writeFileSync(join(root, 'two words', 'index.html'), 'spaced folder');
+    const spaced = await get(server.url, '//two%20words');
+    assert.equal(spaced.headers.location, '/two%20words/');
+    assert.equal((await get(server.url, spaced.headers.location as string)).body, 'spaced folder');
+  });
+
   test('an unchanged file is a 304 for its ETag', async () => {
     const first = await get(server.url, '/styles.css');
     const etag = first.headers.etag as string;

@@ -23,7 +23,8 @@ export async function renderFeatureMaps(container: HTMLElement, layers: readonly
     const [c, h, w] = layer.shape;
     const figure = el(
       'figure',
-      { class: 'layer', 'data-testid': 'feature-map-layer', 'data-layer': layer.name },
+      // A button (role, tab stop, expanded state) that enlarges the card: inside-panel.ts handles click, Enter and Space.
+      { class: 'layer', 'data-testid': 'feature-map-layer', 'data-layer': layer.name, tabindex: '0', role: 'button', 'aria-expanded': 'false' },
       el('figcaption', {}, el('strong', {}, layer.label), el('span', { title: `the output of ${layer.name}` }, `${c} maps · ${h}×${w}`)),
       canvas,
     );

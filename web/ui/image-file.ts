@@ -6,7 +6,7 @@
  * Decoding itself (createImageBitmap) happens off the main thread.
  */
 import { formatBytes } from './format.js';
-import { readImageHeader } from '../../src/image/image-header.js';
+import { type ImageFormat, readImageHeader } from '../../src/image/image-header.js';
 
 /** The largest picture decoded, in pixels (width × height): 40 MP is a big camera's photo, ~160 MB of RGBA. */
 export const MAX_PIXELS = 40_000_000;
@@ -16,6 +16,12 @@ export const MAX_FILE_BYTES = 100 * 1024 * 1024;
 const HEADER_BYTES = 256 * 1024;
 
 export class ImageFileError extends Error {}
+
+/**
+ * Formats that only some browsers decode (TIFF and HEIF: Safari; not Chromium or Firefox). When one of these fails
+ * to decode, the likely cause is the browser, not the file: "not a readable TIFF picture" wrongly blamed valid files.
+ */
+const ONLY_SOME_BROWSERS_DECODE: ReadonlySet<ImageFormat> = new Set(['TIFF', 'HEIF']);
 
 const WEIGHTS = /\.(pth|pt|safetensors|onnx)$/i;
 
@@ -53,6 +59,8 @@ export async function decodeImageFile(file: File): Promise<ImageBitmap> {
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   } catch (error) {
+    if (header !== null && ONLY_SOME_BROWSERS_DECODE.has(header.format))
+      throw new ImageFileError(`${name}: this browser cannot decode ${header.format} pictures: convert it to PNG or JPEG`);
     const what = header === null ? 'a picture this browser can decode' : `a readable ${header.format} picture`;
     throw new ImageFileError(`${name} is not ${what} (${(error as Error).message || 'decoding failed'})`);
   }

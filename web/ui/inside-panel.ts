@@ -10,6 +10,11 @@ import { formatMs } from './format.js';
 import { drawPicture } from './pictures.js';
 import type { WorkerClient } from './worker-client.js';
 
+function toggleExpanded(card: Element): void {
+  const expanded = card.classList.toggle('expanded');
+  card.setAttribute('aria-expanded', String(expanded));
+}
+
 export class InsidePanel {
   private readonly filters = byId('filters', HTMLElement);
   private readonly maps = byId('feature-maps', HTMLDivElement);
@@ -19,10 +24,19 @@ export class InsidePanel {
   private mapsTicket = 0;
 
   constructor(private readonly client: WorkerClient) {
-    // A click on a card enlarges it to the grid's full width (and back).
-    byId('maps-grid', HTMLDivElement).addEventListener('click', (event) => {
+    // A click on a card, or Enter or Space on the focused card (each is a role=button), enlarges it to the grid's
+    // full width (and back).
+    const grid = byId('maps-grid', HTMLDivElement);
+    grid.addEventListener('click', (event) => {
       const card = (event.target as Element).closest('.layer');
-      card?.classList.toggle('expanded');
+      if (card !== null) toggleExpanded(card);
+    });
+    grid.addEventListener('keydown', (event) => {
+      if ((event.key !== 'Enter' && event.key !== ' ') || event.repeat) return;
+      const card = (event.target as Element).closest('.layer');
+      if (card === null || card !== event.target) return;
+      event.preventDefault(); // Space would scroll the page
+      toggleExpanded(card);
     });
   }
 

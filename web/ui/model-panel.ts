@@ -15,6 +15,14 @@ import type { WorkerClient } from './worker-client.js';
 /** Weights files are read whole into memory: torchvision's AlexNet is 233 MB, so 1 GB is plenty. */
 const MAX_WEIGHTS_BYTES = 1024 * 1024 * 1024;
 
+/** The main slot's title, from what the loaded model is: "ImageNet AlexNet", "Fashion-MNIST AlexNet", "7-class ONNX model", … */
+export function modelTitle(info: Pick<ModelInfo, 'name' | 'dataset' | 'numClasses'>): string {
+  const data = info.dataset === 'imagenet' ? 'ImageNet' : info.dataset === 'fashion-mnist' ? 'Fashion-MNIST' : `${info.numClasses}-class`;
+  const network =
+    info.name === 'alexnet' ? 'AlexNet' : info.name === 'alexnet-original' ? 'AlexNet (original)' : info.name.startsWith('ONNX') ? 'ONNX model' : info.name;
+  return `${data} ${network}`;
+}
+
 export class ModelPanel {
   private readonly card = byId('model-card', HTMLElement);
   private readonly weightsInput = byId('weights-input', HTMLInputElement);
@@ -95,6 +103,7 @@ export class ModelPanel {
     this.models.set(info.slot, info);
     if (info.slot === 'main') {
       const [c, h] = info.inputShape;
+      byId('main-model-title', HTMLElement).textContent = modelTitle(info);
       byId('main-model-short', HTMLElement).textContent = info.randomInit
         ? 'random weights'
         : `${info.numClasses} classes · ${c === 1 ? 'gray' : 'RGB'} ${h}×${h}`;

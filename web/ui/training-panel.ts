@@ -16,6 +16,22 @@ import type { WorkerClient } from './worker-client.js';
 /** Weight of the newest step in the smoothed curves. */
 const SMOOTHING = 0.1;
 
+/**
+ * A number field's value, checked against its own min and max (so the message and the field agree). An empty field
+ * reads as '' (and Number('') is 0), as does one holding text that is no number: each is said as such rather than as
+ * "learning rate 0". A value between the field's steps is taken: the step only sets what the arrows add.
+ */
+function numberField(input: HTMLInputElement, label: string, { whole = false } = {}): number {
+  const field = `the “${label}” field`;
+  const range = `${whole ? 'a whole number' : 'a number'} from ${input.min} to ${input.max}`;
+  if (input.validity.badInput) throw new Error(`${field} does not hold a number: enter ${range}`);
+  if (input.value.trim() === '') throw new Error(`${field} is empty: enter ${range}`);
+  const value = input.valueAsNumber;
+  if (!(value >= Number(input.min) && value <= Number(input.max)) || (whole && !Number.isInteger(value)))
+    throw new Error(`${field} holds ${input.value}: expected ${range}`);
+  return value;
+}
+
 export class TrainingPanel {
   private readonly card = byId('train-card', HTMLElement);
   private readonly startButton = byId('train-start', HTMLButtonElement);
@@ -31,6 +47,9 @@ export class TrainingPanel {
     yFormat: (v) => v.toFixed(v < 1 ? 2 : 1),
     reference: { y: Math.log(10), label: 'chance: ln 10 ≈ 2.30' },
     empty: 'Press Start: the loss of every step is drawn here',
+    // A diverging run (too high a learning rate) reaches 1e+30 before NaN stops it: the axis stops at 4 × the early
+    // loss (ln 10 ≈ 2.3 from scratch, so about 9), which keeps normal spikes on the chart.
+    clipAboveMultiple: 4,
   });
   private readonly accuracyChart = new LineChart(byId('accuracy-chart', HTMLCanvasElement), {
     title: 'Accuracy',
@@ -64,11 +83,12 @@ export class TrainingPanel {
     this.redraw();
   }
 
+  /** The training options from the controls; throws a message naming the field when one is empty or out of its range. */
   private options(): { batchSize: number; lr: number; epochs: number; seed: number } {
     return {
       batchSize: Number(byId('batch-size', HTMLSelectElement).value),
-      lr: Number(byId('learning-rate', HTMLInputElement).value),
-      epochs: Number(byId('epochs', HTMLInputElement).value),
+      lr: numberField(byId('learning-rate', HTMLInputElement), 'Learning rate'),
+      epochs: numberField(byId('epochs', HTMLInputElement), 'Epochs', { whole: true }),
       seed: 0,
     };
   }

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { contentType } from './content-types.js';
 import { resolveRequestPath } from './request-path.js';
 
@@ -53,6 +53,18 @@ async function fileStat(path: string): Promise<{ isFile: boolean; isDirectory: b
   } catch {
     return null;
   }
+}
+
+/**
+ * Where a folder asked for without its trailing slash redirects: rebuilt from the checked path under the root, each
+ * segment encoded again, so it is always a path of this site starting with a single '/'. (The raw target would not
+ * do: `//evil.example` is a path here, but as a Location it is a URL of another host.) The query goes along.
+ */
+export function directoryLocation(root: string, folder: string, target: string): string {
+  const below = relative(root, folder);
+  const segments = below === '' ? [] : below.split(sep);
+  const query = /\?[^#]*/.exec(target)?.[0] ?? '';
+  return `/${segments.map((segment) => `${encodeURIComponent(segment)}/`).join('')}${query}`;
 }
 
 export class StaticServer {
@@ -107,10 +119,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, l
   let info = await fileStat(path);
   if (info?.isDirectory) {
     // Relative URLs inside the page resolve against the directory only when the URL ends in '/'.
-    if (!target.trailingSlash) {
-      const query = (req.url ?? '').slice(target.pathname.length);
-      return send(res, 301, 'moved\n', { Location: `${target.pathname}/${query.startsWith('?') ? query : ''}` });
-    }
+    if (!target.trailingSlash) return send(res, 301, 'moved\n', { Location: directoryLocation(root, path, req.url ?? '') });
     path = join(path, 'index.html');
     info = await fileStat(path);
   }

@@ -5,6 +5,7 @@
  * page is built first. Ctrl-C (or SIGTERM) stops it.
  */
 import { existsSync, statSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { buildSite, buildScript, defaultSiteDir, siteState } from '../../web/site.js';
@@ -38,12 +39,34 @@ async function siteFolder(flags: WebFlags, log: (line: string) => void): Promise
   return dir;
 }
 
+/** Whether `host` is reached only from this machine: a loopback address or a localhost name, which browsers count as secure. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIPv4(name)) return name.startsWith('127.');
+  if (isIPv6(name)) return name === '::1' || /^::ffff:127\./.test(name);
+  return false;
+}
+
+/**
+ * What the startup line says about cross-origin isolation. Browsers honour COOP/COEP only in a secure context
+ * (HTTPS, or http://localhost and loopback addresses): a page opened over plain HTTP at another address gets the
+ * headers but is not isolated, so it runs single-threaded. Said up front, as the page alone cannot tell why.
+ */
+export function isolationNote(host: string): string {
+  if (isLoopbackHost(host)) return 'cross-origin isolated: COOP/COEP headers sent';
+  return (
+    'COOP/COEP headers sent, but browsers honour them only over HTTPS or on localhost: ' +
+    'opened over plain HTTP from another address the page is not cross-origin isolated and runs single-threaded'
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('web')
     .description('serve the browser demo page (classify, feature maps, live training) on a local web server')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default('8080'))
-    .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
+    .addOption(new Option('--host <address>', 'address to listen on (threads need the page opened over HTTPS or on localhost)').default('127.0.0.1'))
     .option('--root <dir>', 'serve this folder instead of the built page (dist/web)')
     .option('--no-build', 'serve dist/web as it is, without rebuilding it when the sources changed')
     .action(
@@ -61,7 +84,7 @@ export function register(program: Command): void {
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
-        process.stdout.write(`alexnet web: serving ${root} at ${server.url} (cross-origin isolated: COOP/COEP headers sent); Ctrl-C stops\n`);
+        process.stdout.write(`alexnet web: serving ${root} at ${server.url} (${isolationNote(flags.host)}); Ctrl-C stops\n`);
       }),
     );
 }
