@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'fflate';
 import { encodeIdx, gunzipIfNeeded, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdxImages, parseIdxLabels } from '../../src/data/idx.js';
 import { FashionMnist } from '../../src/data/fashion-mnist.js';
+import { concatBytes } from '../../src/formats/byte-writer.js';
 
 const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 10);
 const imagesFile = encodeIdx(IDX_IMAGES_MAGIC, [2, 3, 4], pixels);
@@ -56,13 +57,7 @@ function flipped(bytes: Uint8Array, index: number, mask: number): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 test('every gzip member is checked against its trailer: CRC-32, length, a lost trailer, bytes after the data', () => {

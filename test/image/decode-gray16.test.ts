@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../../src/formats/byte-writer.js';
 import { crc32 } from '../../src/formats/zip/crc32.js';
 import { decodeImage } from '../../src/node/image/decode.js';
 
@@ -36,13 +37,7 @@ function gray16Png(width: number, values: readonly number[], transparent?: numbe
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header)];
   if (transparent !== undefined) parts.push(chunk('tRNS', new Uint8Array([transparent >> 8, transparent & 0xff])));
   parts.push(chunk('IDAT', new Uint8Array(deflateSync(rows))), chunk('IEND', new Uint8Array(0)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const VALUES = [0, 1, 254, 255, 256, 1000, 0x1234, 65535];
