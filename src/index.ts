@@ -2,7 +2,7 @@
  * alexnet-ts, the browser-safe core: tensors, autograd, layers, models.
  * Node-only pieces (native backend, files, images, CLI) are in 'alexnet-ts/node'.
  */
-export { Tensor, attachGrad, type NestedArray, type TensorOptions } from './tensor/tensor.js';
+export { Tensor, attachGrad, type NestedArray, type NestedNumbers, type TensorOptions } from './tensor/tensor.js';
 export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './tensor/random.js';
 export { numel, shapeToString, type Shape } from './tensor/shape.js';
 export { isGradEnabled, noGrad, noGradAsync } from './autograd/grad-mode.js';

@@ -37,8 +37,9 @@ interface MemberSums {
 
 /**
  * Why member `index` (1-based) does not match its trailer at `trailerStart`, or null when it does. fflate
- * checks neither value, so without this a flipped byte in the deflate data, a lost trailer or bytes after the
- * last member would pass (Python's gzip module, which torchvision reads with, refuses all three).
+ * checks neither value, so without this a flipped byte in the deflate data, a lost trailer or stray bytes after
+ * the last member would pass (Python's gzip module, which torchvision reads with, refuses all three; it skips
+ * zero padding after the last member, and so does gunzipIfNeeded).
  */
 function trailerMismatch(bytes: Uint8Array, trailerStart: number, index: number, sums: MemberSums, name: string): string | null {
   const corrupt = 'the data is corrupt or truncated, or other bytes follow the gzip data';
@@ -59,8 +60,15 @@ function trailerMismatch(bytes: Uint8Array, trailerStart: number, index: number,
  * trailer, which a corrupt 40-byte file can set to 4 GB. Every member's
  * CRC-32 and length are checked against its trailer.
  */
-export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
+export function gunzipIfNeeded(input: Uint8Array, name: string, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
+  if (!isGzip(input)) return input;
+  // Zero padding after the last member (some tools pad to a block size) is skipped, as Python's gzip skips it.
+  // fflate would take four or more zero bytes for the start of another member, so it sees at most three, and the
+  // last trailer is looked for before them. (A trailer ends in at most three zero bytes unless its member holds
+  // a multiple of 4 GiB, which no IDX file does.)
+  const padding = trailingZeroBytes(input);
+  const bytes = padding > 3 ? input.subarray(0, input.length - padding + 3) : input;
+  const kept = Math.min(padding, 3);
   const chunks: Uint8Array[] = [];
   let total = 0;
   let ended = false;
@@ -91,10 +99,17 @@ export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = MAX_I
     if (total > maxBytes) throw new Error(`${name}: gzip data inflates to more than ${maxBytes} bytes, more than any IDX data set holds`);
   }
   if (!ended) throw new Error(`${name}: gzip data is corrupt or truncated (the stream ends early)`);
-  // The last member's trailer ends the input.
-  const last = trailerMismatch(bytes, bytes.length - 8, members, member, name);
-  if (last !== null) throw new Error(last);
+  // The last member's trailer ends the input, or the zero bytes after it do.
+  const mismatchWithPadding = (zeros: number): string | null => trailerMismatch(bytes, bytes.length - 8 - zeros, members, member, name);
+  const last = mismatchWithPadding(0);
+  if (last !== null && !Array.from({ length: kept }, (_, i) => i + 1).some((zeros) => mismatchWithPadding(zeros) === null)) throw new Error(last);
   return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
+}
+
+function trailingZeroBytes(bytes: Uint8Array): number {
+  let n = 0;
+  while (n < bytes.length && bytes[bytes.length - 1 - n] === 0) n++;
+  return n;
 }
 
 /** Reads the header and checks the magic and size of an unsigned-byte IDX file with `ndims` dimensions. */

@@ -41,7 +41,8 @@ export function mul(a: Tensor, b: Tensor): Tensor {
       if (gb) backend.mul(g, a.data, gb);
       return [ga, gb];
     },
-    [a, b],
+    // Each factor is read only for the other's gradient (torch saves it only then, too).
+    [b.requiresGrad ? a : null, a.requiresGrad ? b : null],
   );
 }
 

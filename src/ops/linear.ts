@@ -95,6 +95,7 @@ function recordBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Ten
       }
       return [gradX, gradW, gradB];
     },
-    [x, weight],
+    // The weight is read only for the input's gradient, the input only for the weight's (torch saves them only then).
+    [weight.requiresGrad ? x : null, x.requiresGrad ? weight : null],
   );
 }

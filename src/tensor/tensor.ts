@@ -15,6 +15,9 @@ import { assertValidShape, inferShape, normalizeDim, numel, shapeToString, type 
 
 export type NestedArray = number | NestedArray[];
 
+/** What Tensor.from takes: numbers nested in arrays, whose innermost rows may be typed arrays. */
+export type NestedNumbers = number | ArrayLike<number> | NestedNumbers[];
+
 export interface TensorOptions {
   requiresGrad?: boolean;
 }
@@ -71,31 +74,44 @@ export class Tensor {
    * From nested arrays (shape inferred, as torch.tensor), a flat list or typed array (1-D unless `shape` is
    * given), or nested arrays with a `shape` to take their values in.
    */
-  static from(values: ArrayLike<number> | NestedArray, shape?: Shape, options?: TensorOptions): Tensor {
+  static from(values: ArrayLike<number> | NestedNumbers, shape?: Shape, options?: TensorOptions): Tensor {
     if (!Array.isArray(values)) {
       const flat = Float32Array.from(values as ArrayLike<number>);
       return new Tensor(flat, shape ?? [flat.length], options);
     }
     if (shape !== undefined) return new Tensor(Float32Array.from((values as unknown[]).flat(Number.POSITIVE_INFINITY) as number[]), shape, options);
+    // Nested arrays, typed arrays among them (rows of a Float32Array, as torch.tensor takes a list of numpy rows).
+    type Row = ArrayLike<unknown>;
+    const isRow = (v: unknown): v is Row => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
     const inferred: number[] = [];
-    let level: NestedArray = values as NestedArray;
-    while (Array.isArray(level)) {
+    let level: unknown = values;
+    while (isRow(level)) {
       inferred.push(level.length);
       level = level[0];
     }
     const flat: number[] = [];
     // Every sequence at a depth must have the first one's length, as torch.tensor requires: a ragged list would
-    // otherwise be poured into the first rows' shape.
-    const collect = (v: NestedArray, dim: number): void => {
-      if (Array.isArray(v) !== dim < inferred.length || (Array.isArray(v) && v.length !== inferred[dim])) {
-        const got = Array.isArray(v) ? `a sequence of length ${v.length}` : `the number ${v}`;
-        const expected = dim < inferred.length ? `a sequence of length ${inferred[dim]}` : 'a number';
-        throw new Error(`Tensor.from: expected ${expected} at dim ${dim} (got ${got}): nested arrays must be rectangular`);
-      }
-      if (Array.isArray(v)) for (const item of v) collect(item, dim + 1);
-      else flat.push(v);
+    // otherwise be poured into the first rows' shape. Leaves must be numbers.
+    const describe = (v: unknown): string => {
+      if (isRow(v)) return `a sequence of length ${v.length}`;
+      if (typeof v === 'number') return `the number ${v}`;
+      if (typeof v === 'string') return `the string '${v}'`;
+      return v === undefined || v === null ? String(v) : `a ${typeof v}`;
     };
-    collect(values as NestedArray, 0);
+    // `at` is the index of v, [i, j, …] (torch names the dim; the index says where in a long list).
+    const collect = (v: unknown, at: number[]): void => {
+      const dim = at.length;
+      const row = isRow(v);
+      if (row !== dim < inferred.length || (row && v.length !== inferred[dim]) || (!row && typeof v !== 'number')) {
+        const expected = dim < inferred.length ? `a sequence of length ${inferred[dim]}` : 'a number';
+        throw new Error(
+          `Tensor.from: expected ${expected} at [${at.join(', ')}] (dim ${dim}), got ${describe(v)}: nested arrays must be rectangular arrays of numbers`,
+        );
+      }
+      if (row) for (let i = 0; i < v.length; i++) collect(v[i], [...at, i]);
+      else flat.push(v as number);
+    };
+    collect(values, []);
     return new Tensor(Float32Array.from(flat), inferred, options);
   }
 

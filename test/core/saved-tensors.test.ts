@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Conv2d, Linear } from '../../src/nn/index.js';
-import { add, relu, sum } from '../../src/ops/index.js';
+import { add, mul, relu, sum } from '../../src/ops/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -22,14 +22,19 @@ function leaf(shape: number[], seed: number): Tensor {
 }
 
 test('an optimizer step on a weight between forward and backward makes backward throw, naming the op', () => {
-  const layer = new Linear(4, 3);
-  const optimizer = new SGD(layer.parameters(), { lr: 0.1 });
-  const loss = sum(layer.call(input([2, 4], 1)));
-  // Gradients from an earlier step, so that this step changes the weight.
-  for (const p of layer.parameters()) p.grad = Tensor.ones(p.shape);
-  optimizer.step();
+  const stepped = (inputNeedsGrad: boolean): Tensor => {
+    const layer = new Linear(4, 3);
+    const optimizer = new SGD(layer.parameters(), { lr: 0.1 });
+    const loss = sum(layer.call(inputNeedsGrad ? leaf([2, 4], 1) : input([2, 4], 1)));
+    // Gradients from an earlier step, so that this step changes the weight.
+    for (const p of layer.parameters()) p.grad = Tensor.ones(p.shape);
+    optimizer.step();
+    return loss;
+  };
+  // A first layer (its input needs no gradient) never reads its weight in backward: torch lets it change, so here too.
+  stepped(false).backward();
   assert.throws(
-    () => loss.backward(),
+    () => stepped(true).backward(),
     /backward\(\): a tensor of shape \[3, 4\] that LinearBackward needs for the gradient was changed in place after the forward pass \(its version is \d+, the forward pass saw \d+: an optimizer step/,
   );
 });
@@ -54,6 +59,17 @@ test('a tensor the backward does not read may change, and forward â†’ backward â
   a.markChanged();
   loss.backward();
   assert.deepEqual([...(a.grad?.data ?? [])], [1, 1, 1]);
+
+  // mul reads a factor only for the other one's gradient.
+  const w = leaf([3], 7);
+  const constant = input([3], 8);
+  const product = sum(mul(constant, w));
+  w.markChanged();
+  product.backward();
+  assert.deepEqual([...(w.grad?.data ?? [])], [...constant.data]);
+  const both = sum(mul(leaf([3], 9), w));
+  w.markChanged();
+  assert.throws(() => both.backward(), /that MulBackward needs for the gradient was changed in place/);
 
   const layer = new Linear(4, 2);
   const optimizer = new SGD(layer.parameters(), { lr: 0.1, momentum: 0.9 });

@@ -36,10 +36,22 @@ test('a computed tensor is no leaf before or after backward(); tensors made dire
   assert.equal(Tensor.from([1]).isLeaf, true);
 });
 
-test('Tensor.from refuses ragged nested arrays, naming the dim and the lengths (torch.tensor does too)', () => {
-  assert.throws(() => Tensor.from([[1, 2], [3, 4, 5], [6]]), /^Error: Tensor.from: expected a sequence of length 2 at dim 1 \(got a sequence of length 3\)/);
-  assert.throws(() => Tensor.from([[1, 2], 3]), /expected a sequence of length 2 at dim 1 \(got the number 3\)/);
-  assert.throws(() => Tensor.from([1, [2]]), /expected a number at dim 1 \(got a sequence of length 1\)/);
+test('Tensor.from refuses ragged nested arrays and leaves that are not numbers, naming where (torch.tensor does too)', () => {
+  assert.throws(
+    () => Tensor.from([[1, 2], [3, 4, 5], [6]]),
+    /^Error: Tensor.from: expected a sequence of length 2 at \[1\] \(dim 1\), got a sequence of length 3/,
+  );
+  assert.throws(() => Tensor.from([[1, 2], 3]), /expected a sequence of length 2 at \[1\] \(dim 1\), got the number 3/);
+  assert.throws(() => Tensor.from([1, [2]]), /expected a number at \[1\] \(dim 1\), got a sequence of length 1/);
+  assert.throws(
+    () =>
+      Tensor.from([
+        [1, 2],
+        [3, undefined],
+      ] as unknown as number[][]),
+    /expected a number at \[1, 1\] \(dim 2\), got undefined/,
+  );
+  assert.throws(() => Tensor.from([['1']] as unknown as number[][]), /got the string '1'/);
   assert.deepEqual(
     Tensor.from([
       [1, 2],
@@ -48,4 +60,11 @@ test('Tensor.from refuses ragged nested arrays, naming the dim and the lengths (
     [2, 2],
   );
   assert.deepEqual(Tensor.from([[], []]).shape, [2, 0]);
+});
+
+test('Tensor.from takes rows that are typed arrays, as torch.tensor takes a list of numpy rows', () => {
+  const t = Tensor.from([Float32Array.of(1, 2), Float32Array.of(3, 4)]);
+  assert.deepEqual(t.shape, [2, 2]);
+  assert.deepEqual([...t.data], [1, 2, 3, 4]);
+  assert.deepEqual([...Tensor.from([[1, 2], Int32Array.of(3, 4)]).data], [1, 2, 3, 4]);
 });

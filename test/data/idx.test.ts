@@ -69,13 +69,25 @@ test('every gzip member is checked against its trailer: CRC-32, length, a lost t
   assert.throws(() => parseIdxImages(gz.subarray(0, gz.length - 8), 'g.gz'), crcFailure); // no trailer
   assert.throws(() => parseIdxImages(flipped(gz, -1, 0x01), 'g.gz'), /^Error: g\.gz: gzip member 1 inflates to 40 bytes but its trailer says 16777256/);
   // 1-3 stray bytes shift the trailer; 4 or more are read as the header of a member that is not there.
-  for (const extra of [[0], [1, 2, 3], [0x6a, 0x75, 0x6e, 0x6b], new Array(20).fill(0)]) {
+  for (const extra of [[1], [1, 2, 3], [0, 0, 7], [0x6a, 0x75, 0x6e, 0x6b], [...new Array(20).fill(0), 1]]) {
     assert.throws(
       () => parseIdxImages(concat(gz, Uint8Array.from(extra)), 'g.gz'),
       /^Error: g\.gz: gzip (member 1 fails its CRC-32 check|data is corrupt)/,
       `${extra.length} bytes`,
     );
   }
+});
+
+test("zero padding after the last member is skipped, as Python's gzip skips it (the trailer here ends in zero bytes too)", () => {
+  const gz = gzipSync(imagesFile);
+  assert.deepEqual([...gz.subarray(-3)], [0, 0, 0], "the 40-byte file's length trailer ends in three zero bytes");
+  for (const zeros of [1, 2, 3, 4, 20, 1000]) {
+    assert.deepEqual([...parseIdxImages(concat(gz, new Uint8Array(zeros)), 'p.gz').pixels], [...pixels], `${zeros} zero bytes`);
+  }
+  // 2^24 + 1 bytes: a length trailer that ends in a non-zero byte.
+  const wide = gzipSync(new Uint8Array(2 ** 24 + 1));
+  assert.notEqual(wide.at(-1), 0);
+  for (const zeros of [1, 2, 3, 9]) assert.equal(gunzipIfNeeded(concat(wide, new Uint8Array(zeros)), 'w.gz').length, 2 ** 24 + 1);
 });
 
 test('multi-member gzip inflates to the members joined, each checked, members crossing the 256 KiB pieces too', () => {
