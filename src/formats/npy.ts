@@ -34,34 +34,69 @@ const NPY_KINDS: Readonly<Record<string, DType>> = {
 export function loadNpy(bytes: Uint8Array, options: { source?: string } = {}): Tensor {
   const source = options.source ?? '<npy bytes>';
   return withFormatContext(source, 'the .npy file', () => {
-    const r = new ByteReader(bytes, source);
-    const magic = r.take(Math.min(6, bytes.length), 'npy magic');
-    if (magic.length < 6 || !MAGIC.every((b, i) => magic[i] === b)) fail(source, 'not a .npy file: missing the \\x93NUMPY magic');
-    const major = r.u8('npy version');
-    r.u8('npy version');
-    if (major < 1 || major > 3) fail(source, `unsupported .npy version ${major}`);
-    const headerLength = major === 1 ? r.u16('npy header length') : r.u32('npy header length');
-    const headerText = major === 3 ? r.utf8(headerLength, 'npy header') : latin1(r.take(headerLength, 'npy header'));
-    const header = parseHeader(source, headerText);
-    const dtype = parseDescr(source, header.descr);
-    if (header.fortran_order !== false) {
-      fail(source, 'Fortran-ordered arrays are not supported; save a C-ordered copy (numpy.ascontiguousarray) instead');
-    }
-    const shape = header.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-      fail(source, `invalid shape in .npy header: ${String(header.shape)}`);
-    }
-    let numel = 1;
-    for (const d of shape as number[]) numel *= d;
-    const byteLength = numel * DTYPE_SIZE[dtype.dtype];
-    if (!Number.isSafeInteger(byteLength) || byteLength !== r.remaining) {
-      fail(
-        source,
-        `shape (${(shape as number[]).join(', ')}) of ${header.descr} needs ${byteLength} bytes of data, the file has ${r.remaining}${byteLength > r.remaining ? ' (truncated?)' : ''}`,
-      );
-    }
-    return new Tensor(toFloat32(bytes, r.pos, numel, dtype.dtype, { bigEndian: dtype.bigEndian }), shape as number[]);
+    const { dtype, bigEndian, shape, dataOffset, numel } = readLayout(bytes, source);
+    return new Tensor(toFloat32(bytes, dataOffset, numel, dtype, { bigEndian }), shape);
   });
+}
+
+/** An array as the file stores it: its dtype, shape and little-endian element bytes (for consumers of other dtypes than float32). */
+export interface RawNpy {
+  dtype: DType;
+  shape: number[];
+  /** numel × the dtype's size bytes, little-endian (a big-endian file's elements are byte-swapped into a copy). */
+  data: Uint8Array;
+}
+
+/** Reads a .npy without converting its values: an int64 index array stays int64. */
+export function loadNpyRaw(bytes: Uint8Array, options: { source?: string } = {}): RawNpy {
+  const source = options.source ?? '<npy bytes>';
+  return withFormatContext(source, 'the .npy file', () => {
+    const { dtype, bigEndian, shape, dataOffset, numel } = readLayout(bytes, source);
+    const size = DTYPE_SIZE[dtype];
+    const data = bytes.subarray(dataOffset, dataOffset + numel * size);
+    return { dtype, shape, data: bigEndian && size > 1 ? swapElementBytes(data, size) : data };
+  });
+}
+
+/** The header, checked: the data's dtype, byte order, shape and where its bytes start (exactly numel elements follow). */
+function readLayout(bytes: Uint8Array, source: string): { dtype: DType; bigEndian: boolean; shape: number[]; dataOffset: number; numel: number } {
+  const r = new ByteReader(bytes, source);
+  const magic = r.take(Math.min(6, bytes.length), 'npy magic');
+  if (magic.length < 6 || !MAGIC.every((b, i) => magic[i] === b)) fail(source, 'not a .npy file: missing the \\x93NUMPY magic');
+  const major = r.u8('npy version');
+  r.u8('npy version');
+  if (major < 1 || major > 3) fail(source, `unsupported .npy version ${major}`);
+  const headerLength = major === 1 ? r.u16('npy header length') : r.u32('npy header length');
+  const headerText = major === 3 ? r.utf8(headerLength, 'npy header') : latin1(r.take(headerLength, 'npy header'));
+  const header = parseHeader(source, headerText);
+  const dtype = parseDescr(source, header.descr);
+  if (header.fortran_order !== false) {
+    fail(source, 'Fortran-ordered arrays are not supported; save a C-ordered copy (numpy.ascontiguousarray) instead');
+  }
+  const shape = header.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    fail(source, `invalid shape in .npy header: ${String(header.shape)}`);
+  }
+  let numel = 1;
+  for (const d of shape as number[]) numel *= d;
+  // Checked against the file's length before anything is allocated: a header cannot ask for more than the file holds.
+  const byteLength = numel * DTYPE_SIZE[dtype.dtype];
+  if (!Number.isSafeInteger(byteLength) || byteLength !== r.remaining) {
+    fail(
+      source,
+      `shape (${(shape as number[]).join(', ')}) of ${header.descr} needs ${byteLength} bytes of data, the file has ${r.remaining}${byteLength > r.remaining ? ' (truncated?)' : ''}`,
+    );
+  }
+  return { dtype: dtype.dtype, bigEndian: dtype.bigEndian, shape: shape as number[], dataOffset: r.pos, numel };
+}
+
+/** A copy with each `size`-byte element reversed (big-endian → little-endian). */
+function swapElementBytes(src: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i += size) {
+    for (let j = 0; j < size; j++) out[i + j] = src[i + size - 1 - j];
+  }
+  return out;
 }
 
 function latin1(b: Uint8Array): string {

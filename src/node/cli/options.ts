@@ -156,11 +156,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export async function resolveModel(flags: ModelFlags & { model: string }, options: { anyGraph?: boolean } = {}): Promise<ResolvedModel> {
   parsePrecision(flags.precision ?? 'fp32', '--precision'); // a typo fails before any file is read
+  // Checked even where an ONNX graph replaces the model: a misspelt --model is a mistake either way.
+  const entry = parseModel(flags.model);
   if (flags.weights !== undefined && findPretrainedWeights(flags.weights) === undefined) {
     const { path } = await resolveWeights(flags.weights);
     const bytes = await readFileBytes(path);
     if (detectWeightsFormat(bytes) === 'onnx') return loadOnnxGraph(flags, path, bytes, options.anyGraph ?? false);
-    const entry = parseModel(flags.model);
     let trainedImageSize: number | null = null;
     const state = readStateDict(bytes, {
       source: path,
@@ -170,7 +171,6 @@ export async function resolveModel(flags: ModelFlags & { model: string }, option
     });
     return builtIn(entry, await loadModel(entry, flags, { state, source: flags.weights }), trainedImageSize);
   }
-  const entry = parseModel(flags.model);
   return builtIn(entry, await loadModel(entry, flags));
 }
 
@@ -237,7 +237,7 @@ export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: 
   try {
     model.loadStateDict(state, { assign: true });
   } catch (error) {
-    throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`);
+    throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`, { cause: error });
   }
   withPrecision(model.eval(), precision);
   return { model, randomInit: false, numClasses };

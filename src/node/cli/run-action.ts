@@ -9,7 +9,18 @@ export function isVerbose(): boolean {
 export function reportError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`alexnet: error: ${message}\n`);
-  if (isVerbose() && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (isVerbose()) process.stderr.write(stackChain(error));
+}
+
+/** The error's stack, then each `cause`'s (a wrapper's stack alone ends where it rethrew, not where it failed). */
+function stackChain(error: unknown): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    lines.push(`${lines.length === 0 ? '' : 'Caused by: '}${current.stack ?? current.message}`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** Wraps a commander action so that a thrown error becomes one message and exit code 1. */

@@ -45,6 +45,25 @@ export async function writeFileAtomic(path: string, data: FileData): Promise<voi
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true });
-    throw new Error(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot write ${path}: ${failureReason(error, temp, path)}`, { cause: error });
   }
+}
+
+/** Common errno codes in words. */
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EDQUOT: 'disk quota exceeded',
+};
+
+/** Why a write failed, in terms of the path the caller named: the temporary file's name means nothing to the user. */
+function failureReason(error: unknown, temp: string, path: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && REASONS[code] !== undefined) return `${code}: ${REASONS[code]}`;
+  return String((error as Error).message).replaceAll(temp, path);
 }

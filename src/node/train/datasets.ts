@@ -31,6 +31,11 @@ export interface OpenDataOptions {
   dataDir?: string;
   /** Only the validation split is needed (evaluation). */
   valOnly?: boolean;
+  /**
+   * What fixed the channel count, for messages: train's "--in-channels 1" (the default), or eval's
+   * "--weights fm.pth take 1-channel input" (eval has no --in-channels; the weights decide).
+   */
+  channelsFrom?: string;
 }
 
 export function isFashionMnist(dataset: string): dataset is 'fashion-mnist' | 'fashion-mnist-subset' {
@@ -67,9 +72,9 @@ async function splitDir(root: string, split: 'train' | 'val'): Promise<string> {
 
 export async function openRunData(options: OpenDataOptions): Promise<RunData> {
   const { dataset, imageSize, inChannels } = options;
+  const channelsFrom = options.channelsFrom ?? `--in-channels ${inChannels}`;
   if (isFashionMnist(dataset)) {
-    if (inChannels !== 1 && inChannels !== 3)
-      throw new Error(`--in-channels ${inChannels}: Fashion-MNIST images can be fed as 1 (gray) or 3 (repeated) channels`);
+    if (inChannels !== 1 && inChannels !== 3) throw new Error(`${channelsFrom}: Fashion-MNIST images can be fed as 1 (gray) or 3 (repeated) channels`);
     const transform = fashionMnistTransform({ size: imageSize, channels: inChannels });
     const lookup = { dataset, dataDir: options.dataDir, transform };
     const val = await loadFashionMnist('test', lookup);
@@ -81,14 +86,16 @@ export async function openRunData(options: OpenDataOptions): Promise<RunData> {
       description: `${dataset}: ${options.valOnly ? '' : `${train.length} training images (${train.location.images}), `}${val.length} test images (${val.location.images})`,
     };
   }
-  if (inChannels !== 3) throw new Error(`--in-channels ${inChannels}: image-folder data sets are decoded as RGB, so the model needs 3 input channels`);
+  // A missing folder is the first thing to fix, before the channels of a model that would read it.
+  const valDir = await splitDir(dataset, 'val');
+  if (inChannels !== 3) throw new Error(`${channelsFrom}; image folders are decoded as RGB, so the model needs 3 input channels`);
   // torchvision's ImageNet recipe, scaled to the image size: 256/224 of it for the evaluation resize.
   const valTransform = new Compose([
     new Resize(Math.round((imageSize * 256) / 224), { antialias: true }),
     new CenterCrop(imageSize),
     new Normalize(IMAGENET_MEAN, IMAGENET_STD),
   ]);
-  const val = await ImageFolder.open(await splitDir(dataset, 'val'), { transform: valTransform });
+  const val = await ImageFolder.open(valDir, { transform: valTransform });
   let train: Dataset = val;
   if (!options.valOnly) {
     const trainTransform = new Compose([

@@ -13,11 +13,13 @@ import { getBackend, setBackend } from '../../../backend/registry.js';
 import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { modelInputChannels } from '../../../models/input-channels.js';
+import { checkInputSize } from '../../../models/registry.js';
 import { OnnxModel } from '../../../onnx/index.js';
 import { runEngineBench, type EngineBenchOutcome, type EngineBenchResult } from '../../bench/engine-bench.js';
 import type { LayerTime } from '../../bench/layer-timer.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { ThreadedJsBackend } from '../../js-workers/index.js';
+import { assertWritableOutput, refuseInputAsOutput } from '../output-paths.js';
 import { runAction } from '../run-action.js';
 import {
   modelOption,
@@ -67,27 +69,37 @@ export function register(program: Command): void {
     .addOption(new Option('--threads <n>', 'js backend: threads computing each convolution (worker threads)').default('1'))
     .action(
       runAction(async (flags: BenchFlags) => {
-        const { entry, model, numClasses, fixedBatch } = await resolveModel(flags);
+        // Every flag is checked before the weights are read, which may take seconds.
         const batch = parsePositiveInt(flags.batch, '--batch');
-        if (fixedBatch !== null && batch !== fixedBatch)
-          throw new Error(`--batch ${batch}: the ONNX graph in ${flags.weights} runs batches of ${fixedBatch} only`);
-        const inputSize = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
+        const requestedSize = flags.inputSize === undefined ? undefined : parsePositiveInt(flags.inputSize, '--input-size');
         const iters = parsePositiveInt(flags.iters, '--iters');
         const warmup = flags.warmup === undefined ? (flags.train ? 1 : 2) : parseNonNegativeInt(flags.warmup, '--warmup');
         const seed = parseNonNegativeInt(flags.seed, '--seed');
-        if (flags.train && model instanceof OnnxModel)
-          throw new Error(
-            `--train: ${flags.weights} is an ONNX graph, which runs inference only; drop --train, or time training with .pth or .safetensors weights`,
-          );
+        const threads = parsePositiveInt(flags.threads, '--threads');
         if (flags.train && flags.saveOutput !== undefined) throw new Error('--save-output applies to inference only (drop --train)');
         if (flags.train && parsePrecision(flags.precision ?? 'fp32', '--precision') !== 'fp32') {
           throw new Error(`--precision ${flags.precision} is for inference (training runs in fp32): drop --train or --precision`);
+        }
+        if (flags.saveOutput !== undefined) {
+          await assertWritableOutput(flags.saveOutput, '--save-output', 'y.npy');
+          if (flags.inputFile !== undefined) {
+            await refuseInputAsOutput({ path: flags.saveOutput, flag: '--save-output' }, [{ path: flags.inputFile, flag: '--input-file' }]);
+          }
         }
         let input: Tensor | undefined;
         if (flags.inputFile !== undefined) {
           input = loadNpy(await readOptionFile(flags.inputFile, '--input-file'), { source: flags.inputFile });
         }
-        const threads = parsePositiveInt(flags.threads, '--threads');
+        const { entry, model, numClasses, fixedBatch } = await resolveModel(flags);
+        if (fixedBatch !== null && batch !== fixedBatch)
+          throw new Error(`--batch ${batch}: the ONNX graph in ${flags.weights} runs batches of ${fixedBatch} only`);
+        const inputSize = requestedSize ?? entry.inputSize;
+        // As export does: a side the model cannot take is named by its flag, not by the engine's shape error.
+        if (requestedSize !== undefined) checkInputSize(entry, requestedSize, '--input-size');
+        if (flags.train && model instanceof OnnxModel)
+          throw new Error(
+            `--train: ${flags.weights} is an ONNX graph, which runs inference only; drop --train, or time training with .pth or .safetensors weights`,
+          );
         // The input file's channels where it is a batch [N, C, S, S] (its shape is checked against the rest later),
         // else the model's: a 1-channel Fashion-MNIST model is fed 1-channel input.
         const inChannels = input?.ndim === 4 ? input.shape[1] : (modelInputChannels(model) ?? 3);

@@ -177,7 +177,12 @@ export function register(program: Command): void {
         const listed = await listImages(args, { recursive: flags.recursive });
         const files = shard === null ? listed : filesInShard(listed, shard);
         const run: Run = { files, listed: listed.length, shard, batchSize, k };
-        const loadModel = () => resolveModel({ model: flags.model, weights: flags.weights, precision: flags.precision });
+        const loadModel = async () => {
+          const resolved = await resolveModel({ model: flags.model, weights: flags.weights, precision: flags.precision });
+          // Asking for more classes than the model has is a mistake to name, not a request to cut quietly.
+          if (k > resolved.numClasses) throw new Error(`--topk ${k}: the model has ${resolved.numClasses} classes`);
+          return resolved;
+        };
         if (flags.output !== undefined) await writeResults(run, flags.output, loadModel);
         else await printResults(run, await loadModel(), flags.json ?? false);
       }),

@@ -11,15 +11,24 @@ import { detectWeightsFormat, readStateDict } from '../../../formats/weights-fil
 import type { StateDict } from '../../../formats/state-dict.js';
 import { getModelEntry } from '../../../models/registry.js';
 import { readFileBytes, savePthFile, saveSafetensorsFile } from '../../weights/weight-files.js';
+import { assertWritableOutput, refuseInputAsOutput } from '../output-paths.js';
 import { runAction } from '../run-action.js';
 import { loadModel } from '../options.js';
-import { firstConvChannels, onnxWriteOptions, type OnnxWriteFlags, writeModelAsOnnx } from './export.js';
+import { firstConvChannels, onnxWriteOptions, type OnnxWriteFlags, parseOnnxWriteFlags, writeModelAsOnnx } from './export.js';
 
 interface ConvertFlags extends OnnxWriteFlags {
   model?: string;
 }
 
 const OUTPUT_FORMATS = ['.pth', '.safetensors', '.onnx'];
+
+/** The options (commander's key, the flag) that only an .onnx output uses. */
+const ONNX_ONLY_OPTIONS: readonly (readonly [string, string])[] = [
+  ['opset', '--opset'],
+  ['batch', '--batch'],
+  ['inputSize', '--input-size'],
+  ['model', '--model'],
+];
 
 export function register(program: Command): void {
   const command = program
@@ -30,9 +39,18 @@ export function register(program: Command): void {
     .addOption(new Option('--model <name>', 'the model a state dict belongs to, for .onnx output (default: recognized from the keys)'));
   for (const option of onnxWriteOptions()) command.addOption(option);
   command.action(
-    runAction(async (input: string, output: string, flags: ConvertFlags) => {
+    runAction(async (input: string, output: string, flags: ConvertFlags, self: Command) => {
       const format = extname(output).toLowerCase();
       if (!OUTPUT_FORMATS.includes(format)) throw new Error(`${output}: unknown output format '${format}': expected ${OUTPUT_FORMATS.join(', ')}`);
+      // The ONNX options shape a traced graph; a .pth or .safetensors copy of the tensors has none to shape.
+      const onnxOnly = ONNX_ONLY_OPTIONS.filter(([key]) => self.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+      if (format !== '.onnx' && onnxOnly.length > 0) {
+        throw new Error(`${onnxOnly.join(', ')}: ${onnxOnly.length === 1 ? 'applies' : 'apply'} to .onnx output only, and ${output} is ${format}`);
+      }
+      const settings = parseOnnxWriteFlags(flags);
+      if (flags.model !== undefined) getModelEntry(flags.model);
+      await assertWritableOutput(output, 'output', `out${format}`);
+      await refuseInputAsOutput({ path: output, flag: 'output' }, [{ path: input, flag: 'input' }]);
       const bytes = await readFileBytes(input);
       const inputFormat = detectWeightsFormat(bytes);
       if (inputFormat === 'onnx' && format === '.onnx') throw new Error(`${input} is already ONNX`);
@@ -42,7 +60,7 @@ export function register(program: Command): void {
       else {
         const entry = getModelEntry(flags.model ?? recognizeModel(state, input));
         const { model } = await loadModel(entry, { weights: input }, { state, source: input });
-        await writeModelAsOnnx(model, entry, firstConvChannels(model), flags, output);
+        await writeModelAsOnnx(model, entry, firstConvChannels(model), settings, output);
       }
       process.stdout.write(`wrote ${output} (${state.size} tensors from ${input})\n`);
     }),

@@ -81,27 +81,26 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       runAction(async (flags: EvalFlags) => {
+        // Every flag is checked before the weights are read, which may take seconds.
+        const requestedSize = flags.imageSize === undefined ? undefined : parsePositiveInt(flags.imageSize, '--image-size');
+        const batchSize = parsePositiveInt(flags.batchSize, '--batch-size');
+        const numWorkers = parseNonNegativeInt(flags.workers, '--workers');
+        const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
         const { entry, model, numClasses, outputsProbabilities, trainedImageSize, fixedBatch } = await resolveModel({
           model: flags.model,
           weights: flags.weights,
           numClasses: flags.numClasses,
           precision: flags.precision,
         });
-        const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
         // As in training: the size a checkpoint of `alexnet train` records, an ONNX graph's fixed input, else the default.
-        const imageSize =
-          flags.imageSize !== undefined
-            ? parsePositiveInt(flags.imageSize, '--image-size')
-            : (trainedImageSize ?? (model instanceof OnnxModel ? entry.inputSize : defaultImageSize(entry, dataset)));
+        const imageSize = requestedSize ?? trainedImageSize ?? (model instanceof OnnxModel ? entry.inputSize : defaultImageSize(entry, dataset));
         checkInputSize(entry, imageSize, '--image-size');
         const inChannels = modelInputChannels(model) ?? 3;
-        const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true });
+        const channelsFrom = `--weights ${flags.weights} take ${inChannels}-channel input`;
+        const data = await openRunData({ dataset, imageSize, inChannels, dataDir: flags.data, valOnly: true, channelsFrom });
         if (numClasses < data.classes.length)
           throw new Error(`--weights ${flags.weights} have ${numClasses} classes, fewer than the ${data.classes.length} of ${flags.dataset}`);
-        const loader = new DataLoader(data.val, {
-          batchSize: parsePositiveInt(flags.batchSize, '--batch-size'),
-          numWorkers: parseNonNegativeInt(flags.workers, '--workers'),
-        });
+        const loader = new DataLoader(data.val, { batchSize, numWorkers });
         const progress = createProgress(flags.json ? 'none' : 'auto');
         progress.start('eval', data.val.length, 0, false);
         const t0 = performance.now();

@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { EXPORT_MAX_OPSET, EXPORT_MIN_OPSET, exportOnnx } from '../../../onnx/export.js';
 import type { Module } from '../../../nn/module.js';
 import { writeOnnxFile } from '../../onnx/onnx-files.js';
+import { assertWritableOutput } from '../output-paths.js';
 import { runAction } from '../run-action.js';
 import { loadModel, modelOption, numClassesOption, parseModel, parsePositiveInt, weightsOption, type ModelFlags } from '../options.js';
 import { checkInputSize, type ModelEntry } from '../../../models/registry.js';
@@ -38,16 +39,34 @@ export interface OnnxWriteFlags {
   inputSize?: string;
 }
 
-/** Exports a loaded model to `path` with the shared flags. */
-export async function writeModelAsOnnx(model: Module, entry: ModelEntry, inChannels: number, flags: OnnxWriteFlags, path: string): Promise<void> {
-  const opset = Number(flags.opset);
-  if (!Number.isInteger(opset) || opset < EXPORT_MIN_OPSET || opset > EXPORT_MAX_OPSET) {
+/** The shared flags' values; the input size stays undefined for the model's own. */
+export interface OnnxWriteSettings {
+  opset: number;
+  batch: number | 'dynamic';
+  inputSize: number | undefined;
+}
+
+/** Parses the shared flags: called before the weights are read, so that a typo fails at once. */
+export function parseOnnxWriteFlags(flags: OnnxWriteFlags): OnnxWriteSettings {
+  const opset = /^\d+$/.test(flags.opset.trim()) ? Number(flags.opset.trim()) : NaN; // not Number(): '1.5e1' and '0x0d' are no opset
+  if (!Number.isSafeInteger(opset) || opset < EXPORT_MIN_OPSET || opset > EXPORT_MAX_OPSET) {
     throw new Error(`--opset '${flags.opset}': expected an integer from ${EXPORT_MIN_OPSET} to ${EXPORT_MAX_OPSET}`);
   }
   const batch = flags.batch === 'dynamic' ? 'dynamic' : parsePositiveInt(flags.batch, '--batch');
-  const size = flags.inputSize === undefined ? entry.inputSize : parsePositiveInt(flags.inputSize, '--input-size');
+  const inputSize = flags.inputSize === undefined ? undefined : parsePositiveInt(flags.inputSize, '--input-size');
+  return { opset, batch, inputSize };
+}
+
+/** Exports a loaded model to `path` with the parsed shared flags. */
+export async function writeModelAsOnnx(model: Module, entry: ModelEntry, inChannels: number, settings: OnnxWriteSettings, path: string): Promise<void> {
+  const size = settings.inputSize ?? entry.inputSize;
   checkInputSize(entry, size, '--input-size');
-  const proto = exportOnnx(model, [inChannels, size, size], { opset, batch, graphName: entry.name, producerVersion: packageVersion() });
+  const proto = exportOnnx(model, [inChannels, size, size], {
+    opset: settings.opset,
+    batch: settings.batch,
+    graphName: entry.name,
+    producerVersion: packageVersion(),
+  });
   await writeOnnxFile(path, proto);
 }
 
@@ -65,6 +84,9 @@ export function register(program: Command): void {
     runAction(async (flags: ExportFlags) => {
       const entry = parseModel(flags.model);
       const inChannels = flags.inChannels === undefined ? undefined : parsePositiveInt(flags.inChannels, '--in-channels');
+      const settings = parseOnnxWriteFlags(flags);
+      if (settings.inputSize !== undefined) checkInputSize(entry, settings.inputSize, '--input-size');
+      await assertWritableOutput(flags.output, '--output', 'model.onnx');
       // With --weights the weights decide; a matching --in-channels is accepted (the help's default says so).
       const withChannels: ModelEntry =
         inChannels === undefined || flags.weights !== undefined ? entry : { ...entry, create: (o = {}) => entry.create({ ...o, inChannels }) };
@@ -72,7 +94,7 @@ export function register(program: Command): void {
       const channels = firstConvChannels(model);
       if (inChannels !== undefined && inChannels !== channels)
         throw new Error(`--in-channels ${inChannels}: the weights in ${flags.weights} take ${channels}-channel input`);
-      await writeModelAsOnnx(model, entry, channels, flags, flags.output);
+      await writeModelAsOnnx(model, entry, channels, settings, flags.output);
     }),
   );
 }

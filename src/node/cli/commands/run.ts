@@ -1,21 +1,22 @@
 /**
- * `alexnet run`: one eval-mode forward pass of raw float32 tensors read from
- * .npy, the outputs written to .npy. No preprocessing: the tensor goes into
- * the model as it is, so the result can be compared with PyTorch's
+ * `alexnet run`: one eval-mode forward pass of raw tensors read from .npy
+ * (float32 for a built-in model; an ONNX graph's declared input types), the
+ * outputs written to .npy. No preprocessing: the tensor goes into the model
+ * as it is, so the result can be compared with PyTorch's
  * `model.eval()(torch.from_numpy(np.load(x)))` or onnxruntime's session.run.
  * With an ONNX model as --weights, any supported graph runs: one --input per
  * graph input and one --output per graph output, in the graph's order.
  */
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { noGradAsync } from '../../../autograd/grad-mode.js';
-import { loadNpy, saveNpyChunks } from '../../../formats/npy.js';
+import { DTYPE_SIZE, toFloat32 } from '../../../formats/dtypes.js';
+import { loadNpyRaw, type RawNpy, saveNpyChunks } from '../../../formats/npy.js';
 import { OnnxModel } from '../../../onnx/onnx-model.js';
-import { OnnxTensor } from '../../../onnx/onnx-tensor.js';
 import { shapeToString } from '../../../tensor/shape.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { onnxFeedFromNpy } from '../npy-feeds.js';
+import { assertWritableOutput, refuseInputAsOutput } from '../output-paths.js';
 import { runAction } from '../run-action.js';
 import { modelOption, numClassesOption, precisionOption, readOptionFile, resolveModel, weightsOption, type ModelFlags } from '../options.js';
 
@@ -30,13 +31,16 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function register(program: Command): void {
   program
     .command('run')
-    .description("eval-mode forward pass of float32 tensors (.npy) to the model's outputs (.npy)")
+    .description("eval-mode forward pass of tensors (.npy) to the model's outputs (.npy)")
     .addOption(modelOption())
     .addOption(weightsOption())
     .addOption(numClassesOption())
     .addOption(precisionOption())
     .addOption(
-      new Option('--input <x.npy>', 'input tensor (.npy; any numeric dtype, converted to float32): [N, C, H, W], or one per input of an ONNX graph')
+      new Option(
+        '--input <x.npy>',
+        'input tensor (.npy; any numeric dtype, converted to float32): [N, C, H, W], or one per input of an ONNX graph (cast to its declared type when exact)',
+      )
         .argParser(collect)
         .makeOptionMandatory(),
     )
@@ -45,11 +49,17 @@ export function register(program: Command): void {
     )
     .action(
       runAction(async (flags: RunFlags) => {
-        for (const output of flags.output) await assertDirectory(dirname(output), output);
-        const inputs: Tensor[] = [];
-        for (const path of flags.input) inputs.push(loadNpy(await readOptionFile(path, '--input'), { source: path }));
+        const inputFiles = flags.input.map((path) => ({ path, flag: '--input' }));
+        for (const output of flags.output) {
+          await assertWritableOutput(output, '--output', 'y.npy');
+          await refuseInputAsOutput({ path: output, flag: '--output' }, inputFiles);
+        }
+        // Read as stored: a graph's input may be int64 (indices) or another type; a built-in model takes float32.
+        const inputs: RawNpy[] = [];
+        for (const path of flags.input) inputs.push(loadNpyRaw(await readOptionFile(path, '--input'), { source: path }));
         const { model } = await resolveModel(flags, { anyGraph: true });
-        const outputs = model instanceof OnnxModel ? await runGraph(model, inputs, flags) : [await runImageModel(model.callAsync.bind(model), inputs, flags)];
+        const outputs =
+          model instanceof OnnxModel ? await runGraph(model, inputs, flags) : [await runImageModel(model.callAsync.bind(model), inputs.map(asFloat32), flags)];
         for (const [i, path] of flags.output.entries()) await writeFileAtomic(path, saveNpyChunks(outputs[i]));
       }),
     );
@@ -62,12 +72,12 @@ async function runImageModel(call: (x: Tensor) => Promise<Tensor>, inputs: Tenso
   try {
     return await noGradAsync(() => call(x));
   } catch (error) {
-    throw new Error(`--input ${flags.input[0]}: ${(error as Error).message}`);
+    throw new Error(`--input ${flags.input[0]}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** Feeds the graph's inputs in order; outputs come back in the graph's order. */
-async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Promise<Tensor[]> {
+async function runGraph(model: OnnxModel, inputs: RawNpy[], flags: RunFlags): Promise<Tensor[]> {
   const names = model.inputs.map((i) => `'${i.name}'`).join(', ');
   if (inputs.length !== model.inputs.length) throw new Error(`--input: the graph takes ${model.inputs.length} input(s) (${names}), got ${inputs.length}`);
   if (flags.output.length !== model.outputs.length) {
@@ -75,7 +85,9 @@ async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Pr
       `--output: the graph has ${model.outputs.length} output(s) (${model.outputs.map((o) => `'${o.name}'`).join(', ')}), got ${flags.output.length}`,
     );
   }
-  const feeds = new Map(model.inputs.map((info, i) => [info.name, OnnxTensor.fromTensor(inputs[i])]));
+  const feeds = new Map(
+    model.inputs.map((info, i) => [info.name, onnxFeedFromNpy(inputs[i], info.elementType, `--input ${flags.input[i]} (graph input '${info.name}')`)]),
+  );
   const results = await noGradAsync(() => model.runAsync(feeds));
   return model.outputs.map((info) => {
     const value = results.get(info.name)!;
@@ -85,10 +97,7 @@ async function runGraph(model: OnnxModel, inputs: Tensor[], flags: RunFlags): Pr
   });
 }
 
-/** Fails before any work when the output could not be written anyway. */
-async function assertDirectory(dir: string, output: string): Promise<void> {
-  const info = await stat(dir).catch(() => null);
-  if (info === null || !info.isDirectory()) throw new Error(`--output ${output}: directory ${dir} does not exist`);
-  // Checked before the forward pass, which may take minutes: a folder cannot be replaced by the file.
-  if ((await stat(output).catch(() => null))?.isDirectory()) throw new Error(`--output ${output}: is a directory; expected a file name (y.npy)`);
+/** A raw .npy as the float32 tensor a built-in model takes (any numeric dtype converts). */
+function asFloat32(raw: RawNpy): Tensor {
+  return new Tensor(toFloat32(raw.data, 0, raw.data.length / DTYPE_SIZE[raw.dtype], raw.dtype), raw.shape);
 }

@@ -62,7 +62,7 @@ export function register(program: Command): void {
           try {
             layers = await convFeatureMapsAsync(model, new Tensor(x.data, [1, ...x.shape]));
           } catch (error) {
-            throw new Error(`${image}: ${(error as Error).message}`);
+            throw new Error(`${image}: ${(error as Error).message}`, { cause: error });
           }
           for (const layer of layers) {
             pictures.push({
