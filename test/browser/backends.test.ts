@@ -8,29 +8,24 @@
  * the js backend when asked with ?backend=js.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { buildSite, launchChromium, openPage, pageIsNotBlank, photoPath, SKIP, type Site, serveSite, tempDir, waitForWorker } from './helpers.js';
+import { openPage, pageIsNotBlank, photoPath, SKIP, type Site, type SitePair, startSitePair, tempDir, waitForWorker } from './helpers.js';
 
 const work = tempDir('alexnet-browser-backends-');
+let sites: SitePair | undefined;
 let isolated: Site;
 let plain: Site;
 let browser: Browser;
 
 before(async () => {
   if (SKIP) return;
-  const root = join(work.dir, 'site');
-  await buildSite(root);
-  isolated = await serveSite(root, { isolated: true });
-  plain = await serveSite(root, { isolated: false });
-  browser = await launchChromium();
+  sites = await startSitePair(work.dir);
+  ({ isolated, plain, browser } = sites);
 });
 
 after(async () => {
-  await browser?.close();
-  await isolated?.close();
-  await plain?.close();
+  await sites?.close();
   work.remove();
 });
 

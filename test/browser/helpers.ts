@@ -131,6 +131,33 @@ export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...args] });
 }
 
+/** The site built once and served twice (cross-origin isolated and not), and a browser to open it in. */
+export interface SitePair {
+  isolated: Site;
+  plain: Site;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Builds the site under `dir`, serves it with and without COOP/COEP, and launches Chromium with `args`. */
+export async function startSitePair(dir: string, args: string[] = []): Promise<SitePair> {
+  const root = join(dir, 'site');
+  await buildSite(root);
+  const isolated = await serveSite(root, { isolated: true });
+  const plain = await serveSite(root, { isolated: false });
+  const browser = await launchChromium(args);
+  return {
+    isolated,
+    plain,
+    browser,
+    close: async () => {
+      await browser.close();
+      await isolated.close();
+      await plain.close();
+    },
+  };
+}
+
 /** Collects every main-thread task over 50 ms (the Long Tasks API) into window.__longTasks, from before the page's scripts run. */
 const LONG_TASK_OBSERVER = `
   window.__longTasks = [];

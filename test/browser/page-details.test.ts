@@ -14,25 +14,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createModel, nn, saveSafetensors } from '../../src/index.js';
-import {
-  artifactsDir,
-  buildSite,
-  launchChromium,
-  notices,
-  openPage,
-  photoPath,
-  SKIP,
-  type Site,
-  serveSite,
-  type TestPage,
-  tempDir,
-  waitForWorker,
-} from './helpers.js';
+import { artifactsDir, notices, openPage, photoPath, SKIP, type Site, type SitePair, startSitePair, type TestPage, tempDir, waitForWorker } from './helpers.js';
 
 /** A name that is not localhost, resolved by Chromium to 127.0.0.1: its pages are not a secure context. */
 const INSECURE_HOST = 'alexnet-demo.test';
 
 const work = tempDir('alexnet-browser-details-');
+let sites: SitePair | undefined;
 let isolated: Site;
 let plain: Site;
 let browser: Browser;
@@ -40,19 +28,14 @@ let tab: TestPage;
 
 before(async () => {
   if (SKIP) return;
-  const root = join(work.dir, 'site');
-  await buildSite(root);
-  isolated = await serveSite(root, { isolated: true });
-  plain = await serveSite(root, { isolated: false });
-  browser = await launchChromium([`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`]);
+  sites = await startSitePair(work.dir, [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`]);
+  ({ isolated, plain, browser } = sites);
   tab = await openPage(browser, isolated.url);
   assert.equal(await waitForWorker(tab.page), 'ready');
 });
 
 after(async () => {
-  await browser?.close();
-  await isolated?.close();
-  await plain?.close();
+  await sites?.close();
   work.remove();
 });
 
