@@ -5,7 +5,7 @@
  * page is cross-origin isolated, the single-threaded one otherwise.
  */
 import { setBackend } from '../backend/registry.js';
-import { createWasmBackend, WASM_BUILD_FILES, type WasmLoadOptions } from '../backend/wasm/load.js';
+import { createWasmBackend, WASM_BUILD_FILES, type WasmInstantiated, type WasmLoadOptions } from '../backend/wasm/load.js';
 import type { WasmBackendInfo } from '../backend/wasm/wasm-backend.js';
 import type { WasmModuleFactory } from '../backend/wasm/wasm-module.js';
 
@@ -14,14 +14,25 @@ export interface UseWasmBackendOptions extends WasmLoadOptions {
   baseUrl?: string | URL;
 }
 
+/** The WebAssembly JS API members used here (the core is typed without the DOM library, which declares them). */
+interface WasmStreamingApi {
+  instantiateStreaming?(source: Response, imports: object): Promise<WasmInstantiated>;
+  instantiate(bytes: ArrayBuffer, imports: object): Promise<WasmInstantiated>;
+}
+
 /**
- * A build's .wasm bytes, fetched here rather than by the Emscripten glue: the glue compiles whatever body comes back,
- * so a missing file (the host's 404 page) was reported as "CompileError: … expected magic word" instead of its status.
+ * A build's .wasm, fetched here rather than by the Emscripten glue: the glue compiles whatever body comes back,
+ * so a missing file (the host's 404 page) was reported as "CompileError: … expected magic word" instead of its
+ * status. It is compiled while it downloads where the host labels it application/wasm (streaming refuses any
+ * other type), else from its bytes.
  */
-async function fetchWasm(url: string): Promise<Uint8Array> {
+async function instantiateWasm(url: string, imports: object): Promise<WasmInstantiated> {
   const response = await fetch(url, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const api = (globalThis as unknown as { WebAssembly: WasmStreamingApi }).WebAssembly;
+  const type = response.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+  if (api.instantiateStreaming !== undefined && type === 'application/wasm') return api.instantiateStreaming(response, imports);
+  return api.instantiate(await response.arrayBuffer(), imports);
 }
 
 export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
@@ -38,7 +49,7 @@ export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promi
         const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { default: WasmModuleFactory };
         return glue.default;
       },
-      wasmBinary: (build) => fetchWasm(new URL(WASM_BUILD_FILES[build].wasm, base).href),
+      instantiate: (build, imports) => instantiateWasm(new URL(WASM_BUILD_FILES[build].wasm, base).href, imports),
       locateFile: (file) => new URL(file, base).href,
     },
     options,

@@ -5,7 +5,8 @@
  * within 1e-5 of the largest: the threaded build on a cross-origin isolated
  * page, the single-threaded one on a page served without COOP/COEP. The demo
  * page itself runs on that single-threaded build when not isolated, and on
- * the js backend when asked with ?backend=js.
+ * the js backend when asked with ?backend=js. Either build's .wasm is
+ * compiled while it downloads (WebAssembly.instantiateStreaming).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -39,6 +40,8 @@ interface Comparison {
   maxAbs: number;
   /** Whether the wasm model's 6 runs gave the same logits to the bit. */
   sameRuns: boolean;
+  /** Calls of WebAssembly.instantiateStreaming while the backend loaded: the .wasm compiled as it downloaded. */
+  streamed: number;
 }
 
 /**
@@ -58,7 +61,11 @@ function forwardOnBothBackends(threads: boolean): string {
     };
     m.setBackend(m.referenceBackend());
     const [reference] = forward(1);
+    const streaming = WebAssembly.instantiateStreaming;
+    let streamed = 0;
+    WebAssembly.instantiateStreaming = (...args) => (streamed++, streaming.apply(WebAssembly, args));
     const info = await m.useWasmBackend({ threads: ${threads} });
+    WebAssembly.instantiateStreaming = streaming;
     const runs = forward(6);
     const wasm = runs[0];
     const sameRuns = runs.every((r) => r.every((v, i) => Object.is(v, wasm[i])));
@@ -68,7 +75,7 @@ function forwardOnBothBackends(threads: boolean): string {
       maxDiff = Math.max(maxDiff, Math.abs(wasm[i] - reference[i]));
       maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
     }
-    return { isolated: crossOriginIsolated, backend: m.getBackend().name, build: info.build, threads: info.threads, outputs: reference.length, maxDiff, maxAbs, sameRuns };
+    return { isolated: crossOriginIsolated, backend: m.getBackend().name, build: info.build, threads: info.threads, outputs: reference.length, maxDiff, maxAbs, sameRuns, streamed };
   })()`;
 }
 
@@ -89,6 +96,7 @@ function assertClose(c: Comparison, t: { diagnostic(message: string): void }): v
   assert.equal(c.outputs, 1000);
   assert.ok(c.maxAbs > 0, 'the logits are not all zero');
   assert.ok(c.sameRuns, 'the same model and input give the same logits on every run');
+  assert.equal(c.streamed, 1, 'the .wasm (served as application/wasm) is compiled while it downloads');
   const relative = c.maxDiff / c.maxAbs;
   assert.ok(
     relative <= 1e-5,

@@ -191,6 +191,23 @@ test('Fashion-MNIST weights: the model choice is titled "Fashion-MNIST AlexNet",
   await page.waitForFunction('document.getElementById("main-model-title").textContent === "ImageNet AlexNet"', null, { timeout: 60_000 });
 });
 
+test('a .wasm served with another content type than application/wasm still loads, from its bytes', { skip: SKIP, timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    // Streaming compilation refuses such a response; the library then compiles the downloaded bytes.
+    await context.route(/alexnet-simd(-threads)?\.wasm$/, async (route) => {
+      const original = await route.fetch();
+      await route.fulfill({ response: original, contentType: 'application/octet-stream' });
+    });
+    const page = await context.newPage();
+    await page.goto(isolated.url);
+    assert.equal(await waitForWorker(page), 'ready');
+    assert.equal(await page.locator('#backend').getAttribute('data-backend'), 'wasm');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a .wasm answered with 404: "HTTP 404 for <its URL>", and the page runs on js', { skip: SKIP, timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {

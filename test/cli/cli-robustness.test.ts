@@ -166,11 +166,17 @@ describe('alexnet CLI edges', { concurrency: 2 }, () => {
   });
 
   test('eval: a missing folder is named first; a 1-channel model is named by its --weights, not an --in-channels it lacks', async () => {
-    const [missing, gray] = await Promise.all([
+    const [missing, gray, beforeWeights, noData] = await Promise.all([
       cli('eval', '--weights', file('tiny1ch.onnx'), '--dataset', file('nothere')),
       cli('eval', '--weights', file('tiny1ch.onnx'), '--dataset', file('ds')),
+      // The data set is looked for before the weights are read (which may take seconds): a missing
+      // weights file is not what the user hears about first.
+      cli('eval', '--weights', file('missing-weights.pth'), '--dataset', file('nothere')),
+      cli('eval', '--weights', file('missing-weights.pth'), '--dataset', 'fashion-mnist', '--data', file('ds')),
     ]);
     assertOneLineError(missing, /--dataset .*nothere: .*no such directory/);
+    assertOneLineError(beforeWeights, /--dataset .*nothere: .*no such directory/);
+    assertOneLineError(noData, /Fashion-MNIST: .*ds \(given as the data directory\) does not contain t10k-images-idx3-ubyte/);
     assertOneLineError(gray, /--weights .*tiny1ch\.onnx take 1-channel input; image folders are decoded as RGB/);
     await assert.rejects(openRunData({ dataset: file('gone'), imageSize: 8, inChannels: 1 }), /no such directory/);
   });

@@ -21,3 +21,15 @@ test('a model given in training mode classifies in eval mode: the same input, th
   const second = await classifier.forward(rows, 1);
   assert.deepEqual([...second], [...first]);
 });
+
+test('top() refuses a k the model cannot give, as torch.topk does, and keeps the order of the rest', () => {
+  const model = new Sequential(new Flatten(), new Linear(3 * 8 * 8, 4));
+  const classifier = new ImageClassifier({ model, inputSize: 8, numClasses: 4 });
+  const probs = new Float32Array([0.1, 0.4, 0.2, 0.3]);
+  assert.deepEqual(
+    classifier.top(probs, 1, 4)[0].map((p) => p.index),
+    [1, 3, 2, 0],
+  );
+  for (const k of [5, 0, 1.5])
+    assert.throws(() => classifier.top(probs, 1, k), new RegExp(`k = ${k}, expected an integer from 1 to 4`));
+});

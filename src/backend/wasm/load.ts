@@ -7,7 +7,7 @@
  * (served with COOP/COEP headers), and Worker, which Node.js lacks; without
  * them the single-threaded build runs, and the backend's info says why.
  */
-import type { WasmModuleFactory } from './wasm-module.js';
+import type { WasmModule, WasmModuleFactory, WasmModuleOptions } from './wasm-module.js';
 import { WasmBackend, type WasmBackendInfo } from './wasm-backend.js';
 
 export type WasmBuild = WasmBackendInfo['build'];
@@ -30,8 +30,16 @@ export interface WasmLoadOptions {
 export interface WasmSource {
   importFactory(build: WasmBuild): Promise<WasmModuleFactory>;
   wasmBinary?(build: WasmBuild): Promise<Uint8Array>;
+  /** Or: instantiates the build's .wasm itself given the glue's imports (browser: while it downloads). */
+  instantiate?(build: WasmBuild, imports: object): Promise<WasmInstantiated>;
   /** URLs of the .wasm and worker files, given their names (browser). */
   locateFile?(file: string): string;
+}
+
+/** What WebAssembly.instantiate(Streaming) resolves to. */
+export interface WasmInstantiated {
+  instance: unknown;
+  module: unknown;
 }
 
 /** Which build can run here, and why: the reason the backend's info reports. */
@@ -58,17 +66,35 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
   try {
     const factory = await source.importFactory(build);
     file = files.wasm;
-    const wasmBinary = source.wasmBinary === undefined ? undefined : await source.wasmBinary(build);
-    const module = await factory({
-      wasmBinary,
+    const options: WasmModuleOptions = {
+      wasmBinary: source.wasmBinary === undefined ? undefined : await source.wasmBinary(build),
       locateFile: source.locateFile?.bind(source),
       // Emscripten reports load failures through printErr as well as the rejection we rethrow below.
       printErr: () => {},
-    });
+    };
+    const module = await instantiateWith(factory, options, source, build);
     backend = new WasmBackend(module, { build, reason });
   } catch (error) {
     throw new Error(`the wasm backend did not load (${file}): ${error instanceof Error ? error.message : String(error)}`);
   }
   if (typeof options.threads === 'number' && build === 'simd-threads') backend.setThreads(options.threads);
   return backend;
+}
+
+/**
+ * Runs the glue's factory. With a source that instantiates the .wasm itself,
+ * a failure there (an HTTP error, a body that is not wasm) would leave the
+ * factory's promise pending for ever, as the glue only waits for `ready`:
+ * it is raced against that failure.
+ */
+function instantiateWith(factory: WasmModuleFactory, options: WasmModuleOptions, source: WasmSource, build: WasmBuild): Promise<WasmModule> {
+  const instantiate = source.instantiate?.bind(source);
+  if (instantiate === undefined) return factory(options);
+  const failed = new Promise<never>((_, reject) => {
+    options.instantiateWasm = (imports, ready) => {
+      instantiate(build, imports).then(({ instance, module }) => ready(instance, module), reject);
+      return {};
+    };
+  });
+  return Promise.race([factory(options), failed]);
 }

@@ -105,6 +105,13 @@ export interface WasmModuleOptions {
   wasmBinary?: Uint8Array;
   /** Where the .wasm and worker files are, given their file names. */
   locateFile?: (path: string, scriptDirectory: string) => string;
+  /**
+   * Instantiates the .wasm in the caller's own way (the browser: compiled
+   * while it downloads): given the glue's imports, it returns {} at once and
+   * later hands the instance and its module (which the threaded build sends
+   * to its workers) to `ready`.
+   */
+  instantiateWasm?: (imports: object, ready: (instance: unknown, module: unknown) => void) => object;
   /** Replaces Emscripten's console output (the kernels print nothing; aborts do). */
   print?: (text: string) => void;
   printErr?: (text: string) => void;

@@ -147,9 +147,14 @@ export class ImageClassifier {
     return probs;
   }
 
-  /** The k most probable classes of each of the n rows of `probs`. */
+  /**
+   * The k most probable classes of each of the n rows of `probs`. A k the
+   * model cannot give is refused, as torch.topk refuses it, rather than
+   * quietly answering fewer classes than asked for.
+   */
   top(probs: Float32Array, n: number, k: number): Prediction[][] {
-    const kept = Math.min(k, this.numClasses);
-    return Array.from({ length: n }, (_, i) => topK(probs.subarray(i * this.numClasses, (i + 1) * this.numClasses), kept, this.labels));
+    if (!Number.isSafeInteger(k) || k < 1 || k > this.numClasses)
+      throw new RangeError(`top-k: k = ${k}, expected an integer from 1 to ${this.numClasses} (the model's classes)`);
+    return Array.from({ length: n }, (_, i) => topK(probs.subarray(i * this.numClasses, (i + 1) * this.numClasses), k, this.labels));
   }
 }

@@ -12,7 +12,7 @@ import { CenterCrop, RandomHorizontalFlip, RandomResizedCrop, Resize } from '../
 import { fashionMnistTransform, IMAGENET_MEAN, IMAGENET_STD } from '../../data/transforms/presets.js';
 import { Compose } from '../../data/transforms/transform.js';
 import { FASHION_MNIST_CLASSES } from '../../data/fashion-mnist.js';
-import { loadFashionMnist } from '../data/fashion-mnist-files.js';
+import { loadFashionMnist, locateFashionMnist } from '../data/fashion-mnist-files.js';
 import { ImageFolder } from '../data/image-folder.js';
 
 export interface RunData {
@@ -68,6 +68,19 @@ async function splitDir(root: string, split: 'train' | 'val'): Promise<string> {
     throw new Error(`--dataset ${root}: an image-folder data set needs ${split}/ inside it (${root}/train/<class>/*.jpg and ${root}/val/<class>/*.jpg)`);
   }
   return dir;
+}
+
+/**
+ * Throws the message openRunData would give for data that is not there,
+ * without reading any of it: a command checks this before it spends
+ * seconds loading weights for data it then cannot find.
+ */
+export async function checkRunDataExists(dataset: string, options: { dataDir?: string; valOnly?: boolean } = {}): Promise<void> {
+  const splits = options.valOnly ? (['val'] as const) : (['train', 'val'] as const);
+  for (const split of splits) {
+    if (isFashionMnist(dataset)) await locateFashionMnist(split === 'val' ? 'test' : 'train', { dataset, dataDir: options.dataDir });
+    else await splitDir(dataset, split);
+  }
 }
 
 export async function openRunData(options: OpenDataOptions): Promise<RunData> {

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { DataLoader } from '../../data/data-loader.js';
 import { evaluate } from '../../../train/evaluate.js';
-import { isFashionMnist, openRunData } from '../../train/datasets.js';
+import { checkRunDataExists, isFashionMnist, openRunData } from '../../train/datasets.js';
 import { modelInputChannels } from '../../../models/input-channels.js';
 import { createProgress } from '../../train/progress.js';
 import { defaultImageSize } from './train.js';
@@ -86,6 +86,7 @@ export function register(program: Command): void {
         const batchSize = parsePositiveInt(flags.batchSize, '--batch-size');
         const numWorkers = parseNonNegativeInt(flags.workers, '--workers');
         const dataset = isFashionMnist(flags.dataset) ? flags.dataset : resolve(flags.dataset);
+        await checkRunDataExists(dataset, { dataDir: flags.data, valOnly: true });
         const { entry, model, numClasses, outputsProbabilities, trainedImageSize, fixedBatch } = await resolveModel({
           model: flags.model,
           weights: flags.weights,
