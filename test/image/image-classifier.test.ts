@@ -30,6 +30,5 @@ test('top() refuses a k the model cannot give, as torch.topk does, and keeps the
     classifier.top(probs, 1, 4)[0].map((p) => p.index),
     [1, 3, 2, 0],
   );
-  for (const k of [5, 0, 1.5])
-    assert.throws(() => classifier.top(probs, 1, k), new RegExp(`k = ${k}, expected an integer from 1 to 4`));
+  for (const k of [5, 0, 1.5]) assert.throws(() => classifier.top(probs, 1, k), new RegExp(`k = ${k}, expected an integer from 1 to 4`));
 });
