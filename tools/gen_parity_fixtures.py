@@ -298,6 +298,13 @@ def arithmetic_cases():
         run_case('mulScalar by -0.37', lambda a: a * -0.37, {'a': a}, {'fn': 'mulScalar', 'scalar': -0.37}),
         run_case('sum', lambda a: a.sum(), {'a': a}, {'fn': 'sum'}),
         run_case('mean', lambda a: a.mean(), {'a': torch.randn(3, 7)}, {'fn': 'mean'}),
+        # Compared to the bit (args.bitwise): torch multiplies by the scalar cast to float32, and divides a mean's
+        # sum (exact here: multiples of 1/8) and its gradient by the count, which 1/n as a factor misses by an ulp.
+        run_case('mulScalar by 0.37, bitwise', lambda a: a * 0.37, {'a': torch.randn(4096)}, {'fn': 'mulScalar', 'scalar': 0.37, 'bitwise': True}),
+        *[
+            run_case(f'mean of {n}, bitwise', lambda a: a.mean(), {'a': torch.randint(-400, 400, (n,)) / 8}, {'fn': 'mean', 'bitwise': True})
+            for n in (3, 7, 11, 13, 49, 97)
+        ],
     ]
 
 

@@ -10,6 +10,8 @@ import * as F from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, relativeError, WorstErrors } from '../helpers/assert-close.js';
 import { loadOpCases, pairArg, type OpCase } from '../helpers/op-fixtures.js';
+import { availableBackends } from '../helpers/backends.js';
+import { withBackend } from '../../src/backend/registry.js';
 
 const TOL = 1e-5;
 
@@ -24,12 +26,14 @@ async function checkFamily(t: TestContext, family: string, forward: Forward, exa
     await t.test(c.name, () => {
       const out = forward(c);
       worst.record('output', assertClose(out, c.output, TOL, `${c.name}: output`));
-      if (exactOutput) assert.equal(relativeError(out, c.output), 0, `${c.name}: output should be bit-exact`);
+      const bitwise = c.args.bitwise === true;
+      if (exactOutput || bitwise) assert.equal(relativeError(out, c.output), 0, `${c.name}: output should be bit-exact`);
       out.backward(c.gradOutput);
       for (const [name, expected] of Object.entries(c.grads)) {
         const grad = c.inputs[name].grad;
         assert.ok(grad !== null, `${c.name}: no gradient reached input ${name}`);
         worst.record(`grad ${name}`, assertClose(grad, expected, TOL, `${c.name}: gradient of ${name}`));
+        if (bitwise) assert.equal(relativeError(grad, expected), 0, `${c.name}: gradient of ${name} should be bit-exact`);
       }
     });
   }
@@ -112,4 +116,23 @@ test('add, sub, mul, mulScalar, sum, mean match torch', async (t) => {
         throw new Error(`unknown arithmetic case ${String(c.args.fn)}`);
     }
   });
+});
+
+test("a scalar product and a mean give torch's float32 bits on every backend, gradients included", async (t) => {
+  const { backends } = await availableBackends();
+  for (const [name, backend] of backends) {
+    await t.test(name, () => {
+      // Fresh leaf tensors for each backend: gradients accumulate.
+      const cases = loadOpCases('arithmetic').filter((c) => c.args.bitwise === true);
+      assert.ok(cases.length > 0, 'the fixture has bitwise cases');
+      for (const c of cases) {
+        const a = c.inputs.a;
+        const out = withBackend(backend, () => (c.args.fn === 'mean' ? F.mean(a) : F.mulScalar(a, c.args.scalar as number)));
+        assert.equal(relativeError(out, c.output), 0, `${name}, ${c.name}: output`);
+        withBackend(backend, () => out.backward(c.gradOutput));
+        assert.ok(a.grad !== null);
+        assert.equal(relativeError(a.grad, c.grads.a), 0, `${name}, ${c.name}: gradient`);
+      }
+    });
+  }
 });

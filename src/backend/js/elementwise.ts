@@ -16,8 +16,10 @@ export function div(a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i] / b[i];
 }
 
+/** a · s with s taken as a float32 first, as torch casts a Python scalar to the tensor's dtype (and as the C++ kernel does). */
 export function scale(a: Float32Array, s: number, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * s;
+  const factor = Math.fround(s);
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * factor;
 }
 
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
