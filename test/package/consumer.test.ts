@@ -33,7 +33,9 @@ test('the packed tarball ships what users need, with the prebuilt addon, and no 
   skip: skipWithoutAddon || (!linuxX64 && 'prebuilds are made for linux-x64'),
   timeout: 10 * 60 * 1000,
 }, () => {
-  sh(npm, ['pack', '--pack-destination', work], repo);
+  const packing = sh(npm, ['pack', '--pack-destination', work], repo);
+  // prepack builds dist/ and the page; prepare, which npm runs next, must not build again (scripts/prepare.mjs).
+  assert.equal(packing.match(/build-browser: dist\/browser\/alexnet-ts\.js/g)?.length, 1, `one build of the bundle:\n${packing}`);
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   assert.ok(tarball !== undefined, 'npm pack wrote a tarball');
   const files = sh('tar', ['-tzf', join(work, tarball)], work)
