@@ -20,6 +20,8 @@ export interface FormatOptions {
 }
 
 export const DEFAULT_COL_WIDTH = 25;
+/** Wider columns only pad lines with spaces; far wider ones ran out of string length (a --col-width of 1e11). */
+export const MAX_COL_WIDTH = 1000;
 const MIN_LAYER_COLUMN_WIDTH = 40;
 const LAYER_COLUMN_ALIGN = 5;
 const INDENT = 5;
@@ -27,7 +29,8 @@ const INDENT = 5;
 export function formatSummary(result: SummaryResult, options: FormatOptions = {}): string {
   const colWidth = options.colWidth ?? DEFAULT_COL_WIDTH;
   const maxDepth = options.depth ?? result.depth;
-  if (!Number.isInteger(colWidth) || colWidth <= 0) throw new Error(`formatSummary: colWidth must be a positive integer, got ${colWidth}`);
+  if (!Number.isInteger(colWidth) || colWidth <= 0 || colWidth > MAX_COL_WIDTH)
+    throw new Error(`formatSummary: colWidth must be an integer from 1 to ${MAX_COL_WIDTH}, got ${colWidth}`);
   if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new Error(`formatSummary: depth must be a non-negative integer, got ${maxDepth}`);
 
   const nameWidth = layerColumnWidth(result.layers);

@@ -8,7 +8,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend, withBackend } from '../backend/registry.js';
 import type { Module } from '../nn/module.js';
 import { Generator } from '../tensor/random.js';
-import { numel, shapeToString } from '../tensor/shape.js';
+import { MAX_TENSOR_ELEMENTS, numel, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerMultAdds, type NamedCount } from './mult-adds.js';
 import { shapesOnlyBackend } from './shapes-only-backend.js';
@@ -46,6 +46,10 @@ export function summary(model: Module, inputShape: readonly number[], options: S
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`summary: input shape must be positive integers, got ${shapeToString(inputShape)}`);
   }
+  // Before the input is allocated: beyond this, the allocator's own error would not name the input.
+  const elements = numel(inputShape);
+  if (elements > MAX_TENSOR_ELEMENTS)
+    throw new Error(`summary: input ${shapeToString(inputShape)} has ${elements} elements, more than a tensor holds (${MAX_TENSOR_ELEMENTS})`);
 
   const modules = [...model.namedModules()];
   const records = recordForwardPass(model, modules, inputShape, options.compute ?? false);

@@ -34,8 +34,15 @@ describe('alexnet CLI', { concurrency: 2 }, () => {
   });
 
   test('bad arguments end in one line naming them; the stack only with --verbose', async () => {
-    const [bad, verbose] = await Promise.all([cli('summary', '--input', '1,3,x'), cli('summary', '--model', 'resnet', '--verbose')]);
+    const [bad, verbose, huge, wide] = await Promise.all([
+      cli('summary', '--input', '1,3,x'),
+      cli('summary', '--model', 'resnet', '--verbose'),
+      cli('summary', '--input', '1,3,30000,30000'),
+      cli('summary', '--col-width', '99999999999'),
+    ]);
     assertOneLineError(bad, /--input '1,3,x'.*N,C,H,W/);
+    assertOneLineError(huge, /input \[1, 3, 30000, 30000\] has 2700000000 elements, more than a tensor holds/);
+    assertOneLineError(wide, /--col-width 99999999999: expected at most 1000 characters/);
     assert.notEqual(verbose.code, 0);
     assert.match(verbose.stderr, /^alexnet: error: unknown model 'resnet': expected one of alexnet, alexnet-original, alexnet-original-grouped\n/);
     assert.match(verbose.stderr, /\n\s+at /);

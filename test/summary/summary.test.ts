@@ -145,6 +145,14 @@ test('bad input to summary names the problem', () => {
   assert.throws(() => summary(model('alexnet'), [1, 3, 0, 224]), /input shape must be positive integers, got \[1, 3, 0, 224\]/);
   assert.throws(() => summary(model('alexnet'), [1, 3, 32, 32]), /alexnet: input 32×32 is too small/);
   assert.throws(() => summary(model('alexnet'), [1, 3, 224, 224], { depth: -1 }), /depth must be a non-negative integer/);
+  // Named before anything is allocated (the allocator's own error named neither the input nor the limit).
+  assert.throws(
+    () => summary(model('alexnet'), [1, 3, 30000, 30000]),
+    /summary: input \[1, 3, 30000, 30000\] has 2700000000 elements, more than a tensor holds \(2147483647\)/,
+  );
+  const table = summary(model('alexnet'), [1, 3, 224, 224]);
+  assert.throws(() => formatSummary(table, { colWidth: 1e11 }), /colWidth must be an integer from 1 to 1000, got 100000000000/);
+  assert.match(formatSummary(table, { colWidth: 1000 }), /^=+$/m);
 });
 
 test("numbers are printed the way Python's format specs print them", () => {

@@ -4,7 +4,7 @@
  * `--model alexnet --input 1,3,416,416` is the article's, character for character.
  */
 import { Option, type Command } from 'commander';
-import { formatSummary } from '../../../summary/format.js';
+import { formatSummary, MAX_COL_WIDTH } from '../../../summary/format.js';
 import { summary } from '../../../summary/summary.js';
 import { runAction } from '../run-action.js';
 import { modelOption, numClassesOption, parseInputShape, parseModel, parseNonNegativeInt, parsePositiveInt, resolveModel, weightsOption } from '../options.js';
@@ -37,6 +37,7 @@ export function register(program: Command): void {
       runAction(async (flags: SummaryFlags) => {
         const depth = parseNonNegativeInt(flags.depth, '--depth');
         const colWidth = parsePositiveInt(flags.colWidth, '--col-width');
+        if (colWidth > MAX_COL_WIDTH) throw new Error(`--col-width ${colWidth}: expected at most ${MAX_COL_WIDTH} characters`);
         const requested = flags.input === undefined ? null : parseInputShape(flags.input);
         let model: Module;
         let inputShape: number[];
