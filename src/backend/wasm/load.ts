@@ -66,13 +66,13 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
   try {
     const factory = await source.importFactory(build);
     file = files.wasm;
-    const options: WasmModuleOptions = {
+    const moduleOptions: WasmModuleOptions = {
       wasmBinary: source.wasmBinary === undefined ? undefined : await source.wasmBinary(build),
       locateFile: source.locateFile?.bind(source),
       // Emscripten reports load failures through printErr as well as the rejection we rethrow below.
       printErr: () => {},
     };
-    const module = await instantiateWith(factory, options, source, build);
+    const module = await instantiateWith(factory, moduleOptions, source, build);
     backend = new WasmBackend(module, { build, reason });
   } catch (error) {
     throw new Error(`the wasm backend did not load (${file}): ${error instanceof Error ? error.message : String(error)}`);
