@@ -33,10 +33,10 @@ LinearArgs readLinearArgs(const Args& args) {
   LinearArgs a{batch,
                inF,
                outF,
-               args.f32(3, "x", batch * inF),
+               args.f32(3, "x", args.elements("x", {batch, inF})),
                {},
                args.f32OrNull(5, "bias", outF),
-               args.f32(6, "out", batch * outF),
+               args.f32(6, "out", args.elements("out", {batch, outF})),
                args.boolean(7, "fuseRelu"),
                nullptr,
                args[4],
@@ -47,11 +47,11 @@ LinearArgs readLinearArgs(const Args& args) {
       args.fail("the packed weight was made for another layer shape");
     if (a.packed->bf16Set == nullptr) {
       if (args.isNullish(8)) args.fail("an fp32 packed weight needs the weight itself (argument 9, w)");
-      a.w = args.f32(8, "w", outF * inF);
+      a.w = args.f32(8, "w", args.elements("w", {outF, inF}));
       a.fp32Value = a.w.value;
     }
   } else {
-    a.w = args.f32(4, "w", outF * inF);
+    a.w = args.f32(4, "w", args.elements("w", {outF, inF}));
   }
   return a;
 }
@@ -89,8 +89,8 @@ PoolGeom readPoolGeom(const Args& args, size_t i) {
 
 PoolForwardArgs readPoolForwardArgs(const Args& args) {
   PoolGeom g = readPoolGeom(args, 0);
-  auto x = args.f32(1, "x", g.planes() * g.inH * g.inW);
-  auto out = args.f32(2, "out", g.planes() * g.outH * g.outW);
+  auto x = args.f32(1, "x", args.elements("x", {g.batch, g.channels, g.inH, g.inW}));
+  auto out = args.f32(2, "out", args.elements("out", {g.batch, g.channels, g.outH, g.outW}));
   return {g, x, out};
 }
 

@@ -42,7 +42,7 @@ napi_value packLinearWeightBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "packLinearWeight", [&] {
     Args args(env, info, "packLinearWeight");
     const int64_t outF = args.integer(0, "outFeatures", 1), inF = args.integer(1, "inFeatures", 1);
-    auto w = args.f32(2, "w", outF * inF);
+    auto w = args.f32(2, "w", args.elements("w", {outF, inF}));
     const bool bf16 = readBf16(args, 3);
     const bool consume = !args.isNullish(4) && args.boolean(4, "consume");
     if (!bf16 && consume) args.fail("packLinearWeight: consume applies to bf16 (an fp32 packing uses w in place)");

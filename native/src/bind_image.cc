@@ -14,10 +14,10 @@ namespace {
 
 // The taps of one axis from three typed arrays, every read checked against the source size.
 ResampleTaps readTaps(const Args& args, size_t at, const char* axis, int64_t stride, int64_t sourceSize) {
-  const std::string name(axis);
+  const std::string name(axis), weightsName = name + "Weights";
   auto first = args.i32(at, (name + "First").c_str());
   auto count = args.i32(at + 1, (name + "Count").c_str(), first.length);
-  auto weights = args.i32(at + 2, (name + "Weights").c_str(), first.length * stride);
+  auto weights = args.i32(at + 2, weightsName.c_str(), args.elements(weightsName.c_str(), {first.length, stride}));
   const ResampleTaps taps{first.data, count.data, weights.data, stride, first.length};
   const std::string problem = checkTaps(taps, sourceSize, axis);
   if (!problem.empty()) args.fail(problem);
@@ -37,7 +37,7 @@ ResampleSource readSource(const Args& args) {
   const int64_t height = args.integer(2, "height", 1);
   const int64_t channels = args.integer(3, "channels", 1);
   if (channels > 4) args.fail("channels must be 1 to 4");
-  auto src = args.u8(0, "src", width * height * channels);
+  auto src = args.u8(0, "src", args.elements("src", {width, height, channels}));
   const ResampleTaps cols = readTaps(args, 4, "col", args.integer(7, "colStride", 1), width);
   const ResampleTaps rows = readTaps(args, 8, "row", args.integer(11, "rowStride", 1), height);
   return {src.data, width, height, channels, cols, rows};
@@ -49,7 +49,7 @@ napi_value resampleBilinearBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "resampleBilinear", [&] {
     Args args(env, info, "resampleBilinear");
     const ResampleSource s = readSource(args);
-    auto out = args.u8(12, "out", s.rows.outputs * s.cols.outputs * s.channels);
+    auto out = args.u8(12, "out", args.elements("out", {s.rows.outputs, s.cols.outputs, s.channels}));
     resampleBilinearImage(s.src, s.width, s.height, s.channels, s.cols, s.rows, out.data);
     return undefinedValue(env);
   });
@@ -67,7 +67,7 @@ napi_value resampleBilinearToPlanesBinding(napi_env env, napi_callback_info info
     if (table.length % 256 != 0 || planes < 1 || planes > s.channels)
       args.fail("table must hold 256 values per plane, 1 to channels (" + std::to_string(s.channels) +
                 ") planes; got " + std::to_string(table.length) + " values");
-    auto out = args.f32(13, "out", planes * s.rows.outputs * s.cols.outputs);
+    auto out = args.f32(13, "out", args.elements("out", {planes, s.rows.outputs, s.cols.outputs}));
     resampleBilinearToPlanes(s.src, s.width, s.height, s.channels, s.cols, s.rows, table.data, planes, out.data);
     return undefinedValue(env);
   });

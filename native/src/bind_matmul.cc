@@ -15,9 +15,9 @@ napi_value gemmBinding(napi_env env, napi_callback_info info) {
     Args args(env, info, "gemm");
     const bool transA = args.boolean(0, "transA"), transB = args.boolean(1, "transB");
     const int64_t M = args.integer(2, "M"), N = args.integer(3, "N"), K = args.integer(4, "K");
-    auto A = args.f32(5, "A", M * K);
-    auto B = args.f32(6, "B", K * N);
-    auto C = args.f32(7, "C", M * N);
+    auto A = args.f32(5, "A", args.elements("A", {M, K}));
+    auto B = args.f32(6, "B", args.elements("B", {K, N}));
+    auto C = args.f32(7, "C", args.elements("C", {M, N}));
     const bool accumulate = args.boolean(8, "accumulate");
     if (K == 0 && !accumulate) {
       for (int64_t i = 0; i < M * N; ++i) C.data[i] = 0.0f;
@@ -44,9 +44,9 @@ napi_value gemmBf16Binding(napi_env env, napi_callback_info info) {
   return guarded(env, "gemmBf16", [&] {
     Args args(env, info, "gemmBf16");
     const int64_t M = args.integer(0, "M", 1), N = args.integer(1, "N", 1), K = args.integer(2, "K", 1);
-    auto A = args.f32(3, "A", M * K);
-    auto B = args.f32(4, "B", K * N);
-    auto C = args.f32(5, "C", M * N);
+    auto A = args.f32(3, "A", args.elements("A", {M, K}));
+    auto B = args.f32(4, "B", args.elements("B", {K, N}));
+    auto C = args.f32(5, "C", args.elements("C", {M, N}));
     const Bf16Kernels* bk = bf16Kernels();
     if (bk == nullptr) args.fail(bf16Unsupported());
     const int64_t kp = bf16Pairs(*bk, K);

@@ -85,7 +85,7 @@ napi_value lrnForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "lrnForward", [&] {
     Args args(env, info, "lrnForward");
     LrnParams g = readLrnParams(args, 0);
-    const int64_t n = g.batch * g.channels * g.spatial;
+    const int64_t n = args.elements("x", {g.batch, g.channels, g.spatial});
     auto x = args.f32(1, "x", n);
     auto out = args.f32(2, "out", n);
     auto scale = args.f32OrNull(3, "scale", n);
@@ -99,7 +99,7 @@ napi_value lrnBackwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "lrnBackward", [&] {
     Args args(env, info, "lrnBackward");
     LrnParams g = readLrnParams(args, 0);
-    const int64_t n = g.batch * g.channels * g.spatial;
+    const int64_t n = args.elements("x", {g.batch, g.channels, g.spatial});
     auto x = args.f32(1, "x", n);
     auto out = args.f32(2, "out", n);
     auto scale = args.f32(3, "scale", n);
@@ -128,9 +128,9 @@ napi_value maxPoolBackwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "maxPool2dBackward", [&] {
     Args args(env, info, "maxPool2dBackward");
     PoolGeom g = readPoolGeom(args, 0);
-    auto gradOut = args.f32(1, "gradOut", g.planes() * g.outH * g.outW);
-    auto argmax = args.i32(2, "argmax", g.planes() * g.outH * g.outW);
-    auto gradIn = args.f32(3, "gradIn", g.planes() * g.inH * g.inW);
+    auto gradOut = args.f32(1, "gradOut", args.elements("gradOut", {g.batch, g.channels, g.outH, g.outW}));
+    auto argmax = args.i32(2, "argmax", args.elements("argmax", {g.batch, g.channels, g.outH, g.outW}));
+    auto gradIn = args.f32(3, "gradIn", args.elements("gradIn", {g.batch, g.channels, g.inH, g.inW}));
     maxPool2dBackward(g, gradOut.data, argmax.data, gradIn.data);
     return undefinedValue(env);
   });
@@ -142,8 +142,8 @@ napi_value adaptiveForwardBinding(napi_env env, napi_callback_info info) {
     Args args(env, info, "adaptiveAvgPool2dForward");
     const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1), inW = args.integer(2, "inW", 1),
                   outH = args.integer(3, "outH", 1), outW = args.integer(4, "outW", 1);
-    auto x = args.f32(5, "x", planes * inH * inW);
-    auto out = args.f32(6, "out", planes * outH * outW);
+    auto x = args.f32(5, "x", args.elements("x", {planes, inH, inW}));
+    auto out = args.f32(6, "out", args.elements("out", {planes, outH, outW}));
     adaptiveAvgPool2dForward(planes, inH, inW, outH, outW, x.data, out.data);
     return undefinedValue(env);
   });
@@ -155,8 +155,8 @@ napi_value adaptiveBackwardBinding(napi_env env, napi_callback_info info) {
     Args args(env, info, "adaptiveAvgPool2dBackward");
     const int64_t planes = args.integer(0, "planes"), inH = args.integer(1, "inH", 1), inW = args.integer(2, "inW", 1),
                   outH = args.integer(3, "outH", 1), outW = args.integer(4, "outW", 1);
-    auto gradOut = args.f32(5, "gradOut", planes * outH * outW);
-    auto gradIn = args.f32(6, "gradIn", planes * inH * inW);
+    auto gradOut = args.f32(5, "gradOut", args.elements("gradOut", {planes, outH, outW}));
+    auto gradIn = args.f32(6, "gradIn", args.elements("gradIn", {planes, inH, inW}));
     adaptiveAvgPool2dBackward(planes, inH, inW, outH, outW, gradOut.data, gradIn.data);
     return undefinedValue(env);
   });
@@ -167,8 +167,8 @@ napi_value logSoftmaxForwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "logSoftmaxForward", [&] {
     Args args(env, info, "logSoftmaxForward");
     const int64_t rows = args.integer(0, "rows"), cols = args.integer(1, "cols", 1);
-    auto x = args.f32(2, "x", rows * cols);
-    auto out = args.f32(3, "out", rows * cols);
+    auto x = args.f32(2, "x", args.elements("x", {rows, cols}));
+    auto out = args.f32(3, "out", args.elements("out", {rows, cols}));
     logSoftmaxForward(rows, cols, x.data, out.data);
     return undefinedValue(env);
   });
@@ -179,9 +179,9 @@ napi_value logSoftmaxBackwardBinding(napi_env env, napi_callback_info info) {
   return guarded(env, "logSoftmaxBackward", [&] {
     Args args(env, info, "logSoftmaxBackward");
     const int64_t rows = args.integer(0, "rows"), cols = args.integer(1, "cols", 1);
-    auto gradOut = args.f32(2, "gradOut", rows * cols);
-    auto out = args.f32(3, "out", rows * cols);
-    auto gradIn = args.f32(4, "gradIn", rows * cols);
+    auto gradOut = args.f32(2, "gradOut", args.elements("gradOut", {rows, cols}));
+    auto out = args.f32(3, "out", args.elements("out", {rows, cols}));
+    auto gradIn = args.f32(4, "gradIn", args.elements("gradIn", {rows, cols}));
     logSoftmaxBackward(rows, cols, gradOut.data, out.data, gradIn.data);
     return undefinedValue(env);
   });

@@ -1,3 +1,4 @@
+#include "checked_size.h"
 #include "conv.h"
 
 #include <cstring>
@@ -17,6 +18,12 @@ std::string validateConvGeom(const ConvGeom& g) {
   } else if (g.groups <= 0 || g.inChannels % g.groups != 0 || g.outChannels % g.groups != 0) {
     why << "groups (" << g.groups << ") must divide inChannels (" << g.inChannels << ") and outChannels ("
         << g.outChannels << ")";
+  } else if (checkedProduct({g.dilationH, g.kernelH - 1}) < 0 || checkedProduct({g.dilationW, g.kernelW - 1}) < 0 ||
+             checkedProduct({g.batch, g.inChannels, g.inH, g.inW}) < 0 ||
+             checkedProduct({g.batch, g.outChannels, g.outH, g.outW}) < 0 ||
+             checkedProduct({g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW}) < 0) {
+    // Sizes from JavaScript reach 2^53: products that would wrap around are refused before any is formed.
+    why << "sizes too large (a product of them is above 2^53)";
   } else {
     const int64_t spanH = g.dilationH * (g.kernelH - 1) + 1;
     const int64_t spanW = g.dilationW * (g.kernelW - 1) + 1;

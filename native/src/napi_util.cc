@@ -1,4 +1,5 @@
 #include "napi_util.h"
+#include "checked_size.h"
 
 #include <cmath>
 #include <sstream>
@@ -108,10 +109,16 @@ int64_t Args::integer(size_t i, const char* name, int64_t min) const {
   double value = number(i, name);
   if (!(value == std::floor(value)) || value < static_cast<double>(min) || value > 9007199254740992.0) {
     std::ostringstream m;
-    m << name << " must be a whole number >= " << min << ", got " << value;
+    m << name << " must be a whole number from " << min << " to 2^53, got " << value;
     fail(m.str());
   }
   return static_cast<int64_t>(value);
+}
+
+int64_t Args::elements(const char* name, std::initializer_list<int64_t> sizes) const {
+  const int64_t count = checkedProduct(sizes);
+  if (count < 0) fail(std::string(name) + ": the sizes given for it multiply to more than 2^53 elements");
+  return count;
 }
 
 bool Args::boolean(size_t i, const char* name) const {
@@ -177,7 +184,7 @@ int64_t Args::intProperty(napi_value object, const char* objectName, const char*
   double value = numberProperty(object, objectName, key);
   if (!(value == std::floor(value)) || value < static_cast<double>(min) || value > 9007199254740992.0) {
     std::ostringstream m;
-    m << objectName << "." << key << " must be a whole number >= " << min << ", got " << value;
+    m << objectName << "." << key << " must be a whole number from " << min << " to 2^53, got " << value;
     fail(m.str());
   }
   return static_cast<int64_t>(value);

@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 
@@ -45,6 +46,9 @@ class Args {
   double number(size_t i, const char* name) const;
   // A whole number in [min, 2^53].
   int64_t integer(size_t i, const char* name, int64_t min = 0) const;
+  // The element count of an array argument `name` from its sizes: fails, naming it, when the sizes multiply to
+  // more elements than any array holds (checked_size.h), rather than letting the product wrap around.
+  int64_t elements(const char* name, std::initializer_list<int64_t> sizes) const;
   bool boolean(size_t i, const char* name) const;
   napi_value object(size_t i, const char* name) const;
   bool isNullish(size_t i) const;

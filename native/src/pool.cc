@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "checked_size.h"
 #include "ops.h"
 #include "scratch.h"
 #include "tile_kernel.h"
@@ -18,6 +19,12 @@ std::string validatePoolGeom(const PoolGeom& g) {
     return "stride and dilation must be positive";
   if (g.padH < 0 || g.padW < 0 || 2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW)
     return "padding must be at most half the kernel size";
+  // Sizes from JavaScript reach 2^53: products that would wrap around are refused before any is formed.
+  if (checkedProduct({g.batch, g.channels, g.inH, g.inW}) < 0 ||
+      checkedProduct({g.batch, g.channels, g.outH, g.outW}) < 0 || checkedProduct({g.outH - 1, g.strideH}) < 0 ||
+      checkedProduct({g.outW - 1, g.strideW}) < 0 || checkedProduct({g.kernelH - 1, g.dilationH}) < 0 ||
+      checkedProduct({g.kernelW - 1, g.dilationW}) < 0)
+    return "sizes too large (a product of them is above 2^53)";
   if ((g.outH - 1) * g.strideH - g.padH >= g.inH || (g.outW - 1) * g.strideW - g.padW >= g.inW)
     return "the last window starts past the input";
   return "";
