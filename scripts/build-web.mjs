@@ -11,8 +11,14 @@
  *   data/fashion-mnist-subset/  the embedded Fashion-MNIST subset (and its licence)
  *   _headers                    COOP/COEP for hosts that read it (Netlify, Cloudflare Pages)
  *
- * Usage: node scripts/build-web.mjs [--out DIR] [--skip-browser]
+ * Usage: node scripts/build-web.mjs [--out DIR] [--skip-browser] [--page-only]
  * The site is built in DIR.partial and renamed into place.
+ *
+ * --page-only (npm pack's prepack) writes the page's own files alone, without
+ * the copies of dist/browser/* and of the data: the package ships those once,
+ * in dist/browser/ and data/, and `alexnet web` serves them from there at the
+ * same URLs (src/node/web/site.ts siteFallbacks). Such a folder is not a site
+ * a static host can serve on its own; `npm run build:web` makes the full one.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,10 +30,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const out = resolve(root, outIndex >= 0 ? args[outIndex + 1] ?? '' : 'dist/web');
+const FLAGS = ['--skip-browser', '--page-only'];
 const skipBrowser = args.includes('--skip-browser');
-const unknown = args.filter((a, i) => a !== '--skip-browser' && a !== '--out' && !(outIndex >= 0 && i === outIndex + 1));
+const pageOnly = args.includes('--page-only');
+const unknown = args.filter((a, i) => !FLAGS.includes(a) && a !== '--out' && !(outIndex >= 0 && i === outIndex + 1));
 if (unknown.length > 0 || (outIndex >= 0 && args[outIndex + 1] === undefined)) {
-  process.stderr.write(`build-web: usage: node scripts/build-web.mjs [--out DIR] [--skip-browser] (unexpected: ${unknown.join(' ') || '--out without DIR'})\n`);
+  process.stderr.write(
+    `build-web: usage: node scripts/build-web.mjs [--out DIR] [--skip-browser] [--page-only] (unexpected: ${unknown.join(' ') || '--out without DIR'})\n`,
+  );
   process.exit(2);
 }
 
@@ -75,19 +85,21 @@ try {
   fail('bundling web/app.ts and web/worker.ts failed (esbuild printed why)');
 }
 
-// 3. Static files, the library bundle, the data.
+// 3. Static files, then (unless --page-only) the library bundle and the data.
 for (const name of ['index.html', 'styles.css']) cpSync(join(root, 'web', name), join(partial, name));
-for (const entry of readdirSync(browserDir)) cpSync(join(browserDir, entry), join(partial, entry), { recursive: true });
-const dataDir = join(partial, 'data', 'fashion-mnist-subset');
-mkdirSync(dataDir, { recursive: true });
-for (const name of [
-  'train-images-idx3-ubyte.gz',
-  'train-labels-idx1-ubyte.gz',
-  't10k-images-idx3-ubyte.gz',
-  't10k-labels-idx1-ubyte.gz',
-  'README.md',
-]) {
-  cpSync(join(root, 'data', 'fashion-mnist-subset', name), join(dataDir, name));
+if (!pageOnly) {
+  for (const entry of readdirSync(browserDir)) cpSync(join(browserDir, entry), join(partial, entry), { recursive: true });
+  const dataDir = join(partial, 'data', 'fashion-mnist-subset');
+  mkdirSync(dataDir, { recursive: true });
+  for (const name of [
+    'train-images-idx3-ubyte.gz',
+    'train-labels-idx1-ubyte.gz',
+    't10k-images-idx3-ubyte.gz',
+    't10k-labels-idx1-ubyte.gz',
+    'README.md',
+  ]) {
+    cpSync(join(root, 'data', 'fashion-mnist-subset', name), join(dataDir, name));
+  }
 }
 writeFileSync(
   join(partial, '_headers'),
@@ -99,4 +111,8 @@ writeFileSync(join(partial, '.nojekyll'), '');
 // 4. Into place.
 rmSync(out, { recursive: true, force: true });
 renameSync(partial, out);
-process.stderr.write(`build-web: wrote ${out} (serve it with \`alexnet web\`, or any static host)\n`);
+process.stderr.write(
+  pageOnly
+    ? `build-web: wrote the page alone to ${out} (\`alexnet web\` serves it with dist/browser/ and data/; \`npm run build:web\` makes the full site)\n`
+    : `build-web: wrote ${out} (serve it with \`alexnet web\`, or any static host)\n`,
+);

@@ -3,7 +3,9 @@
  * page, its two scripts (the worker importing the library bundle beside it,
  * not a copy of it), the library bundle with every file of dist/browser
  * (its .wasm files), the Fashion-MNIST subset with its licence, and the
- * headers file for static hosts; served, the types are right.
+ * headers file for static hosts; served, the types are right. With
+ * --page-only (npm pack) the page's own files alone, which `alexnet web`
+ * serves with dist/browser/ and data/ behind them at the full site's URLs.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { siteFallbacks } from '../../src/node/web/site.js';
 import { StaticServer } from '../../src/node/web/static-server.js';
 import { assertIsolationHeaders, get } from './http.js';
 
@@ -20,12 +23,20 @@ const work = mkdtempSync(join(tmpdir(), 'alexnet-build-web-'));
 const out = join(work, 'web');
 after(() => rmSync(work, { recursive: true, force: true }));
 
-before(async () => {
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ['scripts/build-web.mjs', '--out', out], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) =>
+const pageOnly = join(work, 'page');
+
+function buildWeb(args: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['scripts/build-web.mjs', ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) =>
       error === null ? resolve() : reject(new Error(`build-web failed: ${stderr}`)),
     );
   });
+}
+
+before(async () => {
+  await buildWeb(['--out', out]);
+  // The full build above has just rebuilt dist/browser.
+  await buildWeb(['--out', pageOnly, '--skip-browser', '--page-only']);
 });
 
 /** Every file under `dir`, as paths relative to it. */
@@ -125,6 +136,27 @@ test('served, the built site has the right types and headers', { timeout: 60_000
   }
 });
 
+test("--page-only writes the page's own files alone; served with the package's fallbacks, every URL of the full site answers the same", {
+  timeout: 60_000,
+}, async () => {
+  assert.deepEqual(files(pageOnly).sort(), ['.nojekyll', '_headers', 'app.js', 'app.js.map', 'index.html', 'styles.css', 'worker.js', 'worker.js.map']);
+  const full = await StaticServer.start({ root: out, host: '127.0.0.1', port: 0 });
+  const page = await StaticServer.start({ root: pageOnly, host: '127.0.0.1', port: 0, fallbacks: siteFallbacks(ROOT) });
+  try {
+    for (const name of files(out).filter((f) => !f.startsWith('.'))) {
+      const [want, got] = [await get(full.url, `/${name}`), await get(page.url, `/${name}`)];
+      assert.equal(got.status, 200, name);
+      assert.equal(got.headers['content-type'], want.headers['content-type'], name);
+      assert.equal(got.headers['content-length'], want.headers['content-length'], name);
+      assert.equal(got.body, want.body, name);
+      assertIsolationHeaders(got, name);
+    }
+  } finally {
+    await full.close();
+    await page.close();
+  }
+});
+
 test('bad arguments are refused with the usage', async () => {
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     execFile(process.execPath, ['scripts/build-web.mjs', '--bogus'], { cwd: ROOT }, (error, _stdout, stderr) =>
@@ -132,5 +164,5 @@ test('bad arguments are refused with the usage', async () => {
     );
   });
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /^build-web: usage: node scripts\/build-web\.mjs \[--out DIR\] \[--skip-browser\]/);
+  assert.match(result.stderr, /^build-web: usage: node scripts\/build-web\.mjs \[--out DIR\] \[--skip-browser\] \[--page-only\]/);
 });

@@ -4,11 +4,17 @@
  * it is built from (web/, the core under src/, the build scripts, the wasm
  * builds, the Fashion-MNIST subset), is built
  * with scripts/build-web.mjs (`npm run build:web`) before serving.
+ *
+ * The package ships dist/web as the page alone (`build-web.mjs --page-only`,
+ * npm pack's prepack): the library bundle, the wasm builds and the data,
+ * which the full site copies in, are served from the package's own
+ * dist/browser/ and data/ (siteFallbacks), so the tarball holds them once.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FallbackFolder } from './static-server.js';
 
 /** The alexnet-ts package folder, found by walking up from this module (src/ under tsx, dist/src/ when built). */
 export function packageRoot(): string {
@@ -28,6 +34,23 @@ export function packageRoot(): string {
 
 export function defaultSiteDir(root = packageRoot()): string {
   return join(root, 'dist', 'web');
+}
+
+/** The library bundle and the wasm builds beside it (scripts/build-browser.mjs). */
+export function browserDir(root = packageRoot()): string {
+  return join(root, 'dist', 'browser');
+}
+
+/**
+ * Where the files that the full site copies in (scripts/build-web.mjs) are served from when dist/web has the page
+ * alone: dist/browser/* at the site root, the Fashion-MNIST subset under data/fashion-mnist-subset/, the URLs the full
+ * site has them at.
+ */
+export function siteFallbacks(root = packageRoot()): FallbackFolder[] {
+  return [
+    { at: '', dir: browserDir(root) },
+    { at: 'data/fashion-mnist-subset', dir: join(root, 'data', 'fashion-mnist-subset') },
+  ];
 }
 
 export function buildScript(root = packageRoot()): string {

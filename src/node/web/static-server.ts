@@ -5,7 +5,10 @@
  * backend may use SharedArrayBuffer threads) and CORP same-origin on every
  * response. No directory listings, no hidden files, nothing outside the root
  * (request-path.ts), no caching of stale builds (`Cache-Control: no-cache`
- * with ETags, so an unchanged file costs a 304).
+ * with ETags, so an unchanged file costs a 304). A path the root has no
+ * file for may be served from fallback folders, mounted at URL paths of the
+ * site: the installed package's page-only dist/web takes the library bundle,
+ * the wasm builds and the data from dist/browser/ and data/ (site.ts).
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -23,6 +26,22 @@ export interface StaticServerOptions {
   port: number;
   /** Called with one line per request that fails (a 4xx or 5xx), if given. */
   log?: (line: string) => void;
+  /** Folders whose files are served, in this order, at paths the root has nothing at. */
+  fallbacks?: readonly FallbackFolder[];
+}
+
+/** A folder whose files are served at `at`/NAME when the site root has nothing at that path. */
+export interface FallbackFolder {
+  /** The URL path it is mounted at, without slashes at either end ('' for the site root). */
+  at: string;
+  dir: string;
+}
+
+interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  mtimeMs: number;
 }
 
 /** Sent with every response: cross-origin isolation and safe defaults. */
@@ -46,7 +65,7 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
-async function fileStat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number; mtimeMs: number } | null> {
+async function fileStat(path: string): Promise<FileInfo | null> {
   try {
     const s = await stat(path);
     return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
@@ -79,8 +98,9 @@ export class StaticServer {
     const root = await realpath(resolve(options.root)).catch(() => {
       throw new Error(`the site folder ${options.root} does not exist`);
     });
+    const fallbacks = await Promise.all((options.fallbacks ?? []).map(resolveFallback));
     const server = createServer((req, res) => {
-      handle(root, req, res, options.log).catch((error: unknown) => {
+      handle(root, fallbacks, req, res, options.log).catch((error: unknown) => {
         options.log?.(`alexnet web: ${req.method} ${req.url}: ${(error as Error).message}`);
         if (!res.headersSent) send(res, 500, 'internal error\n');
         else res.destroy();
@@ -107,7 +127,43 @@ export class StaticServer {
   }
 }
 
-async function handle(root: string, req: IncomingMessage, res: ServerResponse, log?: (line: string) => void): Promise<void> {
+/** A fallback folder with its real path, and its mount point as a relative path (platform separators, as the checked request path has them). */
+async function resolveFallback(fallback: FallbackFolder): Promise<FallbackFolder> {
+  const dir = await realpath(resolve(fallback.dir)).catch(() => {
+    throw new Error(`the fallback folder ${fallback.dir} (served at /${fallback.at}) does not exist`);
+  });
+  const segments = fallback.at.split('/').filter((segment) => segment !== '');
+  return { at: segments.length === 0 ? '' : join(...segments), dir };
+}
+
+/** Whether `path`, symbolic links resolved, lies inside `folder` (a real path): a link must not lead out of it. */
+async function realPathInside(folder: string, path: string): Promise<boolean> {
+  const real = await realpath(path);
+  return real === folder || real.startsWith(folder + sep);
+}
+
+/**
+ * The file a fallback folder has for `below`, a request path already checked by resolveRequestPath and taken relative
+ * to the site root (so it holds no `..`, nothing hidden); only files, never a folder's index.
+ */
+async function fallbackFile(fallbacks: readonly FallbackFolder[], below: string): Promise<{ path: string; info: FileInfo; folder: string } | null> {
+  for (const { at, dir } of fallbacks) {
+    if (at !== '' && !below.startsWith(at + sep)) continue;
+    const path = join(dir, at === '' ? below : below.slice(at.length + 1));
+    if (path === dir || !path.startsWith(dir + sep)) continue;
+    const info = await fileStat(path);
+    if (info?.isFile) return { path, info, folder: dir };
+  }
+  return null;
+}
+
+async function handle(
+  root: string,
+  fallbacks: readonly FallbackFolder[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  log?: (line: string) => void,
+): Promise<void> {
   const fail = (status: number, reason: string, headers: Record<string, string> = {}): void => {
     log?.(`alexnet web: ${status} ${req.method} ${req.url}: ${reason}`);
     send(res, status, `${status} ${STATUS_CODES[status] ?? ''}: ${reason}\n`, headers);
@@ -116,17 +172,21 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, l
   const target = resolveRequestPath(root, req.url ?? '/');
   if (!target.ok) return fail(target.status, target.reason);
   let path = target.path;
+  /** The folder the file is served from: the root, or the fallback folder that has it. */
+  let folder = root;
   let info = await fileStat(path);
   if (info?.isDirectory) {
     // Relative URLs inside the page resolve against the directory only when the URL ends in '/'.
     if (!target.trailingSlash) return send(res, 301, 'moved\n', { Location: directoryLocation(root, path, req.url ?? '') });
     path = join(path, 'index.html');
     info = await fileStat(path);
+  } else if (info === null) {
+    const fallback = await fallbackFile(fallbacks, relative(root, path));
+    if (fallback !== null) ({ path, info, folder } = fallback);
   }
   if (info === null || !info.isFile) return fail(404, 'not found');
-  // A symbolic link inside the root must not lead out of it.
-  const real = await realpath(path);
-  if (real !== root && !real.startsWith(root + sep)) return fail(404, 'not found');
+  // A symbolic link inside the folder must not lead out of it.
+  if (!(await realPathInside(folder, path))) return fail(404, 'not found');
 
   const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
   const headers: Record<string, string> = {

@@ -2,14 +2,17 @@
  * `alexnet web`: serves the browser demo page (dist/web, built by
  * `npm run build:web`) on 127.0.0.1 with the COOP/COEP headers that let the
  * page run the wasm backend on threads. In a checkout a missing or stale
- * page is built first. Ctrl-C (or SIGTERM) stops it.
+ * page is built first. The installed package's dist/web holds the page
+ * alone: the library bundle, the wasm builds and the data come from its
+ * dist/browser/ and data/ at the same URLs (site.ts siteFallbacks).
+ * Ctrl-C (or SIGTERM) stops it.
  */
 import { existsSync, statSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { buildSite, buildScript, defaultSiteDir, siteState } from '../../web/site.js';
-import { StaticServer } from '../../web/static-server.js';
+import { browserDir, buildSite, buildScript, defaultSiteDir, siteFallbacks, siteState } from '../../web/site.js';
+import { type FallbackFolder, StaticServer } from '../../web/static-server.js';
 import { parseNonNegativeInt } from '../options.js';
 import { runAction } from '../run-action.js';
 
@@ -20,13 +23,22 @@ interface WebFlags {
   build: boolean;
 }
 
-/** The folder to serve: --root as given, else dist/web, built first when missing or stale (and the build script is there). */
-async function siteFolder(flags: WebFlags, log: (line: string) => void): Promise<string> {
+interface Site {
+  root: string;
+  fallbacks: FallbackFolder[];
+}
+
+/**
+ * What to serve: --root as given (that folder alone), else dist/web, built first when missing or stale (and the build
+ * script is there: a checkout), with the package's dist/browser/ and data/ behind it for the files a page-only dist/web
+ * leaves out.
+ */
+async function siteToServe(flags: WebFlags, log: (line: string) => void): Promise<Site> {
   if (flags.root !== undefined) {
     const root = resolve(flags.root);
     if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`--root ${flags.root}: no such folder`);
     if (!existsSync(join(root, 'index.html'))) throw new Error(`--root ${flags.root}: no index.html in it (build the page with \`npm run build:web\`)`);
-    return root;
+    return { root, fallbacks: [] };
   }
   const dir = defaultSiteDir();
   const state = siteState();
@@ -36,7 +48,11 @@ async function siteFolder(flags: WebFlags, log: (line: string) => void): Promise
     log(`alexnet web: building the page (${state.state === 'missing' ? `${dir} is missing` : state.reason})…`);
     await buildSite();
   }
-  return dir;
+  if (!existsSync(join(dir, 'alexnet-ts.js')) && !existsSync(join(browserDir(), 'alexnet-ts.js'))) {
+    throw new Error(`${dir} has no alexnet-ts.js and neither has ${browserDir()}, which the page loads: run \`npm run build\``);
+  }
+  // A checkout's full site has these files itself; only folders that exist are served from.
+  return { root: dir, fallbacks: siteFallbacks().filter(({ dir: folder }) => existsSync(folder)) };
 }
 
 /** Whether `host` is reached only from this machine: a loopback address or a localhost name, which browsers count as secure. */
@@ -74,8 +90,8 @@ export function register(program: Command): void {
         const port = parseNonNegativeInt(flags.port, '--port');
         if (port > 65535) throw new Error(`--port '${flags.port}': expected 0 to 65535`);
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
-        const root = await siteFolder(flags, log);
-        const server = await StaticServer.start({ root, host: flags.host, port, log }).catch((error: NodeJS.ErrnoException) => {
+        const { root, fallbacks } = await siteToServe(flags, log);
+        const server = await StaticServer.start({ root, fallbacks, host: flags.host, port, log }).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'EADDRINUSE') throw new Error(`--port ${port}: ${flags.host}:${port} is already in use (pick another with --port, or 0 for any)`);
           throw error;
         });
