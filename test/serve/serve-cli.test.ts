@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { assertOneLineError, cli } from '../helpers/cli.js';
 import { graphBytes, int64Initializer, node, valueInfo } from '../helpers/onnx-graphs.js';
+import { listenError } from '../../src/node/cli/commands/serve.js';
 import { startServeCli, tinyModelFile } from '../helpers/serve.js';
 
 /** POSTs on a connection of its own; resolves with the status, or the error's code when no answer came. */
@@ -67,6 +68,9 @@ test('bad serve flags fail in one line before anything loads', async () => {
     [['--max-batch', '0'], /--max-batch '0': expected a positive integer/],
     [['--port', '70000'], /--port '70000': expected 0 to 65535/],
     [['--max-body-mb', 'lots'], /--max-body-mb 'lots': expected a number of MiB/],
+    [['--max-pending-mb', '0'], /--max-pending-mb '0': expected a number of MiB above 0 and at most 4096/],
+    // A budget smaller than one body of the largest size would refuse such bodies for ever (503, retry later).
+    [['--max-pending-mb', '10'], /--max-pending-mb 10: expected at least --max-body-mb \(20\), or a body of that size could never be read/],
     [['--model-name', 'a/b'], /--model-name 'a\/b': expected letters, digits/],
     // Node's timers fire after 1 ms beyond 2^31 − 1 ms: every request would have been a 504.
     [['--timeout-ms', '2147483648'], /--timeout-ms '2147483648': expected at most 2147483647 ms/],
@@ -89,6 +93,27 @@ test('a port in use ends serve with one line naming it and a non-zero exit, not 
   } finally {
     blocker.close();
   }
+});
+
+test("an address serve cannot listen on ends serve with one line naming --host, not the resolver's or the kernel's error", { timeout: 120_000 }, async () => {
+  const model = tinyModelFile();
+  // Not an IP address, and no name the resolver knows (ENOTFOUND; EAI_AGAIN without a network).
+  assertOneLineError(
+    await cli('serve', '--weights', model, '--host', '999.1.1.1', '--port', '0'),
+    /--host 999\.1\.1\.1: not an IP address or a host name that resolves/,
+  );
+  // TEST-NET-1 (RFC 5737): an address, but of no machine's interface (EADDRNOTAVAIL).
+  assertOneLineError(await cli('serve', '--weights', model, '--host', '192.0.2.1', '--port', '0'), /--host 192\.0\.2\.1: not an address of this machine/);
+});
+
+test("a port below 1024 without privileges is named as such, the kernel's error kept as the cause", () => {
+  // Root may listen on any port, so the kernel's EACCES is made here rather than provoked.
+  const denied = Object.assign(new Error('listen EACCES: permission denied 0.0.0.0:80'), { code: 'EACCES' });
+  const error = listenError(denied, '0.0.0.0', 80);
+  assert.match(error.message, /^--port 80: listening on 0\.0\.0\.0:80 needs privileges \(pick a port above 1023 with --port, or 0 for any\)$/);
+  assert.equal(error.cause, denied);
+  const other = Object.assign(new Error('listen EMFILE'), { code: 'EMFILE' });
+  assert.equal(listenError(other, '0.0.0.0', 80), other, 'an error without a flag to blame is passed on as it is');
 });
 
 test('a model that fails its warm-up ends serve with the error and a non-zero exit, not a server never ready', { timeout: 60_000 }, async () => {

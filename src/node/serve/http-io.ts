@@ -1,10 +1,15 @@
 /**
  * Reading requests and writing answers: bodies read up to a byte limit
- * (checked against Content-Length before reading, and again while reading),
- * errors as `{"error": "..."}` with their status code, as the KServe v2
- * protocol answers them.
+ * (checked against Content-Length before reading, and again while reading)
+ * and within the server-wide budget of body bytes (body-budget.ts), errors as
+ * `{"error": "..."}` with their status code, as the KServe v2 protocol
+ * answers them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BodyReservation } from './body-budget.js';
+
+/** Seconds a client is told to wait after a 503. */
+export const RETRY_AFTER_SECONDS = '1';
 
 /** An error that is the client's to fix (4xx) or the server's state (503, 504): answered with its status and message. */
 export class HttpError extends Error {
@@ -22,15 +27,51 @@ export function bodyTooLarge(maxBytes: number): HttpError {
   return new HttpError(413, `the request body is larger than the limit of ${maxBytes} bytes (--max-body-mb)`);
 }
 
+/** How much of a request body may be read, and where its bytes are counted. */
+export interface BodyLimits {
+  maxBytes: number;
+  /** The request's share of the server-wide budget (body-budget.ts). */
+  reservation: BodyReservation;
+}
+
+/**
+ * Checks what is known of a body before any of it is read: its coding (only identity: a gzip body
+ * reached the JSON parser and the image decoders, which answered that it was not JSON or not an
+ * image), its declared length against the limit (413), and takes that length from the server-wide
+ * budget (503).
+ */
+export function admitBody(req: IncomingMessage, limits: BodyLimits): void {
+  checkContentEncoding(req);
+  checkDeclaredLength(req, limits.maxBytes);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > 0) limits.reservation.cover(declared);
+}
+
+function checkContentEncoding(req: IncomingMessage): void {
+  const coding = (req.headers['content-encoding'] ?? '').trim();
+  if (coding !== '' && coding.toLowerCase() !== 'identity') {
+    throw new HttpError(415, `Content-Encoding '${coding}' is not accepted: send the body uncompressed (no Content-Encoding, or identity)`);
+  }
+}
+
 /** Refuses a body whose declared length is over the limit before any of it is read. */
-export function checkDeclaredLength(req: IncomingMessage, maxBytes: number): void {
+function checkDeclaredLength(req: IncomingMessage, maxBytes: number): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw bodyTooLarge(maxBytes);
 }
 
-/** The whole body, at most `maxBytes`; rejects with 413 past it, or with the signal's reason. */
-export function readBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
-  checkDeclaredLength(req, maxBytes);
+/**
+ * Counts `total` bytes read so far against the limit (413) and the server-wide budget (503): a
+ * body without Content-Length (chunked) is only known as it arrives.
+ */
+export function countBodyBytes(total: number, limits: BodyLimits): void {
+  if (total > limits.maxBytes) throw bodyTooLarge(limits.maxBytes);
+  limits.reservation.cover(total);
+}
+
+/** The whole body, within `limits`; rejects with 413 or 503 past them, or with the signal's reason. */
+export function readBody(req: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<Buffer> {
+  admitBody(req, limits);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -42,8 +83,13 @@ export function readBody(req: IncomingMessage, maxBytes: number, signal: AbortSi
     };
     const onData = (chunk: Buffer): void => {
       length += chunk.length;
-      if (length > maxBytes) fail(bodyTooLarge(maxBytes));
-      else chunks.push(chunk);
+      try {
+        countBodyBytes(length, limits);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
@@ -66,6 +112,18 @@ export function readBody(req: IncomingMessage, maxBytes: number, signal: AbortSi
   });
 }
 
+/**
+ * True while the request has a body not read to its end. Answered then, the connection is closed
+ * after the answer: what is left of the body cannot be told from a next request, and Node kept
+ * reading it until --timeout-ms and then wrote a second, unasked 408 on the connection. (A request
+ * without Content-Length or Transfer-Encoding has no body, whatever `complete` says before Node
+ * parsed its end.)
+ */
+export function bodyUnfinished(req: IncomingMessage): boolean {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return hasBody && !req.complete;
+}
+
 /** Writes a JSON answer unless one was already sent (a request past its deadline got its 504 first). */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): void {
   sendText(res, status, JSON.stringify(value), 'application/json', headers);
@@ -73,7 +131,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 
 export function sendText(res: ServerResponse, status: number, body: string, contentType: string, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  const closing = bodyUnfinished(res.req) ? { Connection: 'close' } : {};
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...headers, ...closing });
   // A string, not a Buffer: behind a pipelined response Node 20 writes a queued Buffer body's head before its 100 Continue.
   res.end(body);
 }

@@ -2,12 +2,13 @@
  * The images of a /v1/classify request: the raw body when its Content-Type
  * is image/*, or each file part of a multipart/form-data body (parsed by
  * busboy). Bytes are counted as they arrive; the total stops at the body
- * limit and the number of parts at `maxImages`, before they are buffered.
+ * limit and the server-wide budget of body bytes, and the number of parts at
+ * `maxImages`, before they are buffered.
  */
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { readImageHeader } from '../../image/image-header.js';
-import { HttpError, bodyTooLarge, checkDeclaredLength, readBody } from './http-io.js';
+import { type BodyLimits, HttpError, admitBody, bodyTooLarge, countBodyBytes, readBody } from './http-io.js';
 
 export interface UploadedImage {
   /** The part's file name (or field name), "body" for a raw image body: the "file" of the answer. */
@@ -15,15 +16,14 @@ export interface UploadedImage {
   bytes: Uint8Array;
 }
 
-export interface ImageBodyLimits {
-  maxBytes: number;
+export interface ImageBodyLimits extends BodyLimits {
   maxImages: number;
 }
 
 export async function readImages(req: IncomingMessage, limits: ImageBodyLimits, signal: AbortSignal): Promise<UploadedImage[]> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (type.startsWith('image/')) {
-    const body = await readBody(req, limits.maxBytes, signal);
+    const body = await readBody(req, limits, signal);
     if (body.length === 0) throw new HttpError(400, 'the request body is empty: expected image bytes (JPEG, PNG or WebP)');
     return acceptedFormats([{ name: 'body', bytes: body }]);
   }
@@ -35,7 +35,7 @@ export async function readImages(req: IncomingMessage, limits: ImageBodyLimits, 
 }
 
 function readMultipart(req: IncomingMessage, limits: ImageBodyLimits, signal: AbortSignal): Promise<UploadedImage[]> {
-  checkDeclaredLength(req, limits.maxBytes);
+  admitBody(req, limits);
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -63,7 +63,11 @@ function readMultipart(req: IncomingMessage, limits: ImageBodyLimits, signal: Ab
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limits.maxBytes) fail(bodyTooLarge(limits.maxBytes));
+      try {
+        countBodyBytes(received, limits);
+      } catch (error) {
+        fail(error);
+      }
     });
     req.on('close', () => {
       if (!req.complete) fail(new HttpError(499, 'the client closed the connection before sending the whole body'));

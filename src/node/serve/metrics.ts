@@ -17,6 +17,7 @@ export class ServerMetrics {
   private readonly computeSeconds: Histogram;
   private readonly batchSize: Histogram;
   private readonly queueDepth: Gauge;
+  private readonly bodyBytes: Gauge;
 
   constructor(maxBatch: number) {
     const registers = [this.registry];
@@ -47,6 +48,11 @@ export class ServerMetrics {
     });
     this.batchSize = new Histogram({ name: 'alexnet_batch_size', help: 'Images per forward pass', buckets: powersOfTwoUpTo(maxBatch), registers });
     this.queueDepth = new Gauge({ name: 'alexnet_queue_depth', help: 'Images waiting in the batching queue', registers });
+    this.bodyBytes = new Gauge({
+      name: 'alexnet_request_body_bytes_pending',
+      help: 'Bytes of request bodies held: being read, or read and not yet answered (at most --max-pending-mb)',
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'alexnet_' });
   }
 
@@ -63,6 +69,10 @@ export class ServerMetrics {
 
   depth(items: number): void {
     this.queueDepth.set(items);
+  }
+
+  bodyBytesPending(bytes: number): void {
+    this.bodyBytes.set(bytes);
   }
 
   /** The text exposition and its content type. */

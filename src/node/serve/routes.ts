@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ImageClassifier } from '../classify/image-classifier.js';
 import type { DynamicBatcher } from './batcher.js';
+import type { BodyReservation } from './body-budget.js';
 import { HttpError, readBody, sendJson, sendText } from './http-io.js';
 import { readImages, type UploadedImage } from './image-body.js';
 import { type InferRequest, MODEL_VERSION, inferResponse, modelMetadata, parseInferRequest, type ModelSignature } from './kserve.js';
@@ -19,6 +20,8 @@ export interface RequestContext {
   params: readonly (string | undefined)[];
   /** Aborts when the request passes --timeout-ms or its client leaves: stop starting work. */
   signal: AbortSignal;
+  /** The request's share of the server-wide budget of body bytes, given back once it is answered. */
+  body: BodyReservation;
   server: ServerParts;
 }
 
@@ -84,9 +87,9 @@ function parseTopK(url: URL, classes: number): number {
 
 /** POST /v1/classify: images in, `alexnet classify --json`'s answer out. */
 async function classify(ctx: RequestContext): Promise<void> {
-  const { req, url, signal, server } = ctx;
+  const { req, url, signal, body, server } = ctx;
   const k = parseTopK(url, server.classifier.numClasses);
-  const images = await readImages(req, { maxBytes: server.maxBodyBytes, maxImages: server.maxImagesPerRequest }, signal);
+  const images = await readImages(req, { maxBytes: server.maxBodyBytes, reservation: body, maxImages: server.maxImagesPerRequest }, signal);
   const admission = server.admit(images.length);
   try {
     await classifyAdmitted(images, k, admission, ctx);
@@ -162,7 +165,7 @@ async function infer(ctx: RequestContext): Promise<void> {
   checkModel(ctx);
   const { req, signal, server } = ctx;
   // The body is JSON whatever its Content-Type says, as Triton reads it (clients often send text/plain).
-  const body = await readBody(req, server.maxBodyBytes, signal);
+  const body = await readBody(req, { maxBytes: server.maxBodyBytes, reservation: ctx.body }, signal);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

@@ -11,7 +11,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ImageClassifier } from '../classify/image-classifier.js';
 import { packageVersion } from '../package-version.js';
 import { DynamicBatcher, QueueFullError } from './batcher.js';
-import { HttpError, sendError } from './http-io.js';
+import { BodyBudget } from './body-budget.js';
+import { HttpError, RETRY_AFTER_SECONDS, sendError } from './http-io.js';
 import type { ModelSignature } from './kserve.js';
 import { ServerMetrics } from './metrics.js';
 import { type Admission, ROUTES, type Route, type ServerParts } from './routes.js';
@@ -27,12 +28,20 @@ export interface ServeOptions {
   /** A request not answered within this gets 504 (and a slow client's connection is closed). */
   timeoutMs: number;
   maxBodyBytes: number;
+  /**
+   * Bytes of request bodies held at once, server-wide (being read, or read and not yet answered); past
+   * it new requests get 503. Default: DEFAULT_MAX_PENDING_BODY_BYTES, or maxBodyBytes when larger.
+   */
+  maxPendingBodyBytes?: number;
   maxImagesPerRequest: number;
   /** The model's name in the /v2/models routes. */
   modelName: string;
 }
 
 export type ServerLog = (line: string) => void;
+
+/** 256 MiB: thirteen bodies of the default --max-body-mb (20) at once, or thousands of photo uploads. */
+export const DEFAULT_MAX_PENDING_BODY_BYTES = 256 * 1024 * 1024;
 
 /**
  * The request target as a URL. The target is a path (origin-form), so it is read as one: given to URL as a
@@ -60,19 +69,67 @@ const LINGER_MS = 2000;
 /** Connections whose client error is answered (Node may report more than one). */
 const answered = new WeakSet<Socket>();
 
+/** Connections that carry no more requests and close after a linger (lingerThenClose). */
+const closing = new WeakSet<Socket>();
+
+/** From here on the connection carries no more requests: what arrives is dropped, not parsed. */
+function stopParsing(socket: Socket): void {
+  socket.removeAllListeners('data');
+  // A 'data' listener also takes the socket back from Node's parser where the parser reads it directly.
+  socket.on('data', () => {});
+  socket.resume();
+}
+
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * Closes a connection after its last answer: its write side ends once the
+ * answers already queued on it are written, what the client still sends is
+ * read and dropped until it closes its side or the linger passes, then the
+ * socket closes. Closing a socket with unread bytes (a body answered before
+ * it arrived) makes the kernel send a reset, which can discard the answer
+ * before the client reads it (nginx's lingering close). Idempotent; a
+ * connection closing this way is not answered again.
+ */
+function lingerThenClose(socket: Socket, timeoutMs: number): void {
+  if (closing.has(socket)) return;
+  closing.add(socket);
+  // Not at once: a body nobody read filled its buffer and Node's parser stopped reading the socket; the answer's
+  // end resumed it, and the parser's listener that starts the reads again runs on the next tick. Taken from the
+  // parser before, the socket would never be read again, and the client's bytes would end in a reset after all.
+  setImmediate(() => socket.destroyed || stopParsing(socket));
+  socket.on('error', () => socket.destroy());
+  const closeWhenBothEnded = (): void => {
+    if (socket.readableEnded && socket.writableFinished) socket.destroy();
+  };
+  socket.once('end', closeWhenBothEnded).once('finish', closeWhenBothEnded);
+  endAfterAnswers(socket);
+  setTimeout(() => socket.destroy(), Math.min(LINGER_MS, timeoutMs)).unref();
+}
+
+/** Ends the connection's write side once no answer is being written on it (Node gives the socket to the next queued one as each finishes). */
+function endAfterAnswers(socket: Socket): void {
+  const answer = (socket as HttpSocket)._httpMessage;
+  if (answer === undefined || answer === null || answer.writableFinished) {
+    if (socket.writable) socket.end();
+  } else {
+    answer.once('close', () => endAfterAnswers(socket));
+  }
+}
+
 /**
  * Bytes that are not HTTP (Node's parser refused them), a head too large, a
  * request not received in time: answered 400, 431 or 408 (without a body),
- * then the rest of what the client sends is read and dropped for a moment
- * before the socket closes. Node's own handler destroys the socket at once,
- * and closing a socket with unread bytes makes the kernel send a reset,
- * which can discard the answer before the client reads it. When a response
- * is already under way on the connection (pipelining, or the error is in a
- * request's body), the error goes out as that response if it has not
- * started, and the connection closes after it.
+ * then the connection closes after a linger (lingerThenClose). Node's own
+ * handler destroys the socket at once, which can lose the answer. When a
+ * response is already under way on the connection (pipelining, or the error
+ * is in a request's body), the error goes out as that response if it has not
+ * started, and the connection closes after it. A connection whose last
+ * request was answered and is closing gets nothing more: its request timing
+ * out (a body answered before it arrived) was answered already.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeoutMs: number): void {
-  if (answered.has(socket)) return;
+  if (answered.has(socket) || closing.has(socket)) return;
   answered.add(socket);
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
@@ -86,15 +143,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeout
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const message = status === 400 ? `malformed HTTP request (${error.code ?? error.message})` : (STATUS_CODES[status] ?? '');
-  const linger = (): void => {
-    socket.resume();
-    setTimeout(() => socket.destroy(), Math.min(LINGER_MS, timeoutMs)).unref();
-  };
-  // From here on the connection carries no more requests: its bytes are dropped, not parsed (a second parse
-  // error would end here again, on a socket already closing).
-  socket.removeAllListeners('data');
+  const linger = (): void => lingerThenClose(socket, timeoutMs);
+  // A second parse error would end here again, on a socket already closing.
+  stopParsing(socket);
   socket.on('error', () => socket.destroy());
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  const inFlight = (socket as HttpSocket)._httpMessage;
   if (inFlight !== undefined && inFlight !== null) {
     if (!inFlight.headersSent) sendError(inFlight, new HttpError(status, message, { Connection: 'close' }));
     if (inFlight.writableFinished) linger();
@@ -106,9 +159,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, timeout
   linger();
 }
 
-/** Seconds a client is told to wait after a 503. */
-const RETRY_AFTER_SECONDS = '1';
-
 /** Unanswered requests one connection may have (HTTP pipelining); beyond, the connection is closed. */
 const MAX_PIPELINED = 32;
 
@@ -117,6 +167,7 @@ export class InferenceServer {
   private readonly parts: ServerParts;
   private readonly metrics: ServerMetrics;
   private readonly batcher: DynamicBatcher<Float32Array, Float32Array>;
+  private readonly bodyBudget: BodyBudget;
   private warmedUp = false;
   private draining = false;
   private inflight = 0;
@@ -130,6 +181,8 @@ export class InferenceServer {
     private readonly hooks: ServerHooks,
   ) {
     this.metrics = new ServerMetrics(options.maxBatch);
+    const maxPending = options.maxPendingBodyBytes ?? Math.max(DEFAULT_MAX_PENDING_BODY_BYTES, options.maxBodyBytes);
+    this.bodyBudget = new BodyBudget(maxPending, (held) => this.metrics.bodyBytesPending(held));
     this.batcher = new DynamicBatcher(
       (rows) => this.runBatch(rows),
       { ...options, preparingSince: () => this.preparingSince() },
@@ -167,6 +220,12 @@ export class InferenceServer {
       (req, res) => void this.dispatch(req, res),
     );
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket as Socket, options.timeoutMs));
+    // Node ends a connection whose answer says `Connection: close` with destroySoon(), which destroys the socket
+    // once the answer is written: with a body still arriving (answered before it was read) the kernel then sends a
+    // reset, which can discard the answer. Such connections linger instead.
+    this.http.on('connection', (socket: Socket) => {
+      socket.destroySoon = () => lingerThenClose(socket, options.timeoutMs);
+    });
     // CONNECT gets a 405 (without a listener Node drops it unanswered). The socket is ours now: no error listener,
     // no timeout, and unread bytes would keep it from ever seeing the client leave.
     this.http.on('connect', (_req, duplex) => {
@@ -199,6 +258,11 @@ export class InferenceServer {
 
   get ready(): boolean {
     return this.parts.isReady();
+  }
+
+  /** Bytes of request bodies held now (being read, or read and not yet answered): 0 once every request is answered. */
+  get pendingBodyBytes(): number {
+    return this.bodyBudget.pendingBytes;
   }
 
   /** Runs one full batch of zeros, so the first request does not pay for packing the weights. */
@@ -327,7 +391,10 @@ export class InferenceServer {
     const started = performance.now();
     this.inflight++;
     let routeName = 'unmatched';
+    // Its body's bytes count against --max-pending-mb until the answer is sent or the connection closes.
+    const body = this.bodyBudget.reservation();
     res.once('close', () => {
+      body.release();
       // An answer not sent to the end went to a client that left: 499, as nginx logs it, not Node's default 200.
       this.metrics.request(routeName, res.writableFinished ? res.statusCode : 499, (performance.now() - started) / 1000);
       if (--this.inflight === 0) {
@@ -368,7 +435,7 @@ export class InferenceServer {
       });
       aborted.catch(() => undefined);
       await Promise.race([
-        Promise.resolve(found.route.handle({ req, res, url, params: found.params, signal: controller.signal, server: this.parts })),
+        Promise.resolve(found.route.handle({ req, res, url, params: found.params, signal: controller.signal, body, server: this.parts })),
         aborted,
       ]);
     } catch (error) {

@@ -13,7 +13,7 @@ import { kernelSpinHooks } from '../../serve/kernel-spin.js';
 import { classifierModel } from '../../classify/image-classifier.js';
 import { MAX_IMAGE_PIXELS } from '../../image/decode.js';
 import { servingClassifier } from '../../serve/serving-classifier.js';
-import { InferenceServer, type ServeOptions } from '../../serve/server.js';
+import { DEFAULT_MAX_PENDING_BODY_BYTES, InferenceServer, type ServeOptions } from '../../serve/server.js';
 import { runAction } from '../run-action.js';
 import { releaseParentChannel, watchParent } from '../server-heap.js';
 import {
@@ -36,6 +36,7 @@ interface ServeFlags extends ModelFlags {
   maxQueue: string;
   timeoutMs: string;
   maxBodyMb: string;
+  maxPendingMb?: string;
   maxImages: string;
   maxImagePixels: string;
   modelName?: string;
@@ -48,10 +49,24 @@ function defaultModelName(flags: ServeFlags, registryName: string): string {
   return basename(flags.weights, extname(flags.weights));
 }
 
+/** A size flag in MiB, as bytes: above 0 and at most 4096 MiB. */
+function parseMiB(text: string, flag: string): number {
+  const mib = Number(text);
+  if (!Number.isFinite(mib) || mib <= 0 || mib > 4096) throw new Error(`${flag} '${text}': expected a number of MiB above 0 and at most 4096`);
+  return Math.floor(mib * 1024 * 1024);
+}
+
+/** --max-pending-mb, or its default: 256 MiB, or --max-body-mb when larger (one body of the largest size always fits). */
+function parseMaxPending(flags: ServeFlags, maxBodyBytes: number): number {
+  if (flags.maxPendingMb === undefined) return Math.max(DEFAULT_MAX_PENDING_BODY_BYTES, maxBodyBytes);
+  const bytes = parseMiB(flags.maxPendingMb, '--max-pending-mb');
+  if (bytes < maxBodyBytes)
+    throw new Error(`--max-pending-mb ${flags.maxPendingMb}: expected at least --max-body-mb (${flags.maxBodyMb}), or a body of that size could never be read`);
+  return bytes;
+}
+
 function parseServeOptions(flags: ServeFlags, modelName: string): ServeOptions {
-  const maxBodyMb = Number(flags.maxBodyMb);
-  if (!Number.isFinite(maxBodyMb) || maxBodyMb <= 0 || maxBodyMb > 4096)
-    throw new Error(`--max-body-mb '${flags.maxBodyMb}': expected a number of MiB above 0 and at most 4096`);
+  const maxBodyBytes = parseMiB(flags.maxBodyMb, '--max-body-mb');
   const port = parseNonNegativeInt(flags.port, '--port');
   if (port > 65535) throw new Error(`--port '${flags.port}': expected 0 to 65535`);
   if (!/^[A-Za-z0-9_.-]+$/.test(modelName))
@@ -67,7 +82,8 @@ function parseServeOptions(flags: ServeFlags, modelName: string): ServeOptions {
     maxDelayMs: timerMs(parseNonNegativeInt(flags.maxDelayMs, '--max-delay-ms'), '--max-delay-ms'),
     maxQueue,
     timeoutMs: timerMs(parsePositiveInt(flags.timeoutMs, '--timeout-ms'), '--timeout-ms'),
-    maxBodyBytes: Math.floor(maxBodyMb * 1024 * 1024),
+    maxBodyBytes,
+    maxPendingBodyBytes: parseMaxPending(flags, maxBodyBytes),
     maxImagesPerRequest: parsePositiveInt(flags.maxImages, '--max-images'),
     modelName,
   };
@@ -79,6 +95,29 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function timerMs(ms: number, flag: string): number {
   if (ms > MAX_TIMER_MS) throw new Error(`${flag} '${ms}': expected at most ${MAX_TIMER_MS} ms (about 24.8 days)`);
   return ms;
+}
+
+/**
+ * A failure to listen as one line naming the flag to change (Node's own says `getaddrinfo ENOTFOUND x`
+ * or `listen EADDRNOTAVAIL ...`); the original stays the cause, shown with --verbose.
+ */
+export function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const because = (message: string): Error => new Error(message, { cause: error });
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return because(`--port ${port}: ${host}:${port} is already in use (pick another with --port, or 0 for any)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return because(`--host ${host}: not an IP address or a host name that resolves (expected e.g. 127.0.0.1, 0.0.0.0 or ::)`);
+    case 'EADDRNOTAVAIL':
+      return because(`--host ${host}: not an address of this machine (expected one of its interfaces' addresses, 0.0.0.0 or :: for all)`);
+    case 'EACCES':
+      return because(`--port ${port}: listening on ${host}:${port} needs privileges (pick a port above 1023 with --port, or 0 for any)`);
+    default:
+      return error;
+  }
 }
 
 export function register(program: Command): void {
@@ -101,6 +140,12 @@ export function register(program: Command): void {
     .addOption(new Option('--max-queue <n>', 'images waiting at most; beyond it requests get 503 with Retry-After').default('256'))
     .addOption(new Option('--timeout-ms <ms>', 'a request not answered within this gets 504, its queued work dropped').default('30000'))
     .addOption(new Option('--max-body-mb <MiB>', 'the largest request body').default('20'))
+    .addOption(
+      new Option(
+        '--max-pending-mb <MiB>',
+        'bytes of request bodies held at once, server-wide (being read, or read and not yet answered); beyond it requests get 503 with Retry-After (default: 256, or --max-body-mb if larger)',
+      ),
+    )
     .addOption(new Option('--max-images <n>', 'images one request may carry (multipart files, or N of an infer tensor)').default('64'))
     .addOption(new Option('--max-image-pixels <n>', 'the largest image decoded, width × height').default(String(64_000_000)))
     .addOption(new Option('--preprocess-threads <n>', 'worker threads decoding and resizing images (default: one per core, at most 4)'))
@@ -123,9 +168,7 @@ export function register(program: Command): void {
         const log = (line: string): void => void process.stderr.write(`${line}\n`);
         const server = await InferenceServer.start(classifier, options, log, hooks).catch(async (error: NodeJS.ErrnoException) => {
           await pool.close(); // its worker threads would keep the process alive after the error
-          if (error.code === 'EADDRINUSE')
-            throw new Error(`--port ${options.port}: ${options.host}:${options.port} is already in use (pick another with --port, or 0 for any)`);
-          throw error;
+          throw listenError(error, options.host, options.port);
         });
         let stopping = false;
         const stop = (reason: string): void => {
