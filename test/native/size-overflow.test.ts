@@ -8,44 +8,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { addon, skipWithoutAddon } from './native-helpers.js';
+import { addon, convGeometry, poolGeometry, skipWithoutAddon } from './native-helpers.js';
 
 const empty = (): Float32Array => new Float32Array(0);
 const big = 2 ** 32;
-const conv = {
-  batch: 1,
-  inChannels: 1,
-  inH: 5,
-  inW: 5,
-  outChannels: 1,
-  outH: 5,
-  outW: 5,
-  kernelH: 1,
-  kernelW: 1,
-  strideH: 1,
-  strideW: 1,
-  padH: 0,
-  padW: 0,
-  dilationH: 1,
-  dilationW: 1,
-  groups: 1,
-};
-const pool = {
-  batch: 1,
-  channels: 1,
-  inH: 1,
-  inW: 1,
-  outH: 1,
-  outW: 1,
-  kernelH: 1,
-  kernelW: 1,
-  strideH: 1,
-  strideW: 1,
-  padH: 0,
-  padW: 0,
-  dilationH: 1,
-  dilationW: 1,
-};
+// Legal 1×1 geometries, each then given sizes whose products wrap around in int64_t.
+const conv = convGeometry({ batch: 1, inChannels: 1, inH: 5, inW: 5, outChannels: 1, kernel: 1 });
+const pool = poolGeometry({ batch: 1, channels: 1, inH: 1, inW: 1, kernel: 1, stride: 1 });
 const multiply = /the sizes given for it multiply to more than 2\^53 elements/;
 const tooLarge = /sizes too large \(a product of them is above 2\^53\)/;
 
