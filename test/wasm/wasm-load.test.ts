@@ -26,6 +26,28 @@ test('a load that fails names the file: the glue module when it does not import,
   );
 });
 
+test('a .wasm the source instantiates itself: its failure rejects the load (the glue waits for ever), its kind named', async () => {
+  class CompileError extends Error {
+    override name = 'CompileError';
+  }
+  // As Emscripten's glue: with instantiateWasm given, it returns {} and waits for `ready`, which never comes here.
+  const waitingGlue = async () => (options?: { instantiateWasm?: (imports: object, ready: () => void) => object }) => {
+    options?.instantiateWasm?.({}, () => {});
+    return new Promise<never>(() => {});
+  };
+  await assert.rejects(
+    createWasmBackend(
+      { importFactory: waitingGlue, instantiate: () => Promise.reject(new CompileError('section extends past end of the module')) },
+      { threads: 1 },
+    ),
+    /^Error: the wasm backend did not load \(alexnet-simd\.wasm\): CompileError: section extends past end of the module$/,
+  );
+  await assert.rejects(
+    createWasmBackend({ importFactory: waitingGlue, instantiate: () => Promise.reject(new Error('HTTP 404 for /x.wasm')) }, { threads: 1 }),
+    /^Error: the wasm backend did not load \(alexnet-simd\.wasm\): HTTP 404 for \/x\.wasm$/,
+  );
+});
+
 test('a pool geometry the kernels cannot run is refused by name, never a trap or a hang', async () => {
   const { loadWasmBackend } = await import('../../src/node/wasm/load.js');
   const wasm = await loadWasmBackend();

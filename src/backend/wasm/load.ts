@@ -75,10 +75,19 @@ export async function createWasmBackend(source: WasmSource, options: WasmLoadOpt
     const module = await instantiateWith(factory, moduleOptions, source, build);
     backend = new WasmBackend(module, { build, reason });
   } catch (error) {
-    throw new Error(`the wasm backend did not load (${file}): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`the wasm backend did not load (${file}): ${describeLoadError(error)}`);
   }
   if (typeof options.threads === 'number' && build === 'simd-threads') backend.setThreads(options.threads);
   return backend;
+}
+
+/**
+ * A load failure's message, with its kind where that says more than "Error": a CompileError (a body that is no
+ * wasm module, or a truncated one) or a TypeError (a fetch the browser refused).
+ */
+function describeLoadError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
 }
 
 /**
