@@ -76,3 +76,33 @@ test('after close() the threaded backend still computes, on the calling thread',
 test('the threaded js backend rejects fewer than two threads', async () => {
   await assert.rejects(ThreadedJsBackend.create({ threads: 1 }), /threads must be an integer ≥ 2, got 1/);
 });
+
+test('a worker that exits between calls: the next convolutions run on the calling thread, exactly, instead of waiting for ever', async () => {
+  const backend = await ThreadedJsBackend.create({ threads: 2 });
+  try {
+    // Terminated from outside, as an out-of-memory worker or a process.exit() in it would end.
+    const [worker] = (backend as unknown as { workers: import('node:worker_threads').Worker[] }).workers;
+    await worker.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.match(backend.workersLost ?? '', /^worker 1 exited \(code \d+\)$/);
+    const generator = new Generator(5);
+    const [xShape, wShape, options] = CASES[0];
+    const g = conv2dGeometry(xShape, wShape, options);
+    const x = random(
+      xShape.reduce((a, b) => a * b),
+      generator,
+    );
+    const w = random(
+      wShape.reduce((a, b) => a * b),
+      generator,
+    );
+    const size = g.batch * g.outChannels * g.outH * g.outW;
+    const expected = new Float32Array(size);
+    new JsBackend().conv2dForward(g, x, w, null, expected, false);
+    const actual = new Float32Array(size).fill(NaN);
+    backend.conv2dForward(g, x, w, null, actual, false);
+    assert.deepEqual(actual, expected);
+  } finally {
+    await backend.close();
+  }
+});

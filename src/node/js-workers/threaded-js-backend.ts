@@ -42,6 +42,13 @@ export class ThreadedJsBackend extends JsBackend {
   private readonly arenaBuffer: GrowableSharedArrayBuffer;
   private readonly arena: Float32Array;
   private closed = false;
+  /**
+   * Why the workers can no longer share the work (one exited: terminated, out of memory, process.exit in it), or null.
+   * A call waiting for a worker that is gone would wait for ever (Atomics.wait): the convolutions that follow run on
+   * the calling thread instead. Set by the workers' 'exit' events, so between calls: a worker lost in the middle of a
+   * call is not detected while the calling thread waits.
+   */
+  private lost: string | null = null;
 
   private constructor(threads: number, workers: Worker[], ctrl: Int32Array, arenaBuffer: GrowableSharedArrayBuffer) {
     super();
@@ -50,6 +57,16 @@ export class ThreadedJsBackend extends JsBackend {
     this.ctrl = ctrl;
     this.arenaBuffer = arenaBuffer;
     this.arena = new Float32Array(arenaBuffer);
+    for (const [i, worker] of workers.entries()) {
+      worker.once('exit', (code) => {
+        if (!this.closed) this.lost ??= `worker ${i + 1} exited (code ${code})`;
+      });
+    }
+  }
+
+  /** Why the convolutions run on the calling thread alone although threads were asked for, or null while the workers share them. */
+  get workersLost(): string | null {
+    return this.lost;
   }
 
   /** Starts `threads − 1` workers and resolves once they are ready. */
@@ -88,7 +105,7 @@ export class ThreadedJsBackend extends JsBackend {
   override conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, fuseRelu: boolean): void {
     const macs = out.length * (g.inChannels / g.groups) * g.kernelH * g.kernelW;
     const floats = x.length + w.length + (bias?.length ?? 0) + out.length;
-    if (this.closed || macs < MIN_PARALLEL_MACS || floats * 4 > ARENA_MAX_BYTES) {
+    if (this.closed || this.lost !== null || macs < MIN_PARALLEL_MACS || floats * 4 > ARENA_MAX_BYTES) {
       super.conv2dForward(g, x, w, bias, out, fuseRelu);
       return;
     }
