@@ -5,10 +5,17 @@
  * de-duplicated, so the same arguments give the same list (and the same
  * shards, and the same output order) on every machine and every run,
  * whatever order the file system lists in.
+ *
+ * A name that is not UTF-8 (Latin-1 from an old camera or archive) is kept
+ * as ImageFolder keeps it: each byte outside UTF-8 a lone surrogate
+ * U+DC80..U+DCFF (Python's surrogateescape), which fsPath turns back into
+ * the bytes to open and JSON writes as `\udce9`, so a results line names the
+ * file exactly and a resumed run finds it done.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { decodeFileName, fsPath } from '../data/image-folder.js';
 
 /** What a directory or a glob contributes, matched case-insensitively (IMG_0001.JPG counts). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -29,13 +36,15 @@ export interface ListOptions {
  * followed (a link back up the tree would never end).
  */
 async function listDirectory(dir: string, recursive: boolean, into: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  // Names as bytes: read as strings, a name that is not UTF-8 would get U+FFFD, the name of no file.
+  const entries = await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
   for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
+    const name = decodeFileName(entry.name);
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
     if (entry.isDirectory()) {
       if (recursive) await listDirectory(path, recursive, into);
-    } else if (isImageName(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && (await isFile(path))))) {
+    } else if (isImageName(name) && (entry.isFile() || (entry.isSymbolicLink() && (await isFile(path))))) {
       into.push(path);
     }
   }
@@ -43,10 +52,57 @@ async function listDirectory(dir: string, recursive: boolean, into: string[]): P
 
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await stat(fsPath(path))).isFile();
   } catch {
     return false; // a dangling link
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The files a glob match stands for. The glob library reads names as
+ * strings, so a file whose name is not UTF-8 comes back with U+FFFD in it,
+ * a path no file has: each component holding U+FFFD is looked up among its
+ * folder's names read as bytes, giving every file whose name reads that way
+ * (caf\xe8.png and caf\xe9.png both read caf\uFFFD.png), surrogate-escaped.
+ * (A folder whose name is not UTF-8 is not entered by the glob library at
+ * all; a directory argument lists it.)
+ */
+async function filesBehindMatch(match: string): Promise<string[]> {
+  // Windows names are UTF-16, never bytes that are not UTF-8 (and its paths are not split on '/' alone).
+  if (process.platform === 'win32' || !match.includes('\uFFFD') || (await exists(match))) return [match];
+  let paths = [isAbsolute(match) ? '/' : '.'];
+  for (const part of match.split('/')) {
+    if (part === '') continue;
+    if (!part.includes('\uFFFD')) {
+      paths = paths.map((path) => join(path, part));
+      continue;
+    }
+    const next: string[] = [];
+    for (const path of paths) {
+      const names = await readdir(fsPath(path), { encoding: 'buffer' }).catch(() => []);
+      for (const name of names) if (name.toString('utf8') === part) next.push(join(path, decodeFileName(name)));
+    }
+    paths = next;
+  }
+  return paths;
+}
+
+/** A glob's image files, sorted; a match the glob library could only name with U+FFFD is the files behind it. */
+async function globImages(pattern: string): Promise<string[]> {
+  // Absolute patterns give absolute paths; relative ones paths relative to the working directory, as a shell's glob.
+  const matches = await glob(pattern, { absolute: isAbsolute(pattern), onlyFiles: true, expandDirectories: false });
+  const files: string[] = [];
+  for (const match of matches.filter(isImageName)) files.push(...(await filesBehindMatch(match)));
+  return files.sort(compareStrings);
 }
 
 /** Node's error code (ENOENT, ENOTDIR...), or undefined. */
@@ -80,9 +136,7 @@ export async function listImages(args: readonly string[], options: ListOptions =
       directories = true;
       await listDirectory(arg, options.recursive ?? false, found);
     } else if (isDynamicPattern(arg)) {
-      // Absolute patterns give absolute paths; relative ones paths relative to the working directory, as a shell's glob.
-      const matches = await glob(arg, { absolute: isAbsolute(arg), onlyFiles: true, expandDirectories: false });
-      found.push(...matches.filter(isImageName).sort(compareStrings));
+      found.push(...(await globImages(arg)));
     } else throw new Error(`cannot read image ${arg}: no such file`);
   }
   // Arguments in their order, each directory's or glob's files sorted; a file named twice (photos/a.jpg,

@@ -4,6 +4,7 @@
  * and resized (the PreprocessPool's workers), so the model does not wait
  * for the disk or the decoder between batches.
  */
+import { fsPath } from '../data/image-folder.js';
 import { firstLine, readImageFile } from '../image/decode.js';
 import type { ErrorLine } from './jsonl-results.js';
 import type { ImageClassifier } from './image-classifier.js';
@@ -30,7 +31,8 @@ async function prepareBatch(classifier: ImageClassifier, files: string[], concur
   const worker = async (): Promise<void> => {
     for (let i = next++; i < files.length; i = next++) {
       try {
-        outcomes[i] = await classifier.prepare(await readImageFile(files[i]), files[i]);
+        // The name's own bytes: a listed name that is not UTF-8 holds lone surrogates (image-list.ts).
+        outcomes[i] = await classifier.prepare(await readImageFile(fsPath(files[i])), files[i]);
       } catch (error) {
         outcomes[i] = firstLine(error);
       }

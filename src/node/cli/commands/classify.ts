@@ -13,6 +13,7 @@
 import { Option, type Command } from 'commander';
 import type { Prediction } from '../../../models/predictions.js';
 import { listImages } from '../../classify/image-list.js';
+import { displayPath } from '../../data/image-folder.js';
 import { ImageClassifier, classifierModel } from '../../classify/image-classifier.js';
 import { readExistingResults, ResultsWriter, type ResultLine } from '../../classify/jsonl-results.js';
 import { preparedBatches } from '../../classify/prepared-batches.js';
@@ -44,7 +45,8 @@ function formatTable(results: readonly ImageResult[]): string {
     const rows = top.map((p, rank) =>
       `  ${String(rank + 1).padStart(2)}. ${`${(p.prob * 100).toFixed(2)}%`.padStart(7)}  ${String(p.index).padStart(4)}  ${p.label ?? ''}`.trimEnd(),
     );
-    return [file, ...rows].join('\n');
+    // A name that is not UTF-8 shown as a UTF-8 terminal shows it (its escaped bytes as U+FFFD), as ImageFolder's messages do.
+    return [displayPath(file), ...rows].join('\n');
   });
   return blocks.join('\n\n');
 }
@@ -97,7 +99,8 @@ async function writeResults(run: Run, output: string, loadModel: () => Promise<R
   const existing = await readExistingResults(output);
   const todo = run.files.filter((f) => !existing.done.has(f));
   const alreadyDone = run.files.length - todo.length;
-  // Opened (and a line cut short cut off) before the model loads: an unwritable file fails at once.
+  // Opened before the model loads, so an unwritable file fails at once; a line cut short is cut off only by the
+  // first write, so a run that fails before it (missing weights, a bad --topk) leaves the file as it was.
   const writer = await ResultsWriter.open(output, existing);
   let classified = 0;
   let skipped = 0;

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { makeDirectories } from '../../fs/make-directories.js';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { imagenetEvalTransform } from '../../../image/imagenet.js';
 import { Tensor } from '../../../tensor/tensor.js';
@@ -87,10 +87,22 @@ function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Fails before any work when --output names something that is not a folder. */
+/**
+ * Fails before any work (the weights, the forward pass) when --output cannot
+ * be a folder: it, or the first of its ancestors that exists, is a file.
+ * Other failures (permissions) are left to makeDirectories, which names them.
+ */
 async function assertNotAFile(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => null);
-  if (info !== null && !info.isDirectory()) throw new Error(`--output ${dir} is a file, expected a folder`);
+  const target = resolve(dir);
+  for (let current = target; ; current = dirname(current)) {
+    const info = await stat(current).catch(() => null);
+    if (info !== null) {
+      if (info.isDirectory()) return;
+      if (current === target) throw new Error(`--output ${dir} is a file, expected a folder`);
+      throw new Error(`--output ${dir}: ${current} is a file, expected a folder`);
+    }
+    if (dirname(current) === current) return;
+  }
 }
 
 async function writePng(path: string, raster: RasterImage): Promise<void> {
