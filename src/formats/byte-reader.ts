@@ -5,7 +5,11 @@
  */
 import { fail } from './errors.js';
 
-const utf8 = new TextDecoder('utf-8');
+/**
+ * Strict, as Python's bytes.decode('utf-8') and safetensors' header parser are: invalid bytes are refused, not turned
+ * into U+FFFD (which would merge the keys b'w\xff' and b'w\xfe' into one); a leading BOM is kept as text, not dropped.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class ByteReader {
   readonly bytes: Uint8Array;
@@ -93,16 +97,25 @@ export class ByteReader {
   }
 
   utf8(n: number, what: string): string {
-    return utf8.decode(this.take(n, what));
+    const at = this.pos;
+    return this.decodeUtf8(this.take(n, what), what, at);
   }
 
   /** Bytes up to (not including) the next '\n', which is consumed. */
   line(what: string): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
     if (end < 0) fail(this.source, `truncated: ${what} at offset ${this.pos} has no terminating newline`);
-    const text = utf8.decode(this.bytes.subarray(this.pos, end));
+    const text = this.decodeUtf8(this.bytes.subarray(this.pos, end), what, this.pos);
     this.pos = end + 1;
     return text;
+  }
+
+  private decodeUtf8(bytes: Uint8Array, what: string, at: number): string {
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      return fail(this.source, `${what} at offset ${at} is not valid UTF-8`);
+    }
   }
 }
 

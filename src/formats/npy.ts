@@ -70,7 +70,9 @@ function readLayout(bytes: Uint8Array, source: string): { dtype: DType; bigEndia
   const headerText = major === 3 ? r.utf8(headerLength, 'npy header') : latin1(r.take(headerLength, 'npy header'));
   const header = parseHeader(source, headerText);
   const dtype = parseDescr(source, header.descr);
-  if (header.fortran_order !== false) {
+  // As numpy checks it: a non-bool (the string 'False') is a malformed header; True is a layout we do not read.
+  if (typeof header.fortran_order !== 'boolean') fail(source, `fortran_order in the .npy header is not a valid bool: ${JSON.stringify(header.fortran_order)}`);
+  if (header.fortran_order) {
     fail(source, 'Fortran-ordered arrays are not supported; save a C-ordered copy (numpy.ascontiguousarray) instead');
   }
   const shape = header.shape;

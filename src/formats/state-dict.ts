@@ -68,9 +68,21 @@ function lookup(value: unknown, key: string): unknown {
 
 function keysHint(tree: unknown): string {
   const entries = mappingEntries(tree);
-  if (entries === null) return `; the file holds a ${tree instanceof Tensor ? 'single tensor' : Array.isArray(tree) ? 'list' : typeof tree}`;
+  if (entries === null) return `; the file holds ${describeValue(tree)}`;
   const keys = entries.slice(0, 12).map(([k]) => String(k));
   return `; top-level keys: ${keys.join(', ')}${entries.length > 12 ? ', ...' : ''}`;
+}
+
+/** A loaded value that is not a mapping, in Python's words with its article: "None", "a single tensor", "a str". */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value instanceof Tensor) return 'a single tensor';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value instanceof Uint8Array) return `bytes (${value.length})`;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number' || typeof value === 'bigint') return `the number ${value}`;
+  if (typeof value === 'string') return 'a str';
+  return `an object of type ${(value as object).constructor?.name ?? 'object'}`;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -218,5 +218,33 @@ function readCentralDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
       fail(source, `corrupt zip: entry '${name}' has its local header at ${localHeaderOffset}, inside or after the central directory`);
     entries.push({ name, method, crc32: crc, compressedSize, size, localHeaderOffset });
   }
+  refuseOverlappingEntries(bytes, source, entries);
   return entries;
+}
+
+/**
+ * Each entry's local header and data must be its own bytes: entries that share them would each be read (and
+ * inflated) separately, so a small file could ask for many times the memory its size bounds. torch never writes
+ * them; a zip bomb does. (The last entry's data is checked against the file's length when it is read.)
+ */
+function refuseOverlappingEntries(bytes: Uint8Array, source: string, entries: readonly ZipEntry[]): void {
+  const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 0; i + 1 < byOffset.length; i++) {
+    const entry = byOffset[i];
+    const next = byOffset[i + 1];
+    const end = localRecordEnd(bytes, entry);
+    if (end > next.localHeaderOffset) {
+      fail(
+        source,
+        `corrupt zip: entry '${entry.name}' (offset ${entry.localHeaderOffset} to ${end}) overlaps entry '${next.name}' at offset ${next.localHeaderOffset} (expected each entry's bytes to be its own)`,
+      );
+    }
+  }
+}
+
+/** Where an entry's local header plus data end (its header's own name and extra lengths where the header is in the file). */
+function localRecordEnd(bytes: Uint8Array, entry: ZipEntry): number {
+  const at = entry.localHeaderOffset;
+  const headerLength = at + 30 <= bytes.length ? 30 + (bytes[at + 26] | (bytes[at + 27] << 8)) + (bytes[at + 28] | (bytes[at + 29] << 8)) : 30;
+  return at + headerLength + entry.compressedSize;
 }

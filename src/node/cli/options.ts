@@ -216,11 +216,19 @@ async function loadOnnxGraph(flags: ModelFlags, path: string, bytes: Uint8Array,
   };
 }
 
+/** Weights a command has already read, and how to word a mismatch when it did not take them from --weights/--model. */
+export interface PreloadedWeights {
+  state: StateDict;
+  source: string;
+  /** The start of the error when the weights do not fit (default: "--weights <source> do not fit --model <name>"). */
+  misfit?: string;
+}
+
 /**
  * The model named by --model with --weights and --num-classes applied, in eval
  * mode and --precision. The class count (and input channels) default to what the weights hold.
  */
-export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: { state: StateDict; source: string }): Promise<LoadedModel> {
+export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: PreloadedWeights): Promise<LoadedModel> {
   const requestedClasses = flags.numClasses === undefined ? undefined : parsePositiveInt(flags.numClasses, '--num-classes');
   const precision = parsePrecision(flags.precision ?? 'fp32', '--precision');
   if (flags.weights === undefined) {
@@ -237,7 +245,8 @@ export async function loadModel(entry: ModelEntry, flags: ModelFlags, weights?: 
   try {
     model.loadStateDict(state, { assign: true });
   } catch (error) {
-    throw new Error(`--weights ${source} do not fit --model ${entry.name}: ${(error as Error).message}`, { cause: error });
+    const misfit = weights?.misfit ?? `--weights ${source} do not fit --model ${entry.name}`;
+    throw new Error(`${misfit}: ${(error as Error).message}`, { cause: error });
   }
   withPrecision(model.eval(), precision);
   return { model, randomInit: false, numClasses };

@@ -4,23 +4,45 @@
  * the same directory (same filesystem, so rename is atomic), is flushed to
  * disk, then renamed over the target. On failure the temporary is removed.
  * An existing target keeps what a plain overwrite would keep: a symbolic link
- * stays a link (the file it points to is replaced), and the file's permission
- * bits carry over (a 0600 checkpoint does not become 0644).
+ * stays a link (the file it points to is replaced, or created when missing),
+ * and the file's permission bits carry over (a 0600 checkpoint does not become 0644).
  */
-import { type FileHandle, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type FileHandle, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export type FileData = string | Uint8Array | readonly Uint8Array[];
 
-/** The file a write to `path` replaces (through symbolic links), and its permission bits; the path itself when new. */
+/** How many symbolic links a path may pass through, as Linux's open(2) allows (a cycle fails with ELOOP). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The file a write to `path` replaces (through symbolic links), and its permission bits; for a new file, where it
+ * is created: the path itself, or the missing file a symbolic link names (as torch.save, np.save and cp create it,
+ * keeping the link).
+ */
 async function replacedFile(path: string): Promise<{ target: string; mode: number | undefined }> {
   try {
     const target = await realpath(path);
     return { target, mode: (await stat(target)).mode & 0o7777 };
   } catch {
-    return { target: path, mode: undefined };
+    return { target: await newFileTarget(path), mode: undefined };
   }
+}
+
+/** Follows symbolic links from `path` to the first name that is not one (a dangling link's missing target). */
+async function newFileTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
+    try {
+      if (!(await lstat(current)).isSymbolicLink()) return current;
+      // A relative link is relative to the directory the link is in, as that directory really is.
+      current = resolve(await realpath(dirname(current)), await readlink(current));
+    } catch {
+      return current; // nothing there (or unreadable): the write itself reports why it fails
+    }
+  }
+  throw new Error(`cannot write ${path}: ELOOP: more than ${MAX_LINK_HOPS} symbolic links (a cycle?)`);
 }
 
 export async function writeFileAtomic(path: string, data: FileData): Promise<void> {

@@ -59,7 +59,10 @@ export function register(program: Command): void {
       else if (format === '.safetensors') await saveSafetensorsFile(output, state, { format: 'pt' });
       else {
         const entry = getModelEntry(flags.model ?? recognizeModel(state, input));
-        const { model } = await loadModel(entry, { weights: input }, { state, source: input });
+        // The input is a positional argument, and the model may not have been named at all: say so, not "--weights".
+        const how = flags.model === undefined ? 'recognized from its keys; name another with --model' : 'named by --model';
+        const misfit = `${input} does not fit model '${entry.name}' (${how})`;
+        const { model } = await loadModel(entry, { weights: input }, { state, source: input, misfit });
         await writeModelAsOnnx(model, entry, firstConvChannels(model), settings, output);
       }
       process.stdout.write(`wrote ${output} (${state.size} tensors from ${input})\n`);
