@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import type { UnpickleHooks } from '../../src/formats/pickle/unpickler.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/formats/', import.meta.url));
@@ -75,3 +76,16 @@ export function runPython(code: string, args: string[] = []): string {
   if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
+
+/** Unpickler hooks that refuse every global, persistent id and BUILD: for pickles of plain values. */
+export const refuseAll: UnpickleHooks = {
+  resolveGlobal: (m, n) => {
+    throw new Error(`global ${m}.${n}`);
+  },
+  persistentLoad: () => {
+    throw new Error('pid');
+  },
+  build: () => {
+    throw new Error('build');
+  },
+};

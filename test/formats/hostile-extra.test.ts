@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { crc32 } from '../../src/formats/zip/crc32.js';
 import { ZipArchive } from '../../src/formats/zip/zip-reader.js';
 import { concatBytes } from '../../src/formats/byte-writer.js';
-import { unpickle, type UnpickleHooks } from '../../src/formats/pickle/unpickler.js';
+import { unpickle } from '../../src/formats/pickle/unpickler.js';
+import { refuseAll } from './helpers.js';
 import type { PyDict } from '../../src/formats/pickle/py-values.js';
 import { loadSafetensors } from '../../src/formats/safetensors.js';
 import { loadNpy } from '../../src/formats/npy.js';
@@ -131,18 +132,6 @@ test('adjacent zip entries are accepted whatever the central directory order, an
 });
 
 // ---- text that is not UTF-8 ---------------------------------------------------------------------------------------
-
-const refuseAll: UnpickleHooks = {
-  resolveGlobal: (m, n) => {
-    throw new Error(`global ${m}.${n}`);
-  },
-  persistentLoad: () => {
-    throw new Error('pid');
-  },
-  build: () => {
-    throw new Error('build');
-  },
-};
 
 /** A protocol-2 pickle of {key: None}, the key spelled by `keyOpcode` (its opcode byte, length and string bytes). */
 function dictPickle(keyOpcode: readonly number[]): Uint8Array {

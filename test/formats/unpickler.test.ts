@@ -1,23 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unpickle, type UnpickleHooks } from '../../src/formats/pickle/unpickler.js';
+import { refuseAll } from './helpers.js';
 import { PyDict, type PySet, PyTuple } from '../../src/formats/pickle/py-values.js';
 import { resolveTorchGlobal } from '../../src/formats/pth/torch-globals.js';
 import { PickleWriter } from '../../src/formats/pickle/pickle-writer.js';
 import { FormatError } from '../../src/formats/errors.js';
 import { skipUnlessPython, runPython } from './helpers.js';
-
-const refuseAll: UnpickleHooks = {
-  resolveGlobal: (m, n) => {
-    throw new Error(`global ${m}.${n}`);
-  },
-  persistentLoad: () => {
-    throw new Error('pid');
-  },
-  build: () => {
-    throw new Error('build');
-  },
-};
 
 const load = (bytes: number[] | Uint8Array) => unpickle(Uint8Array.from(bytes), 0, 'p.pkl', 'pickle', refuseAll).value;
 

@@ -17,6 +17,13 @@ function random(n: number, generator: Generator): Float32Array {
   return Float32Array.from({ length: n }, () => generator.uniformRange(-1, 1));
 }
 
+function randomOfShape(shape: number[], generator: Generator): Float32Array {
+  return random(
+    shape.reduce((a, b) => a * b),
+    generator,
+  );
+}
+
 // Large enough to be split (at least 4M multiply-adds); batch 1 and 2 split by output channel, 5 by image.
 const CASES: [number[], number[], Conv2dOptions, boolean][] = [
   [[1, 16, 30, 30], [36, 16, 5, 5], { padding: 2 }, true],
@@ -30,14 +37,8 @@ test('the threaded js backend computes exactly what the js backend computes', ()
   const js = new JsBackend();
   for (const [xShape, wShape, options, withBias] of CASES) {
     const g = conv2dGeometry(xShape, wShape, options);
-    const x = random(
-      xShape.reduce((a, b) => a * b),
-      generator,
-    );
-    const w = random(
-      wShape.reduce((a, b) => a * b),
-      generator,
-    );
+    const x = randomOfShape(xShape, generator);
+    const w = randomOfShape(wShape, generator);
     const bias = withBias ? random(g.outChannels, generator) : null;
     const size = g.batch * g.outChannels * g.outH * g.outW;
     for (const fuseRelu of [false, true]) {
@@ -52,25 +53,24 @@ test('the threaded js backend computes exactly what the js backend computes', ()
   assert.equal(threaded.name, 'js');
 });
 
+/** The first case's convolution on `backend`, against the js backend's, to the bit. */
+function assertComputesAsJs(backend: ThreadedJsBackend, seed: number): void {
+  const generator = new Generator(seed);
+  const [xShape, wShape, options] = CASES[0];
+  const g = conv2dGeometry(xShape, wShape, options);
+  const x = randomOfShape(xShape, generator);
+  const w = randomOfShape(wShape, generator);
+  const expected = new Float32Array(g.batch * g.outChannels * g.outH * g.outW);
+  new JsBackend().conv2dForward(g, x, w, null, expected, false);
+  const actual = new Float32Array(expected.length).fill(Number.NaN);
+  backend.conv2dForward(g, x, w, null, actual, false);
+  assert.deepEqual(actual, expected);
+}
+
 test('after close() the threaded backend still computes, on the calling thread', async () => {
   const backend = await ThreadedJsBackend.create({ threads: 2 });
   await backend.close();
-  const generator = new Generator(2);
-  const [xShape, wShape, options] = CASES[0];
-  const g = conv2dGeometry(xShape, wShape, options);
-  const x = random(
-      xShape.reduce((a, b) => a * b),
-      generator,
-    ),
-    w = random(
-      wShape.reduce((a, b) => a * b),
-      generator,
-    );
-  const expected = new Float32Array(g.outChannels * g.outH * g.outW);
-  new JsBackend().conv2dForward(g, x, w, null, expected, false);
-  const actual = new Float32Array(expected.length);
-  backend.conv2dForward(g, x, w, null, actual, false);
-  assert.deepEqual(actual, expected);
+  assertComputesAsJs(backend, 2);
 });
 
 test('the threaded js backend rejects fewer than two threads', async () => {
@@ -85,23 +85,7 @@ test('a worker that exits between calls: the next convolutions run on the callin
     await worker.terminate();
     await new Promise((resolve) => setImmediate(resolve));
     assert.match(backend.workersLost ?? '', /^worker 1 exited \(code \d+\)$/);
-    const generator = new Generator(5);
-    const [xShape, wShape, options] = CASES[0];
-    const g = conv2dGeometry(xShape, wShape, options);
-    const x = random(
-      xShape.reduce((a, b) => a * b),
-      generator,
-    );
-    const w = random(
-      wShape.reduce((a, b) => a * b),
-      generator,
-    );
-    const size = g.batch * g.outChannels * g.outH * g.outW;
-    const expected = new Float32Array(size);
-    new JsBackend().conv2dForward(g, x, w, null, expected, false);
-    const actual = new Float32Array(size).fill(NaN);
-    backend.conv2dForward(g, x, w, null, actual, false);
-    assert.deepEqual(actual, expected);
+    assertComputesAsJs(backend, 5);
   } finally {
     await backend.close();
   }
