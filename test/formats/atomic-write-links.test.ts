@@ -6,27 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/node/fs/atomic-write.js';
-
-function withTempDir(body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alexnet-atomic-links-'));
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTempDir } from './helpers.js';
 
 const isLink = (path: string): boolean => lstatSync(path).isSymbolicLink();
 
 test(
   'a dangling symbolic link stays a link and its missing target is created with the contents',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-atomic-links-', async (dir) => {
     mkdirSync(join(dir, 'store'));
     const target = join(dir, 'store', 'new.pth');
     symlinkSync(target, join(dir, 'link.pth'));
@@ -40,7 +29,7 @@ test(
 
 test(
   "a relative dangling link resolves from the link's directory, through a chain of links",
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-atomic-links-', async (dir) => {
     mkdirSync(join(dir, 'links'));
     mkdirSync(join(dir, 'store'));
     // links/a.pth -> b.pth (beside it) -> ../store/final.pth (missing)
@@ -55,7 +44,7 @@ test(
 
 test(
   'a cycle of symbolic links is refused with ELOOP and both links are left as they were',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-atomic-links-', async (dir) => {
     symlinkSync('b.pth', join(dir, 'a.pth'));
     symlinkSync('a.pth', join(dir, 'b.pth'));
     await assert.rejects(writeFileAtomic(join(dir, 'a.pth'), 'x'), /cannot write .*a\.pth: ELOOP/);

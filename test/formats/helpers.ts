@@ -3,7 +3,8 @@
  * tools/gen_format_fixtures.py also writes (so loaded values compare exactly
  * with what torch/numpy saved), and a seeded PRNG for the fuzz test.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -89,3 +90,15 @@ export const refuseAll: UnpickleHooks = {
     throw new Error('build');
   },
 };
+
+/** A test body given a fresh temporary folder (named `prefix`…), removed afterwards whatever happens. */
+export function withTempDir(prefix: string, body: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    try {
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/node/fs/atomic-write.js';
 import {
@@ -20,22 +19,11 @@ import { writeStoredZip } from '../../src/formats/zip/zip-writer.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { getBackend, referenceBackend, setBackend } from '../../src/backend/registry.js';
 import { nativeBackend } from '../../src/node/native/load.js';
-import { canonical, FIXTURES } from './helpers.js';
-
-function withTempDir(body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alexnet-files-'));
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { canonical, FIXTURES, withTempDir } from './helpers.js';
 
 test(
   'writeFileAtomic writes strings, bytes and chunk lists, replacing the old file and leaving no temp',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     const path = join(dir, 'out.bin');
     await writeFileAtomic(path, 'first');
     assert.equal(readFileSync(path, 'utf8'), 'first');
@@ -49,7 +37,7 @@ test(
 
 test(
   "writeFileAtomic keeps a replaced file's permission bits, and a symbolic link stays a link to the new contents",
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     const path = join(dir, 'private.pth');
     writeFileSync(path, 'old');
     chmodSync(path, 0o600);
@@ -67,7 +55,7 @@ test(
 
 test(
   'writeFileAtomic failures name the path and leave nothing behind',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     await assert.rejects(writeFileAtomic(join(dir, 'missing', 'x.bin'), 'data'), /cannot write .*missing\/x\.bin: ENOENT/);
     if (process.getuid?.() !== 0) {
       // root ignores directory permissions
@@ -81,7 +69,7 @@ test(
 
 test(
   'save*File / load*File round trips and content-based format detection',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     const sd = new Map([
       [
         'a.weight',
@@ -111,7 +99,7 @@ test(
 
 test(
   'file errors name the path',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     await assert.rejects(
       readStateDictFile(join(dir, 'absent.pth')),
       (e: Error) => e instanceof FormatError && /cannot read .*absent\.pth: no such file/.test(e.message),
@@ -126,7 +114,7 @@ test(
 
 test(
   'a large weights file is read whole into one array (on every backend), and its float32 tensors are views of it',
-  withTempDir(async (dir) => {
+  withTempDir('alexnet-files-', async (dir) => {
     const big = Tensor.from(
       Float32Array.from({ length: 3 * 1024 * 1024 + 5 }, (_, i) => Math.sin(i)),
       [3 * 1024 * 1024 + 5],
